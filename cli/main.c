@@ -1,0 +1,46 @@
+/* The midpki command: dispatches to its subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "midpki_build.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: midpki <command> [options]\n"
+	    "\n"
+	    "commands:\n"
+	    "  serve            run every enabled listener (see midpki serve --help)\n"
+	    "  migrate          apply database migrations and exit\n"
+	    "  audit verify     check the audit log's hash chain\n"
+	    "  config defaults  print a configuration file with every key and its default\n"
+	    "  version          print the version\n"
+	    "  help             this text\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("midpki %s\n", MIDPKI_VERSION);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "config") == 0 && strcmp(argv[2], "defaults") == 0) {
+		mp_config_write_defaults(stdout);
+		return 0;
+	}
+	fprintf(stderr, "midpki: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

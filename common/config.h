@@ -1,0 +1,66 @@
+/*
+ * Configuration: built-in defaults, then one file, then MIDPKI_<SECTION>_<KEY>
+ * environment variables, then command-line overrides. The result is immutable
+ * once the service starts. The file format and every key are documented in
+ * docs/configuration.md; mp_config_write_defaults() prints them all.
+ */
+#ifndef MP_CONFIG_H
+#define MP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct mp_config {
+	char *state_dir;            /* [state] dir */
+	char *database_url;         /* [database] url; empty = embedded PostgreSQL */
+	uint64_t database_connect_timeout_ms;
+	char *database_pg_bin_dir;  /* [database] pg_bin_dir; empty = search */
+	char *admin_listen;         /* [admin] listen; empty = disabled */
+	char *est_listen;
+	char *ocsp_listen;
+	char *lorawan_listen;
+	bool lorawan_tls;
+	char *fdo_listen;
+	bool fdo_tls;
+	uint64_t http_workers;      /* 0 = one per core */
+	uint64_t http_max_header_bytes;
+	uint64_t http_max_body_bytes;
+	uint64_t http_max_connections;
+	uint64_t http_idle_timeout_ms;
+	uint64_t http_request_timeout_ms;
+	uint64_t http_drain_timeout_ms;
+	char *log_level;
+	char *log_format;
+	uint64_t audit_seal_interval_ms;
+} mp_config;
+
+/* A configuration holding every default. NULL on ENOMEM. */
+mp_config *mp_config_defaults(void);
+
+/*
+ * Loads defaults, then the file at path (NULL: none), then the environment.
+ * On error returns MP_ERR_CONFIG with a message naming file, line and key (or
+ * the environment variable) in err.
+ */
+int mp_config_load(const char *path, mp_config **out, char *err, size_t errsz);
+
+/*
+ * Sets one key as if read from a file ("section", "key", "value"); origin
+ * names where the value came from for the error message.
+ */
+int mp_config_set(mp_config *c, const char *section, const char *key, const char *value,
+    const char *origin, char *err, size_t errsz);
+
+/* Writes an example file listing every key with its default and a comment. */
+void mp_config_write_defaults(FILE *f);
+
+void mp_config_free(mp_config *c);
+
+/*
+ * Splits a listen address "host:port" or "[v6]:port" into its parts.
+ * host gets at most hostsz bytes. Returns MP_OK or MP_ERR_INVALID.
+ */
+int mp_listen_parse(const char *addr, char *host, size_t hostsz, uint16_t *port);
+
+#endif

@@ -1,0 +1,1 @@
+-- The identity and policy engine's first schema.

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian 12 packages that building, running and testing MIDPKI need,
+# only those missing. Safe to run again; does nothing when all are present.
+set -eu
+
+PACKAGES="gcc pkg-config meson ninja-build python3 libssl-dev libevent-dev libpq-dev
+libjansson-dev check postgresql-15 openssl curl ca-certificates procps"
+
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing Debian packages:$missing" >&2
+	echo "install-deps: run as root, or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# no PostgreSQL cluster of the distribution's own: MIDPKI runs its own
+mkdir -p /etc/postgresql-common
+if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
+	echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing
