@@ -32,10 +32,17 @@ test: test-build
 	@meson test -C $(TEST_BUILD_DIR) --print-errorlogs $(MESON_TEST_ARGS); \
 	rc=$$?; python3 tests/lib/summary.py $(TEST_BUILD_DIR)/meson-logs/testlog.json; exit $$rc
 
-fuzz: deps
+build-fuzz/build.ninja:
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
-		-Db_lundef=false 2>/dev/null || true
+		-Db_lundef=false -Dbuildtype=debug
+
+# libFuzzer targets (clang); each runs briefly over its seed corpus
+fuzz: deps build-fuzz/build.ninja
 	meson compile -C build-fuzz
+	for t in $$(find build-fuzz/tests/fuzz -maxdepth 1 -type f -name 'fuzz_*'); do \
+		n=$$(basename $$t | sed 's/^fuzz_//'); \
+		$$t tests/fuzz/corpus/$$n -max_total_time=$${FUZZ_SECONDS:-20} || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR) build-fuzz
