@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "config.h"
 #include "midpki_build.h"
 
@@ -40,6 +41,12 @@ main(int argc, char **argv)
 		mp_config_write_defaults(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc - 2, argv + 2);
+	if (strcmp(argv[1], "migrate") == 0)
+		return cmd_migrate(argc - 2, argv + 2);
+	if (strcmp(argv[1], "audit") == 0)
+		return cmd_audit(argc - 2, argv + 2);
 	fprintf(stderr, "midpki: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

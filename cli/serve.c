@@ -1,0 +1,183 @@
+/* midpki serve: every enabled listener, the audit sealer, and the embedded database. */
+#include "commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "audit.h"
+#include "database.h"
+#include "engine.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "options.h"
+#include "routes.h"
+#include "secure.h"
+#include "tls.h"
+#include "worker.h"
+
+static const char serve_usage[] =
+    "usage: midpki serve [--config FILE] [--state-dir DIR]\n"
+    "\n"
+    "Runs every enabled listener (admin, EST, OCSP, LoRaWAN, FDO) until SIGTERM or\n"
+    "SIGINT. With no database URL configured, starts an embedded PostgreSQL in\n"
+    "<state dir>/pg and stops it on exit. Every configuration key can be set in\n"
+    "FILE or by an environment variable MIDPKI_<SECTION>_<KEY>; see\n"
+    "`midpki config defaults` and docs/configuration.md.\n";
+
+/* One listener as configured: name, address, whether it speaks TLS, its routes. */
+struct listener_def {
+	const char *name;
+	const char *addr;
+	bool tls;
+	const mp_http_route *routes;
+	size_t nroutes;
+};
+
+/*
+ * Writes the bootstrap admin API key to <state>/admin.key, mode 0600, created
+ * exclusively so that an existing file is never overwritten.
+ */
+static int
+write_admin_key(const char *state_dir, const char *key, char *path, size_t pathsz)
+{
+	size_t len = strlen(key);
+	int fd, r = MP_ERR_IO;
+
+	snprintf(path, pathsz, "%s/admin.key", state_dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return MP_ERR_IO;
+	if (write(fd, key, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0)
+		r = MP_OK;
+	close(fd);
+	return r;
+}
+
+/* Creates the platform admin on first start and reports where its key is. */
+static int
+bootstrap_admin(mp_db *db, const char *state_dir)
+{
+	char *key = NULL, path[4200];
+	int r;
+
+	if ((r = mp_engine_bootstrap_admin(db, &key)) != MP_OK) {
+		mp_error("cannot create the bootstrap admin: %s", mp_strerror(r));
+		return r;
+	}
+	if (key == NULL) {
+		snprintf(path, sizeof(path), "%s/admin.key", state_dir);
+		if (access(path, F_OK) == 0)
+			mp_info("bootstrap admin API key: %s", path);
+		return MP_OK;
+	}
+	r = write_admin_key(state_dir, key, path, sizeof(path));
+	mp_free_secret_str(key);
+	if (r != MP_OK) {
+		mp_error("cannot write the bootstrap admin key to %s: %s", path, strerror(errno));
+		return r;
+	}
+	mp_info("bootstrap admin API key written to %s (mode 0600)", path);
+	return MP_OK;
+}
+
+/* Timer on the main thread: seals audit entries committed since the last round. */
+static void
+seal_audit(void *arg)
+{
+	mp_db *db = arg;
+	unsigned sealed = 0;
+	int r;
+
+	do {
+		if ((r = mp_audit_seal(db, 1000, &sealed)) != MP_OK) {
+			mp_warn("audit sealing failed: %s: %s", mp_strerror(r), mp_db_errmsg(db));
+			return;
+		}
+	} while (sealed == 1000);
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	mp_config *cfg = NULL;
+	cli_database d = { 0 };
+	mp_metrics *metrics = NULL;
+	mp_http_server *srv = NULL;
+	mp_worker_setup setup;
+	SSL_CTX *tls = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	char err[1024];
+	int rc = 1, r;
+
+	if ((r = cli_load_config(argc, argv, serve_usage, &cfg)) != 0)
+		return r == 1 ? 0 : r;
+
+	const struct listener_def listeners[] = {
+		{ "admin", cfg->admin_listen, true, admin_routes, admin_routes_count },
+		{ "est", cfg->est_listen, true, NULL, 0 },
+		{ "ocsp", cfg->ocsp_listen, false, NULL, 0 },
+		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0 },
+		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, NULL, 0 },
+	};
+
+	if (cli_database_open(cfg, &d) != MP_OK)
+		goto out;
+	if (bootstrap_admin(d.db, cfg->state_dir) != MP_OK)
+		goto out;
+	if (mp_tls_selfsigned(cfg->state_dir, &key, &cert, err, sizeof(err)) != MP_OK ||
+	    (tls = mp_tls_server_ctx_new(cert, NULL, key, err, sizeof(err))) == NULL) {
+		mp_error("TLS set-up failed: %s", err);
+		goto out;
+	}
+	if ((metrics = mp_metrics_new()) == NULL || (srv = mp_http_server_new(cfg, metrics)) == NULL) {
+		mp_error("out of memory");
+		goto out;
+	}
+	mp_db_set_error_counter(d.db, mp_metrics_db_errors(metrics));
+	setup = (mp_worker_setup){ d.conninfo, cfg->database_connect_timeout_ms, metrics };
+	mp_http_server_set_worker_hooks(srv, mp_worker_init, mp_worker_fini, &setup);
+	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
+		const struct listener_def *l = &listeners[i];
+
+		if (l->addr[0] == '\0') {
+			mp_info("%s listener disabled", l->name);
+			continue;
+		}
+		if (mp_http_listen(srv, l->name, l->addr, l->tls ? tls : NULL, l->routes, l->nroutes,
+			metrics, err, sizeof(err)) != MP_OK) {
+			mp_error("%s listener: %s", l->name, err);
+			goto out;
+		}
+		if (l->tls)
+			mp_info("%s listening on https://%s (verify with %s/trust.pem)", l->name,
+			    l->addr, cfg->state_dir);
+		else
+			mp_info("%s listening on http://%s", l->name, l->addr);
+	}
+	if (mp_http_server_add_timer(srv, cfg->audit_seal_interval_ms, seal_audit, d.db) != MP_OK) {
+		mp_error("cannot schedule audit sealing");
+		goto out;
+	}
+	if (mp_http_server_run(srv) != MP_OK)
+		goto out;
+	seal_audit(d.db);
+	rc = 0;
+out:
+	mp_http_server_free(srv);
+	mp_metrics_free(metrics);
+	SSL_CTX_free(tls);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	cli_database_close(&d);
+	mp_config_free(cfg);
+	if (rc == 0)
+		mp_info("stopped");
+	return rc;
+}
