@@ -70,13 +70,18 @@ seterr(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Appends the last lines of the server log to err, newlines shown as " | ". */
+/*
+ * Appends the last lines of the server log to err, newlines shown as " | ".
+ * When err has too little room, the oldest lines are dropped: the reason a
+ * server failed is in its last lines.
+ */
 static void
 append_log_tail(char *err, size_t errsz, const char *log)
 {
-	char tail[LOG_TAIL_BYTES + 1];
+	static const char sep[] = " | ";
+	char raw[LOG_TAIL_BYTES + 1], flat[3 * LOG_TAIL_BYTES + 1];
 	const char *p;
-	size_t len, off, i;
+	size_t len, off, i, o = 0, room;
 	struct stat st;
 	ssize_t n;
 	off_t from;
@@ -91,35 +96,45 @@ append_log_tail(char *err, size_t errsz, const char *log)
 		return;
 	}
 	from = st.st_size > LOG_TAIL_BYTES ? st.st_size - LOG_TAIL_BYTES : 0;
-	n = pread(fd, tail, LOG_TAIL_BYTES, from);
+	n = pread(fd, raw, LOG_TAIL_BYTES, from);
 	close(fd);
 	if (n <= 0)
 		return;
 	len = (size_t)n;
-	while (len > 0 && (tail[len - 1] == '\n' || tail[len - 1] == '\r'))
+	while (len > 0 && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
 		len--;
-	tail[len] = '\0';
-	p = tail;
-	if (from > 0 && (p = memchr(tail, '\n', len)) != NULL)
+	raw[len] = '\0';
+	p = raw;
+	if (from > 0 && (p = memchr(raw, '\n', len)) != NULL)
 		p++;
 	else
-		p = tail;
-	off = strlen(err);
-	if (*p == '\0' || off + 1 >= errsz)
-		return;
-	snprintf(err + off, errsz - off, "; %s ends with: ", log);
-	off = strlen(err);
-	for (i = 0; p[i] != '\0' && off + 1 < errsz; i++) {
+		p = raw;
+	for (i = 0; p[i] != '\0'; i++) {
 		if (p[i] == '\n') {
-			if (off + 4 >= errsz)
-				break;
-			memcpy(err + off, " | ", 3);
-			off += 3;
+			memcpy(flat + o, sep, sizeof(sep) - 1);
+			o += sizeof(sep) - 1;
 		} else {
-			err[off++] = p[i] == '\r' ? ' ' : p[i];
+			flat[o++] = p[i] == '\r' ? ' ' : p[i];
 		}
 	}
-	err[off] = '\0';
+	flat[o] = '\0';
+	if (o == 0)
+		return;
+	off = strlen(err);
+	snprintf(err + off, errsz - off, "; %s ends with: ", log);
+	off = strlen(err);
+	room = errsz - off - 1;
+	if (room == 0)
+		return;
+	p = flat;
+	if (o > room) {
+		const char *cut;
+
+		p = flat + (o - room);
+		if ((cut = strstr(p, sep)) != NULL)
+			p = cut + sizeof(sep) - 1;
+	}
+	memcpy(err + off, p, strlen(p) + 1);
 }
 
 static char *

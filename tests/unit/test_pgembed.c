@@ -281,6 +281,59 @@ START_TEST(test_stale_pidfile)
 }
 END_TEST
 
+/* A server that fails to start is reported with the end of its log, and nothing is left running. */
+START_TEST(test_server_fails)
+{
+	char err[512] = "";
+	char *conf, *data;
+	mp_pgembed *pg = NULL;
+	FILE *f;
+
+	make_tmpdir();
+	pg = start_ok(tmpdir);
+	mp_pgembed_stop(pg);
+	pg = NULL;
+	conf = join(tmpdir, "/pg/data/postgresql.conf");
+	data = join(tmpdir, "/pg/data");
+	f = fopen(conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("shared_buffers = = 1\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+
+	ck_assert_int_eq(mp_pgembed_start(tmpdir, "", &pg, err, sizeof(err)),
+	    MP_ERR_DB_UNAVAILABLE);
+	ck_assert_ptr_null(pg);
+	ck_assert_msg(strstr(err, "during start-up") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "contains errors") != NULL, "%s", err);
+	ck_assert_int_eq(processes_in(data), 0);
+	remove_tree(tmpdir);
+	free(conf);
+	free(data);
+}
+END_TEST
+
+/* As root, a state directory the postgres user cannot reach is explained. */
+START_TEST(test_unreachable_as_root)
+{
+	char err[1024] = "";
+	char *closed, *state;
+	mp_pgembed *pg = NULL;
+
+	if (geteuid() != 0)
+		return;
+	make_tmpdir();
+	closed = join(tmpdir, "/closed");
+	state = join(closed, "/state");
+	ck_assert_int_eq(mkdir(closed, 0700), 0);
+	ck_assert_int_eq(mp_pgembed_start(state, "", &pg, err, sizeof(err)), MP_ERR_CONFIG);
+	ck_assert_ptr_null(pg);
+	ck_assert_msg(strstr(err, "user 'postgres', which cannot reach") != NULL, "%s", err);
+	remove_tree(tmpdir);
+	free(closed);
+	free(state);
+}
+END_TEST
+
 /* SIGKILL of the process that started the server makes the server shut down cleanly. */
 START_TEST(test_dies_with_parent)
 {
@@ -344,6 +397,8 @@ suite_make(void)
 	tcase_add_test(tc, test_start_persist_stop);
 	tcase_add_test(tc, test_already_running);
 	tcase_add_test(tc, test_stale_pidfile);
+	tcase_add_test(tc, test_server_fails);
+	tcase_add_test(tc, test_unreachable_as_root);
 	tcase_add_test(tc, test_dies_with_parent);
 	suite_add_tcase(s, tc);
 	return s;
