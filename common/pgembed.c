@@ -288,10 +288,46 @@ find_in_path(const char *name, char **out)
 	return r;
 }
 
+/*
+ * The major version that created the cluster in data/ (from PG_VERSION), or 0
+ * when there is none yet or it cannot be read.
+ */
+static uint64_t
+cluster_major(const layout *l)
+{
+	char buf[16], *path, *nl;
+	uint64_t v = 0;
+	ssize_t n;
+	int fd;
+
+	if ((path = path_cat(l->data, "/PG_VERSION")) == NULL)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if ((nl = strchr(buf, '\n')) != NULL)
+		*nl = '\0';
+	if (mp_parse_u64(buf, 10000, &v) != MP_OK)
+		return 0;
+	return v;
+}
+
+/*
+ * pg_bin_dir when set; otherwise, for an existing cluster, the Debian directory
+ * of the major version that created it (a newer server installed beside it
+ * could not open it), then the newest Debian version, then PATH.
+ */
 static int
 find_binaries(const char *pg_bin_dir, layout *l, char *err, size_t errsz)
 {
 	char *i = NULL, *p = NULL;
+	uint64_t major;
 	int r;
 
 	if (pg_bin_dir != NULL && *pg_bin_dir != '\0') {
@@ -304,6 +340,13 @@ find_binaries(const char *pg_bin_dir, layout *l, char *err, size_t errsz)
 			r = MP_ERR_CONFIG;
 		}
 		goto out;
+	}
+	if ((major = cluster_major(l)) != 0) {
+		char dir[64];
+
+		snprintf(dir, sizeof(dir), "/usr/lib/postgresql/%llu/bin", (unsigned long long)major);
+		if ((r = find_pair(dir, &i, &p)) != MP_ERR_NOT_FOUND)
+			goto out;
 	}
 	if ((r = find_debian(&i, &p)) != MP_ERR_NOT_FOUND)
 		goto out;
@@ -879,11 +922,11 @@ mp_pgembed_start(const char *state_dir, const char *pg_bin_dir, mp_pgembed **out
 	}
 	l.drop = geteuid() == 0;
 	l.parent = getpid();
+	if ((r = make_layout(state_dir, &l, err, errsz)) != MP_OK)
+		goto out;
 	if ((r = find_binaries(pg_bin_dir, &l, err, errsz)) != MP_OK)
 		goto out;
 	if (l.drop && (r = lookup_os_user(&l, err, errsz)) != MP_OK)
-		goto out;
-	if ((r = make_layout(state_dir, &l, err, errsz)) != MP_OK)
 		goto out;
 	if ((r = prepare_dirs(&l, err, errsz)) != MP_OK)
 		goto out;
