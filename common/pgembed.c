@@ -504,8 +504,9 @@ child_fail(const char *what)
 /*
  * In a freshly forked child: clean signal mask, own process group (a terminal's
  * ^C reaches midpki, which then stops the server in order), stdin from
- * /dev/null, stdout and stderr to the log, the server's OS user when we are
- * root, and deathsig when the parent dies. Returns only on success.
+ * /dev/null, stdout and stderr to the log, no other inherited descriptor, the
+ * server's OS user when we are root, and deathsig when the parent dies.
+ * Returns only on success.
  */
 static void
 child_setup(const layout *l, int deathsig)
@@ -520,6 +521,9 @@ child_setup(const layout *l, int deathsig)
 	if (dup2(l->nullfd, STDIN_FILENO) < 0 || dup2(l->logfd, STDOUT_FILENO) < 0 ||
 	    dup2(l->logfd, STDERR_FILENO) < 0)
 		_exit(127);
+	/* Descriptors the caller opened without O_CLOEXEC stay out of PostgreSQL. Older
+	 * kernels lack the flag; the descriptors opened here are O_CLOEXEC anyway. */
+	(void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (l->drop) {
 		if (setgroups(1, &l->gid) != 0)
 			child_fail("setgroups failed");

@@ -10,8 +10,11 @@
  * in is the socket in a 0700 directory owned by the server's OS user. When the
  * calling process runs as root, the server runs as the `postgres` user.
  *
- * Start it before creating any thread (it forks) and stop it after closing
- * every database connection. The server receives SIGINT (fast shutdown) if
+ * Start it before creating any thread (it forks; the parent-death signal
+ * below is tied to the thread that started it, so start it from the thread
+ * that lives longest, normally the main thread), with SIGCHLD not ignored (its
+ * children are reaped with waitpid), and stop it after closing every database
+ * connection. The server receives SIGINT (fast shutdown) if
  * this process dies, even by SIGKILL, so it never outlives midpki.
  */
 #ifndef MP_PGEMBED_H
