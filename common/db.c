@@ -22,6 +22,14 @@ struct mp_db {
 static const char session_sql[] =
     "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET bytea_output = 'hex'";
 
+/* Server notices (e.g. "already exists, skipping") are not errors; library code does not print them. */
+static void
+ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static uint64_t
 now_ms(void)
 {
@@ -160,6 +168,7 @@ mp_db_connect(const char *conninfo, uint64_t connect_timeout_ms, mp_db **out, ch
 			copy_line(err, errsz, PQerrorMessage(db->conn));
 		goto out;
 	}
+	PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
 	if (session_setup(db) != MP_OK) {
 		if (err != NULL)
 			copy_line(err, errsz, db->errmsg);

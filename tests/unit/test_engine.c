@@ -356,7 +356,7 @@ END_TEST
 START_TEST(profiles_and_identities)
 {
 	json_t *t = tenant("id-t"), *t2 = tenant("id-t2"), *d = NULL, *p = NULL, *p2 = NULL;
-	json_t *ssh = NULL, *i = NULL, *g = NULL, *u = NULL, *body;
+	json_t *ssh = NULL, *i = NULL, *g = NULL, *u = NULL, *body, *arr = json_array();
 	const char *tid = str(t, "id");
 	mp_identity_new in;
 
@@ -372,8 +372,8 @@ START_TEST(profiles_and_identities)
 	    MP_ERR_CONFLICT);
 	ck_assert_int_eq(mp_profile_create(db, &admin, tid, "odd", "pgp", NULL, false, &g),
 	    MP_ERR_INVALID);
-	ck_assert_int_eq(mp_profile_create(db, &admin, tid, "odd", "x509", json_array(), false,
-	    &g), MP_ERR_INVALID);
+	ck_assert_int_eq(mp_profile_create(db, &admin, tid, "odd", "x509", arr, false, &g),
+	    MP_ERR_INVALID);
 	ck_assert_int_eq(mp_profile_create(db, &admin, tid, "shift", "ssh-user", NULL, true, &ssh),
 	    MP_OK);
 	ck_assert_int_eq(mp_profile_create(db, &admin, str(t2, "id"), "other", "x509", NULL, false,
@@ -430,6 +430,7 @@ START_TEST(profiles_and_identities)
 	    MP_ERR_CONFLICT);
 	ck_assert_int_eq(audit_for("identity.status", str(i, "id")), 2);
 
+	json_decref(arr);
 	json_decref(body);
 	json_decref(u);
 	json_decref(i);
