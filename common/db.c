@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "err.h"
+#include "secure.h"
 
 struct mp_db {
 	PGconn *conn;
@@ -132,6 +133,47 @@ session_setup(mp_db *db)
 	return r == MP_OK ? MP_OK : MP_ERR_DB_UNAVAILABLE;
 }
 
+/* Overwrites every occurrence of secret in s with '*'. */
+static void
+scrub(char *s, const char *secret)
+{
+	size_t n;
+	char *p;
+
+	if (secret == NULL || (n = strlen(secret)) == 0)
+		return;
+	while ((p = strstr(s, secret)) != NULL)
+		memset(p, '*', n);
+}
+
+/*
+ * Checks that conninfo parses and copies its password (if any) for scrubbing
+ * messages; libpq's parse errors quote fragments of the string, so they are
+ * not passed on.
+ */
+static int
+parse_conninfo(const char *conninfo, char **password, char *err, size_t errsz)
+{
+	PQconninfoOption *opts, *o;
+	char *msg = NULL;
+	int r = MP_OK;
+
+	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		PQfreemem(msg);
+		if (err != NULL)
+			copy_line(err, errsz, "the database connection string is malformed");
+		return MP_ERR_CONFIG;
+	}
+	*password = NULL;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
+		    (*password = strdup(o->val)) == NULL)
+			r = MP_ERR_NOMEM;
+	}
+	PQconninfoFree(opts);
+	return r;
+}
+
 int
 mp_db_connect(const char *conninfo, uint64_t connect_timeout_ms, mp_db **out, char *err,
     size_t errsz)
@@ -140,12 +182,17 @@ mp_db_connect(const char *conninfo, uint64_t connect_timeout_ms, mp_db **out, ch
 	const char *keys[] = { "dbname", "connect_timeout", "application_name",
 		"client_encoding", NULL };
 	const char *vals[5];
-	char timeout[24];
+	char timeout[24], *password = NULL;
 	mp_db *db = NULL;
-	int r = MP_ERR_DB_UNAVAILABLE;
+	int r;
 
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
+	if (conninfo == NULL)
+		conninfo = "";
+	if ((r = parse_conninfo(conninfo, &password, err, errsz)) != MP_OK)
+		goto out;
+	r = MP_ERR_DB_UNAVAILABLE;
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
@@ -153,7 +200,7 @@ mp_db_connect(const char *conninfo, uint64_t connect_timeout_ms, mp_db **out, ch
 	/* libpq counts whole seconds; round up so that a short timeout is not "wait forever". */
 	snprintf(timeout, sizeof(timeout), "%llu",
 	    (unsigned long long)((connect_timeout_ms + 999) / 1000));
-	vals[0] = conninfo != NULL ? conninfo : "";
+	vals[0] = conninfo;
 	vals[1] = timeout;
 	vals[2] = "midpki";
 	vals[3] = "UTF8";
@@ -178,6 +225,9 @@ mp_db_connect(const char *conninfo, uint64_t connect_timeout_ms, mp_db **out, ch
 	db = NULL;
 	r = MP_OK;
 out:
+	if (err != NULL && errsz > 0)
+		scrub(err, password);
+	mp_free_secret_str(password);
 	mp_db_close(db);
 	return r;
 }

@@ -32,8 +32,9 @@ typedef struct mp_db mp_db;
  * Connects with conninfo (libpq keywords or a URI), waiting at most
  * connect_timeout_ms (0: libpq's default) and sets application_name=midpki,
  * client_encoding=UTF8, TimeZone=UTC and DateStyle=ISO. On failure returns
- * MP_ERR_DB_UNAVAILABLE with libpq's reason in err (libpq never puts the
- * password in it) or MP_ERR_NOMEM.
+ * MP_ERR_DB_UNAVAILABLE with libpq's reason in err (any occurrence of the
+ * password is masked), MP_ERR_CONFIG for a malformed conninfo (err does not
+ * quote it) or MP_ERR_NOMEM.
  */
 int mp_db_connect(const char *conninfo, uint64_t connect_timeout_ms, mp_db **out, char *err,
     size_t errsz);

@@ -87,6 +87,14 @@ START_TEST(connect_failure)
 	    MP_ERR_DB_UNAVAILABLE);
 	ck_assert_ptr_null(db);
 	ck_assert_uint_gt(strlen(err), 0);
+	ck_assert_int_eq(mp_db_connect("host=/x password=hunter2 oops", 1000, &db, err,
+	    sizeof(err)), MP_ERR_CONFIG);
+	ck_assert_ptr_null(db);
+	ck_assert_str_eq(err, "the database connection string is malformed");
+	ck_assert_int_eq(mp_db_connect("host=/nonexistent/hunter2 password=hunter2", 1000, &db,
+	    err, sizeof(err)), MP_ERR_DB_UNAVAILABLE);
+	ck_assert_ptr_null(strstr(err, "hunter2"));
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/*******"));
 }
 END_TEST
 
