@@ -187,6 +187,7 @@ seal_txn(mp_db *db, void *arg)
 	uint64_t seq = 0;
 	char limit[16], *hex = NULL;
 	const char *params[4];
+	size_t cap;
 	int i, n, r;
 
 	c->sealed = 0;
@@ -220,8 +221,10 @@ seal_txn(mp_db *db, void *arg)
 		goto out;
 	if ((n = PQntuples(res)) == 0)
 		goto out;
-	if ((ids = mp_buf_new(SIZE_MAX)) == NULL || (seqs = mp_buf_new(SIZE_MAX)) == NULL ||
-	    (prevs = mp_buf_new(SIZE_MAX)) == NULL || (hashes = mp_buf_new(SIZE_MAX)) == NULL) {
+	/* per row: a separator and at most 20 digits or 64 hex digits; then "{}" */
+	cap = (size_t)n * (1 + 2 * MP_AUDIT_HASH_LEN) + 2;
+	if ((ids = mp_buf_new(cap)) == NULL || (seqs = mp_buf_new(cap)) == NULL ||
+	    (prevs = mp_buf_new(cap)) == NULL || (hashes = mp_buf_new(cap)) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
 	}

@@ -14,6 +14,7 @@ struct mp_db {
 	PGconn *conn;
 	atomic_uint_fast64_t *errors;
 	uint64_t failed_at_ms; /* monotonic time of the last failed re-connection, 0 = none */
+	bool in_txn;           /* inside mp_db_txn: a lost connection must not be replaced */
 	char errmsg[512];
 	char sqlstate[6];
 	char constraint[64];
@@ -248,6 +249,11 @@ mp_db_ensure(mp_db *db)
 
 	if (PQstatus(db->conn) == CONNECTION_OK)
 		return MP_OK;
+	if (db->in_txn) {
+		/* a fresh session would run the rest of the transaction in autocommit */
+		count_error(db);
+		return MP_ERR_DB_UNAVAILABLE;
+	}
 	now = now_ms();
 	if (db->failed_at_ms != 0 && now - db->failed_at_ms < MP_DB_RETRY_MS) {
 		count_error(db);
@@ -391,6 +397,7 @@ mp_db_txn(mp_db *db, int (*fn)(mp_db *db, void *arg), void *arg)
 	for (attempt = 1;; attempt++) {
 		if ((r = mp_db_exec(db, "BEGIN")) != MP_OK)
 			return r;
+		db->in_txn = true;
 		r = fn(db, arg);
 		if (r == MP_OK && PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
 			/* fn ignored a failed statement: COMMIT would silently roll back */
@@ -402,7 +409,10 @@ mp_db_txn(mp_db *db, int (*fn)(mp_db *db, void *arg), void *arg)
 				    "transaction function succeeded after a failed statement");
 			}
 		}
-		if (r == MP_OK && (r = mp_db_exec(db, "COMMIT")) == MP_OK)
+		if (r == MP_OK)
+			r = mp_db_exec(db, "COMMIT");
+		db->in_txn = false;
+		if (r == MP_OK)
 			return MP_OK;
 		rollback(db);
 		if (PQstatus(db->conn) != CONNECTION_OK)

@@ -47,7 +47,7 @@ timestamp_value(const char *v, json_t **out)
 	size_t n = strlen(v);
 	char *s;
 
-	if (n < 19 || n > 64 || v[10] != ' ' || n < 3 || strcmp(v + n - 3, "+00") != 0) {
+	if (n < 19 || n > 64 || v[10] != ' ' || strcmp(v + n - 3, "+00") != 0) {
 		*out = json_string(v);
 		return *out != NULL ? MP_OK : MP_ERR_NOMEM;
 	}

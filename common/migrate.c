@@ -43,8 +43,9 @@ out:
 }
 
 static int
-apply_one(mp_db *db, const struct mp_migration *m)
+apply_txn(mp_db *db, void *arg)
 {
+	const struct mp_migration *m = arg;
 	char num[16];
 	const char *params[2];
 	int r;
@@ -52,15 +53,10 @@ apply_one(mp_db *db, const struct mp_migration *m)
 	snprintf(num, sizeof(num), "%u", m->number);
 	params[0] = num;
 	params[1] = m->name;
-	if ((r = mp_db_exec(db, "BEGIN")) != MP_OK)
+	if ((r = mp_db_exec(db, m->sql)) != MP_OK)
 		return r;
-	if ((r = mp_db_exec(db, m->sql)) != MP_OK ||
-	    (r = mp_db_query(db, "INSERT INTO schema_migrations (number, name) VALUES ($1, $2)", 2,
-	    params, NULL)) != MP_OK ||
-	    (r = mp_db_exec(db, "COMMIT")) != MP_OK) {
-		return r;
-	}
-	return MP_OK;
+	return mp_db_query(db, "INSERT INTO schema_migrations (number, name) VALUES ($1, $2)", 2,
+	    params, NULL);
 }
 
 int
@@ -87,7 +83,7 @@ mp_db_migrate(mp_db *db, unsigned *applied, char *err, size_t errsz)
 		goto out;
 	}
 	for (i = (unsigned)version; i < mp_migrations_count; i++) {
-		if ((r = apply_one(db, &mp_migrations[i])) != MP_OK) {
+		if ((r = mp_db_txn(db, apply_txn, (void *)&mp_migrations[i])) != MP_OK) {
 			if (err != NULL)
 				snprintf(err, errsz, "migration %s failed: %s", mp_migrations[i].name,
 				    mp_db_errmsg(db));
@@ -103,10 +99,7 @@ fail:
 	if (err != NULL)
 		snprintf(err, errsz, "migrations: %s", mp_db_errmsg(db));
 out:
-	if (locked) {
-		if (r != MP_OK)
-			mp_db_exec(db, "ROLLBACK");
+	if (locked)
 		mp_db_exec(db, UNLOCK_SQL);
-	}
 	return r;
 }

@@ -267,6 +267,50 @@ START_TEST(reconnect)
 }
 END_TEST
 
+struct lose_arg {
+	mp_db *killer;
+	int first, second;
+};
+
+/* Loses its connection mid-transaction, then carries on regardless. */
+static int
+lose_connection(mp_db *db, void *arg)
+{
+	struct lose_arg *a = arg;
+	PGresult *res = NULL;
+	const char *p[1];
+
+	if (mp_db_query_row(db, "SELECT pg_backend_pid()::text", 0, NULL, &res) != MP_OK)
+		return MP_ERR_INTERNAL;
+	p[0] = PQgetvalue(res, 0, 0);
+	ck_assert_int_eq(mp_db_query(a->killer, "SELECT pg_terminate_backend($1::int)", 1, p, NULL),
+	    MP_OK);
+	PQclear(res);
+	a->first = mp_db_exec(db, "INSERT INTO t_lost VALUES (1)");
+	a->second = mp_db_exec(db, "INSERT INTO t_lost VALUES (2)");
+	return MP_OK;
+}
+
+/* No statement of a transaction whose connection was lost runs on a new connection. */
+START_TEST(connection_lost_in_transaction)
+{
+	mp_db *db = connect_to(url());
+	struct lose_arg a = { connect_to(url()), 0, 0 };
+	char *v;
+
+	ck_assert_int_eq(mp_db_exec(db, "DROP TABLE IF EXISTS t_lost; CREATE TABLE t_lost (n int)"),
+	    MP_OK);
+	ck_assert_int_eq(mp_db_txn(db, lose_connection, &a), MP_ERR_DB_UNAVAILABLE);
+	ck_assert_int_eq(a.first, MP_ERR_DB_UNAVAILABLE);
+	ck_assert_int_eq(a.second, MP_ERR_DB_UNAVAILABLE);
+	v = scalar(db, "SELECT count(*) FROM t_lost");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	mp_db_close(a.killer);
+	mp_db_close(db);
+}
+END_TEST
+
 START_TEST(migrate_twice)
 {
 	mp_db *db = connect_to(fresh_database("m_twice"));
@@ -371,6 +415,7 @@ suite_make(void)
 	tcase_add_test(tc, bytea_params);
 	tcase_add_test(tc, transactions);
 	tcase_add_test(tc, reconnect);
+	tcase_add_test(tc, connection_lost_in_transaction);
 	tcase_add_test(tc, migrate_twice);
 	tcase_add_test(tc, migrate_newer_schema);
 	tcase_add_test(tc, migrate_concurrently);
