@@ -92,7 +92,6 @@ fail_result(mp_db *db, const PGresult *res)
 	const char *st = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *cons = res != NULL ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
 	const char *msg = res != NULL ? PQresultErrorMessage(res) : NULL;
-	int r;
 
 	clear_error(db);
 	count_error(db);
@@ -107,8 +106,7 @@ fail_result(mp_db *db, const PGresult *res)
 		copy_line(db->constraint, sizeof(db->constraint), cons);
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return MP_ERR_DB_UNAVAILABLE;
-	r = st != NULL ? map_sqlstate(st) : MP_ERR_DB;
-	return r;
+	return st != NULL ? map_sqlstate(st) : MP_ERR_DB;
 }
 
 /* MP_OK for a result that succeeded, else the mapped error. */
