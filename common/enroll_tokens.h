@@ -1,0 +1,37 @@
+/*
+ * Enrollment tokens: one-time (or n-time) pre-enrollment secrets that let a
+ * device enroll under a profile. The token is shown once at creation
+ * ("mpe_<id hex>_<secret>", see credential.h); the database keeps only
+ * SHA-256 of it. Token objects carry id, tenant_id, device_id, profile_id,
+ * expires_at, uses_left, created_at (never the hash).
+ */
+#ifndef MP_ENROLL_TOKENS_H
+#define MP_ENROLL_TOKENS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "db.h"
+
+/*
+ * Creates a token for device_id and profile_id (both of tenant_id) valid until
+ * expires_at (Unix seconds, in the future) for uses (>= 1) enrollments.
+ * *token_out gets the token (free with mp_free_secret_str); *out (may be
+ * NULL) the token object. Audited as enrollment_token.create.
+ */
+int mp_enroll_token_create(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *device_id, const char *profile_id, int64_t expires_at, unsigned uses,
+    char **token_out, json_t **out);
+
+/*
+ * Spends one use of a presented token: MP_OK with the token object (after the
+ * use) in *out; MP_ERR_UNAUTHENTICATED for a malformed, unknown, wrong or used
+ * up token; MP_ERR_EXPIRED for an expired one; MP_ERR_DENIED when its device
+ * is not active. Constant-time comparison. Audited as
+ * enrollment_token.consume (actor id defaults to the token's device).
+ */
+int mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token, json_t **out);
+
+#endif
