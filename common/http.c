@@ -336,7 +336,6 @@ start_workers(mp_http_server *srv, struct http_worker *workers)
 	srv->start_err = MP_OK;
 	for (size_t i = 0; i < srv->nworkers; i++) {
 		workers[i].srv = srv;
-		workers[i].index = i;
 		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0) {
 			r = MP_ERR_INTERNAL;
 			break;

@@ -66,7 +66,6 @@ struct http_conn {
 
 struct http_worker {
 	mp_http_server *srv;
-	size_t index;
 	pthread_t thread;
 	bool started;
 	struct event_base *base;
