@@ -1,0 +1,423 @@
+/* Requests of the HTTP server: parsing the target, routing, and the replies. */
+#include <event2/bufferevent_ssl.h>
+#include <event2/keyvalq_struct.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "http_priv.h"
+#include "json.h"
+
+#define MAX_QUERY_PARAMS 64
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Status";
+	}
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decodes len bytes of s into a new string; '+' becomes a space when
+ * plus is set. Refuses malformed escapes and NUL (MP_ERR_INVALID).
+ */
+static int
+decode(const char *s, size_t len, bool plus, char **out)
+{
+	char *d;
+	size_t j = 0;
+	int hi, lo;
+
+	if ((d = malloc(len + 1)) == NULL)
+		return MP_ERR_NOMEM;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (ch == '%') {
+			if (i + 2 >= len) {
+				free(d);
+				return MP_ERR_INVALID;
+			}
+			if ((hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0 ||
+			    (hi == 0 && lo == 0)) {
+				free(d);
+				return MP_ERR_INVALID;
+			}
+			ch = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (ch == '+' && plus) {
+			ch = ' ';
+		} else if (ch == '\0') {
+			free(d);
+			return MP_ERR_INVALID;
+		}
+		d[j++] = ch;
+	}
+	d[j] = '\0';
+	*out = d;
+	return MP_OK;
+}
+
+/* Splits query (may be NULL) into decoded key/value pairs of req. */
+static int
+parse_query(mp_http_req *req, const char *query)
+{
+	const char *p = query, *amp, *eq;
+	size_t n = 1;
+	int r;
+
+	if (query == NULL || *query == '\0')
+		return MP_OK;
+	for (const char *s = query; *s != '\0'; s++)
+		if (*s == '&')
+			n++;
+	if (n > MAX_QUERY_PARAMS)
+		return MP_ERR_TOO_LARGE;
+	if ((req->qkeys = calloc(n, sizeof(char *))) == NULL ||
+	    (req->qvals = calloc(n, sizeof(char *))) == NULL)
+		return MP_ERR_NOMEM;
+	for (;;) {
+		size_t seglen;
+
+		amp = strchr(p, '&');
+		seglen = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		if (seglen > 0) {
+			eq = memchr(p, '=', seglen);
+			if ((r = decode(p, eq != NULL ? (size_t)(eq - p) : seglen, true,
+			         &req->qkeys[req->nq])) != MP_OK)
+				return r;
+			r = eq != NULL ? decode(eq + 1, seglen - (size_t)(eq + 1 - p), true,
+			                     &req->qvals[req->nq])
+			               : decode("", 0, true, &req->qvals[req->nq]);
+			req->nq++;
+			if (r != MP_OK)
+				return r;
+		}
+		if (amp == NULL)
+			break;
+		p = amp + 1;
+	}
+	return MP_OK;
+}
+
+static void
+req_cleanup(mp_http_req *req)
+{
+	for (size_t i = 0; i < req->nq; i++) {
+		free(req->qkeys[i]);
+		free(req->qvals[i]);
+	}
+	free(req->qkeys);
+	free(req->qvals);
+	free(req->path);
+}
+
+static const char *
+method_name(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	default: return "OTHER";
+	}
+}
+
+static bool
+path_matches(const char *pattern, const char *path)
+{
+	size_t n = strlen(pattern);
+
+	if (n >= 2 && pattern[n - 2] == '/' && pattern[n - 1] == '*')
+		return strncmp(pattern, path, n - 1) == 0;
+	return strcmp(pattern, path) == 0;
+}
+
+static bool
+method_matches(const char *route, const char *method)
+{
+	return strcmp(route, method) == 0 ||
+	    (strcmp(method, "HEAD") == 0 && strcmp(route, "GET") == 0);
+}
+
+/* Finds the route for req; else replies 404 or 405 (with Allow) and returns NULL. */
+static const mp_http_route *
+route(mp_http_req *req, const struct http_listener *l)
+{
+	char allow[128] = "";
+	size_t off = 0;
+	bool path_known = false;
+
+	for (size_t i = 0; i < l->nroutes; i++) {
+		const mp_http_route *rt = &l->routes[i];
+
+		if (!path_matches(rt->path, req->path))
+			continue;
+		if (method_matches(rt->method, req->method))
+			return rt;
+		path_known = true;
+		if (strstr(allow, rt->method) == NULL && off + strlen(rt->method) + 8 < sizeof(allow))
+			off += (size_t)snprintf(allow + off, sizeof(allow) - off, "%s%s%s",
+			    off ? ", " : "", rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+	}
+	if (path_known) {
+		mp_http_set_header(req, "Allow", allow);
+		mp_http_reply_error(req, 405, "method_not_allowed",
+		    "this method is not allowed on this path", NULL);
+	} else {
+		mp_http_reply_error(req, 404, "not_found", "no such path", NULL);
+	}
+	return NULL;
+}
+
+void
+http_req_dispatch(struct http_conn *c, struct evhttp_request *ev)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *raw = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const mp_http_route *rt;
+	mp_http_req req;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.ev = ev;
+	req.conn = c;
+	req.method = method_name(evhttp_request_get_command(ev));
+	snprintf(c->method, sizeof(c->method), "%s", req.method);
+	if (c->hdr_bytes > c->wl->w->srv->cfg->http_max_header_bytes) {
+		mp_http_reply_error(&req, 431, "header_too_large",
+		    "the request header exceeds the size limit", NULL);
+		goto out;
+	}
+	if (raw == NULL || decode(raw, strlen(raw), false, &req.path) != MP_OK) {
+		mp_http_reply_error(&req, 400, "invalid_path",
+		    "the path has an invalid percent-encoding or a NUL", NULL);
+		goto out;
+	}
+	if (req.path[0] == '\0') {
+		free(req.path);
+		if ((req.path = strdup("/")) == NULL)
+			goto fail;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", req.path);
+	if ((r = parse_query(&req, evhttp_uri_get_query(uri))) != MP_OK) {
+		if (r == MP_ERR_NOMEM)
+			goto fail;
+		mp_http_reply_error(&req, 400, "invalid_query",
+		    r == MP_ERR_TOO_LARGE ? "too many query parameters"
+		                          : "the query has an invalid percent-encoding or a NUL",
+		    NULL);
+		goto out;
+	}
+	if ((rt = route(&req, c->wl->l)) == NULL)
+		goto out;
+	rt->fn(&req, c->wl->l->arg);
+	if (!req.replied)
+		goto fail;
+	goto out;
+fail:
+	if (!req.replied)
+		mp_http_reply_error(&req, 500, "internal", "internal error", NULL);
+out:
+	req_cleanup(&req);
+}
+
+static void
+response_complete(struct evhttp_request *ev, void *arg)
+{
+	(void)ev;
+	http_conn_response_done(arg);
+}
+
+const char *
+mp_http_req_method(const mp_http_req *req)
+{
+	return req->method;
+}
+
+const char *
+mp_http_req_path(const mp_http_req *req)
+{
+	return req->path;
+}
+
+const char *
+mp_http_req_query(const mp_http_req *req, const char *name)
+{
+	for (size_t i = 0; i < req->nq; i++)
+		if (strcmp(req->qkeys[i], name) == 0)
+			return req->qvals[i];
+	return NULL;
+}
+
+const char *
+mp_http_req_header(const mp_http_req *req, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(req->ev), name);
+}
+
+const uint8_t *
+mp_http_req_body(mp_http_req *req, size_t *len)
+{
+	static const uint8_t empty[1];
+	struct evbuffer *in = evhttp_request_get_input_buffer(req->ev);
+	const uint8_t *p;
+
+	*len = evbuffer_get_length(in);
+	if (*len == 0)
+		return empty;
+	if ((p = evbuffer_pullup(in, -1)) == NULL) {
+		*len = 0;
+		return empty;
+	}
+	return p;
+}
+
+const char *
+mp_http_req_remote(const mp_http_req *req)
+{
+	return req->conn->remote;
+}
+
+const char *
+mp_http_req_listener(const mp_http_req *req)
+{
+	return req->conn->wl->l->name;
+}
+
+void *
+mp_http_req_worker(const mp_http_req *req)
+{
+	return req->conn->wl->w->ctx;
+}
+
+X509 *
+mp_http_req_peer_cert(const mp_http_req *req)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(req->conn->bev);
+
+	return ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+}
+
+int
+mp_http_set_header(mp_http_req *req, const char *name, const char *value)
+{
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
+		return MP_ERR_INVALID;
+	if (evhttp_add_header(evhttp_request_get_output_headers(req->ev), name, value) != 0)
+		return MP_ERR_NOMEM;
+	return MP_OK;
+}
+
+int
+mp_http_reply(mp_http_req *req, int status, const char *content_type, const void *body,
+    size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req->ev);
+	struct http_conn *c = req->conn;
+
+	if (req->replied)
+		return MP_ERR_INTERNAL;
+	if (status < 100 || status > 599)
+		status = 500;
+	if (content_type != NULL) {
+		evhttp_remove_header(h, "Content-Type");
+		evhttp_add_header(h, "Content-Type", content_type);
+		if (strncmp(content_type, "application/json", 16) == 0) {
+			evhttp_remove_header(h, "Cache-Control");
+			evhttp_add_header(h, "Cache-Control", "no-store");
+		}
+	}
+	if (c->wl->w->draining) {
+		evhttp_remove_header(h, "Connection");
+		evhttp_add_header(h, "Connection", "close");
+	}
+	if (len > 0 && evbuffer_add(evhttp_request_get_output_buffer(req->ev), body, len) != 0)
+		return MP_ERR_NOMEM;
+	req->replied = true;
+	c->ours = true;
+	c->status = status;
+	c->bytes = len;
+	evhttp_request_set_on_complete_cb(req->ev, response_complete, c);
+	evhttp_send_reply(req->ev, status, http_reason(status), NULL);
+	return MP_OK;
+}
+
+int
+mp_http_reply_json(mp_http_req *req, int status, json_t *value)
+{
+	char *s;
+	int r;
+
+	s = value != NULL ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(value);
+	if (s == NULL)
+		return mp_http_reply_error(req, 500, "internal", "internal error", NULL);
+	r = mp_http_reply(req, status, "application/json", s, strlen(s));
+	free(s);
+	return r;
+}
+
+int
+mp_http_reply_error(mp_http_req *req, int status, const char *code, const char *message,
+    const char *field)
+{
+	static const char fallback[] = "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}";
+	char *s = NULL;
+	size_t len;
+	int r;
+
+	if (mp_json_error_doc(code, message, field, &s, &len) != MP_OK)
+		return mp_http_reply(req, 500, "application/json", fallback, sizeof(fallback) - 1);
+	r = mp_http_reply(req, status, "application/json", s, len);
+	free(s);
+	return r;
+}
