@@ -423,7 +423,12 @@ mp_db_txn(mp_db *db, int (*fn)(mp_db *db, void *arg), void *arg)
 int
 mp_db_ping(mp_db *db)
 {
-	return mp_db_query(db, "SELECT 1", 0, NULL, NULL);
+	int r = mp_db_query(db, "SELECT 1", 0, NULL, NULL);
+
+	/* a connection that died while idle is noticed only now; SELECT 1 is safe to repeat */
+	if (r == MP_ERR_DB_UNAVAILABLE)
+		r = mp_db_query(db, "SELECT 1", 0, NULL, NULL);
+	return r;
 }
 
 const char *

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "http_priv.h"
+#include "log.h"
 
 #define LISTEN_BACKLOG 1024
 
@@ -318,6 +319,17 @@ run_timer(evutil_socket_t fd, short what, void *arg)
 	t->fn(t->arg);
 }
 
+/* SIGHUP must not end the service: the configuration is read once, at start. */
+static void
+main_hangup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	mp_warn("SIGHUP received: configuration is read at start only; restart midpki to apply "
+		"changes");
+}
+
 /* Starts the workers and waits until each has served or failed its start. */
 static int
 start_workers(mp_http_server *srv, struct http_worker *workers)
@@ -370,7 +382,7 @@ mp_http_server_run(mp_http_server *srv)
 {
 	struct http_worker *workers = NULL;
 	struct event_base *base = NULL;
-	struct event *sigterm = NULL, *sigint = NULL, *stop = NULL;
+	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL, *stop = NULL;
 	struct http_timer *t;
 	int r = MP_ERR_NOMEM;
 
@@ -380,8 +392,10 @@ mp_http_server_run(mp_http_server *srv)
 	    (base = event_base_new()) == NULL ||
 	    (sigterm = evsignal_new(base, SIGTERM, main_stop, base)) == NULL ||
 	    (sigint = evsignal_new(base, SIGINT, main_stop, base)) == NULL ||
+	    (sighup = evsignal_new(base, SIGHUP, main_hangup, NULL)) == NULL ||
 	    (stop = event_new(base, -1, 0, main_stop, base)) == NULL ||
-	    event_add(sigterm, NULL) != 0 || event_add(sigint, NULL) != 0)
+	    event_add(sigterm, NULL) != 0 || event_add(sigint, NULL) != 0 ||
+	    event_add(sighup, NULL) != 0)
 		goto out;
 	for (t = srv->timers; t != NULL; t = t->next) {
 		struct timeval tv = ms_to_tv(t->interval_ms);
@@ -414,6 +428,8 @@ out:
 		event_free(sigterm);
 	if (sigint != NULL)
 		event_free(sigint);
+	if (sighup != NULL)
+		event_free(sighup);
 	if (stop != NULL)
 		event_free(stop);
 	if (base != NULL)

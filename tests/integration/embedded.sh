@@ -8,7 +8,7 @@ new_instance embedded
 start_instance
 
 body=$(admin_curl /healthz)
-expect_eq "/healthz body" "$body" '{"status": "alive"}'
+expect_eq "/healthz body" "$body" '{"status":"alive"}'
 expect_eq "/readyz status" "$(http_status /readyz)" 200
 expect_eq "TLS without trust.pem is refused" \
 	"$(curl -s -o /dev/null -w '%{http_code}' https://127.0.0.1:$ADMIN_PORT/healthz)" 000

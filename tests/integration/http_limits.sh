@@ -15,7 +15,7 @@ head -c 4096 /dev/zero >"$T/body"
 expect_eq "oversized body" "$(http_status /healthz -X POST --data-binary @"$T/body")" 413
 expect_eq "unknown path" "$(http_status /nope)" 404
 body=$(admin_curl /nope)
-expect_contains "404 body" "$body" '"code": "not_found"'
+expect_contains "404 body" "$body" '"code":"not_found"'
 expect_eq "wrong method" "$(http_status /healthz -X DELETE)" 405
 expect_contains "405 Allow header" "$(admin_curl /healthz -X DELETE -D - -o /dev/null)" "Allow: GET"
 
@@ -37,7 +37,9 @@ expect_contains "metrics" "$metrics" 'midpki_http_requests_total{listener="admin
 expect_contains "metrics" "$metrics" 'midpki_http_requests_total{listener="admin",code="405"} 2'
 expect_contains "metrics" "$metrics" 'midpki_http_request_duration_seconds_bucket{listener="admin",le="+Inf"}'
 expect_contains "metrics" "$metrics" 'midpki_db_errors_total 0'
-grep -q 'admin 127.0.0.1' "$T/limits.log" || grep -q '"GET /healthz' "$T/limits.log" ||
-	grep -q 'GET /healthz' "$T/limits.log" || fail "no access log line"
+grep -q 'access listener=admin remote=127.0.0.1 method=GET path=/healthz status=200' "$T/limits.log" ||
+	fail "no access log line for GET /healthz"
+grep -q 'access listener=admin remote=127.0.0.1 method=- path=- status=431' "$T/limits.log" ||
+	fail "no access log line for the refused oversized header"
 ok "access log lines written"
 stop_instance
