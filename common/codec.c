@@ -275,3 +275,37 @@ mp_pem_decode(const char *text, size_t len, const char *label, size_t max_out, u
 		return MP_ERR_INVALID;
 	return mp_b64_decode(b, (size_t)(e - b), false, max_out, der, derlen);
 }
+
+int
+mp_url_decode(const char *s, size_t len, bool plus, char **out)
+{
+	char *d;
+	size_t j = 0;
+
+	if ((d = malloc(len + 1)) == NULL)
+		return MP_ERR_NOMEM;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (ch == '%') {
+			int hi = i + 2 < len ? hex_value((unsigned char)s[i + 1]) : -1;
+			int lo = i + 2 < len ? hex_value((unsigned char)s[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+				free(d);
+				return MP_ERR_INVALID;
+			}
+			ch = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (ch == '+' && plus) {
+			ch = ' ';
+		} else if (ch == '\0') {
+			free(d);
+			return MP_ERR_INVALID;
+		}
+		d[j++] = ch;
+	}
+	d[j] = '\0';
+	*out = d;
+	return MP_OK;
+}

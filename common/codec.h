@@ -32,4 +32,11 @@ int mp_pem_encode(const char *label, const uint8_t *der, size_t n, char **out);
 int mp_pem_decode(const char *text, size_t len, const char *label, size_t max_out, uint8_t **der,
     size_t *derlen);
 
+/*
+ * Percent-decodes len bytes of s (a URL path or query component) into a new
+ * string; '+' becomes a space when plus is set. Refuses malformed escapes and
+ * NUL, encoded or not (MP_ERR_INVALID).
+ */
+int mp_url_decode(const char *s, size_t len, bool plus, char **out);
+
 #endif

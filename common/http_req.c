@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "err.h"
 #include "http_priv.h"
 #include "json.h"
@@ -49,59 +50,6 @@ http_reason(int status)
 	}
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Percent-decodes len bytes of s into a new string; '+' becomes a space when
- * plus is set. Refuses malformed escapes and NUL (MP_ERR_INVALID).
- */
-static int
-decode(const char *s, size_t len, bool plus, char **out)
-{
-	char *d;
-	size_t j = 0;
-	int hi, lo;
-
-	if ((d = malloc(len + 1)) == NULL)
-		return MP_ERR_NOMEM;
-	for (size_t i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if (ch == '%') {
-			if (i + 2 >= len) {
-				free(d);
-				return MP_ERR_INVALID;
-			}
-			if ((hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0 ||
-			    (hi == 0 && lo == 0)) {
-				free(d);
-				return MP_ERR_INVALID;
-			}
-			ch = (char)(hi * 16 + lo);
-			i += 2;
-		} else if (ch == '+' && plus) {
-			ch = ' ';
-		} else if (ch == '\0') {
-			free(d);
-			return MP_ERR_INVALID;
-		}
-		d[j++] = ch;
-	}
-	d[j] = '\0';
-	*out = d;
-	return MP_OK;
-}
-
 /* Splits query (may be NULL) into decoded key/value pairs of req. */
 static int
 parse_query(mp_http_req *req, const char *query)
@@ -127,12 +75,12 @@ parse_query(mp_http_req *req, const char *query)
 		seglen = amp != NULL ? (size_t)(amp - p) : strlen(p);
 		if (seglen > 0) {
 			eq = memchr(p, '=', seglen);
-			if ((r = decode(p, eq != NULL ? (size_t)(eq - p) : seglen, true,
+			if ((r = mp_url_decode(p, eq != NULL ? (size_t)(eq - p) : seglen, true,
 			         &req->qkeys[req->nq])) != MP_OK)
 				return r;
-			r = eq != NULL ? decode(eq + 1, seglen - (size_t)(eq + 1 - p), true,
+			r = eq != NULL ? mp_url_decode(eq + 1, seglen - (size_t)(eq + 1 - p), true,
 			                     &req->qvals[req->nq])
-			               : decode("", 0, true, &req->qvals[req->nq]);
+			               : mp_url_decode("", 0, true, &req->qvals[req->nq]);
 			req->nq++;
 			if (r != MP_OK)
 				return r;
@@ -237,7 +185,7 @@ http_req_dispatch(struct http_conn *c, struct evhttp_request *ev)
 		    "the request header exceeds the size limit", NULL);
 		goto out;
 	}
-	if (raw == NULL || decode(raw, strlen(raw), false, &req.path) != MP_OK) {
+	if (raw == NULL || mp_url_decode(raw, strlen(raw), false, &req.path) != MP_OK) {
 		mp_http_reply_error(&req, 400, "invalid_path",
 		    "the path has an invalid percent-encoding or a NUL", NULL);
 		goto out;

@@ -103,6 +103,26 @@ START_TEST(pem_roundtrip)
 }
 END_TEST
 
+START_TEST(url_decode)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(mp_url_decode("/a%20b+c", 8, false, &out), MP_OK);
+	ck_assert_str_eq(out, "/a b+c");
+	free(out);
+	ck_assert_int_eq(mp_url_decode("a+b%2Bc", 7, true, &out), MP_OK);
+	ck_assert_str_eq(out, "a b+c");
+	free(out);
+	ck_assert_int_eq(mp_url_decode("%4", 2, false, &out), MP_ERR_INVALID);
+	ck_assert_int_eq(mp_url_decode("%zz", 3, false, &out), MP_ERR_INVALID);
+	ck_assert_int_eq(mp_url_decode("a%00b", 5, false, &out), MP_ERR_INVALID);
+	ck_assert_int_eq(mp_url_decode("a\0b", 3, false, &out), MP_ERR_INVALID);
+	ck_assert_int_eq(mp_url_decode("%41", 3, false, &out), MP_OK);
+	ck_assert_str_eq(out, "A");
+	free(out);
+}
+END_TEST
+
 START_TEST(numbers_and_durations)
 {
 	uint64_t v = 0;
@@ -145,6 +165,7 @@ suite_make(void)
 	tcase_add_test(tc, base64_wrapping_and_errors);
 	tcase_add_test(tc, hex_roundtrip_and_errors);
 	tcase_add_test(tc, pem_roundtrip);
+	tcase_add_test(tc, url_decode);
 	tcase_add_test(tc, numbers_and_durations);
 	tcase_add_test(tc, constant_time_equal);
 	suite_add_tcase(s, tc);
