@@ -17,8 +17,17 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	meson compile -C $(BUILD_DIR)
 
+# As root the embedded PostgreSQL runs as the 'postgres' user, which must be able
+# to reach the state directory; a checkout under a private home (/root is 0700)
+# gets its state in /var/lib/midpki instead.
 run: build
-	MIDPKI_STATE_DIR=$${MIDPKI_STATE_DIR:-$(STATE_DIR)} $(BUILD_DIR)/cli/midpki serve
+	@state=$${MIDPKI_STATE_DIR:-$(STATE_DIR)}; \
+	if [ -z "$${MIDPKI_STATE_DIR:-}" ] && [ "$$(id -u)" -eq 0 ] && \
+	   ! runuser -u postgres -- test -x "$$(pwd)" 2>/dev/null; then \
+		state=/var/lib/midpki; \
+		echo "make run: $$(pwd) is not reachable by the postgres user; state goes to $$state"; \
+	fi; \
+	MIDPKI_STATE_DIR=$$state exec $(BUILD_DIR)/cli/midpki serve
 
 # The test suite always runs under AddressSanitizer and UBSan.
 $(TEST_BUILD_DIR)/build.ninja:
