@@ -15,7 +15,7 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  serve            run every enabled listener (see midpki serve --help)\n"
 	    "  migrate          apply database migrations and exit\n"
-	    "  audit verify     check the audit log's hash chain\n"
+	    "  audit verify     check the audit log's hash chain (audit head: print its head)\n"
 	    "  config defaults  print a configuration file with every key and its default\n"
 	    "  version          print the version\n"
 	    "  help             this text\n");

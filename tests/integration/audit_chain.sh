@@ -21,6 +21,14 @@ out=$("$MIDPKI_BIN" audit verify --state-dir "$T/v"); rc=$?
 expect_eq "verify exit on an intact chain" "$rc" 0
 expect_eq "verify output" "$out" "audit chain intact: $entries entries verified"
 
+head=$("$MIDPKI_BIN" audit head --state-dir "$T/v")
+case "$head" in
+"seq $entries hash "[0-9a-f]*) [ ${#head} -eq $((${#entries} + 10 + 64)) ] || fail "head: '$head'" ;;
+*) fail "audit head printed '$head'" ;;
+esac
+expect_eq "head hash matches the database" "${head##* }" \
+	"$(psql -Atc "select encode(hash, 'hex') from audit where seq = $entries")"
+
 psql -qc "update audit set details = '{}' where seq = 1" 2>"$T/psql.err" &&
 	fail "the audit table accepted an UPDATE"
 expect_contains "append-only trigger" "$(cat "$T/psql.err")" "append-only"
