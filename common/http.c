@@ -4,6 +4,8 @@
 #include <event2/thread.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +78,9 @@ bind_listen(const char *addr, const char *host, uint16_t port, char *err, size_t
 	}
 	if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+	    /* accepted sockets inherit it: a reply written in two pieces (TLS records,
+	     * headers then body) must not wait for the peer's delayed ACK */
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
 		snprintf(err, errsz, "listen %s: %s", addr, strerror(errno));
 		if (fd >= 0)
