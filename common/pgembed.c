@@ -136,7 +136,7 @@ check_running(const pgembed_layout *l, char *err, size_t errsz)
 	char *pidfile = NULL;
 	uint64_t pid;
 	ssize_t n;
-	int fd, r = MP_OK;
+	int r = MP_OK;
 
 	if ((pidfile = pgembed_path_cat(l->data, "/postmaster.pid")) == NULL) {
 		pgembed_seterr(err, errsz, "out of memory");
@@ -145,14 +145,7 @@ check_running(const pgembed_layout *l, char *err, size_t errsz)
 	if (pgembed_read_number(pidfile, INT_MAX, &pid) != MP_OK || pid == 0)
 		goto out;
 	snprintf(proc, sizeof(proc), "/proc/%llu/comm", (unsigned long long)pid);
-	if ((fd = open(proc, O_RDONLY | O_CLOEXEC)) < 0)
-		goto out;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	if (n <= 0)
-		goto out;
-	comm[n] = '\0';
-	if (strcmp(comm, "postgres\n") != 0)
+	if (pgembed_read_line(proc, comm, sizeof(comm)) != MP_OK || strcmp(comm, "postgres") != 0)
 		goto out;
 	snprintf(proc, sizeof(proc), "/proc/%llu/cwd", (unsigned long long)pid);
 	n = readlink(proc, cwd, sizeof(cwd) - 1);

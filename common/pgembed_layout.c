@@ -34,22 +34,31 @@ pgembed_path_cat(const char *a, const char *b)
 }
 
 int
-pgembed_read_number(const char *path, uint64_t max, uint64_t *out)
+pgembed_read_line(const char *path, char *buf, size_t bufsz)
 {
-	char buf[64], *nl;
+	char *nl;
 	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return MP_ERR_NOT_FOUND;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, bufsz - 1);
 	close(fd);
 	if (n <= 0)
 		return MP_ERR_NOT_FOUND;
 	buf[n] = '\0';
 	if ((nl = strchr(buf, '\n')) != NULL)
 		*nl = '\0';
-	if (mp_parse_u64(buf, max, out) != MP_OK)
+	return MP_OK;
+}
+
+int
+pgembed_read_number(const char *path, uint64_t max, uint64_t *out)
+{
+	char buf[64];
+
+	if (pgembed_read_line(path, buf, sizeof(buf)) != MP_OK ||
+	    mp_parse_u64(buf, max, out) != MP_OK)
 		return MP_ERR_NOT_FOUND;
 	return MP_OK;
 }

@@ -50,6 +50,13 @@ void pgembed_seterr(char *err, size_t errsz, const char *fmt, ...)
 char *pgembed_path_cat(const char *a, const char *b);
 
 /*
+ * The first line of a small file, without its newline, in buf (bufsz > 1;
+ * what does not fit is cut): MP_OK, or MP_ERR_NOT_FOUND when the file is
+ * missing or empty.
+ */
+int pgembed_read_line(const char *path, char *buf, size_t bufsz);
+
+/*
  * The number on the first line of a small file (such as a pid file), at most
  * max: MP_OK, or MP_ERR_NOT_FOUND when the file is missing, empty or holds no
  * such number.
