@@ -32,7 +32,8 @@ find_in_dir(const char *dir, const char *name, char **out)
 	char *slash = NULL, *p = NULL;
 	int r = MP_ERR_NOMEM;
 
-	if ((slash = pgembed_path_cat(dir, "/")) == NULL || (p = pgembed_path_cat(slash, name)) == NULL)
+	if ((slash = pgembed_path_cat(dir, "/")) == NULL ||
+	    (p = pgembed_path_cat(slash, name)) == NULL)
 		goto out;
 	r = MP_ERR_NOT_FOUND;
 	if (!is_executable(p))

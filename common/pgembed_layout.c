@@ -173,7 +173,10 @@ pgembed_layout_os_user(pgembed_layout *l, char *err, size_t errsz)
 	return MP_OK;
 }
 
-/* An O_CLOEXEC descriptor numbered 3 or above, so that a child's dup2 onto 0..2 never aliases it. */
+/*
+ * An O_CLOEXEC descriptor numbered 3 or above, so that a child's dup2 onto
+ * 0..2 never aliases it.
+ */
 static int
 open_high(const char *path, int flags, mode_t mode)
 {
