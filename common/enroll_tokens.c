@@ -5,7 +5,6 @@
 
 #include "codec.h"
 #include "credential.h"
-#include "dbjson.h"
 #include "err.h"
 #include "record.h"
 #include "secure.h"
@@ -61,14 +60,13 @@ struct consume_ctx {
 	const mp_actor *actor;
 	const char *id;
 	const char *hex;
-	json_t *row;
 };
 
 static int
-consume_txn(mp_db *db, void *arg)
+consume_txn(mp_db *db, void *arg, json_t **out)
 {
 	struct consume_ctx *c = arg;
-	PGresult *res = NULL, *upd = NULL;
+	PGresult *res = NULL;
 	json_t *row = NULL;
 	const char *params[1] = { c->id }, *stored;
 	mp_actor who;
@@ -96,9 +94,8 @@ consume_txn(mp_db *db, void *arg)
 		r = MP_ERR_DENIED;
 		goto out;
 	}
-	if ((r = mp_db_query_row(db, "UPDATE enrollment_tokens SET uses_left = uses_left - 1"
-	    " WHERE id = $1 RETURNING " COLUMNS, 1, params, &upd)) != MP_OK ||
-	    (r = mp_db_row_json(upd, 0, &row)) != MP_OK)
+	if ((r = mp_record_get(db, "UPDATE enrollment_tokens SET uses_left = uses_left - 1"
+	    " WHERE id = $1 RETURNING " COLUMNS, 1, params, &row)) != MP_OK)
 		goto out;
 	who = *c->actor;
 	if (who.id == NULL)
@@ -107,12 +104,10 @@ consume_txn(mp_db *db, void *arg)
 	    "enrollment_token", c->id, NULL);
 	if (r != MP_OK)
 		goto out;
-	json_decref(c->row);
-	c->row = row;
+	*out = row;
 	row = NULL;
 out:
 	json_decref(row);
-	PQclear(upd);
 	PQclear(res);
 	return r;
 }
@@ -122,7 +117,7 @@ mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token, jso
 {
 	uint8_t hash[MP_CRED_HASH_LEN];
 	char id[MP_UUID_STR_LEN + 1], *hex = NULL;
-	struct consume_ctx c = { actor, id, NULL, NULL };
+	struct consume_ctx c = { actor, id, NULL };
 	int r;
 
 	if (actor == NULL) {
@@ -133,14 +128,8 @@ mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token, jso
 	    (r = mp_hex_encode(hash, sizeof(hash), &hex)) != MP_OK)
 		goto out;
 	c.hex = hex;
-	if ((r = mp_db_txn(db, consume_txn, &c)) != MP_OK)
-		goto out;
-	if (out != NULL) {
-		*out = c.row;
-		c.row = NULL;
-	}
+	r = mp_record_txn(db, consume_txn, &c, out);
 out:
-	json_decref(c.row);
 	mp_wipe(hash, sizeof(hash));
 	mp_free_secret_str(hex);
 	return r;

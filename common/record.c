@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,66 +9,41 @@
 #include "dbjson.h"
 #include "err.h"
 
-struct insert_ctx {
-	const mp_actor *actor;
-	const char *action;
-	const char *object_type;
-	const char *sql;
-	int nparams;
-	const char *const *params;
-	json_t *details;
+struct row_txn {
+	mp_record_txn_fn fn;
+	void *arg;
 	json_t *row;
 };
 
+/* Keeps the row of the try that committed; a retry replaces a rolled-back one. */
 static int
-insert_txn(mp_db *db, void *arg)
+row_txn(mp_db *db, void *arg)
 {
-	struct insert_ctx *c = arg;
-	PGresult *res = NULL;
+	struct row_txn *t = arg;
 	json_t *row = NULL;
-	const char *tenant;
 	int r;
 
-	if ((r = mp_db_query_row(db, c->sql, c->nparams, c->params, &res)) != MP_OK ||
-	    (r = mp_db_row_json(res, 0, &row)) != MP_OK)
-		goto out;
-	tenant = json_string_value(json_object_get(row, "tenant_id"));
-	r = mp_audit_write_in(db, c->actor, tenant != NULL ? tenant : c->actor->tenant_id,
-	    c->action, c->object_type,
-	    json_string_value(json_object_get(row, "id")),
-	    c->details != NULL ? c->details : row);
-	if (r != MP_OK)
-		goto out;
-	json_decref(c->row);
-	c->row = row;
-	row = NULL;
-out:
-	json_decref(row);
-	PQclear(res);
-	return r;
+	if ((r = t->fn(db, t->arg, &row)) != MP_OK)
+		return r;
+	json_decref(t->row);
+	t->row = row;
+	return MP_OK;
 }
 
 int
-mp_record_insert(mp_db *db, const mp_actor *actor, const char *action,
-    const char *object_type, const char *sql, int nparams, const char *const *params,
-    json_t *details, json_t **out)
+mp_record_txn(mp_db *db, mp_record_txn_fn fn, void *arg, json_t **out)
 {
-	struct insert_ctx c = { actor, action, object_type, sql, nparams, params,
-		details, NULL };
+	struct row_txn t = { fn, arg, NULL };
 	int r;
 
-	if (actor == NULL) {
-		r = MP_ERR_INVALID;
-		goto out;
-	}
-	if ((r = mp_db_txn(db, insert_txn, &c)) != MP_OK)
+	if ((r = mp_db_txn(db, row_txn, &t)) != MP_OK)
 		goto out;
 	if (out != NULL) {
-		*out = c.row;
-		c.row = NULL;
+		*out = t.row;
+		t.row = NULL;
 	}
 out:
-	json_decref(c.row);
+	json_decref(t.row);
 	return r;
 }
 
@@ -97,23 +73,80 @@ mp_record_list(mp_db *db, const char *sql, int nparams, const char *const *param
 	return r;
 }
 
+struct insert_ctx {
+	const mp_actor *actor;
+	const char *action;
+	const char *object_type;
+	const char *sql;
+	int nparams;
+	const char *const *params;
+	json_t *details;
+};
+
+static int
+insert_txn(mp_db *db, void *arg, json_t **out)
+{
+	struct insert_ctx *c = arg;
+	json_t *row = NULL;
+	const char *tenant;
+	int r;
+
+	if ((r = mp_record_get(db, c->sql, c->nparams, c->params, &row)) != MP_OK)
+		goto out;
+	tenant = json_string_value(json_object_get(row, "tenant_id"));
+	r = mp_audit_write_in(db, c->actor, tenant != NULL ? tenant : c->actor->tenant_id,
+	    c->action, c->object_type,
+	    json_string_value(json_object_get(row, "id")),
+	    c->details != NULL ? c->details : row);
+	if (r != MP_OK)
+		goto out;
+	*out = row;
+	row = NULL;
+out:
+	json_decref(row);
+	return r;
+}
+
+int
+mp_record_insert(mp_db *db, const mp_actor *actor, const char *action,
+    const char *object_type, const char *sql, int nparams, const char *const *params,
+    json_t *details, json_t **out)
+{
+	struct insert_ctx c = { actor, action, object_type, sql, nparams, params, details };
+
+	if (actor == NULL)
+		return MP_ERR_INVALID;
+	return mp_record_txn(db, insert_txn, &c, out);
+}
+
 struct status_ctx {
 	const mp_actor *actor;
 	const struct mp_status_spec *spec;
 	const char *tenant_id;
 	const char *id;
 	const char *status;
-	json_t *row;
 };
 
+static bool
+is_terminal(const struct mp_status_spec *spec, const char *status)
+{
+	size_t i;
+
+	for (i = 0; spec->terminal[i] != NULL; i++) {
+		if (strcmp(status, spec->terminal[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int
-status_txn(mp_db *db, void *arg)
+status_txn(mp_db *db, void *arg, json_t **out)
 {
 	struct status_ctx *c = arg;
-	PGresult *res = NULL, *upd = NULL;
+	PGresult *res = NULL;
 	json_t *row = NULL, *details = NULL;
 	const char *params[2], *old, *tenant;
-	size_t i;
+	bool changed;
 	int r;
 
 	params[0] = c->id;
@@ -126,19 +159,15 @@ status_txn(mp_db *db, void *arg)
 		r = MP_ERR_INTERNAL;
 		goto out;
 	}
-	if (strcmp(old, c->status) != 0) {
-		for (i = 0; c->spec->terminal[i] != NULL; i++) {
-			if (strcmp(old, c->spec->terminal[i]) == 0) {
-				r = MP_ERR_CONFLICT;
-				goto out;
-			}
-		}
+	changed = strcmp(old, c->status) != 0;
+	if (changed && is_terminal(c->spec, old)) {
+		r = MP_ERR_CONFLICT;
+		goto out;
 	}
 	params[1] = c->status;
-	if ((r = mp_db_query_row(db, c->spec->update_sql, 2, params, &upd)) != MP_OK ||
-	    (r = mp_db_row_json(upd, 0, &row)) != MP_OK)
+	if ((r = mp_record_get(db, c->spec->update_sql, 2, params, &row)) != MP_OK)
 		goto out;
-	if (strcmp(old, c->status) != 0) {
+	if (changed) {
 		if ((details = json_pack("{s:s, s:s}", "from", old, "to", c->status)) == NULL) {
 			r = MP_ERR_NOMEM;
 			goto out;
@@ -148,14 +177,12 @@ status_txn(mp_db *db, void *arg)
 		if (r != MP_OK)
 			goto out;
 	}
-	json_decref(c->row);
-	c->row = row;
+	*out = row;
 	row = NULL;
 	r = MP_OK;
 out:
 	json_decref(details);
 	json_decref(row);
-	PQclear(upd);
 	PQclear(res);
 	return r;
 }
@@ -164,22 +191,11 @@ int
 mp_record_set_status(mp_db *db, const mp_actor *actor, const struct mp_status_spec *spec,
     const char *tenant_id, const char *id, const char *status, json_t **out)
 {
-	struct status_ctx c = { actor, spec, tenant_id, id, status, NULL };
-	int r;
+	struct status_ctx c = { actor, spec, tenant_id, id, status };
 
-	if (actor == NULL || id == NULL || status == NULL) {
-		r = MP_ERR_INVALID;
-		goto out;
-	}
-	if ((r = mp_db_txn(db, status_txn, &c)) != MP_OK)
-		goto out;
-	if (out != NULL) {
-		*out = c.row;
-		c.row = NULL;
-	}
-out:
-	json_decref(c.row);
-	return r;
+	if (actor == NULL || id == NULL || status == NULL)
+		return MP_ERR_INVALID;
+	return mp_record_txn(db, status_txn, &c, out);
 }
 
 void

@@ -28,6 +28,14 @@ int mp_record_insert(mp_db *db, const mp_actor *actor, const char *action,
     const char *object_type, const char *sql, int nparams, const char *const *params,
     json_t *details, json_t **out);
 
+/*
+ * Runs fn in one transaction (mp_db_txn, so fn may run again on a retry); fn
+ * sets its row argument only when it succeeds. On success *out (may be NULL)
+ * gets the row of the try that committed.
+ */
+typedef int (*mp_record_txn_fn)(mp_db *db, void *arg, json_t **row);
+int mp_record_txn(mp_db *db, mp_record_txn_fn fn, void *arg, json_t **out);
+
 /* Runs sql (a SELECT) wanting one row: its JSON in *out, or MP_ERR_NOT_FOUND. */
 int mp_record_get(mp_db *db, const char *sql, int nparams, const char *const *params,
     json_t **out);

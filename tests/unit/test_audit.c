@@ -6,31 +6,18 @@
 #include "audit.h"
 #include "check_main.h"
 #include "err.h"
-#include "migrate.h"
-#include "num.h"
+#include "pg_harness.h"
 
 static mp_db *db;
-static char conninfo[512];
+static const char *conninfo;
 static const mp_actor actor = { "user", "auditor-test", "11111111-2222-4333-8444-555555555555" };
 
 /* Each test gets its own database, so that tampering in one does not leak into the next. */
 static void
 open_fresh(const char *name)
 {
-	char err[256], sql[128];
-	const char *u = getenv("MIDPKI_TEST_DATABASE_URL");
-	mp_db *admin = NULL;
-
-	ck_assert_ptr_nonnull(u);
-	ck_assert_msg(mp_db_connect(u, 5000, &admin, err, sizeof(err)) == MP_OK, "%s", err);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
-	ck_assert_int_eq(mp_db_exec(admin, sql), MP_OK);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
-	ck_assert_int_eq(mp_db_exec(admin, sql), MP_OK);
-	mp_db_close(admin);
-	snprintf(conninfo, sizeof(conninfo), "%s dbname=%s", u, name);
-	ck_assert_msg(mp_db_connect(conninfo, 5000, &db, err, sizeof(err)) == MP_OK, "%s", err);
-	ck_assert_msg(mp_db_migrate(db, NULL, err, sizeof(err)) == MP_OK, "%s", err);
+	conninfo = pg_fresh_database(name);
+	db = pg_connect_migrated(conninfo);
 }
 
 static void
@@ -59,13 +46,7 @@ write_entries(int n)
 static uint64_t
 scalar_u64(const char *sql)
 {
-	PGresult *res = NULL;
-	uint64_t v = 0;
-
-	ck_assert_int_eq(mp_db_query_row(db, sql, 0, NULL, &res), MP_OK);
-	ck_assert_int_eq(mp_parse_u64(PQgetvalue(res, 0, 0), UINT64_MAX, &v), MP_OK);
-	PQclear(res);
-	return v;
+	return pg_scalar_u64(db, sql, 0, NULL);
 }
 
 static void
@@ -177,13 +158,12 @@ END_TEST
 /* Another instance holding the seal lock: this one seals nothing and succeeds. */
 START_TEST(seal_while_another_seals)
 {
-	mp_db *other = NULL;
-	char err[256];
+	mp_db *other;
 	unsigned sealed = 99;
 
 	open_fresh("a_busy");
 	write_entries(2);
-	ck_assert_int_eq(mp_db_connect(conninfo, 5000, &other, err, sizeof(err)), MP_OK);
+	other = pg_connect(conninfo);
 	ck_assert_int_eq(mp_db_exec(other, "BEGIN; SELECT pg_advisory_xact_lock(7883943056649486338)"),
 	    MP_OK);
 	ck_assert_int_eq(mp_audit_seal(db, 10, &sealed), MP_OK);
@@ -204,19 +184,38 @@ tamper(const char *sql)
 	ck_assert_int_eq(mp_db_exec(db, full), MP_OK);
 }
 
+/* A fresh database named name whose log holds n sealed entries. */
+static void
+sealed_log(const char *name, int n)
+{
+	open_fresh(name);
+	write_entries(n);
+	seal_all((unsigned)n);
+}
+
+/*
+ * Asserts that verification fails at entry seq bad_seq; returns how many
+ * entries checked out before it, and leaves the message in err.
+ */
+static uint64_t
+verify_fails_at(uint64_t bad_seq, char *err, size_t errsz)
+{
+	uint64_t checked = 0, bad = 0;
+
+	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, errsz), MP_ERR_INTEGRITY);
+	ck_assert_uint_eq(bad, bad_seq);
+	return checked;
+}
+
 START_TEST(verify_detects_change)
 {
-	uint64_t checked = 0, bad = 0, id;
+	uint64_t id;
 	char err[256], want[128];
 
-	open_fresh("a_change");
-	write_entries(25);
-	seal_all(25);
+	sealed_log("a_change", 25);
 	id = scalar_u64("SELECT id FROM audit WHERE seq = 17");
 	tamper("UPDATE audit SET details = '{\"n\": 99}' WHERE seq = 17");
-	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, sizeof(err)), MP_ERR_INTEGRITY);
-	ck_assert_uint_eq(bad, 17);
-	ck_assert_uint_eq(checked, 16);
+	ck_assert_uint_eq(verify_fails_at(17, err, sizeof(err)), 16);
 	snprintf(want, sizeof(want), "entry seq 17 (id %llu): hash does not match its content",
 	    (unsigned long long)id);
 	ck_assert_str_eq(err, want);
@@ -226,59 +225,43 @@ END_TEST
 /* Rewriting an entry and its own hash breaks the link from the next entry. */
 START_TEST(verify_detects_rehash)
 {
-	uint64_t checked = 0, bad = 0;
 	char err[256];
 
-	open_fresh("a_rehash");
-	write_entries(5);
-	seal_all(5);
+	sealed_log("a_rehash", 5);
 	tamper("UPDATE audit SET hash = sha256('forged') WHERE seq = 3");
-	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, sizeof(err)), MP_ERR_INTEGRITY);
-	ck_assert_uint_eq(bad, 3);
+	verify_fails_at(3, err, sizeof(err));
 	tamper("UPDATE audit SET hash = sha256('forged'), details = '{}' WHERE seq = 5");
 	tamper("UPDATE audit SET hash = (SELECT hash FROM audit WHERE seq = 5) WHERE seq = 3");
-	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, sizeof(err)), MP_ERR_INTEGRITY);
-	ck_assert_uint_eq(bad, 3);
+	verify_fails_at(3, err, sizeof(err));
 }
 END_TEST
 
 START_TEST(verify_detects_delete)
 {
-	uint64_t checked = 0, bad = 0, id;
+	uint64_t id;
 	char err[256], want[128];
 
-	open_fresh("a_delete");
-	write_entries(6);
-	seal_all(6);
+	sealed_log("a_delete", 6);
 	id = scalar_u64("SELECT id FROM audit WHERE seq = 5");
 	tamper("DELETE FROM audit WHERE seq = 4");
-	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, sizeof(err)), MP_ERR_INTEGRITY);
-	ck_assert_uint_eq(bad, 4);
-	ck_assert_uint_eq(checked, 3);
+	ck_assert_uint_eq(verify_fails_at(4, err, sizeof(err)), 3);
 	snprintf(want, sizeof(want), "entry seq 4 is missing (the next entry is seq 5, id %llu)",
 	    (unsigned long long)id);
 	ck_assert_str_eq(err, want);
 	/* deleting the first one too */
 	tamper("DELETE FROM audit WHERE seq = 1");
-	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, sizeof(err)), MP_ERR_INTEGRITY);
-	ck_assert_uint_eq(bad, 1);
-	ck_assert_uint_eq(checked, 0);
+	ck_assert_uint_eq(verify_fails_at(1, err, sizeof(err)), 0);
 }
 END_TEST
 
 START_TEST(verify_detects_reorder)
 {
-	uint64_t checked = 0, bad = 0;
 	char err[256];
 
-	open_fresh("a_reorder");
-	write_entries(4);
-	seal_all(4);
+	sealed_log("a_reorder", 4);
 	tamper("UPDATE audit SET seq = seq + 1000 WHERE seq IN (2, 3)");
 	tamper("UPDATE audit SET seq = CASE seq WHEN 1002 THEN 3 ELSE 2 END WHERE seq > 1000");
-	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, sizeof(err)), MP_ERR_INTEGRITY);
-	ck_assert_uint_eq(bad, 2);
-	ck_assert_uint_eq(checked, 1);
+	ck_assert_uint_eq(verify_fails_at(2, err, sizeof(err)), 1);
 }
 END_TEST
 
@@ -298,9 +281,7 @@ START_TEST(verify_in_batches)
 	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, sizeof(err)), MP_OK);
 	ck_assert_uint_eq(checked, 2500);
 	tamper("UPDATE audit SET object_id = 'x' WHERE seq = 2001");
-	ck_assert_int_eq(mp_audit_verify(db, &checked, &bad, err, sizeof(err)), MP_ERR_INTEGRITY);
-	ck_assert_uint_eq(bad, 2001);
-	ck_assert_uint_eq(checked, 2000);
+	ck_assert_uint_eq(verify_fails_at(2001, err, sizeof(err)), 2000);
 }
 END_TEST
 

@@ -9,42 +9,7 @@
 #include "db.h"
 #include "err.h"
 #include "migrate.h"
-
-static const char *
-url(void)
-{
-	const char *u = getenv("MIDPKI_TEST_DATABASE_URL");
-
-	ck_assert_ptr_nonnull(u);
-	return u;
-}
-
-static mp_db *
-connect_to(const char *conninfo)
-{
-	char err[256];
-	mp_db *db = NULL;
-
-	ck_assert_msg(mp_db_connect(conninfo, 5000, &db, err, sizeof(err)) == MP_OK, "%s", err);
-	return db;
-}
-
-/* A new empty database named name; returns its conninfo (static buffer). */
-static const char *
-fresh_database(const char *name)
-{
-	static char info[512];
-	char sql[128];
-	mp_db *db = connect_to(url());
-
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
-	ck_assert_int_eq(mp_db_exec(db, sql), MP_OK);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
-	ck_assert_int_eq(mp_db_exec(db, sql), MP_OK);
-	mp_db_close(db);
-	snprintf(info, sizeof(info), "%s dbname=%s", url(), name);
-	return info;
-}
+#include "pg_harness.h"
 
 static char *
 scalar(mp_db *db, const char *sql)
@@ -60,7 +25,7 @@ scalar(mp_db *db, const char *sql)
 
 START_TEST(connect_sets_session)
 {
-	mp_db *db = connect_to(url());
+	mp_db *db = pg_connect(pg_url());
 	char *v;
 
 	v = scalar(db, "SELECT current_setting('TimeZone') || ',' ||"
@@ -78,7 +43,7 @@ START_TEST(connect_failure)
 	char err[256], info[600];
 	mp_db *db = NULL;
 
-	snprintf(info, sizeof(info), "%s dbname=does_not_exist password=hunter2", url());
+	snprintf(info, sizeof(info), "%s dbname=does_not_exist password=hunter2", pg_url());
 	ck_assert_int_eq(mp_db_connect(info, 2000, &db, err, sizeof(err)), MP_ERR_DB_UNAVAILABLE);
 	ck_assert_ptr_null(db);
 	ck_assert_ptr_nonnull(strstr(err, "does_not_exist"));
@@ -101,7 +66,7 @@ END_TEST
 START_TEST(error_mapping)
 {
 	atomic_uint_fast64_t errors = 0;
-	mp_db *db = connect_to(url());
+	mp_db *db = pg_connect(pg_url());
 	const char *one[1] = { "x" };
 	PGresult *res = NULL;
 
@@ -140,7 +105,7 @@ END_TEST
 START_TEST(bytea_params)
 {
 	static const uint8_t raw[4] = { 0x00, 0xff, 0x10, 0x5c };
-	mp_db *db = connect_to(url());
+	mp_db *db = pg_connect(pg_url());
 	char *hex = NULL;
 	const char *p[1];
 	int len[1] = { sizeof(raw) }, fmt[1] = { 1 };
@@ -211,7 +176,7 @@ nested(mp_db *db, void *arg)
 
 START_TEST(transactions)
 {
-	mp_db *db = connect_to(url());
+	mp_db *db = pg_connect(pg_url());
 	struct txn_arg a = { 0, MP_OK };
 	char *v;
 
@@ -247,7 +212,7 @@ END_TEST
 START_TEST(reconnect)
 {
 	atomic_uint_fast64_t errors = 0;
-	mp_db *db = connect_to(url()), *killer = connect_to(url());
+	mp_db *db = pg_connect(pg_url()), *killer = pg_connect(pg_url());
 	char *pid = scalar(db, "SELECT pg_backend_pid()"), *pid2, *tz;
 	const char *p[1] = { pid };
 
@@ -301,8 +266,8 @@ lose_connection(mp_db *db, void *arg)
 /* No statement of a transaction whose connection was lost runs on a new connection. */
 START_TEST(connection_lost_in_transaction)
 {
-	mp_db *db = connect_to(url());
-	struct lose_arg a = { connect_to(url()), 0, 0 };
+	mp_db *db = pg_connect(pg_url());
+	struct lose_arg a = { pg_connect(pg_url()), 0, 0 };
 	char *v;
 
 	ck_assert_int_eq(mp_db_exec(db, "DROP TABLE IF EXISTS t_lost; CREATE TABLE t_lost (n int)"),
@@ -320,7 +285,7 @@ END_TEST
 
 START_TEST(migrate_twice)
 {
-	mp_db *db = connect_to(fresh_database("m_twice"));
+	mp_db *db = pg_connect(pg_fresh_database("m_twice"));
 	unsigned applied = 99;
 	char err[256], *v;
 
@@ -342,7 +307,7 @@ END_TEST
 
 START_TEST(migrate_newer_schema)
 {
-	mp_db *db = connect_to(fresh_database("m_newer"));
+	mp_db *db = pg_connect(pg_fresh_database("m_newer"));
 	unsigned applied = 99;
 	char err[256];
 
@@ -382,7 +347,7 @@ START_TEST(migrate_concurrently)
 	enum { N = 4 };
 	struct migrate_thread t[N];
 	pthread_t th[N];
-	const char *info = fresh_database("m_race");
+	const char *info = pg_fresh_database("m_race");
 	unsigned total = 0;
 	mp_db *db;
 	char *v, want[16];
@@ -400,7 +365,7 @@ START_TEST(migrate_concurrently)
 		total += t[i].applied;
 	}
 	ck_assert_uint_eq(total, mp_migrations_count);
-	db = connect_to(info);
+	db = pg_connect(info);
 	v = scalar(db, "SELECT count(*) FROM schema_migrations");
 	snprintf(want, sizeof(want), "%u", mp_migrations_count);
 	ck_assert_str_eq(v, want);

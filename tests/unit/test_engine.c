@@ -10,8 +10,7 @@
 #include "check_main.h"
 #include "engine.h"
 #include "err.h"
-#include "migrate.h"
-#include "num.h"
+#include "pg_harness.h"
 #include "secure.h"
 
 static mp_db *db;
@@ -20,12 +19,7 @@ static const mp_actor admin = { "user", "test-admin", NULL };
 static void
 setup(void)
 {
-	char err[256];
-	const char *u = getenv("MIDPKI_TEST_DATABASE_URL");
-
-	ck_assert_ptr_nonnull(u);
-	ck_assert_msg(mp_db_connect(u, 5000, &db, err, sizeof(err)) == MP_OK, "%s", err);
-	ck_assert_msg(mp_db_migrate(db, NULL, err, sizeof(err)) == MP_OK, "%s", err);
+	db = pg_connect_migrated(pg_url());
 }
 
 static void
@@ -40,14 +34,8 @@ static long
 count(const char *sql, const char *p1, const char *p2)
 {
 	const char *p[2] = { p1, p2 };
-	PGresult *res = NULL;
-	uint64_t n = 0;
-	int nparams = p2 != NULL ? 2 : p1 != NULL ? 1 : 0;
 
-	ck_assert_int_eq(mp_db_query_row(db, sql, nparams, p, &res), MP_OK);
-	ck_assert_int_eq(mp_parse_u64(PQgetvalue(res, 0, 0), INT32_MAX, &n), MP_OK);
-	PQclear(res);
-	return (long)n;
+	return (long)pg_scalar_u64(db, sql, p2 != NULL ? 2 : p1 != NULL ? 1 : 0, p);
 }
 
 static long

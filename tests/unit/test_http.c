@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,36 +11,11 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "config.h"
 #include "err.h"
-#include "http.h"
-#include "metrics.h"
-
-struct fixture {
-	mp_config *cfg;
-	mp_metrics *metrics;
-	mp_http_server *srv;
-	pthread_t thread;
-	int run_rc;
-	uint16_t port;
-};
+#include "http_harness.h"
 
 static int fini_calls;
 static int worker_tag = 42;
-
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
 
 static void
 h_hello(mp_http_req *req, void *arg)
@@ -138,54 +112,25 @@ fini_hook(void *ctx)
 	__atomic_add_fetch(&fini_calls, 1, __ATOMIC_SEQ_CST);
 }
 
-static void *
-run_thread(void *arg)
-{
-	struct fixture *f = arg;
-
-	f->run_rc = mp_http_server_run(f->srv);
-	return NULL;
-}
-
+/* The server under test: small limits so that tests can cross them. */
 static void
-fx_setup(struct fixture *f, uint64_t max_conns)
+fx_setup(struct http_harness *f, uint64_t max_conns)
 {
 	char addr[64], err[256];
 
-	memset(f, 0, sizeof(*f));
-	ck_assert_ptr_nonnull(f->cfg = mp_config_defaults());
-	f->cfg->http_workers = 2;
+	hh_init(f, addr, sizeof(addr));
 	f->cfg->http_max_header_bytes = 1024;
 	f->cfg->http_max_body_bytes = 1024;
 	f->cfg->http_max_connections = max_conns;
 	f->cfg->http_request_timeout_ms = 1500;
 	f->cfg->http_drain_timeout_ms = 3000;
 	ck_assert_ptr_nonnull(f->metrics = mp_metrics_new());
-	ck_assert_ptr_nonnull(f->srv = mp_http_server_new(f->cfg, f->metrics));
+	hh_new_server(f);
 	ck_assert_int_eq(mp_http_server_set_worker_hooks(f->srv, init_hook, fini_hook, &worker_tag),
 	    MP_OK);
-	f->port = free_port();
-	snprintf(addr, sizeof(addr), "127.0.0.1:%u", f->port);
 	ck_assert_int_eq(mp_http_listen(f->srv, "admin", addr, NULL, routes,
 	                     sizeof(routes) / sizeof(routes[0]), NULL, err, sizeof(err)),
 	    MP_OK);
-}
-
-static void
-fx_start(struct fixture *f)
-{
-	ck_assert_int_eq(pthread_create(&f->thread, NULL, run_thread, f), 0);
-}
-
-static void
-fx_stop(struct fixture *f)
-{
-	mp_http_server_stop(f->srv);
-	ck_assert_int_eq(pthread_join(f->thread, NULL), 0);
-	ck_assert_int_eq(f->run_rc, MP_OK);
-	mp_http_server_free(f->srv);
-	mp_metrics_free(f->metrics);
-	mp_config_free(f->cfg);
 }
 
 static int
@@ -290,11 +235,11 @@ metrics_has(mp_metrics *m, const char *line)
 
 START_TEST(test_ok_and_json)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[8192];
 
 	fx_setup(&f, 100);
-	fx_start(&f);
+	hh_run(&f);
 	ck_assert_int_eq(get(f.port, "/hello", resp, sizeof(resp)), 200);
 	ck_assert_ptr_nonnull(strstr(resp, "Content-Type: text/plain\r\n"));
 	ck_assert_str_eq(body_of(resp), "hello");
@@ -308,17 +253,17 @@ START_TEST(test_ok_and_json)
 	    "\"field\":\"serial\"}}");
 	ck_assert_int_eq(get(f.port, "/silent", resp, sizeof(resp)), 500);
 	ck_assert_str_eq(body_of(resp), "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}");
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_404_405)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[8192];
 
 	fx_setup(&f, 100);
-	fx_start(&f);
+	hh_run(&f);
 	ck_assert_int_eq(get(f.port, "/nope", resp, sizeof(resp)), 404);
 	ck_assert_ptr_nonnull(strstr(resp, "Content-Type: application/json\r\n"));
 	ck_assert_str_eq(body_of(resp), "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\"}}");
@@ -334,17 +279,17 @@ START_TEST(test_404_405)
 	ck_assert_int_eq(raws(f.port, "garbage\r\n\r\n", resp, sizeof(resp)), 400);
 	ck_assert_str_eq(body_of(resp),
 	    "{\"error\":{\"code\":\"bad_request\",\"message\":\"the request is not valid HTTP/1.1\"}}");
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_path_query)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[8192];
 
 	fx_setup(&f, 100);
-	fx_start(&f);
+	hh_run(&f);
 	ck_assert_int_eq(get(f.port, "/echo?name=a%20b+c&x=1", resp, sizeof(resp)), 200);
 	ck_assert_str_eq(body_of(resp), "GET|/echo|a b c|admin");
 	ck_assert_int_eq(get(f.port, "/echo?x=1", resp, sizeof(resp)), 200);
@@ -358,18 +303,18 @@ START_TEST(test_path_query)
 	ck_assert_int_eq(get(f.port, "/echo%4", resp, sizeof(resp)), 400);
 	ck_assert_int_eq(get(f.port, "/echo?name=%", resp, sizeof(resp)), 400);
 	ck_assert_ptr_nonnull(strstr(body_of(resp), "\"code\":\"invalid_query\""));
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_header_too_large)
 {
-	struct fixture f;
+	struct http_harness f;
 	char req[4096], resp[8192];
 	int n;
 
 	fx_setup(&f, 100);
-	fx_start(&f);
+	hh_run(&f);
 	/* one header line alone over the limit */
 	memset(resp, 'a', 2000);
 	resp[2000] = '\0';
@@ -392,18 +337,18 @@ START_TEST(test_header_too_large)
 	ck_assert_int_eq(raw(f.port, req, (size_t)n, resp, sizeof(resp)), 431);
 	/* just under the limit still works */
 	ck_assert_int_eq(get(f.port, "/hello", resp, sizeof(resp)), 200);
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_body_limits)
 {
-	struct fixture f;
+	struct http_harness f;
 	char req[4096], resp[8192], body[2048];
 	int n;
 
 	fx_setup(&f, 100);
-	fx_start(&f);
+	hh_run(&f);
 	memset(body, 'x', sizeof(body));
 	n = snprintf(req, sizeof(req),
 	    "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\nConnection: close\r\n\r\n");
@@ -428,13 +373,13 @@ START_TEST(test_body_limits)
 	n += 1024;
 	n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
 	ck_assert_int_eq(raw(f.port, req, (size_t)n, resp, sizeof(resp)), 413);
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_keepalive_pipelined)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[8192];
 	const char *two = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
 	                  "GET /echo?name=z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -442,7 +387,7 @@ START_TEST(test_keepalive_pipelined)
 	int fd;
 
 	fx_setup(&f, 100);
-	fx_start(&f);
+	hh_run(&f);
 	fd = connect_port(f.port);
 	send_all(fd, two, strlen(two));
 	read_all(fd, resp, sizeof(resp), 5000);
@@ -451,19 +396,19 @@ START_TEST(test_keepalive_pipelined)
 	ck_assert_ptr_nonnull(p = strstr(resp + 17, "HTTP/1.1 200 OK\r\n"));
 	ck_assert_ptr_nonnull(strstr(p, "GET|/echo|z|admin"));
 	ck_assert(metrics_has(f.metrics, "midpki_http_requests_total{listener=\"admin\",code=\"200\"} 2\n"));
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_connection_limit)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[256];
 	int fds[3], extra;
 	struct timespec t0, t1;
 
 	fx_setup(&f, 3);
-	fx_start(&f);
+	hh_run(&f);
 	for (int i = 0; i < 3; i++)
 		fds[i] = connect_port(f.port);
 	ck_assert(metrics_has(f.metrics, "midpki_http_connections_open{listener=\"admin\"} 3\n"));
@@ -480,20 +425,20 @@ START_TEST(test_connection_limit)
 	ck_assert(metrics_has(f.metrics, "midpki_http_connections_open{listener=\"admin\"} 0\n"));
 	/* room again */
 	ck_assert_int_eq(get(f.port, "/hello", resp, sizeof(resp)), 200);
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_request_timeout)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[256];
 	struct timespec t0, t1;
 	int fd;
 
 	fx_setup(&f, 100);
 	f.cfg->http_request_timeout_ms = 300;
-	fx_start(&f);
+	hh_run(&f);
 	fd = connect_port(f.port);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	send_all(fd, "GET /hello HTTP/1.1\r\nHo", 23);
@@ -501,20 +446,20 @@ START_TEST(test_request_timeout)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);
 	close(fd);
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_stop_drains)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[8192];
 	const char *head = "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234";
 	int busy, idle;
 
 	fx_setup(&f, 100);
 	fini_calls = 0;
-	fx_start(&f);
+	hh_run(&f);
 	/* an idle keep-alive connection after one request */
 	idle = connect_port(f.port);
 	send_all(idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 32);
@@ -535,48 +480,42 @@ START_TEST(test_stop_drains)
 	ck_assert_str_eq(body_of(resp), "hello");
 	close(busy);
 	close(idle);
-	ck_assert_int_eq(pthread_join(f.thread, NULL), 0);
-	ck_assert_int_eq(f.run_rc, MP_OK);
+	hh_join(&f);
 	ck_assert_int_eq(fini_calls, 2);
-	mp_http_server_free(f.srv);
-	mp_metrics_free(f.metrics);
-	mp_config_free(f.cfg);
+	hh_free(&f);
 }
 END_TEST
 
 START_TEST(test_drain_timeout)
 {
-	struct fixture f;
+	struct http_harness f;
 	struct timespec t0, t1;
 	int fd;
 
 	fx_setup(&f, 100);
 	f.cfg->http_drain_timeout_ms = 300;
 	f.cfg->http_request_timeout_ms = 60000;
-	fx_start(&f);
+	hh_run(&f);
 	fd = connect_port(f.port);
 	send_all(fd, "GET /hello HTTP/1.1\r\nHo", 23);
 	usleep(200000);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	mp_http_server_stop(f.srv);
-	ck_assert_int_eq(pthread_join(f.thread, NULL), 0);
+	hh_join(&f);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);
-	ck_assert_int_eq(f.run_rc, MP_OK);
 	close(fd);
-	mp_http_server_free(f.srv);
-	mp_metrics_free(f.metrics);
-	mp_config_free(f.cfg);
+	hh_free(&f);
 }
 END_TEST
 
 START_TEST(test_metrics_counts)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[8192];
 
 	fx_setup(&f, 100);
-	fx_start(&f);
+	hh_run(&f);
 	ck_assert_int_eq(get(f.port, "/hello", resp, sizeof(resp)), 200);
 	ck_assert_int_eq(get(f.port, "/hello", resp, sizeof(resp)), 200);
 	ck_assert_int_eq(get(f.port, "/missing", resp, sizeof(resp)), 404);
@@ -588,43 +527,41 @@ START_TEST(test_metrics_counts)
 	    "midpki_http_request_duration_seconds_bucket{listener=\"admin\",le=\"+Inf\"} 4\n"));
 	ck_assert(metrics_has(f.metrics, "midpki_http_request_duration_seconds_count{listener=\"admin\"} 4\n"));
 	ck_assert(metrics_has(f.metrics, "midpki_http_connections_open{listener=\"admin\"} 0\n"));
-	fx_stop(&f);
+	hh_stop(&f);
 }
 END_TEST
 
 START_TEST(test_worker_hooks)
 {
-	struct fixture f;
+	struct http_harness f;
 	char resp[8192];
 
 	fx_setup(&f, 100);
 	fini_calls = 0;
-	fx_start(&f);
+	hh_run(&f);
 	ck_assert_int_eq(get(f.port, "/worker", resp, sizeof(resp)), 200);
 	ck_assert_str_eq(body_of(resp), "42 127.0.0.1");
-	fx_stop(&f);
+	hh_stop(&f);
 	ck_assert_int_eq(fini_calls, 2);
 }
 END_TEST
 
 START_TEST(test_failing_init)
 {
-	struct fixture f;
+	struct http_harness f;
 
 	fx_setup(&f, 100);
 	ck_assert_int_eq(mp_http_server_set_worker_hooks(f.srv, failing_init, fini_hook, NULL), MP_OK);
 	fini_calls = 0;
 	ck_assert_int_ne(mp_http_server_run(f.srv), MP_OK);
 	ck_assert_int_eq(fini_calls, 0);
-	mp_http_server_free(f.srv);
-	mp_metrics_free(f.metrics);
-	mp_config_free(f.cfg);
+	hh_free(&f);
 }
 END_TEST
 
 START_TEST(test_listen_errors)
 {
-	struct fixture f;
+	struct http_harness f;
 	char addr[64], err[256];
 
 	fx_setup(&f, 100);
@@ -638,22 +575,18 @@ START_TEST(test_listen_errors)
 	ck_assert_ptr_nonnull(strstr(err, "nonsense"));
 	ck_assert_int_eq(mp_http_listen(f.srv, "admin", "127.0.0.1:1", NULL, routes, 1, NULL, err,
 	                     sizeof(err)), MP_ERR_INVALID);
-	mp_http_server_free(f.srv);
-	mp_metrics_free(f.metrics);
-	mp_config_free(f.cfg);
+	hh_free(&f);
 }
 END_TEST
 
 START_TEST(test_stop_before_run)
 {
-	struct fixture f;
+	struct http_harness f;
 
 	fx_setup(&f, 100);
 	mp_http_server_stop(f.srv);
 	ck_assert_int_eq(mp_http_server_run(f.srv), MP_OK);
-	mp_http_server_free(f.srv);
-	mp_metrics_free(f.metrics);
-	mp_config_free(f.cfg);
+	hh_free(&f);
 }
 END_TEST
 

@@ -141,6 +141,16 @@ start_ok(const char *state)
 	return pg;
 }
 
+/* Asserts that a start fails with code and sets no server; the message is left in err. */
+static void
+start_fails(const char *state, const char *bin_dir, int code, char *err, size_t errsz)
+{
+	mp_pgembed *pg = NULL;
+
+	ck_assert_int_eq(mp_pgembed_start(state, bin_dir, &pg, err, errsz), code);
+	ck_assert_ptr_null(pg);
+}
+
 START_TEST(test_start_persist_stop)
 {
 	char *state, *data, *log, *pidfile, *run, *hostpart, *expect;
@@ -210,13 +220,11 @@ START_TEST(test_missing_binaries)
 {
 	char err[1024] = "";
 	char *empty, *pgdir;
-	mp_pgembed *pg = NULL;
 
 	make_tmpdir();
 	empty = join(tmpdir, "/empty-bin");
 	ck_assert_int_eq(mkdir(empty, 0755), 0);
-	ck_assert_int_eq(mp_pgembed_start(tmpdir, empty, &pg, err, sizeof(err)), MP_ERR_CONFIG);
-	ck_assert_ptr_null(pg);
+	start_fails(tmpdir, empty, MP_ERR_CONFIG, err, sizeof(err));
 	ck_assert_ptr_nonnull(strstr(err, "postgresql-15"));
 	ck_assert_ptr_nonnull(strstr(err, empty));
 	/* nothing is created before the binaries are found */
@@ -232,13 +240,11 @@ END_TEST
 START_TEST(test_already_running)
 {
 	char err[1024] = "", pidstr[32];
-	mp_pgembed *pg, *second = NULL;
+	mp_pgembed *pg;
 
 	make_tmpdir();
 	pg = start_ok(tmpdir);
-	ck_assert_int_eq(mp_pgembed_start(tmpdir, "", &second, err, sizeof(err)),
-	    MP_ERR_CONFLICT);
-	ck_assert_ptr_null(second);
+	start_fails(tmpdir, "", MP_ERR_CONFLICT, err, sizeof(err));
 	snprintf(pidstr, sizeof(pidstr), "pid %d", mp_pgembed_pid(pg));
 	ck_assert_msg(strstr(err, pidstr) != NULL, "%s", err);
 	mp_pgembed_stop(pg);
@@ -286,13 +292,10 @@ START_TEST(test_server_fails)
 {
 	char err[512] = "";
 	char *conf, *data;
-	mp_pgembed *pg = NULL;
 	FILE *f;
 
 	make_tmpdir();
-	pg = start_ok(tmpdir);
-	mp_pgembed_stop(pg);
-	pg = NULL;
+	mp_pgembed_stop(start_ok(tmpdir));
 	conf = join(tmpdir, "/pg/data/postgresql.conf");
 	data = join(tmpdir, "/pg/data");
 	f = fopen(conf, "a");
@@ -300,9 +303,7 @@ START_TEST(test_server_fails)
 	fputs("shared_buffers = = 1\n", f);
 	ck_assert_int_eq(fclose(f), 0);
 
-	ck_assert_int_eq(mp_pgembed_start(tmpdir, "", &pg, err, sizeof(err)),
-	    MP_ERR_DB_UNAVAILABLE);
-	ck_assert_ptr_null(pg);
+	start_fails(tmpdir, "", MP_ERR_DB_UNAVAILABLE, err, sizeof(err));
 	ck_assert_msg(strstr(err, "during start-up") != NULL, "%s", err);
 	ck_assert_msg(strstr(err, "contains errors") != NULL, "%s", err);
 	ck_assert_int_eq(processes_in(data), 0);
@@ -317,7 +318,6 @@ START_TEST(test_unreachable_as_root)
 {
 	char err[1024] = "";
 	char *closed, *state;
-	mp_pgembed *pg = NULL;
 
 	if (geteuid() != 0)
 		return;
@@ -325,8 +325,7 @@ START_TEST(test_unreachable_as_root)
 	closed = join(tmpdir, "/closed");
 	state = join(closed, "/state");
 	ck_assert_int_eq(mkdir(closed, 0700), 0);
-	ck_assert_int_eq(mp_pgembed_start(state, "", &pg, err, sizeof(err)), MP_ERR_CONFIG);
-	ck_assert_ptr_null(pg);
+	start_fails(state, "", MP_ERR_CONFIG, err, sizeof(err));
 	ck_assert_msg(strstr(err, "user 'postgres', which cannot reach") != NULL, "%s", err);
 	remove_tree(tmpdir);
 	free(closed);

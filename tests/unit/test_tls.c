@@ -4,7 +4,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +12,8 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "config.h"
 #include "err.h"
-#include "http.h"
+#include "http_harness.h"
 #include "tls.h"
 
 static void
@@ -44,38 +42,13 @@ static const mp_http_route routes[] = {
 };
 
 struct fixture {
+	struct http_harness h;
 	char dir[64];
-	mp_config *cfg;
-	mp_http_server *srv;
 	EVP_PKEY *key;
 	X509 *cert;
-	pthread_t thread;
-	int run_rc;
-	uint16_t port;
 };
 
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
-static void *
-run_thread(void *arg)
-{
-	struct fixture *f = arg;
-
-	f->run_rc = mp_http_server_run(f->srv);
-	return NULL;
-}
-
+/* A TLS listener with a fresh self-signed certificate in a new state directory. */
 static void
 fx_start(struct fixture *f)
 {
@@ -87,15 +60,12 @@ fx_start(struct fixture *f)
 	ck_assert_ptr_nonnull(mkdtemp(f->dir));
 	ck_assert_int_eq(mp_tls_selfsigned(f->dir, &f->key, &f->cert, err, sizeof(err)), MP_OK);
 	ck_assert_ptr_nonnull(ctx = mp_tls_server_ctx_new(f->cert, NULL, f->key, err, sizeof(err)));
-	ck_assert_ptr_nonnull(f->cfg = mp_config_defaults());
-	f->cfg->http_workers = 2;
-	ck_assert_ptr_nonnull(f->srv = mp_http_server_new(f->cfg, NULL));
-	f->port = free_port();
-	snprintf(addr, sizeof(addr), "127.0.0.1:%u", f->port);
-	ck_assert_int_eq(mp_http_listen(f->srv, "est", addr, ctx, routes, 2, NULL, err, sizeof(err)),
-	    MP_OK);
+	hh_init(&f->h, addr, sizeof(addr));
+	hh_new_server(&f->h);
+	ck_assert_int_eq(mp_http_listen(f->h.srv, "est", addr, ctx, routes, 2, NULL, err,
+	                     sizeof(err)), MP_OK);
 	SSL_CTX_free(ctx); /* the server holds its own reference */
-	ck_assert_int_eq(pthread_create(&f->thread, NULL, run_thread, f), 0);
+	hh_run(&f->h);
 }
 
 static void
@@ -103,11 +73,7 @@ fx_stop(struct fixture *f)
 {
 	char cmd[128];
 
-	mp_http_server_stop(f->srv);
-	ck_assert_int_eq(pthread_join(f->thread, NULL), 0);
-	ck_assert_int_eq(f->run_rc, MP_OK);
-	mp_http_server_free(f->srv);
-	mp_config_free(f->cfg);
+	hh_stop(&f->h);
 	EVP_PKEY_free(f->key);
 	X509_free(f->cert);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
@@ -143,7 +109,7 @@ static int
 tls_get(struct fixture *f, int minv, int maxv, const char *ciphers, EVP_PKEY *ckey, X509 *ccert,
     const char *path, char *body, size_t bodysz, int *version)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(f->port),
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(f->h.port),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	char trust[128], req[256], resp[4096];
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -273,7 +239,7 @@ START_TEST(test_curl_verifies)
 
 	fx_start(&f);
 	snprintf(cmd, sizeof(cmd),
-	    "curl -sS --fail --cacert %s/trust.pem https://127.0.0.1:%u/hello 2>&1", f.dir, f.port);
+	    "curl -sS --fail --cacert %s/trust.pem https://127.0.0.1:%u/hello 2>&1", f.dir, f.h.port);
 	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
 	n = fread(out, 1, sizeof(out) - 1, p);
 	out[n] = '\0';
@@ -281,7 +247,7 @@ START_TEST(test_curl_verifies)
 	ck_assert_str_eq(out, "hello");
 	/* and curl refuses it without the trust anchor */
 	snprintf(cmd, sizeof(cmd), "curl -sS --fail --capath /nonexistent --cacert /dev/null "
-	    "https://127.0.0.1:%u/hello >/dev/null 2>&1", f.port);
+	    "https://127.0.0.1:%u/hello >/dev/null 2>&1", f.h.port);
 	ck_assert_int_ne(system(cmd), 0);
 	fx_stop(&f);
 }
