@@ -159,3 +159,16 @@ out:
 	json_decref(user);
 	return r;
 }
+
+int
+mp_user_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
+    json_t **out)
+{
+	char lim[16];
+	const char *params[3] = { tenant_id, after_id, lim };
+
+	mp_record_limit(limit, lim);
+	return mp_record_list(db, "SELECT " COLUMNS " FROM users u"
+	    " WHERE ($1::uuid IS NULL OR u.tenant_id = $1) AND ($2::uuid IS NULL OR u.id > $2)"
+	    " ORDER BY u.id LIMIT $3", 3, params, out);
+}

@@ -38,6 +38,13 @@ int mp_user_find_by_name(mp_db *db, const char *tenant_id, const char *name, jso
  */
 int mp_user_add_role(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *user_id, const char *role);
+/*
+ * Users in tenant_id (NULL: every tenant) ordered by id, those after after_id
+ * (NULL: from the start), at most limit, as a JSON array.
+ */
+int mp_user_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
+    json_t **out);
+
 /* The user's role names, sorted, as a JSON array. */
 int mp_user_list_roles(mp_db *db, const char *tenant_id, const char *user_id, json_t **out);
 

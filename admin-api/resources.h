@@ -1,0 +1,16 @@
+/* The handlers of the admin API's resources; routes.c maps paths and roles to them. */
+#ifndef ADMIN_RESOURCES_H
+#define ADMIN_RESOURCES_H
+
+#include "api.h"
+
+void api_tenant_create(api_call *c);
+void api_tenant_list(api_call *c);
+void api_tenant_get(api_call *c);
+
+void api_user_create(api_call *c);
+void api_user_list(api_call *c);
+void api_user_get(api_call *c);
+void api_apikey_create(api_call *c);
+
+#endif

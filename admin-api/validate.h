@@ -1,0 +1,55 @@
+/*
+ * Checking request bodies and query parameters. Each function either stores
+ * the value and returns true, or sends the 400 error naming the field and
+ * returns false, so that a handler reads:
+ *     if (!api_only_fields(c, allowed) || !api_string(c, "name", true, 128, &name))
+ *             return;
+ */
+#ifndef ADMIN_VALIDATE_H
+#define ADMIN_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api.h"
+
+/* Refuses any body member not in allowed (NULL-terminated): 400 unknown_field. */
+bool api_only_fields(api_call *c, const char *const *allowed);
+
+/*
+ * A string member of at most maxlen bytes of valid UTF-8 (jansson guarantees
+ * UTF-8), without control characters; *out is NULL when absent and optional.
+ */
+bool api_string(api_call *c, const char *field, bool required, size_t maxlen, const char **out);
+
+/* A UUID string member (lower or upper case hex, 8-4-4-4-12). */
+bool api_uuid_field(api_call *c, const char *field, bool required, const char **out);
+
+/* Whether s is a UUID in its text form. */
+bool api_is_uuid(const char *s);
+
+/* A path parameter that must be a UUID: 400 invalid_uuid otherwise. */
+bool api_path_uuid(api_call *c, const char *value);
+
+/* A JSON object member; *out is borrowed (NULL when absent). */
+bool api_object(api_call *c, const char *field, json_t **out);
+
+/* An array of at most max strings; *out is borrowed (NULL when absent). */
+bool api_string_array(api_call *c, const char *field, size_t max, json_t **out);
+
+/*
+ * The list parameters: ?limit= (default 50, 1..1000) and ?cursor= (opaque,
+ * from an earlier next_cursor). *after gets the decoded cursor (free it) or NULL.
+ */
+bool api_page(api_call *c, unsigned *limit, char **after);
+
+/*
+ * Builds {"items": items, "next_cursor": ...} where next_cursor encodes the
+ * key member of the last item when the page is full, else null.
+ */
+json_t *api_page_result(json_t *items, unsigned limit, const char *key);
+
+/* The tenant a new object goes to: the body's "tenant" (platform admins) or the caller's. */
+bool api_target_tenant(api_call *c, const char **out);
+
+#endif
