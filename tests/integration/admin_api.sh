@@ -2,36 +2,13 @@
 # Admin REST API conventions: authentication, roles, tenant isolation,
 # validation errors with their documented codes, pagination, API keys.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/api_lib.sh"
 
 start_pg pg
 export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
 new_instance api
 start_instance
 ADMIN_KEY=$(cat "$I_STATE/admin.key")
-API=/api/v1
-
-# api KEY METHOD PATH [JSON]: prints "STATUS BODY"
-api() {
-	local key=$1 method=$2 path=$3 body=${4-}
-	local args=(-X "$method" -o "$T/body" -w '%{http_code}')
-	[ -n "$key" ] && args+=(-H "Authorization: Bearer $key")
-	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-	local code
-	code=$(admin_curl "$API$path" "${args[@]}")
-	echo "$code $(cat "$T/body")"
-}
-# field JSON-TEXT NAME: one top-level member as text
-field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2"; }
-expect_api() { # expect_api WHAT "STATUS BODY" STATUS [ERROR-CODE [FIELD]]
-	local st=${2%% *} body=${2#* }
-	expect_eq "$1: status" "$st" "$3"
-	if [ -n "${4-}" ]; then
-		expect_eq "$1: error code" "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["error"]["code"])' "$body")" "$4"
-	fi
-	if [ -n "${5-}" ]; then
-		expect_eq "$1: error field" "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["error"].get("field"))' "$body")" "$5"
-	fi
-}
 
 # authentication
 expect_api "no credential" "$(api "" GET /tenants)" 401 unauthenticated
