@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "idempotency.h"
 #include "json.h"
 #include "log.h"
 #include "secure.h"
@@ -27,7 +28,17 @@ api_is_platform_admin(const api_call *c)
 void
 api_error(api_call *c, int status, const char *code, const char *message, const char *field)
 {
-	mp_http_reply_error(c->req, status, code, message, field);
+	char *doc = NULL;
+	size_t len;
+
+	if (c->idem_key == NULL || mp_json_error_doc(code, message, field, &doc, &len) != MP_OK) {
+		api_idem_finish(c, 500, NULL);
+		mp_http_reply_error(c->req, status, code, message, field);
+		return;
+	}
+	api_idem_finish(c, status, doc);
+	mp_http_reply(c->req, status, "application/json", doc, len);
+	free(doc);
 }
 
 void
@@ -84,9 +95,27 @@ api_reply(api_call *c, int status, json_t *obj)
 	json_t *items = json_object_get(obj, "items"), *it;
 	size_t i;
 
+	char *doc;
+
 	present(obj);
 	json_array_foreach(items, i, it)
 		present(it);
+	if (c->idem_key == NULL) {
+		mp_http_reply_json(c->req, status, obj);
+		return;
+	}
+	if (c->route->secret != NULL) {
+		/* a replay gets the object without the secret, which is shown once */
+		json_t *kept = json_copy(obj);
+
+		doc = kept != NULL && json_object_set_new(kept, c->route->secret, json_null()) == 0 ?
+		    json_dumps(kept, JSON_COMPACT) : NULL;
+		json_decref(kept);
+	} else {
+		doc = json_dumps(obj, JSON_COMPACT);
+	}
+	api_idem_finish(c, doc != NULL ? status : 500, doc);
+	free(doc);
 	mp_http_reply_json(c->req, status, obj);
 }
 
@@ -266,6 +295,7 @@ api_dispatch(mp_http_req *req, void *arg)
 	c.db = w->db;
 	if ((r = find_route(&c, method, path + strlen(API_PREFIX))) == NULL)
 		goto out;
+	c.route = r;
 	if (!authenticate(&c))
 		goto out;
 	if ((c.who.roles & r->roles) == 0) {
@@ -273,6 +303,8 @@ api_dispatch(mp_http_req *req, void *arg)
 		goto out;
 	}
 	if ((strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0) && !read_body(&c))
+		goto out;
+	if (strcmp(method, "POST") == 0 && !api_idem_begin(&c))
 		goto out;
 	r->fn(&c);
 out:

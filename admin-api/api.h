@@ -30,24 +30,29 @@
 	(MP_ROLE_PLATFORM_ADMIN | MP_ROLE_TENANT_ADMIN | MP_ROLE_OPERATOR | MP_ROLE_AUDITOR | \
 	    MP_ROLE_TECHNICIAN)
 
+typedef struct api_route api_route;
+
 typedef struct api_call {
 	mp_http_req *req;
+	const api_route *route;
 	mp_db *db;
 	mp_principal who;
 	mp_actor actor;
 	const char *params[API_MAX_PARAMS]; /* path parameters, in pattern order */
 	json_t *body;                       /* the JSON object of a POST or PATCH */
 	char *segments;                     /* storage behind params */
+	const char *idem_key;               /* Idempotency-Key whose response is recorded */
 } api_call;
 
 typedef void (*api_handler)(api_call *c);
 
-typedef struct api_route {
+struct api_route {
 	const char *method;
 	const char *pattern; /* below API_PREFIX; "{name}" matches one path segment */
 	unsigned roles;      /* mp_role bits allowed to call it */
 	api_handler fn;
-} api_route;
+	const char *secret;  /* a response member shown once: never stored for a replay */
+};
 
 extern const api_route api_routes[];
 extern const size_t api_routes_count;

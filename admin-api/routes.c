@@ -26,13 +26,13 @@ const size_t admin_routes_count = sizeof(admin_routes) / sizeof(admin_routes[0])
  * lists the same routes (x-roles), and a test holds the two together.
  */
 const api_route api_routes[] = {
-	{ "POST", "/tenants", PA, api_tenant_create },
-	{ "GET", "/tenants", PA | TA | OP | AU, api_tenant_list },
-	{ "GET", "/tenants/{id}", PA | TA | OP | AU, api_tenant_get },
-	{ "POST", "/users", PA | TA, api_user_create },
-	{ "GET", "/users", PA | TA | AU, api_user_list },
-	{ "GET", "/users/{id}", PA | TA | AU, api_user_get },
-	{ "POST", "/users/{id}/api-keys", PA | TA, api_apikey_create },
+	{ "POST", "/tenants", PA, api_tenant_create, NULL },
+	{ "GET", "/tenants", PA | TA | OP | AU, api_tenant_list, NULL },
+	{ "GET", "/tenants/{id}", PA | TA | OP | AU, api_tenant_get, NULL },
+	{ "POST", "/users", PA | TA, api_user_create, NULL },
+	{ "GET", "/users", PA | TA | AU, api_user_list, NULL },
+	{ "GET", "/users/{id}", PA | TA | AU, api_user_get, NULL },
+	{ "POST", "/users/{id}/api-keys", PA | TA, api_apikey_create, "key" },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

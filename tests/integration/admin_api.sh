@@ -94,6 +94,34 @@ expect_api "operator may not create keys" "$(api "$OLGA_KEY" POST "/users/$OLGA/
 n=$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["items"]))' "$(api "$ALICE_KEY" GET /users | cut -d' ' -f2-)")
 expect_eq "tenant admin lists the users of its tenant" "$n" 2
 
+# Idempotency-Key: a retried POST gets the first response again
+idem() { # idem KEY JSON PATH: status, replay header and body
+	admin_curl "$API$3" -H "Authorization: Bearer $ADMIN_KEY" -H 'Content-Type: application/json' \
+		-H "Idempotency-Key: $1" --data-binary "$2" -D "$T/hdr" -o "$T/idem" -w '%{http_code}'
+	grep -qi '^Idempotent-Replayed: true' "$T/hdr" && echo -n " replayed"
+	echo " $(cat "$T/idem")"
+}
+first=$(idem k-1 '{"name":"initech"}' /tenants)
+again=$(idem k-1 '{"name":"initech"}' /tenants)
+expect_eq "first idempotent POST" "${first%% *}" 201
+expect_eq "retry replays the first response" "$again" "201 replayed ${first#201 }"
+expect_eq "one tenant created" "$(psql -Atc "select count(*) from tenants where name = 'initech'")" 1
+r=$(idem k-1 '{"name":"other"}' /tenants)
+expect_eq "same key, different request" "${r%% *}" 422
+expect_contains "reuse error" "$r" idempotency_key_reused
+r=$(idem k-2 '{"name":"initech"}' /tenants)
+expect_eq "an error response is replayed too (first)" "${r%% *}" 409
+expect_eq "an error response is replayed too (again)" "$(idem k-2 '{"name":"initech"}' /tenants)" "409 replayed ${r#409 }"
+k1=$(idem k-3 '{"ttl":"1d"}' "/users/$OLGA/api-keys")
+k2=$(idem k-3 '{"ttl":"1d"}' "/users/$OLGA/api-keys")
+expect_eq "key creation: first status" "${k1%% *}" 201
+expect_eq "a replayed key response has no secret" "$(field "${k2#201 replayed }" key)" null
+expect_eq "a replayed key response names the same key" "$(field "${k2#201 replayed }" id)" "$(field "${k1#201 }" id)"
+psql -Atc "select body from idempotency_keys" | grep -qF "$(field "${k1#201 }" key)" &&
+	fail "an API key secret was stored for replay"
+ok "API key secrets are not stored for replay"
+expect_eq "bad Idempotency-Key" "$(idem "$(head -c 300 /dev/zero | tr '\0' k)" '{"name":"z"}' /tenants | cut -d' ' -f1)" 400
+
 # secrets: never in the logs; every change audited with its actor
 grep -qF "${ALICE_KEY##*_}" "$T/api.log" && fail "an API key secret is in the log"
 ok "API key secrets not in the log"
