@@ -51,6 +51,7 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 expect_eq "/readyz after the database is back" "$code" 200
+sleep 1.2 # every worker is past its reconnection spacing now
 for i in 1 2 3 4; do
 	expect_eq "/readyz after recovery (request $i, any worker)" "$(http_status /readyz)" 200
 done
