@@ -288,6 +288,7 @@ api_dispatch(mp_http_req *req, void *arg)
 	mp_worker *w = mp_http_req_worker(req);
 	const api_route *r;
 	api_call c;
+	size_t len;
 
 	(void)arg;
 	memset(&c, 0, sizeof(c));
@@ -296,13 +297,19 @@ api_dispatch(mp_http_req *req, void *arg)
 	if ((r = find_route(&c, method, path + strlen(API_PREFIX))) == NULL)
 		goto out;
 	c.route = r;
+	mp_http_req_body(req, &len);
+	if (!api_route_is_bulk(r) && len > mp_http_req_max_body(req)) {
+		api_error(&c, 413, "body_too_large", "the request body exceeds the size limit", NULL);
+		goto out;
+	}
 	if (!authenticate(&c))
 		goto out;
 	if ((c.who.roles & r->roles) == 0) {
 		api_error(&c, 403, "forbidden", "this action is not allowed for your roles", NULL);
 		goto out;
 	}
-	if ((strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0) && !read_body(&c))
+	if ((strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0) &&
+	    !api_route_is_bulk(r) && !read_body(&c))
 		goto out;
 	if (strcmp(method, "POST") == 0 && !api_idem_begin(&c))
 		goto out;

@@ -39,7 +39,7 @@ typedef struct api_call {
 	mp_principal who;
 	mp_actor actor;
 	const char *params[API_MAX_PARAMS]; /* path parameters, in pattern order */
-	json_t *body;                       /* the JSON object of a POST or PATCH */
+	json_t *body;                       /* the JSON object of a POST or PATCH (not bulk) */
 	char *segments;                     /* storage behind params */
 	const char *idem_key;               /* Idempotency-Key whose response is recorded */
 } api_call;
@@ -56,6 +56,13 @@ struct api_route {
 
 extern const api_route api_routes[];
 extern const size_t api_routes_count;
+
+/*
+ * Whether route r takes a bulk body (CSV or JSON lines, up to [http]
+ * max_import_bytes) that its handler reads itself; every other route gets
+ * its JSON body parsed into c->body and limited to [http] max_body_bytes.
+ */
+bool api_route_is_bulk(const api_route *r);
 
 /* The mp_http handler for every method under API_PREFIX. */
 void api_dispatch(mp_http_req *req, void *arg);

@@ -13,4 +13,15 @@ void api_user_list(api_call *c);
 void api_user_get(api_call *c);
 void api_apikey_create(api_call *c);
 
+void api_device_create(api_call *c);
+void api_device_list(api_call *c);
+void api_device_get(api_call *c);
+void api_device_patch(api_call *c);
+/* Reads its own body (CSV or JSON lines): see api_route_is_bulk. */
+void api_device_import(api_call *c);
+
+void api_enroll_token_create(api_call *c);
+void api_enroll_token_list(api_call *c);
+void api_enroll_token_revoke(api_call *c);
+
 #endif

@@ -33,6 +33,23 @@ const api_route api_routes[] = {
 	{ "GET", "/users", PA | TA | AU, api_user_list, NULL },
 	{ "GET", "/users/{id}", PA | TA | AU, api_user_get, NULL },
 	{ "POST", "/users/{id}/api-keys", PA | TA, api_apikey_create, "key" },
+	{ "POST", "/devices", PA | TA | OP, api_device_create, NULL },
+	{ "GET", "/devices", PA | TA | OP | AU, api_device_list, NULL },
+	{ "POST", "/devices:import", PA | TA | OP, api_device_import, NULL },
+	{ "GET", "/devices/{id}", PA | TA | OP | AU, api_device_get, NULL },
+	{ "PATCH", "/devices/{id}", PA | TA | OP, api_device_patch, NULL },
+	{ "POST", "/devices/{id}/enrollment-tokens", PA | TA | OP, api_enroll_token_create,
+	    "token" },
+	{ "GET", "/devices/{id}/enrollment-tokens", PA | TA | OP | AU, api_enroll_token_list,
+	    NULL },
+	{ "DELETE", "/devices/{id}/enrollment-tokens/{tid}", PA | TA | OP,
+	    api_enroll_token_revoke, NULL },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
+
+bool
+api_route_is_bulk(const api_route *r)
+{
+	return r->fn == api_device_import;
+}

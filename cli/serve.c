@@ -9,6 +9,7 @@
 
 #include <openssl/ssl.h>
 
+#include "api.h"
 #include "audit.h"
 #include "database.h"
 #include "engine.h"
@@ -155,6 +156,11 @@ cmd_serve(int argc, char **argv)
 			mp_error("%s listener: %s", l->name, err);
 			goto out;
 		}
+		/* bulk imports; the API keeps every other request within max_body_bytes */
+		if (l->routes == admin_routes && cfg->http_max_import_bytes > cfg->http_max_body_bytes &&
+		    mp_http_listener_set_max_body(srv, l->name, API_PREFIX "/",
+			cfg->http_max_import_bytes) != MP_OK)
+			goto out;
 		if (l->tls)
 			mp_info("%s listening on https://%s (verify with %s/trust.pem)", l->name,
 			    l->addr, cfg->state_dir);

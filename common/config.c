@@ -57,6 +57,10 @@ static const struct cfg_key keys[] = {
 	  1048576, NULL, "Largest request line plus headers; larger requests get 431." },
 	{ "http", "max_body_bytes", CFG_UINT, OFF(http_max_body_bytes), "1048576", 1024,
 	  268435456, NULL, "Largest request body; larger requests get 413." },
+	{ "http", "max_import_bytes", CFG_UINT, OFF(http_max_import_bytes), "67108864", 1024,
+	  1073741824, NULL,
+	  "Largest body of a bulk import on the admin listener (POST /api/v1/devices:import);\n"
+	  "# every other request there stays within max_body_bytes." },
 	{ "http", "max_connections", CFG_UINT, OFF(http_max_connections), "4096", 1, 1000000,
 	  NULL, "Open connections per listener; more are closed at once." },
 	{ "http", "idle_timeout", CFG_DURATION, OFF(http_idle_timeout_ms), "30s", 1000, HOUR_MS,

@@ -26,6 +26,7 @@ typedef struct mp_config {
 	uint64_t http_workers;      /* 0 = one per core */
 	uint64_t http_max_header_bytes;
 	uint64_t http_max_body_bytes;
+	uint64_t http_max_import_bytes; /* admin listener: bulk imports */
 	uint64_t http_max_connections;
 	uint64_t http_idle_timeout_ms;
 	uint64_t http_request_timeout_ms;

@@ -134,3 +134,31 @@ out:
 	mp_free_secret_str(hex);
 	return r;
 }
+
+int
+mp_enroll_token_list(mp_db *db, const char *tenant_id, const char *device_id,
+    const char *after_id, unsigned limit, json_t **out)
+{
+	char lim[16];
+	const char *params[4] = { tenant_id, device_id, after_id, lim };
+
+	if (device_id == NULL)
+		return MP_ERR_INVALID;
+	mp_record_limit(limit, lim);
+	return mp_record_list(db, "SELECT " COLUMNS " FROM enrollment_tokens"
+	    " WHERE ($1::uuid IS NULL OR tenant_id = $1) AND device_id = $2"
+	    " AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $4", 4, params, out);
+}
+
+int
+mp_enroll_token_revoke(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *device_id, const char *id)
+{
+	const char *params[3] = { id, device_id, tenant_id };
+
+	if (device_id == NULL || id == NULL)
+		return MP_ERR_INVALID;
+	return mp_record_insert(db, actor, "enrollment_token.revoke", "enrollment_token",
+	    "DELETE FROM enrollment_tokens WHERE id = $1 AND device_id = $2"
+	    " AND ($3::uuid IS NULL OR tenant_id = $3) RETURNING " COLUMNS, 3, params, NULL, NULL);
+}

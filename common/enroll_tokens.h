@@ -34,4 +34,19 @@ int mp_enroll_token_create(mp_db *db, const mp_actor *actor, const char *tenant_
  */
 int mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token, json_t **out);
 
+/*
+ * Up to limit tokens of device_id (in tenant_id, or any tenant when NULL),
+ * ordered by id and after after_id when not NULL, as a JSON array.
+ */
+int mp_enroll_token_list(mp_db *db, const char *tenant_id, const char *device_id,
+    const char *after_id, unsigned limit, json_t **out);
+
+/*
+ * Revokes (deletes) token id of device_id (in tenant_id, or any tenant when
+ * NULL); audited as enrollment_token.revoke. MP_ERR_NOT_FOUND for no such
+ * token of that device.
+ */
+int mp_enroll_token_revoke(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *device_id, const char *id);
+
 #endif

@@ -148,6 +148,20 @@ out:
 }
 
 int
+mp_http_listener_set_max_body(mp_http_server *srv, const char *name, const char *prefix,
+    uint64_t bytes)
+{
+	for (struct http_listener *l = srv->listeners; l != NULL; l = l->next) {
+		if (strcmp(l->name, name) == 0) {
+			l->max_body = bytes;
+			l->max_body_prefix = prefix;
+			return MP_OK;
+		}
+	}
+	return MP_ERR_NOT_FOUND;
+}
+
+int
 mp_http_server_add_timer(mp_http_server *srv, uint64_t interval_ms, void (*fn)(void *arg), void *arg)
 {
 	struct http_timer *t;
@@ -222,7 +236,8 @@ worker_listen(struct http_worker *w)
 		if ((wl->http = evhttp_new(w->base)) == NULL)
 			return MP_ERR_NOMEM;
 		evhttp_set_max_headers_size(wl->http, (ev_ssize_t)cfg->http_max_header_bytes);
-		evhttp_set_max_body_size(wl->http, (ev_ssize_t)cfg->http_max_body_bytes);
+		evhttp_set_max_body_size(wl->http,
+		    (ev_ssize_t)(l->max_body != 0 ? l->max_body : cfg->http_max_body_bytes));
 		evhttp_set_timeout_tv(wl->http, &idle);
 		evhttp_set_allowed_methods(wl->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 		    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |

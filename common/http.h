@@ -70,6 +70,17 @@ int mp_http_server_set_worker_hooks(mp_http_server *srv, int (*init)(void *arg, 
 int mp_http_listen(mp_http_server *srv, const char *name, const char *addr, SSL_CTX *tls,
     const mp_http_route *routes, size_t nroutes, void *arg, char *err, size_t errsz);
 
+/*
+ * Lets requests on listener name whose path starts with prefix (which must
+ * outlive the server) carry bodies of up to bytes instead of [http]
+ * max_body_bytes, e.g. for bulk uploads; other paths still get 413 above
+ * max_body_bytes. Handlers below prefix enforce the ordinary limit themselves
+ * where they want it (mp_http_req_max_body). MP_ERR_NOT_FOUND when no
+ * listener has that name. Call before mp_http_server_run.
+ */
+int mp_http_listener_set_max_body(mp_http_server *srv, const char *name, const char *prefix,
+    uint64_t bytes);
+
 /* Calls fn(arg) every interval_ms on the thread that runs mp_http_server_run. */
 int mp_http_server_add_timer(mp_http_server *srv, uint64_t interval_ms, void (*fn)(void *arg),
     void *arg);
@@ -97,8 +108,13 @@ const char *mp_http_req_path(const mp_http_req *req);
 const char *mp_http_req_query(const mp_http_req *req, const char *name);
 /* The value of request header name (case-insensitive), or NULL. */
 const char *mp_http_req_header(const mp_http_req *req, const char *name);
-/* The request body (at most http_max_body_bytes); *len 0 and a non-NULL pointer when empty. */
+/*
+ * The request body (at most the listener's limit); *len 0 and a non-NULL
+ * pointer when empty.
+ */
 const uint8_t *mp_http_req_body(mp_http_req *req, size_t *len);
+/* [http] max_body_bytes: the body limit of an ordinary request. */
+uint64_t mp_http_req_max_body(const mp_http_req *req);
 /* The peer's IP address as text. */
 const char *mp_http_req_remote(const mp_http_req *req);
 const char *mp_http_req_listener(const mp_http_req *req);

@@ -25,6 +25,8 @@ struct http_listener {
 	const mp_http_route *routes;
 	size_t nroutes;
 	void *arg;
+	uint64_t max_body;             /* 0: [http] max_body_bytes */
+	const char *max_body_prefix;   /* paths that may use max_body */
 	atomic_int_fast64_t own_open;  /* used when the server has no metrics */
 	atomic_int_fast64_t *open;     /* open connections: the metrics gauge or own_open */
 	struct http_listener *next;

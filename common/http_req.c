@@ -166,6 +166,19 @@ route(mp_http_req *req, const struct http_listener *l)
 	return NULL;
 }
 
+/* Whether the body fits: max_body_bytes, or the listener's larger limit below its prefix. */
+static bool
+body_allowed(const mp_http_req *req, const struct http_listener *l)
+{
+	size_t len = evbuffer_get_length(evhttp_request_get_input_buffer(req->ev));
+
+	if (len <= req->conn->wl->w->srv->cfg->http_max_body_bytes)
+		return true;
+	/* a prefix match is meant: the larger limit covers every path below it */
+	return l->max_body_prefix != NULL &&
+	    strncmp(req->path, l->max_body_prefix, strlen(l->max_body_prefix)) == 0;
+}
+
 void
 http_req_dispatch(struct http_conn *c, struct evhttp_request *ev)
 {
@@ -196,6 +209,11 @@ http_req_dispatch(struct http_conn *c, struct evhttp_request *ev)
 			goto fail;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", req.path);
+	if (!body_allowed(&req, c->wl->l)) {
+		mp_http_reply_error(&req, 413, "body_too_large",
+		    "the request body exceeds the size limit", NULL);
+		goto out;
+	}
 	if ((r = parse_query(&req, evhttp_uri_get_query(uri))) != MP_OK) {
 		if (r == MP_ERR_NOMEM)
 			goto fail;
@@ -267,6 +285,12 @@ mp_http_req_body(mp_http_req *req, size_t *len)
 		return empty;
 	}
 	return p;
+}
+
+uint64_t
+mp_http_req_max_body(const mp_http_req *req)
+{
+	return req->conn->wl->w->srv->cfg->http_max_body_bytes;
 }
 
 const char *
