@@ -266,6 +266,10 @@ api_dispatch(mp_http_req *req, void *arg)
 	c.db = w->db;
 	if ((r = find_route(&c, method, path + strlen(API_PREFIX))) == NULL)
 		goto out;
+	if (r->roles & API_ANONYMOUS) {
+		r->fn(&c);
+		goto out;
+	}
 	if (!authenticate(&c))
 		goto out;
 	if ((c.who.roles & r->roles) == 0) {

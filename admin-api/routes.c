@@ -32,7 +32,18 @@ const api_route api_routes[] = {
 	{ "POST", "/users", PA | TA, api_user_create },
 	{ "GET", "/users", PA | TA | AU, api_user_list },
 	{ "GET", "/users/{id}", PA | TA | AU, api_user_get },
+	{ "PATCH", "/users/{id}", PA | TA, api_user_update },
+	{ "DELETE", "/users/{id}", PA | TA, api_user_delete },
 	{ "POST", "/users/{id}/api-keys", PA | TA, api_apikey_create },
+	{ "GET", "/users/{id}/api-keys", PA | TA | AU, api_apikey_list },
+	{ "DELETE", "/users/{id}/api-keys/{kid}", PA | TA, api_apikey_revoke },
+	{ "POST", "/trust-anchors", PA | TA, api_anchor_create },
+	{ "GET", "/trust-anchors", PA | TA | OP | AU, api_anchor_list },
+	{ "GET", "/trust-anchors/{id}", PA | TA | OP | AU, api_anchor_get },
+	{ "DELETE", "/trust-anchors/{id}", PA | TA, api_anchor_delete },
+	{ "GET", "/audit", PA | TA | AU, api_audit_list },
+	{ "GET", "/audit/verify", PA | AU, api_audit_verify },
+	{ "GET", "/openapi.json", API_ANONYMOUS, api_openapi },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
