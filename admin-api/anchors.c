@@ -32,14 +32,40 @@ present(json_t *a)
 }
 
 /*
- * The DER of certificate_pem, which must hold exactly one PEM certificate;
- * replies 400 and returns false otherwise.
+ * The DER of the certificate_pem member, which must hold exactly one PEM
+ * certificate (line breaks allowed, no other control characters); replies
+ * 400 and returns false otherwise.
  */
 static bool
-pem_certificate(api_call *c, const char *pem, uint8_t **der, size_t *derlen)
+pem_certificate(api_call *c, uint8_t **der, size_t *derlen)
 {
-	const char *first = strstr(pem, "-----BEGIN ");
+	json_t *v = json_object_get(c->body, "certificate_pem");
+	const char *pem = json_string_value(v), *first;
+	size_t len = json_string_length(v);
 
+	if (v == NULL || json_is_null(v) || (json_is_string(v) && len == 0)) {
+		api_error(c, 400, "missing_field", "'certificate_pem' is required", "certificate_pem");
+		return false;
+	}
+	if (!json_is_string(v)) {
+		api_error(c, 400, "wrong_type", "'certificate_pem' must be a string", "certificate_pem");
+		return false;
+	}
+	if (len > PEM_MAX_LEN) {
+		api_error(c, 400, "too_long", "'certificate_pem' is longer than a certificate may be",
+		    "certificate_pem");
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)pem[i];
+
+		if ((ch < 0x20 && ch != '\n' && ch != '\r' && ch != '\t') || ch == 0x7f) {
+			api_error(c, 400, "invalid_value", "'certificate_pem' contains a control character",
+			    "certificate_pem");
+			return false;
+		}
+	}
+	first = strstr(pem, "-----BEGIN ");
 	if (first == NULL || strstr(first + 1, "-----BEGIN ") != NULL ||
 	    mp_pem_decode(pem, strlen(pem), "CERTIFICATE", MP_TRUST_ANCHOR_MAX_DER, der,
 	    derlen) != MP_OK) {
@@ -80,7 +106,7 @@ api_anchor_create(api_call *c)
 {
 	static const char *const fields[] = { "tenant", "certificate_pem", "name", "auto_register",
 		"profile", NULL };
-	const char *tenant, *pem, *name, *profile, *why = NULL;
+	const char *tenant, *name, *profile, *why = NULL;
 	json_t *ar = json_object_get(c->body, "auto_register"), *policy = NULL, *a = NULL;
 	uint8_t *der = NULL;
 	size_t derlen = 0;
@@ -88,7 +114,6 @@ api_anchor_create(api_call *c)
 
 	if (!api_only_fields(c, fields) || !api_target_tenant(c, &tenant) ||
 	    !api_string(c, "name", true, NAME_MAX_LEN, &name) ||
-	    !api_string(c, "certificate_pem", true, PEM_MAX_LEN, &pem) ||
 	    !api_string(c, "profile", false, PROFILE_MAX_LEN, &profile))
 		return;
 	if (ar != NULL && !json_is_null(ar) && !json_is_boolean(ar)) {
@@ -101,7 +126,7 @@ api_anchor_create(api_call *c)
 		    "'profile' is required when 'auto_register' is true", "profile");
 		return;
 	}
-	if (!pem_certificate(c, pem, &der, &derlen))
+	if (!pem_certificate(c, &der, &derlen))
 		return;
 	if ((r = mp_trust_anchor_check(der, derlen, &why)) != MP_OK) {
 		if (r == MP_ERR_POLICY)
