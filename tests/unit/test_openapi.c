@@ -137,13 +137,19 @@ START_TEST(routes_match_document)
 	}
 	json_object_foreach(json_object_get(doc, "paths"), path, ops) {
 		json_object_foreach(ops, method, op) {
+			char upper[16];
 			bool found = false;
+			size_t n;
+
+			for (n = 0; method[n] != '\0' && n + 1 < sizeof(upper); n++)
+				upper[n] = (char)(method[n] & ~0x20);
+			upper[n] = '\0';
 
 			for (i = 0; i < api_routes_count && !found; i++)
 				found = strcasecmp(api_routes[i].method, method) == 0 &&
 				    strcmp(api_routes[i].pattern, path) == 0;
 			if (!found)
-				note(report, "in docs/openapi.json, missing from api_routes: %s %s", method,
+				note(report, "in docs/openapi.json, missing from api_routes: %s %s", upper,
 				    path);
 		}
 	}
