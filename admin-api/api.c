@@ -302,6 +302,10 @@ api_dispatch(mp_http_req *req, void *arg)
 		api_error(&c, 413, "body_too_large", "the request body exceeds the size limit", NULL);
 		goto out;
 	}
+	if (r->roles & API_ANONYMOUS) {
+		r->fn(&c);
+		goto out;
+	}
 	if (!authenticate(&c))
 		goto out;
 	if ((c.who.roles & r->roles) == 0) {

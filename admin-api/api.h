@@ -30,6 +30,9 @@
 	(MP_ROLE_PLATFORM_ADMIN | MP_ROLE_TENANT_ADMIN | MP_ROLE_OPERATOR | MP_ROLE_AUDITOR | \
 	    MP_ROLE_TECHNICIAN)
 
+/* A route that needs no credential at all: public documents only (the OpenAPI document). */
+#define API_ANONYMOUS (1u << 31)
+
 typedef struct api_route api_route;
 
 typedef struct api_call {
@@ -49,7 +52,7 @@ typedef void (*api_handler)(api_call *c);
 struct api_route {
 	const char *method;
 	const char *pattern; /* below API_PREFIX; "{name}" matches one path segment */
-	unsigned roles;      /* mp_role bits allowed to call it */
+	unsigned roles;      /* mp_role bits allowed to call it, or API_ANONYMOUS */
 	api_handler fn;
 	const char *secret;  /* a response member shown once: never stored for a replay */
 };

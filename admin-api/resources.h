@@ -11,7 +11,22 @@ void api_tenant_get(api_call *c);
 void api_user_create(api_call *c);
 void api_user_list(api_call *c);
 void api_user_get(api_call *c);
+void api_user_update(api_call *c);
+void api_user_delete(api_call *c);
 void api_apikey_create(api_call *c);
+void api_apikey_list(api_call *c);
+void api_apikey_revoke(api_call *c);
+
+void api_anchor_create(api_call *c);
+void api_anchor_list(api_call *c);
+void api_anchor_get(api_call *c);
+void api_anchor_delete(api_call *c);
+
+void api_audit_list(api_call *c);
+void api_audit_verify(api_call *c);
+
+/* GET /openapi.json: docs/openapi.json as built into the binary; needs no credential. */
+void api_openapi(api_call *c);
 
 void api_device_create(api_call *c);
 void api_device_list(api_call *c);

@@ -44,6 +44,17 @@ const api_route api_routes[] = {
 	    NULL },
 	{ "DELETE", "/devices/{id}/enrollment-tokens/{tid}", PA | TA | OP,
 	    api_enroll_token_revoke, NULL },
+	{ "PATCH", "/users/{id}", PA | TA, api_user_update, NULL },
+	{ "DELETE", "/users/{id}", PA | TA, api_user_delete, NULL },
+	{ "GET", "/users/{id}/api-keys", PA | TA | AU, api_apikey_list, NULL },
+	{ "DELETE", "/users/{id}/api-keys/{kid}", PA | TA, api_apikey_revoke, NULL },
+	{ "POST", "/trust-anchors", PA | TA, api_anchor_create, NULL },
+	{ "GET", "/trust-anchors", PA | TA | OP | AU, api_anchor_list, NULL },
+	{ "GET", "/trust-anchors/{id}", PA | TA | OP | AU, api_anchor_get, NULL },
+	{ "DELETE", "/trust-anchors/{id}", PA | TA, api_anchor_delete, NULL },
+	{ "GET", "/audit", PA | TA | AU, api_audit_list, NULL },
+	{ "GET", "/audit/verify", PA | AU, api_audit_verify, NULL },
+	{ "GET", "/openapi.json", API_ANONYMOUS, api_openapi, NULL },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

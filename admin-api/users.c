@@ -176,3 +176,176 @@ api_apikey_create(api_call *c)
 	json_decref(k);
 	api_reply(c, 201, out);
 }
+
+/* Whether the user object holds the role named name. */
+static bool
+has_role(json_t *user, const char *name)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(user, "roles"), i, v)
+		if (strcmp(json_string_value(v), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the caller may change the user id: it exists in the caller's scope
+ * (else 404) and is no platform admin unless the caller is one (else 403).
+ */
+static bool
+may_change(api_call *c, const char *id)
+{
+	json_t *u = NULL;
+	bool pa;
+	int r;
+
+	if ((r = mp_user_get(c->db, api_scope(c), id, &u)) != MP_OK) {
+		api_fail(c, r, "user");
+		return false;
+	}
+	pa = has_role(u, "platform-admin");
+	json_decref(u);
+	if (pa && !api_is_platform_admin(c)) {
+		api_error(c, 403, "forbidden", "only a platform admin may change a platform admin",
+		    NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Whether the new role set keeps every administrator role the caller holds. */
+static bool
+keeps_admin_roles(const api_call *c, json_t *roles)
+{
+	static const mp_role admin[] = { MP_ROLE_PLATFORM_ADMIN, MP_ROLE_TENANT_ADMIN };
+	json_t *v;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(admin) / sizeof(admin[0]); k++) {
+		bool kept = false;
+
+		if ((c->who.roles & admin[k]) == 0)
+			continue;
+		json_array_foreach(roles, i, v)
+			kept = kept || strcmp(json_string_value(v), mp_role_name(admin[k])) == 0;
+		if (!kept)
+			return false;
+	}
+	return true;
+}
+
+void
+api_user_update(api_call *c)
+{
+	static const char *const fields[] = { "email", "attributes", "roles", "status", NULL };
+	const char *id = c->params[0];
+	mp_user_patch p = { 0 };
+	bool self;
+	json_t *u = NULL;
+	int r;
+
+	if (!api_path_uuid(c, id) || !api_only_fields(c, fields) ||
+	    !api_string(c, "email", false, EMAIL_MAX_LEN, &p.email) ||
+	    !api_object(c, "attributes", &p.attributes) ||
+	    !api_string_array(c, "roles", MAX_ROLES, &p.roles) ||
+	    !api_string(c, "status", false, 16, &p.status) || !check_roles(c, p.roles))
+		return;
+	if (p.status != NULL && strcmp(p.status, "active") != 0 &&
+	    strcmp(p.status, "suspended") != 0 && strcmp(p.status, "disabled") != 0) {
+		api_error(c, 400, "invalid_value", "'status' must be active, suspended or disabled",
+		    "status");
+		return;
+	}
+	if (!may_change(c, id))
+		return;
+	self = strcasecmp(id, c->who.user_id) == 0;
+	if (self && p.roles != NULL && !keeps_admin_roles(c, p.roles)) {
+		api_error(c, 409, "conflict", "you may not remove your own administrator role",
+		    "roles");
+		return;
+	}
+	if (self && p.status != NULL && strcmp(p.status, "active") != 0) {
+		api_error(c, 409, "conflict", "you may not suspend or disable yourself", "status");
+		return;
+	}
+	if ((r = mp_user_update(c->db, &c->actor, api_scope(c), id, &p, &u)) != MP_OK) {
+		api_fail(c, r, "user");
+		return;
+	}
+	api_reply(c, 200, u);
+}
+
+void
+api_user_delete(api_call *c)
+{
+	const char *id = c->params[0];
+	int r;
+
+	if (!api_path_uuid(c, id))
+		return;
+	if (strcasecmp(id, c->who.user_id) == 0) {
+		api_error(c, 409, "conflict", "you may not delete yourself", NULL);
+		return;
+	}
+	if (!may_change(c, id))
+		return;
+	if ((r = mp_user_disable(c->db, &c->actor, api_scope(c), id)) != MP_OK) {
+		api_fail(c, r, "user");
+		return;
+	}
+	mp_http_reply(c->req, 204, NULL, NULL, 0);
+}
+
+void
+api_apikey_list(api_call *c)
+{
+	json_t *items = NULL;
+	char *after = NULL;
+	unsigned limit;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_page(c, &limit, &after))
+		return;
+	if (after != NULL && !api_is_uuid(after)) {
+		free(after);
+		api_error(c, 400, "invalid_cursor", "'cursor' is not a cursor this API returned",
+		    "cursor");
+		return;
+	}
+	r = mp_apikey_list(c->db, api_scope(c), c->params[0], after, limit, &items);
+	free(after);
+	if (r != MP_OK) {
+		api_fail(c, r, "user");
+		return;
+	}
+	api_reply(c, 200, api_page_result(items, limit, "id"));
+}
+
+void
+api_apikey_revoke(api_call *c)
+{
+	const char *uid = c->params[0], *kid = c->params[1];
+	json_t *k = NULL;
+	bool mine;
+	int r;
+
+	if (!api_path_uuid(c, uid) || !api_path_uuid(c, kid) || !may_change(c, uid))
+		return;
+	if ((r = mp_apikey_get(c->db, api_scope(c), kid, &k)) != MP_OK) {
+		api_fail(c, r, "API key");
+		return;
+	}
+	mine = strcasecmp(json_string_value(json_object_get(k, "user_id")), uid) == 0;
+	json_decref(k);
+	if (!mine) {
+		api_fail(c, MP_ERR_NOT_FOUND, "API key");
+		return;
+	}
+	if ((r = mp_apikey_revoke(c->db, &c->actor, api_scope(c), kid)) != MP_OK) {
+		api_fail(c, r, "API key");
+		return;
+	}
+	mp_http_reply(c->req, 204, NULL, NULL, 0);
+}

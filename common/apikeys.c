@@ -179,3 +179,30 @@ mp_apikey_revoke(mp_db *db, const mp_actor *actor, const char *tenant_id, const 
 		return MP_ERR_INVALID;
 	return mp_db_txn(db, revoke_txn, &c);
 }
+
+int
+mp_apikey_get(mp_db *db, const char *tenant_id, const char *key_id, json_t **out)
+{
+	const char *params[2] = { key_id, tenant_id };
+
+	return mp_record_get(db, "SELECT " COLUMNS " FROM api_keys k JOIN users u ON u.id = k.user_id"
+	    " WHERE k.id = $1 AND ($2::uuid IS NULL OR u.tenant_id = $2)", 2, params, out);
+}
+
+int
+mp_apikey_list(mp_db *db, const char *tenant_id, const char *user_id, const char *after_id,
+    unsigned limit, json_t **out)
+{
+	char lim[16];
+	const char *params[4] = { user_id, tenant_id, after_id, lim };
+	json_t *user = NULL;
+	int r;
+
+	if ((r = mp_user_get(db, tenant_id, user_id, &user)) != MP_OK)
+		return r;
+	json_decref(user);
+	mp_record_limit(limit, lim);
+	return mp_record_list(db, "SELECT " COLUMNS " FROM api_keys k JOIN users u ON u.id = k.user_id"
+	    " WHERE k.user_id = $1 AND ($2::uuid IS NULL OR u.tenant_id = $2)"
+	    " AND ($3::uuid IS NULL OR k.id > $3) ORDER BY k.id LIMIT $4", 4, params, out);
+}

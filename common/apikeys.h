@@ -40,6 +40,17 @@ int mp_apikey_create(mp_db *db, const mp_actor *actor, const char *tenant_id,
  */
 int mp_apikey_authenticate(mp_db *db, const char *key, mp_principal *out);
 
+/* The key id (of a user in tenant_id; NULL: any tenant). */
+int mp_apikey_get(mp_db *db, const char *tenant_id, const char *key_id, json_t **out);
+
+/*
+ * The keys of user_id (in tenant_id; NULL: any tenant) ordered by id, those
+ * after after_id (NULL: from the start), at most limit, as a JSON array.
+ * MP_ERR_NOT_FOUND when there is no such user.
+ */
+int mp_apikey_list(mp_db *db, const char *tenant_id, const char *user_id, const char *after_id,
+    unsigned limit, json_t **out);
+
 /* Revokes a key; audited as apikey.revoke. MP_ERR_CONFLICT when already revoked. */
 int mp_apikey_revoke(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *key_id);

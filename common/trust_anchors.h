@@ -2,7 +2,11 @@
  * Trust anchors: manufacturer CAs whose device certificates may bootstrap an
  * enrollment, with the policy (a JSON object) that maps such devices to a
  * tenant and profile. Objects carry id, tenant_id, name, certificate (DER,
- * base64), subject (RFC 2253, taken from the certificate), policy, created_at.
+ * base64), subject (RFC 2253, taken from the certificate), policy, created_at,
+ * and, read from the certificate: certificate_pem, issuer, not_before,
+ * not_after (RFC 3339 UTC), sha256 (fingerprint, lower-case hex), self_signed
+ * and chain (an array of {subject, issuer, sha256, root}: here the anchor
+ * itself, a root when it is self-signed).
  */
 #ifndef MP_TRUST_ANCHORS_H
 #define MP_TRUST_ANCHORS_H
@@ -19,9 +23,16 @@
 #define MP_TRUST_ANCHOR_MAX_DER 65536
 
 /*
- * Stores a trust anchor; der must be exactly one X.509 certificate
- * (MP_ERR_INVALID otherwise). Audited as trust_anchor.create with name,
- * subject and SHA-256 fingerprint.
+ * Whether der may be a trust anchor: MP_ERR_INVALID unless it is exactly one
+ * X.509 certificate, MP_ERR_POLICY unless it is a CA certificate
+ * (basicConstraints CA:TRUE and a keyUsage with keyCertSign). *why (may be
+ * NULL) gets a static sentence saying what is wrong, or NULL on MP_OK.
+ */
+int mp_trust_anchor_check(const uint8_t *der, size_t derlen, const char **why);
+
+/*
+ * Stores a trust anchor after mp_trust_anchor_check (its errors). Audited as
+ * trust_anchor.create with name, subject and SHA-256 fingerprint.
  */
 int mp_trust_anchor_create(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *name, const uint8_t *der, size_t derlen, json_t *policy, json_t **out);
@@ -29,5 +40,12 @@ int mp_trust_anchor_get(mp_db *db, const char *tenant_id, const char *id, json_t
 /* Anchors ordered by name after after_name (NULL: from the start), at most limit; tenant_id NULL: all tenants. */
 int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_name,
     unsigned limit, json_t **out);
+
+/*
+ * Deletes the anchor id (in tenant_id; NULL: any tenant); audited as
+ * trust_anchor.delete with its name and subject. MP_ERR_NOT_FOUND for no such anchor.
+ */
+int mp_trust_anchor_delete(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id);
 
 #endif

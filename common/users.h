@@ -45,6 +45,31 @@ int mp_user_add_role(mp_db *db, const mp_actor *actor, const char *tenant_id,
 int mp_user_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
     json_t **out);
 
+/* What mp_user_update changes; NULL members stay as they are. */
+typedef struct mp_user_patch {
+	const char *email;
+	json_t *attributes; /* an object: replaces the attributes */
+	const char *status; /* "active", "suspended" or "disabled" */
+	json_t *roles;      /* an array of role names: replaces the set */
+} mp_user_patch;
+
+/*
+ * Applies p to the user id (in tenant_id; NULL: any tenant) in one
+ * transaction, audited as user.update with each changed member ({"from",
+ * "to"} for status and roles). MP_ERR_NOT_FOUND for no such user,
+ * MP_ERR_INVALID for an unknown status or role or a role listed twice. *out
+ * (may be NULL) gets the user as it is afterwards.
+ */
+int mp_user_update(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
+    const mp_user_patch *p, json_t **out);
+
+/*
+ * Disables the user id (status disabled) and revokes every API key of it that
+ * is not revoked yet, in one transaction; audited as user.disable with the
+ * number of keys revoked. MP_ERR_NOT_FOUND for no such user.
+ */
+int mp_user_disable(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id);
+
 /* The user's role names, sorted, as a JSON array. */
 int mp_user_list_roles(mp_db *db, const char *tenant_id, const char *user_id, json_t **out);
 

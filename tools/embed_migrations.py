@@ -38,4 +38,5 @@ def main():
         f.write(f'const unsigned mp_migrations_count = {len(entries)};\n')
 
 
-main()
+if __name__ == '__main__':
+    main()

@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "check_main.h"
 #include "engine.h"
@@ -493,9 +494,23 @@ START_TEST(enrollment_tokens)
 }
 END_TEST
 
-/* A self-signed certificate with this CN, DER-encoded. */
+/* Adds an extension given in openssl.cnf syntax, e.g. "critical,CA:TRUE". */
+static void
+add_ext(X509 *x, int nid, const char *value)
+{
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+
+	ck_assert_ptr_nonnull(ext);
+	ck_assert_int_eq(X509_add_ext(x, ext, -1), 1);
+	X509_EXTENSION_free(ext);
+}
+
+/*
+ * A self-signed certificate with this CN, DER-encoded; with basicConstraints
+ * and keyUsage extensions when bc and ku are not NULL.
+ */
 static uint8_t *
-make_cert(const char *cn, int *len)
+make_cert(const char *cn, const char *bc, const char *ku, int *len)
 {
 	EVP_PKEY *key = EVP_EC_gen("P-256");
 	X509 *x = X509_new();
@@ -515,6 +530,10 @@ make_cert(const char *cn, int *len)
 	X509_gmtime_adj(X509_getm_notBefore(x), 0);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
 	X509_set_pubkey(x, key);
+	if (bc != NULL)
+		add_ext(x, NID_basic_constraints, bc);
+	if (ku != NULL)
+		add_ext(x, NID_key_usage, ku);
 	ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
 	*len = i2d_X509(x, &der);
 	ck_assert_int_gt(*len, 0);
@@ -528,15 +547,39 @@ START_TEST(trust_anchors)
 {
 	json_t *t = tenant("ta-t"), *a = NULL, *g = NULL, *list = NULL, *pol;
 	const char *tid = str(t, "id");
-	uint8_t *der, *longer;
-	int len;
+	uint8_t *der, *longer, *leaf, *noku;
+	const char *why = NULL;
+	int len, leaflen, nokulen;
 
-	der = make_cert("Acme Manufacturing CA", &len);
+	der = make_cert("Acme Manufacturing CA", "critical,CA:TRUE", "critical,keyCertSign,cRLSign",
+	    &len);
+	leaf = make_cert("station-1", "critical,CA:FALSE", "critical,digitalSignature", &leaflen);
+	noku = make_cert("No KU CA", "critical,CA:TRUE", NULL, &nokulen);
+	ck_assert_int_eq(mp_trust_anchor_check(der, (size_t)len, &why), MP_OK);
+	ck_assert_ptr_null(why);
+	ck_assert_int_eq(mp_trust_anchor_check(leaf, (size_t)leaflen, &why), MP_ERR_POLICY);
+	ck_assert_str_eq(why, "not a CA certificate: basicConstraints CA:TRUE is missing");
+	ck_assert_int_eq(mp_trust_anchor_check(noku, (size_t)nokulen, &why), MP_ERR_POLICY);
+	ck_assert_str_eq(why, "not a CA certificate: keyUsage does not include keyCertSign");
+	ck_assert_int_eq(mp_trust_anchor_check(der, (size_t)len - 1, &why), MP_ERR_INVALID);
+	ck_assert_str_eq(why, "not exactly one X.509 certificate");
+	ck_assert_int_eq(mp_trust_anchor_create(db, &admin, tid, "leaf", leaf, (size_t)leaflen, NULL,
+	    &g), MP_ERR_POLICY);
+	ck_assert_ptr_null(g);
+
 	pol = json_pack("{s:s}", "profile", "station");
 	ck_assert_int_eq(mp_trust_anchor_create(db, &admin, tid, "acme-mfg", der, (size_t)len, pol,
 	    &a), MP_OK);
 	ck_assert_str_eq(str(a, "subject"), "CN=Acme Manufacturing CA,O=Acme");
 	ck_assert_str_eq(str(json_object_get(a, "policy"), "profile"), "station");
+	ck_assert_str_eq(str(a, "issuer"), "CN=Acme Manufacturing CA,O=Acme");
+	ck_assert_uint_eq(strlen(str(a, "sha256")), 64);
+	ck_assert(json_is_true(json_object_get(a, "self_signed")));
+	ck_assert_uint_eq(json_array_size(json_object_get(a, "chain")), 1);
+	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(a, "chain"), 0),
+	    "root")));
+	ck_assert_int_eq(strncmp(str(a, "certificate_pem"), "-----BEGIN CERTIFICATE-----\n", 28), 0);
+	ck_assert_uint_eq(strlen(str(a, "not_after")), 20);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'trust_anchor.create'"
 	    " AND object_id = $1 AND details->>'subject' = 'CN=Acme Manufacturing CA,O=Acme'"
 	    " AND length(details->>'sha256') = 64", str(a, "id"), NULL), 1);
@@ -570,8 +613,17 @@ START_TEST(trust_anchors)
 	ck_assert_str_eq(str(json_array_get(list, 0), "name"), "second");
 	json_decref(list);
 
+	ck_assert_int_eq(mp_trust_anchor_delete(db, &admin, NULL, str(a, "id")), MP_OK);
+	ck_assert_int_eq(mp_trust_anchor_delete(db, &admin, tid, str(a, "id")), MP_ERR_NOT_FOUND);
+	ck_assert_int_eq(mp_trust_anchor_get(db, tid, str(a, "id"), &g), MP_ERR_NOT_FOUND);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'trust_anchor.delete'"
+	    " AND object_id = $1 AND tenant_id = $2 AND details->>'name' = 'acme-mfg'", str(a, "id"),
+	    tid), 1);
+
 	free(longer);
 	OPENSSL_free(der);
+	OPENSSL_free(leaf);
+	OPENSSL_free(noku);
 	json_decref(pol);
 	json_decref(a);
 	json_decref(t);

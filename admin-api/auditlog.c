@@ -1,0 +1,166 @@
+/* /api/v1/audit: the audit log, filtered and paged newest first, and its chain check. */
+#include "resources.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_query.h"
+#include "codec.h"
+#include "err.h"
+#include "num.h"
+#include "validate.h"
+
+#define FILTER_MAX_LEN 256
+#define SEAL_BATCH 1000
+
+/* Whether s[0..n) are all digits; *v gets their value. */
+static bool
+digits(const char *s, size_t n, unsigned *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return true;
+}
+
+/*
+ * Whether s is an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, optional
+ * fraction, then Z or an offset +HH:MM / -HH:MM; every field in its range.
+ */
+static bool
+is_rfc3339(const char *s)
+{
+	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, mo, d, h, mi, sec, oh, om;
+	size_t n = strlen(s), i = 19;
+
+	if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+	    s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
+	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
+	    !digits(s + 17, 2, &sec))
+		return false;
+	if (y == 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
+	    sec > 59)
+		return false;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return false;
+	if (s[i] == '.') {
+		size_t start = ++i;
+
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == start || i - start > 9)
+			return false;
+	}
+	if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n)
+		return true;
+	return (s[i] == '+' || s[i] == '-') && n - i == 6 && s[i + 3] == ':' &&
+	    digits(s + i + 1, 2, &oh) && digits(s + i + 4, 2, &om) && oh <= 23 && om <= 59;
+}
+
+/* A time query parameter; replies 400 and returns false when it is not RFC 3339. */
+static bool
+time_query(api_call *c, const char *name, const char **out)
+{
+	const char *v = mp_http_req_query(c->req, name);
+	char msg[120];
+
+	if (v != NULL && !is_rfc3339(v)) {
+		snprintf(msg, sizeof(msg),
+		    "'%s' must be an RFC 3339 time such as 2024-05-01T10:00:00Z", name);
+		api_error(c, 400, "invalid_value", msg, name);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* A text query parameter of at most FILTER_MAX_LEN bytes. */
+static bool
+text_query(api_call *c, const char *name, const char **out)
+{
+	const char *v = mp_http_req_query(c->req, name);
+	char msg[120];
+
+	if (v != NULL && strlen(v) > FILTER_MAX_LEN) {
+		snprintf(msg, sizeof(msg), "'%s' is longer than %d bytes", name, FILTER_MAX_LEN);
+		api_error(c, 400, "too_long", msg, name);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* {"items", "next_cursor"}: the cursor encodes the last entry's id when the page is full. */
+static json_t *
+page(json_t *items, unsigned limit)
+{
+	json_t *last = json_array_get(items, json_array_size(items) - 1), *next = json_null();
+	char id[24], *enc = NULL;
+
+	if (json_array_size(items) == limit && json_is_integer(json_object_get(last, "id"))) {
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(last, "id")));
+		if (mp_b64_encode((const uint8_t *)id, strlen(id), true, &enc) == MP_OK)
+			next = json_string(enc);
+		free(enc);
+	}
+	return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+}
+
+void
+api_audit_list(api_call *c)
+{
+	mp_audit_filter f = { .tenant_id = api_scope(c) };
+	json_t *items = NULL;
+	char *after = NULL;
+	unsigned limit;
+	int r;
+
+	if (!api_page(c, &limit, &after) || !time_query(c, "since", &f.since) ||
+	    !time_query(c, "until", &f.until) || !text_query(c, "actor", &f.actor) ||
+	    !text_query(c, "action", &f.action) || !text_query(c, "object", &f.object))
+		goto out;
+	if (after != NULL && (mp_parse_u64(after, INT64_MAX, &f.before_id) != MP_OK ||
+	    f.before_id == 0)) {
+		api_error(c, 400, "invalid_cursor", "'cursor' is not a cursor this API returned",
+		    "cursor");
+		goto out;
+	}
+	if ((r = mp_audit_list(c->db, &f, limit, &items)) != MP_OK) {
+		api_fail(c, r, "audit entries");
+		goto out;
+	}
+	api_reply(c, 200, page(items, limit));
+out:
+	free(after);
+}
+
+void
+api_audit_verify(api_call *c)
+{
+	uint64_t checked = 0, bad_seq = 0;
+	unsigned sealed;
+	char reason[256] = "";
+	int r;
+
+	do {
+		if ((r = mp_audit_seal(c->db, SEAL_BATCH, &sealed)) != MP_OK) {
+			api_fail(c, r, "audit sealing");
+			return;
+		}
+	} while (sealed == SEAL_BATCH);
+	r = mp_audit_verify(c->db, &checked, &bad_seq, reason, sizeof(reason));
+	if (r == MP_OK)
+		api_reply(c, 200, json_pack("{s:b, s:I}", "ok", 1, "entries", (json_int_t)checked));
+	else if (r == MP_ERR_INTEGRITY)
+		api_reply(c, 200, json_pack("{s:b, s:I, s:s}", "ok", 0, "first_bad",
+		    (json_int_t)bad_seq, "reason", reason));
+	else
+		api_fail(c, r, "audit verification");
+}
