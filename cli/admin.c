@@ -589,12 +589,16 @@ cmd_admin(int argc, char **argv)
 		req.progress = admin_progress_draw;
 		req.progress_arg = &progress;
 	}
-	if (admin_client_send(client, &req, &resp, err, sizeof(err)) != MP_OK) {
+	r = admin_client_send(client, &req, &resp, err, sizeof(err));
+	if (progress.shown >= 0 && progress.shown < 100)
+		fputc('\n', stderr); /* the server answered before the upload ended */
+	if (r != MP_OK) {
 		fprintf(stderr, "midpki: %s\n", err);
 		rc = ADMIN_EXIT_CONNECT;
 		goto out;
 	}
-	if (resp->body_len > 0)
+	if (resp->body_len > 0 && resp->content_type != NULL &&
+	    strncasecmp(resp->content_type, "application/json", 16) == 0)
 		doc = json_loadb(resp->body, resp->body_len, JSON_REJECT_DUPLICATES, NULL);
 	if (resp->status >= 200 && resp->status < 300) {
 		rc = show_result(&run, resp, doc);

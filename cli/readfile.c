@@ -12,7 +12,7 @@ cli_read_file(const char *path, size_t max, char **out, size_t *len)
 	FILE *f = NULL;
 	char *data = NULL, *bigger;
 	size_t n = 0, cap = 0, got;
-	int r = MP_ERR_IO;
+	int r = MP_ERR_IO, e;
 
 	if ((f = fopen(path, "rbe")) == NULL)
 		goto out;
@@ -51,10 +51,10 @@ cli_read_file(const char *path, size_t max, char **out, size_t *len)
 	data = NULL;
 	r = MP_OK;
 out:
+	e = r == MP_ERR_TOO_LARGE ? EFBIG : errno;
 	free(data);
 	if (f != NULL)
 		fclose(f);
-	if (r == MP_ERR_TOO_LARGE)
-		errno = EFBIG;
+	errno = e; /* for the caller's message */
 	return r;
 }
