@@ -481,7 +481,10 @@ load_key(const char *key_file)
 	return key;
 }
 
-/* Prints "midpki: <code>: <message> (field <field>)" from an error answer. */
+/*
+ * Prints "midpki: <code>: <message> (field <field>)" from an error answer, then
+ * one line per entry of a "rejected" list (a refused import).
+ */
 static void
 print_api_error(const cli_http_response *resp, const json_t *doc)
 {
@@ -489,6 +492,8 @@ print_api_error(const cli_http_response *resp, const json_t *doc)
 	const char *code = json_string_value(json_object_get(e, "code"));
 	const char *msg = json_string_value(json_object_get(e, "message"));
 	const char *field = json_string_value(json_object_get(e, "field"));
+	const json_t *line;
+	size_t i;
 
 	if (code == NULL || msg == NULL) {
 		fprintf(stderr, "midpki: http_%d: the server answered with status %d\n", resp->status,
@@ -499,6 +504,26 @@ print_api_error(const cli_http_response *resp, const json_t *doc)
 		fprintf(stderr, "midpki: %s: %s (field %s)\n", code, msg, field);
 	else
 		fprintf(stderr, "midpki: %s: %s\n", code, msg);
+	json_array_foreach (json_object_get(doc, "rejected"), i, line) {
+		code = json_string_value(json_object_get(line, "code"));
+		msg = json_string_value(json_object_get(line, "message"));
+		field = json_string_value(json_object_get(line, "field"));
+		fprintf(stderr, "line %" JSON_INTEGER_FORMAT ": %s: %s%s%s%s\n",
+		    json_integer_value(json_object_get(line, "line")), code != NULL ? code : "?",
+		    msg != NULL ? msg : "?", field != NULL ? " (field " : "", field != NULL ? field : "",
+		    field != NULL ? ")" : "");
+	}
+}
+
+/* The answer's body as is, ending with a newline. */
+static void
+print_body(const cli_http_response *resp)
+{
+	if (resp->body_len == 0)
+		return;
+	fwrite(resp->body, 1, resp->body_len, stdout);
+	if (resp->body[resp->body_len - 1] != '\n')
+		putchar('\n');
 }
 
 /* Shows a successful answer; returns the exit code. */
@@ -509,11 +534,7 @@ show_result(const struct run *run, const cli_http_response *resp, const json_t *
 	int r = MP_OK;
 
 	if (run->json) {
-		if (resp->body_len > 0) {
-			fwrite(resp->body, 1, resp->body_len, stdout);
-			if (resp->body[resp->body_len - 1] != '\n')
-				putchar('\n');
-		}
+		print_body(resp);
 	} else if (doc != NULL && (run->cmd->flags & ADMIN_LIST) &&
 	    json_is_array(json_object_get(doc, "items"))) {
 		r = admin_print_table(stdout, json_object_get(doc, "items"), run->cmd->columns);
@@ -603,6 +624,8 @@ cmd_admin(int argc, char **argv)
 	if (resp->status >= 200 && resp->status < 300) {
 		rc = show_result(&run, resp, doc);
 	} else {
+		if (run.json)
+			print_body(resp);
 		print_api_error(resp, doc);
 		rc = resp->status == 401 || resp->status == 403 ? ADMIN_EXIT_AUTH : ADMIN_EXIT_API;
 	}

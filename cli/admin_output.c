@@ -30,26 +30,33 @@ lookup(const json_t *obj, const char *path)
 	return obj != NULL ? json_object_get(obj, path) : NULL;
 }
 
-/* Appends s with control characters shown as '?', so a value cannot drive the terminal. */
+/*
+ * Appends s with control characters shown as '?', so a value cannot drive the
+ * terminal. With multiline, a line break inside s starts an indented line
+ * instead (a PEM certificate stays readable) and a final one is dropped.
+ */
 static int
-put_clean(mp_buf *b, const char *s, size_t n)
+put_clean(mp_buf *b, const char *s, size_t n, bool multiline)
 {
 	int r = MP_OK;
 
 	for (size_t i = 0; i < n && r == MP_OK; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		r = mp_buf_put_u8(b, c < 0x20 || c == 0x7f ? '?' : c);
+		if (multiline && c == '\n')
+			r = i + 1 < n ? mp_buf_put_str(b, "\n  ") : MP_OK;
+		else
+			r = mp_buf_put_u8(b, c < 0x20 || c == 0x7f ? '?' : c);
 	}
 	return r;
 }
 
 /*
  * The text of one value: a string as is, null or absent as "-", an array of
- * strings joined with ",", anything else as compact JSON.
+ * strings joined with ",", anything else as compact JSON. multiline: see put_clean.
  */
 static int
-value_text(const json_t *v, mp_buf *b)
+value_text(const json_t *v, bool multiline, mp_buf *b)
 {
 	size_t i;
 	const json_t *e;
@@ -59,7 +66,7 @@ value_text(const json_t *v, mp_buf *b)
 	if (v == NULL || json_is_null(v))
 		return mp_buf_put_str(b, "-");
 	if (json_is_string(v))
-		return put_clean(b, json_string_value(v), json_string_length(v));
+		return put_clean(b, json_string_value(v), json_string_length(v), multiline);
 	if (json_is_array(v)) {
 		bool strings = true;
 
@@ -70,14 +77,14 @@ value_text(const json_t *v, mp_buf *b)
 				if (r == MP_OK && i > 0)
 					r = mp_buf_put_u8(b, ',');
 				if (r == MP_OK)
-					r = put_clean(b, json_string_value(e), json_string_length(e));
+					r = put_clean(b, json_string_value(e), json_string_length(e), false);
 			}
 			return r;
 		}
 	}
 	if ((dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 		return MP_ERR_NOMEM;
-	r = put_clean(b, dump, strlen(dump));
+	r = put_clean(b, dump, strlen(dump), false);
 	free(dump);
 	return r;
 }
@@ -92,7 +99,7 @@ cell(const json_t *v)
 
 	if (b == NULL)
 		return NULL;
-	r = value_text(v, b);
+	r = value_text(v, false, b);
 	if (r == MP_OK || r == MP_ERR_TOO_LARGE) { /* a huge value is cut anyway */
 		size_t n = mp_buf_len(b);
 
@@ -166,8 +173,8 @@ admin_print_object(FILE *f, const json_t *obj)
 		goto out;
 	json_object_foreach ((json_t *)obj, name, v) {
 		mp_buf_reset(b);
-		if ((r = put_clean(b, name, strlen(name))) != MP_OK ||
-		    (r = mp_buf_put_str(b, ": ")) != MP_OK || (r = value_text(v, b)) != MP_OK)
+		if ((r = put_clean(b, name, strlen(name), false)) != MP_OK ||
+		    (r = mp_buf_put_str(b, ": ")) != MP_OK || (r = value_text(v, true, b)) != MP_OK)
 			goto out;
 		fprintf(f, "%s\n", mp_buf_str(b));
 	}

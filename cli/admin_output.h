@@ -19,7 +19,10 @@ typedef struct admin_column {
  */
 int admin_print_table(FILE *f, const json_t *items, const admin_column *cols);
 
-/* Prints every member of obj, in order, as "name: value". Returns MP_OK or MP_ERR_NOMEM. */
+/*
+ * Prints every member of obj, in order, as "name: value"; a string with line
+ * breaks continues on indented lines. Returns MP_OK or MP_ERR_NOMEM.
+ */
 int admin_print_object(FILE *f, const json_t *obj);
 
 #endif

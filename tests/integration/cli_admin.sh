@@ -91,6 +91,10 @@ adm api-keys create "$ALICE" --ttl 99999d
 expect_eq "ttl out of range: exit" "$RC" 1
 expect_contains "ttl out of range" "$ERR" "midpki: out_of_range: "
 expect_eq "nothing on stdout after an error" "$OUT" ""
+adm --json tenants create acme
+expect_eq "--json error: exit" "$RC" 1
+expect_eq "--json error: the API's document on stdout" "$(jq_ "$OUT" 'd["error"]["code"]')" conflict
+expect_contains "--json error: message on stderr" "$ERR" "midpki: conflict: "
 
 # exit 2: usage
 adm tenants list --bogus
