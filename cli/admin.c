@@ -561,7 +561,7 @@ cmd_admin(int argc, char **argv)
 {
 	struct run run = { 0 };
 	struct request rq = { 0 };
-	admin_progress progress = { 0 };
+	admin_progress progress = { .label = NULL, .shown = -1 };
 	admin_request req = { 0 };
 	cli_url *url = NULL;
 	admin_client *client = NULL;

@@ -39,6 +39,7 @@ GLOBEX=$(jq_ "$OUT" 'd["id"]')
 expect_eq "--json prints the API object" "$(jq_ "$OUT" 'd["name"]')" globex
 adm tenants list
 expect_eq "tenants list exit" "$RC" 0
+expect_eq "tenants list: nothing on stderr" "$ERR" ""
 expect_eq "tenants list title row" "$(echo "$OUT" | head -1 | tr -s ' ')" "ID NAME CREATED"
 expect_eq "tenants list rows" "$(echo "$OUT" | tail -n +2 | awk '{print $2}' | tr '\n' ,)" "acme,globex,platform,"
 adm tenants list --limit 1
