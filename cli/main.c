@@ -16,6 +16,7 @@ usage(FILE *f)
 	    "  serve            run every enabled listener (see midpki serve --help)\n"
 	    "  migrate          apply database migrations and exit\n"
 	    "  audit verify     check the audit log's hash chain (audit head: print its head)\n"
+	    "  admin ...        the admin API's client (see midpki admin --help)\n"
 	    "  config defaults  print a configuration file with every key and its default\n"
 	    "  version          print the version\n"
 	    "  help             this text\n");
@@ -47,6 +48,8 @@ main(int argc, char **argv)
 		return cmd_migrate(argc - 2, argv + 2);
 	if (strcmp(argv[1], "audit") == 0)
 		return cmd_audit(argc - 2, argv + 2);
+	if (strcmp(argv[1], "admin") == 0)
+		return cmd_admin(argc - 2, argv + 2);
 	fprintf(stderr, "midpki: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

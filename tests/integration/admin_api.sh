@@ -123,7 +123,7 @@ ok "API key secrets are not stored for replay"
 expect_eq "bad Idempotency-Key" "$(idem "$(head -c 300 /dev/zero | tr '\0' k)" '{"name":"z"}' /tenants | cut -d' ' -f1)" 400
 
 # secrets: never in the logs; every change audited with its actor
-grep -qF "${ALICE_KEY##*_}" "$T/api.log" && fail "an API key secret is in the log"
+grep -qF "${ALICE_KEY: -43}" "$T/api.log" && fail "an API key secret is in the log"
 ok "API key secrets not in the log"
 expect_eq "audit: tenant.create by the admin" \
 	"$(psql -Atc "select count(*) from audit where action = 'tenant.create' and object_id = '$ACME' and actor_kind = 'user'")" 1

@@ -1,0 +1,121 @@
+/*
+ * Every `midpki admin` command as data. A new API route is one entry here
+ * (field names as in docs/admin-api.md); cli/admin.c needs no change.
+ */
+#include "admin_cmds.h"
+
+#define ARGS(...) ((const admin_arg[]){ __VA_ARGS__, { NULL, ARG_PATH, NULL } })
+#define OPTS(...) ((const admin_opt[]){ __VA_ARGS__, { NULL, NULL, OPT_STRING, NULL, false } })
+#define COLS(...) ((const admin_column[]){ __VA_ARGS__, { NULL, NULL } })
+
+#define ID_ARG(name) { name, ARG_PATH, NULL }
+#define TENANT_OPT { "--tenant", "tenant", OPT_STRING, "TENANT-ID", false }
+
+#define TENANT_COLS { "ID", "id" }, { "NAME", "name" }, { "CREATED", "created_at" }
+#define USER_COLS                                                                  \
+	{ "ID", "id" }, { "TENANT", "tenant" }, { "NAME", "name" }, { "EMAIL", "email" }, \
+	    { "ROLES", "roles" }, { "STATUS", "status" }
+#define DEVICE_COLS                                                                       \
+	{ "ID", "id" }, { "TENANT", "tenant" }, { "SERIAL", "serial" }, { "MODEL", "model" }, \
+	    { "MANUFACTURER", "manufacturer" }, { "SITE", "attributes.site" },                  \
+	    { "STATUS", "status" }
+
+const admin_cmd admin_cmds[] = {
+	{ "tenants", "list", "GET", "/tenants", NULL, NULL, COLS(TENANT_COLS), ADMIN_LIST,
+	    "list tenants" },
+	{ "tenants", "create", "POST", "/tenants", ARGS({ "NAME", ARG_BODY, "name" }), NULL, NULL,
+	    0, "create a tenant" },
+	{ "tenants", "show", "GET", "/tenants/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "show one tenant" },
+
+	{ "users", "list", "GET", "/users", NULL, NULL, COLS(USER_COLS), ADMIN_LIST, "list users" },
+	{ "users", "create", "POST", "/users", NULL,
+	    OPTS({ "--name", "name", OPT_STRING, "NAME", true }, TENANT_OPT,
+		{ "--email", "email", OPT_STRING, "EMAIL", false },
+		{ "--role", "roles", OPT_LIST, "ROLE", false }),
+	    NULL, 0, "create a user (--role may be repeated)" },
+	{ "users", "show", "GET", "/users/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0, "show one user" },
+	{ "users", "update", "PATCH", "/users/{}", ARGS(ID_ARG("ID")),
+	    OPTS({ "--email", "email", OPT_STRING, "EMAIL", false },
+		{ "--role", "roles", OPT_LIST, "ROLE", false },
+		{ "--status", "status", OPT_STRING, "STATUS", false }),
+	    NULL, 0, "change a user (--role replaces the roles)" },
+	{ "users", "delete", "DELETE", "/users/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "delete a user" },
+
+	{ "api-keys", "create", "POST", "/users/{}/api-keys", ARGS(ID_ARG("USER-ID")),
+	    OPTS({ "--ttl", "ttl", OPT_STRING, "DURATION", false }), NULL, 0,
+	    "create an API key for a user (the key is shown once)" },
+	{ "api-keys", "list", "GET", "/users/{}/api-keys", ARGS(ID_ARG("USER-ID")), NULL,
+	    COLS({ "ID", "id" }, { "CREATED", "created_at" }, { "EXPIRES", "expires_at" },
+		{ "REVOKED", "revoked_at" }, { "LAST USED", "last_used_at" }),
+	    ADMIN_LIST, "list a user's API keys" },
+	{ "api-keys", "revoke", "DELETE", "/users/{}/api-keys/{}",
+	    ARGS(ID_ARG("USER-ID"), ID_ARG("KEY-ID")), NULL, NULL, 0, "revoke an API key" },
+
+	{ "devices", "list", "GET", "/devices", NULL,
+	    OPTS({ "--serial", "serial", OPT_QUERY, "SERIAL", false },
+		{ "--status", "status", OPT_QUERY, "STATUS", false },
+		{ "--model", "model", OPT_QUERY, "MODEL", false },
+		{ "--site", "site", OPT_QUERY, "SITE", false }),
+	    COLS(DEVICE_COLS), ADMIN_LIST, "list devices" },
+	{ "devices", "create", "POST", "/devices", NULL,
+	    OPTS({ "--serial", "serial", OPT_STRING, "SERIAL", true }, TENANT_OPT,
+		{ "--model", "model", OPT_STRING, "MODEL", false },
+		{ "--manufacturer", "manufacturer", OPT_STRING, "NAME", false },
+		{ "--site", "attributes.site", OPT_STRING, "SITE", false }),
+	    NULL, 0, "register a device" },
+	{ "devices", "show", "GET", "/devices/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "show one device" },
+	{ "devices", "update", "PATCH", "/devices/{}", ARGS(ID_ARG("ID")),
+	    OPTS({ "--status", "status", OPT_STRING, "STATUS", false },
+		{ "--model", "model", OPT_STRING, "MODEL", false },
+		{ "--manufacturer", "manufacturer", OPT_STRING, "NAME", false }),
+	    NULL, 0, "change a device (e.g. --status suspended)" },
+	{ "devices", "import", "POST", "/devices:import", ARGS({ "FILE", ARG_UPLOAD, NULL }),
+	    OPTS({ "--tenant", "tenant", OPT_QUERY, "TENANT-ID", false }), NULL, 0,
+	    "bulk import from FILE.csv (header row) or FILE.ndjson / FILE.jsonl" },
+
+	{ "tokens", "create", "POST", "/devices/{}/enrollment-tokens", ARGS(ID_ARG("DEVICE-ID")),
+	    OPTS({ "--profile", "profile", OPT_STRING, "PROFILE-ID", true },
+		{ "--ttl", "ttl", OPT_STRING, "DURATION", false },
+		{ "--uses", "uses", OPT_INT, "N", false }),
+	    NULL, 0, "create an enrollment token (the token is shown once)" },
+	{ "tokens", "list", "GET", "/devices/{}/enrollment-tokens", ARGS(ID_ARG("DEVICE-ID")), NULL,
+	    COLS({ "ID", "id" }, { "PROFILE", "profile" }, { "USES LEFT", "uses_left" },
+		{ "EXPIRES", "expires_at" }, { "CREATED", "created_at" }),
+	    ADMIN_LIST, "list a device's enrollment tokens" },
+	{ "tokens", "revoke", "DELETE", "/devices/{}/enrollment-tokens/{}",
+	    ARGS(ID_ARG("DEVICE-ID"), ID_ARG("TOKEN-ID")), NULL, NULL, 0,
+	    "revoke an enrollment token" },
+
+	{ "trust-anchors", "list", "GET", "/trust-anchors", NULL, NULL,
+	    COLS({ "ID", "id" }, { "TENANT", "tenant" }, { "NAME", "name" },
+		{ "SUBJECT", "subject" }, { "AUTO-REGISTER", "auto_register" },
+		{ "PROFILE", "profile" }, { "SHA256", "sha256" }),
+	    ADMIN_LIST, "list trust anchors" },
+	{ "trust-anchors", "create", "POST", "/trust-anchors", NULL,
+	    OPTS({ "--name", "name", OPT_STRING, "NAME", true },
+		{ "--cert", "certificate_pem", OPT_FILE, "PEM-FILE", true }, TENANT_OPT,
+		{ "--profile", "profile", OPT_STRING, "PROFILE", false },
+		{ "--auto-register", "auto_register", OPT_BOOL, NULL, false }),
+	    NULL, 0, "add a manufacturer CA" },
+	{ "trust-anchors", "show", "GET", "/trust-anchors/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "show one trust anchor, with its chain" },
+	{ "trust-anchors", "delete", "DELETE", "/trust-anchors/{}", ARGS(ID_ARG("ID")), NULL, NULL,
+	    0, "remove a trust anchor" },
+
+	{ "audit", "list", "GET", "/audit", NULL,
+	    OPTS({ "--since", "since", OPT_QUERY, "TIME", false },
+		{ "--until", "until", OPT_QUERY, "TIME", false },
+		{ "--actor", "actor", OPT_QUERY, "ID", false },
+		{ "--action", "action", OPT_QUERY, "ACTION", false },
+		{ "--object", "object", OPT_QUERY, "ID", false }),
+	    COLS({ "SEQ", "seq" }, { "AT", "at" }, { "ACTOR", "actor_id" }, { "ACTION", "action" },
+		{ "TYPE", "object_type" }, { "OBJECT", "object_id" }),
+	    ADMIN_LIST, "list audit entries" },
+	{ "audit", "verify", "GET", "/audit/verify", NULL, NULL, NULL, ADMIN_CHECK_OK,
+	    "check the audit hash chain (exit 1 when broken)" },
+};
+
+const size_t admin_cmds_count = sizeof(admin_cmds) / sizeof(admin_cmds[0]);
