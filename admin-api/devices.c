@@ -90,14 +90,8 @@ api_device_list(api_call *c)
 		    "'status' may be active, suspended or decommissioned", "status");
 		return;
 	}
-	if (!api_page(c, &limit, &after))
+	if (!api_page_by_id(c, &limit, &after))
 		return;
-	if (after != NULL && !api_is_uuid(after)) {
-		free(after);
-		api_error(c, 400, "invalid_cursor", "'cursor' is not a cursor this API returned",
-		    "cursor");
-		return;
-	}
 	r = mp_device_list(c->db, api_scope(c), &f, after, limit, &items);
 	free(after);
 	if (r != MP_OK) {

@@ -128,13 +128,8 @@ api_enroll_token_list(api_call *c)
 	size_t i;
 	int r;
 
-	if (!api_page(c, &limit, &after))
+	if (!api_page_by_id(c, &limit, &after))
 		return;
-	if (after != NULL && !api_is_uuid(after)) {
-		api_error(c, 400, "invalid_cursor", "'cursor' is not a cursor this API returned",
-		    "cursor");
-		goto out;
-	}
 	if (!path_device(c, &tenant))
 		goto out;
 	if ((r = mp_enroll_token_list(c->db, tenant, c->params[0], after, limit, &items)) !=

@@ -113,14 +113,8 @@ api_user_list(api_call *c)
 	unsigned limit;
 	int r;
 
-	if (!api_page(c, &limit, &after))
+	if (!api_page_by_id(c, &limit, &after))
 		return;
-	if (after != NULL && !api_is_uuid(after)) {
-		free(after);
-		api_error(c, 400, "invalid_cursor", "'cursor' is not a cursor this API returned",
-		    "cursor");
-		return;
-	}
 	r = mp_user_list(c->db, api_scope(c), after, limit, &items);
 	free(after);
 	if (r != MP_OK) {
@@ -306,14 +300,8 @@ api_apikey_list(api_call *c)
 	unsigned limit;
 	int r;
 
-	if (!api_path_uuid(c, c->params[0]) || !api_page(c, &limit, &after))
+	if (!api_path_uuid(c, c->params[0]) || !api_page_by_id(c, &limit, &after))
 		return;
-	if (after != NULL && !api_is_uuid(after)) {
-		free(after);
-		api_error(c, 400, "invalid_cursor", "'cursor' is not a cursor this API returned",
-		    "cursor");
-		return;
-	}
 	r = mp_apikey_list(c->db, api_scope(c), c->params[0], after, limit, &items);
 	free(after);
 	if (r != MP_OK) {

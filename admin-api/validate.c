@@ -183,6 +183,19 @@ api_page(api_call *c, unsigned *limit, char **after)
 	return true;
 }
 
+bool
+api_page_by_id(api_call *c, unsigned *limit, char **after)
+{
+	if (!api_page(c, limit, after))
+		return false;
+	if (*after == NULL || api_is_uuid(*after))
+		return true;
+	free(*after);
+	*after = NULL;
+	api_error(c, 400, "invalid_cursor", "'cursor' is not a cursor this API returned", "cursor");
+	return false;
+}
+
 json_t *
 api_page_result(json_t *items, unsigned limit, const char *key)
 {

@@ -43,6 +43,9 @@ bool api_string_array(api_call *c, const char *field, size_t max, json_t **out);
  */
 bool api_page(api_call *c, unsigned *limit, char **after);
 
+/* api_page for lists ordered by id: the cursor must decode to a UUID. */
+bool api_page_by_id(api_call *c, unsigned *limit, char **after);
+
 /*
  * Builds {"items": items, "next_cursor": ...} where next_cursor encodes the
  * key member of the last item when the page is full, else null.

@@ -93,6 +93,7 @@ expect_api "operator may not list users" "$(api "$OLGA_KEY" GET /users)" 403 for
 expect_api "operator may not create keys" "$(api "$OLGA_KEY" POST "/users/$OLGA/api-keys" '{}')" 403 forbidden
 n=$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["items"]))' "$(api "$ALICE_KEY" GET /users | cut -d' ' -f2-)")
 expect_eq "tenant admin lists the users of its tenant" "$n" 2
+expect_api "users cursor that is not an id" "$(api "$ALICE_KEY" GET '/users?cursor=eA')" 400 invalid_cursor cursor
 
 # Idempotency-Key: a retried POST gets the first response again
 idem() { # idem KEY JSON PATH: status, replay header and body
