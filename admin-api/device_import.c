@@ -13,310 +13,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "device_fields.h"
+#include "device_parse.h"
 #include "devices.h"
 #include "err.h"
 #include "json.h"
 #include "validate.h"
-
-/* More devices than this in one request is refused (memory per request stays bounded). */
-#define IMPORT_MAX_LINES 200000
-/* A CSV header name (attribute name) and a CSV cell. */
-#define CSV_NAME_MAX 64
-#define CSV_CELL_MAX 4096
-#define CSV_MAX_COLUMNS 64
-
-static const char *const line_fields[] = { "serial", "model", "manufacturer", "attributes",
-	NULL };
-
-struct import {
-	api_call *c;
-	json_t *rows;     /* the good lines, for the engine */
-	json_t *rejected; /* {"line", "code", "message", "field"?} */
-	json_t *seen;     /* serial -> first line */
-	size_t lines;     /* devices read, good or bad */
-};
-
-/* Records that line was refused; false when out of memory. */
-static bool
-reject(struct import *im, size_t line, const char *code, const char *message, const char *field)
-{
-	json_t *e = json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "code", code,
-	    "message", message);
-
-	if (e == NULL)
-		return false;
-	if (field != NULL)
-		json_object_set_new(e, "field", json_string(field));
-	return json_array_append_new(im->rejected, e) == 0;
-}
-
-/*
- * Checks one device object (consumed) read from line: a good one joins
- * im->rows, a bad one or a repeated serial im->rejected. False when out of memory.
- */
-static bool
-add_device(struct import *im, size_t line, json_t *obj)
-{
-	struct api_device_in in;
-	struct api_problem p;
-	json_t *first;
-	char msg[80];
-	bool ok = false;
-
-	im->lines++;
-	if (!api_device_check(obj, line_fields, &in, &p)) {
-		ok = reject(im, line, p.code, p.message, p.field);
-		goto out;
-	}
-	if ((first = json_object_get(im->seen, in.serial)) != NULL) {
-		snprintf(msg, sizeof(msg), "serial also on line %" JSON_INTEGER_FORMAT,
-		    json_integer_value(first));
-		ok = reject(im, line, "duplicate_in_file", msg, "serial");
-		goto out;
-	}
-	if (json_object_set_new(im->seen, in.serial, json_integer((json_int_t)line)) != 0 ||
-	    json_object_set_new(obj, "line", json_integer((json_int_t)line)) != 0 ||
-	    json_array_append(im->rows, obj) != 0)
-		goto out;
-	ok = true;
-out:
-	json_decref(obj);
-	return ok;
-}
-
-/* Reads JSON lines; blank lines are skipped. False when out of memory. */
-static bool
-read_ndjson(struct import *im, const char *p, size_t len)
-{
-	const char *end = p + len;
-	size_t line = 0;
-
-	while (p < end && im->lines <= IMPORT_MAX_LINES) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *eol = nl ? nl : end, *q;
-		char err[200];
-		json_t *obj = NULL;
-
-		line++;
-		for (q = p; q < eol && (*q == ' ' || *q == '\t' || *q == '\r'); q++)
-			;
-		if (q < eol) {
-			if (mp_json_parse_body(p, (size_t)(eol - p), API_MAX_DEPTH, &obj, err,
-				sizeof(err)) != MP_OK) {
-				im->lines++;
-				if (!reject(im, line, "malformed_json", err, NULL))
-					return false;
-			} else if (!add_device(im, line, obj)) {
-				return false;
-			}
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return true;
-}
-
-struct csv {
-	const char *p, *end;
-	size_t line;     /* physical line of p */
-	char *cell;      /* the current cell, unescaped */
-	size_t cell_len;
-	bool too_long;   /* the current cell exceeded CSV_CELL_MAX */
-};
-
-enum csv_step { CSV_FIELD, CSV_LAST, CSV_BAD };
-
-/* Reads one cell (RFC 4180); CSV_LAST when it ends its record, CSV_BAD for a syntax error. */
-static enum csv_step
-csv_cell(struct csv *s)
-{
-	bool quoted = s->p < s->end && *s->p == '"';
-
-	s->cell_len = 0;
-	s->too_long = false;
-	if (quoted)
-		s->p++;
-	while (s->p < s->end) {
-		char ch = *s->p++;
-
-		if (quoted && ch == '"') {
-			if (s->p < s->end && *s->p == '"') {
-				s->p++;
-			} else {
-				quoted = false;
-				if (s->p < s->end && *s->p == '\r')
-					s->p++;
-				if (s->p < s->end && *s->p != ',' && *s->p != '\n')
-					return CSV_BAD;
-				continue;
-			}
-		} else if (!quoted && ch == ',') {
-			return CSV_FIELD;
-		} else if (!quoted && ch == '\n') {
-			s->line++;
-			if (s->cell_len > 0 && s->cell[s->cell_len - 1] == '\r')
-				s->cell_len--;
-			return CSV_LAST;
-		} else if (ch == '\n') {
-			s->line++;
-		}
-		if (s->cell_len == CSV_CELL_MAX)
-			s->too_long = true;
-		else
-			s->cell[s->cell_len++] = ch;
-	}
-	if (quoted)
-		return CSV_BAD;
-	if (s->cell_len > 0 && s->cell[s->cell_len - 1] == '\r')
-		s->cell_len--;
-	return CSV_LAST;
-}
-
-/* Skips the rest of a bad record: up to the next line end. */
-static void
-csv_skip(struct csv *s)
-{
-	const char *nl = memchr(s->p, '\n', (size_t)(s->end - s->p));
-
-	s->p = nl ? nl + 1 : s->end;
-	if (nl)
-		s->line++;
-}
-
-/* Reads the header row into names; replies 400 and returns false when it is unusable. */
-static bool
-csv_header(struct import *im, struct csv *s, json_t *names)
-{
-	enum csv_step st;
-	bool serial = false;
-
-	do {
-		json_t *name;
-
-		st = csv_cell(s);
-		if (st == CSV_BAD || s->too_long || s->cell_len == 0 || s->cell_len > CSV_NAME_MAX ||
-		    memchr(s->cell, '\0', s->cell_len) != NULL ||
-		    (name = json_stringn(s->cell, s->cell_len)) == NULL) {
-			api_error(im->c, 400, "malformed_csv",
-			    "the CSV header row must name every column (1-64 bytes of UTF-8)", NULL);
-			return false;
-		}
-		for (size_t i = 0; i < json_array_size(names); i++) {
-			if (json_equal(json_array_get(names, i), name)) {
-				json_decref(name);
-				api_error(im->c, 400, "malformed_csv",
-				    "the CSV header row names a column twice", NULL);
-				return false;
-			}
-		}
-		serial = serial || strcmp(json_string_value(name), "serial") == 0;
-		json_array_append_new(names, name);
-		if (json_array_size(names) > CSV_MAX_COLUMNS) {
-			api_error(im->c, 400, "malformed_csv", "the CSV has more than 64 columns", NULL);
-			return false;
-		}
-	} while (st == CSV_FIELD);
-	if (!serial) {
-		api_error(im->c, 400, "malformed_csv", "the CSV header row has no serial column",
-		    NULL);
-		return false;
-	}
-	return true;
-}
-
-/* Whether name is a device field rather than an attribute. */
-static bool
-is_field(const char *name)
-{
-	return strcmp(name, "serial") == 0 || strcmp(name, "model") == 0 ||
-	    strcmp(name, "manufacturer") == 0;
-}
-
-/*
- * Reads one record into a device object (*out) or refuses its line; empty
- * cells are left out. False when out of memory.
- */
-static bool
-csv_record(struct import *im, struct csv *s, json_t *names)
-{
-	size_t line = s->line, col = 0;
-	json_t *obj = json_object(), *attrs = json_object();
-	const char *why = NULL;
-	enum csv_step st;
-	bool ok = false;
-
-	if (obj == NULL || attrs == NULL)
-		goto out;
-	do {
-		json_t *v;
-		const char *name;
-
-		st = csv_cell(s);
-		if (st == CSV_BAD) {
-			why = "unbalanced quotes";
-			csv_skip(s);
-			break;
-		}
-		if (col >= json_array_size(names)) {
-			why = "more cells than the header row has columns";
-			col++;
-			continue;
-		}
-		name = json_string_value(json_array_get(names, col++));
-		if (s->cell_len == 0 || why != NULL)
-			continue;
-		if (s->too_long || (v = json_stringn(s->cell, s->cell_len)) == NULL) {
-			why = s->too_long ? "a cell is longer than 4096 bytes" :
-					    "a cell is not valid UTF-8";
-			continue;
-		}
-		json_object_set_new(is_field(name) ? obj : attrs, name, v);
-	} while (st == CSV_FIELD);
-	if (col == 1 && s->cell_len == 0 && why == NULL) { /* an empty line */
-		ok = true;
-		goto out;
-	}
-	if (why == NULL && col < json_array_size(names))
-		why = "fewer cells than the header row has columns";
-	if (why != NULL) {
-		im->lines++;
-		ok = reject(im, line, "malformed_csv", why, NULL);
-		goto out;
-	}
-	if (json_object_size(attrs) > 0 && json_object_set(obj, "attributes", attrs) != 0)
-		goto out;
-	ok = add_device(im, line, obj);
-	obj = NULL;
-out:
-	json_decref(obj);
-	json_decref(attrs);
-	return ok;
-}
-
-/* Reads CSV; false when it replied (bad header) or ran out of memory (*nomem). */
-static bool
-read_csv(struct import *im, const char *p, size_t len, bool *nomem)
-{
-	struct csv s = { p, p + len, 1, NULL, 0, false };
-	json_t *names = json_array();
-	bool ok = false;
-
-	*nomem = true;
-	if (names == NULL || (s.cell = malloc(CSV_CELL_MAX)) == NULL)
-		goto out;
-	*nomem = false;
-	if (!csv_header(im, &s, names))
-		goto out;
-	*nomem = true;
-	while (s.p < s.end && im->lines <= IMPORT_MAX_LINES)
-		if (!csv_record(im, &s, names))
-			goto out;
-	*nomem = false;
-	ok = true;
-out:
-	free(s.cell);
-	json_decref(names);
-	return ok;
-}
 
 /* Orders rejected entries by line. */
 static int
@@ -361,15 +62,15 @@ refuse(api_call *c, json_t *rejected)
 
 /* Adds the already registered serials to the rejected lines; false when it replied. */
 static bool
-add_conflicts(struct import *im, json_t *conflicts)
+add_conflicts(api_call *c, struct api_import *im, json_t *conflicts)
 {
 	json_t *e;
 	size_t i;
 
 	json_array_foreach(conflicts, i, e) {
-		if (!reject(im, (size_t)json_integer_value(json_object_get(e, "line")), "conflict",
+		if (!api_import_reject(im, (size_t)json_integer_value(json_object_get(e, "line")), "conflict",
 			"a device with this serial is already registered", "serial")) {
-			api_fail(im->c, MP_ERR_NOMEM, "import");
+			api_fail(c, MP_ERR_NOMEM, "import");
 			return false;
 		}
 	}
@@ -416,16 +117,15 @@ import_format(const char *ct)
 void
 api_device_import(api_call *c)
 {
-	struct import im = { c, json_array(), json_array(), json_object(), 0 };
+	struct api_import im;
 	const char *format, *tenant, *body;
 	json_t *conflicts = NULL;
 	size_t len;
-	bool nomem = false;
 	int r;
 
-	if (im.rows == NULL || im.rejected == NULL || im.seen == NULL) {
+	if (api_import_init(&im) != MP_OK) {
 		api_fail(c, MP_ERR_NOMEM, "import");
-		goto out;
+		return;
 	}
 	if (!import_tenant(c, &tenant))
 		goto out;
@@ -435,17 +135,14 @@ api_device_import(api_call *c)
 		goto out;
 	}
 	body = (const char *)mp_http_req_body(c->req, &len);
-	if (strcmp(format, "csv") == 0) {
-		if (!read_csv(&im, body, len, &nomem)) {
-			if (nomem)
-				api_fail(c, MP_ERR_NOMEM, "import");
-			goto out;
-		}
-	} else if (!read_ndjson(&im, body, len)) {
-		api_fail(c, MP_ERR_NOMEM, "import");
+	if ((r = api_import_parse(&im, strcmp(format, "csv") == 0, body, len)) != MP_OK) {
+		if (r == MP_ERR_INVALID)
+			api_error(c, 400, "malformed_csv", im.header_error, NULL);
+		else
+			api_fail(c, r, "import");
 		goto out;
 	}
-	if (im.lines > IMPORT_MAX_LINES) {
+	if (im.lines > API_IMPORT_MAX_LINES) {
 		api_error(c, 413, "too_many_devices", "an import holds at most 200000 devices", NULL);
 		goto out;
 	}
@@ -465,7 +162,7 @@ api_device_import(api_call *c)
 		api_fail(c, r == MP_ERR_INVALID ? MP_ERR_NOT_FOUND : r, "tenant");
 		goto out;
 	}
-	if (!add_conflicts(&im, conflicts))
+	if (!add_conflicts(c, &im, conflicts))
 		goto out;
 	if (json_array_size(im.rejected) > 0) {
 		refuse(c, im.rejected);
@@ -474,7 +171,5 @@ api_device_import(api_call *c)
 	api_reply(c, 201, json_pack("{s:I}", "imported", (json_int_t)json_array_size(im.rows)));
 out:
 	json_decref(conflicts);
-	json_decref(im.rows);
-	json_decref(im.rejected);
-	json_decref(im.seen);
+	api_import_free(&im);
 }
