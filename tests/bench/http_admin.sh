@@ -4,19 +4,7 @@
 # it is not a test and asserts nothing about speed.
 #   tests/bench/http_admin.sh [SECONDS] [CONNECTIONS]
 # Uses the optimized build in build/ (make build) and wrk (Debian package wrk).
-set -eu
-cd "$(dirname "$0")/../.."
-secs=${1:-10}
-conns=${2:-32}
-export MIDPKI_SOURCE_DIR=$PWD MIDPKI_BIN=$PWD/build/cli/midpki
-[ -x "$MIDPKI_BIN" ] || { echo "bench: build first (make build)" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
-. tests/integration/lib.sh
-
-start_pg pg
-new_instance bench
-start_instance MIDPKI_DATABASE_URL="$MIDPKI_TEST_DATABASE_URL" MIDPKI_LOG_LEVEL=warn \
-	MIDPKI_HTTP_WORKERS=0
+. "$(dirname "$0")/lib.sh"
 
 echo "midpki admin listener, $(nproc) cores, $conns connections, ${secs}s per path, keep-alive"
 for path in /healthz /readyz /metrics; do

@@ -47,7 +47,6 @@ b.update(json.loads(sys.argv[3]))
 print(json.dumps(b))' "$1" "$2" "${3-{\}}"
 }
 # jget JSON-TEXT PYTHON-EXPRESSION-ON-d: prints the value
-jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=eval(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2"; }
 
 start_pg pg
 export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL

@@ -11,6 +11,8 @@ api() {
 	code=$(admin_curl "$API$path" "${args[@]}")
 	echo "$code $(cat "$T/body")"
 }
+# jget JSON-TEXT EXPR: a Python expression over the parsed document d, as text
+jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=eval(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2"; }
 # field JSON-TEXT NAME: one top-level member as text
 field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2"; }
 expect_api() { # expect_api WHAT "STATUS BODY" STATUS [ERROR-CODE [FIELD]]
