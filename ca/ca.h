@@ -1,0 +1,161 @@
+/*
+ * The X.509 issuer: certification authorities, issuance under a profile,
+ * certificate lifecycle (revoke, suspend, resume) and approval of requests.
+ * Every change runs in one transaction with its audit entry and, for a
+ * certificate, its identity row; a certificate is committed before any
+ * function returns it. Objects are jansson objects (common/dbjson.h); reads
+ * take a tenant_id that scopes them (NULL: any tenant, for platform
+ * administrators); an object of another tenant is MP_ERR_NOT_FOUND.
+ * Platform CAs (of the tenant "platform") may issue for every tenant and are
+ * visible to all; a tenant's own CAs only to it.
+ */
+#ifndef CA_CA_H
+#define CA_CA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "db.h"
+#include "keystore.h"
+
+/* What every issuer call needs: the caller's connection, the key store, our public URLs. */
+typedef struct ca_env {
+	mp_db *db;
+	mp_keystore *ks;
+	/* Base URL of the OCSP/CRL listener as devices reach it, e.g. "http://pki.example:8080". */
+	const char *public_url;
+	/* Where new CA keys go: "software" or "pkcs11". */
+	const char *key_backend;
+} ca_env;
+
+/* The longest error detail a call reports (a field name and why). */
+#define CA_DETAIL_MAX 256
+
+/* Extra words on a refusal: which field of the input or profile, and why. */
+typedef struct ca_detail {
+	char field[64];
+	char message[CA_DETAIL_MAX];
+} ca_detail;
+
+/* A new CA: a root when parent_id is NULL, else an intermediate signed by parent_id. */
+typedef struct ca_new {
+	const char *tenant_id;  /* owner; the platform tenant for platform CAs */
+	const char *name;       /* unique in the tenant */
+	const char *parent_id;  /* NULL: self-signed root */
+	const char *algorithm;  /* key spec name (keystore.h), NULL: "ec-p384" root, "ec-p256" else */
+	const char *backend;    /* NULL: env->key_backend */
+	const char *subject;    /* "CN=...,O=...", RFC 4514 order as written */
+	int64_t validity_s;     /* 0: 20 years for a root, 10 for an intermediate */
+	int path_len;           /* -1: no constraint */
+	json_t *permitted;      /* name constraints: array of "dns:x", "ip:a/n", "email:x", "uri:x"; may be NULL */
+	json_t *excluded;       /* same form; may be NULL */
+} ca_new;
+
+/*
+ * Creates a CA with a fresh key, audited as ca.create. A CA object carries id,
+ * tenant_id, name, parent_id, key_id, subject, not_before, not_after, status,
+ * role ("ca" or "trusted"), algorithm, certificate_pem, crl_url.
+ * MP_ERR_INVALID with *detail for a bad subject, algorithm, validity beyond
+ * the parent's, or a retired/trusted-only parent.
+ */
+int ca_create(const ca_env *env, const mp_actor *actor, const ca_new *in, json_t **out,
+    ca_detail *detail);
+
+/*
+ * Imports an external CA certificate (PEM); with key_pem (may be NULL) a CA
+ * we operate, without one a CA we only trust. The key must match the
+ * certificate and the certificate must be a CA. Audited as ca.import.
+ */
+int ca_import(const ca_env *env, const mp_actor *actor, const char *tenant_id, const char *name,
+    const char *cert_pem, const char *key_pem, json_t **out, ca_detail *detail);
+
+int ca_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
+/* CAs visible to tenant_id ordered by id, after after_id (may be NULL), at most limit. */
+int ca_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
+    json_t **out);
+/* The chain of CA id as PEM: the CA first, then each parent up to and including the root. */
+int ca_chain_pem(mp_db *db, const char *tenant_id, const char *id, char **pem_out);
+/* Retires the CA: no new issuance; status and CRLs are still served. Audited as ca.retire. */
+int ca_retire(const ca_env *env, const mp_actor *actor, const char *tenant_id, const char *id,
+    json_t **out);
+
+/* An issuance request from an operator (or, later, a device over EST). */
+typedef struct ca_issue_req {
+	const char *tenant_id;  /* the device's tenant */
+	const char *device_id;
+	const char *profile;    /* profile name or id, of the tenant or a platform profile */
+	const char *csr;        /* PEM or DER */
+	size_t csr_len;
+	int64_t validity_s;     /* 0: the profile's default */
+} ca_issue_req;
+
+/*
+ * Checks the CSR (signature, key, names) against the profile and the device
+ * record and issues, or, when the profile needs approval, records a pending
+ * request. A certificate object: id, serial (hex), certificate_pem, chain_pem
+ * (issuing CA first, root excluded), not_before, not_after, status, ca_id,
+ * device_id, profile_id. A pending request: id, status "pending", device_id,
+ * profile_id, requested_by. *pending says which one *out is.
+ * MP_ERR_INVALID with *detail for a CSR that does not parse or whose
+ * signature fails; MP_ERR_POLICY with *detail naming the field for anything
+ * the profile or the device record does not allow; MP_ERR_CONFLICT for a
+ * device that is not active or a retired CA.
+ */
+int ca_issue(const ca_env *env, const mp_actor *actor, const ca_issue_req *req, json_t **out,
+    bool *pending, ca_detail *detail);
+
+/* Certificate list filters; each NULL or 0 member matches any certificate. */
+typedef struct ca_cert_filter {
+	const char *device_id;
+	const char *serial;          /* hex */
+	const char *status;          /* active, suspended, revoked, expired */
+	const char *profile_id;
+	const char *ca_id;
+	int64_t expiring_before;     /* Unix seconds */
+} ca_cert_filter;
+
+/* Certificates ordered by id, after after_id (may be NULL), at most limit; no PEM in list items. */
+int ca_cert_list(mp_db *db, const char *tenant_id, const ca_cert_filter *f,
+    const char *after_id, unsigned limit, json_t **out);
+/*
+ * One certificate: the list fields plus certificate_pem, chain_pem and parsed
+ * fields (subject, issuer, san, key_algorithm, extensions), and when revoked
+ * or held: revoked_at, reason, invalidity_date.
+ */
+int ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
+
+/*
+ * Revokes with an RFC 5280 reason name ("unspecified", "keyCompromise", ...,
+ * not "certificateHold": that is ca_cert_suspend); invalidity_date (Unix
+ * seconds, 0: none) is the time of compromise. Revoking a revoked certificate
+ * is MP_ERR_CONFLICT; a held one may be revoked. Audited as certificate.revoke.
+ */
+int ca_cert_revoke(const ca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *id, const char *reason, int64_t invalidity_date, json_t **out,
+    ca_detail *detail);
+/* Puts an active certificate on hold (certificateHold); audited as certificate.suspend. */
+int ca_cert_suspend(const ca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *id, json_t **out);
+/* Takes a held certificate off hold; audited as certificate.resume. */
+int ca_cert_resume(const ca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *id, json_t **out);
+
+/* Pending and decided requests ordered by id; status NULL for all. */
+int ca_request_list(mp_db *db, const char *tenant_id, const char *status, const char *after_id,
+    unsigned limit, json_t **out);
+int ca_request_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
+/*
+ * Approves (issuing the certificate, returned in *out as by ca_issue) or
+ * rejects a pending request. MP_ERR_DENIED when actor is the requester;
+ * MP_ERR_CONFLICT when it is no longer pending.
+ */
+int ca_request_approve(const ca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *id, json_t **out, ca_detail *detail);
+int ca_request_reject(const ca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *id, json_t **out);
+
+#endif
