@@ -16,6 +16,8 @@ mp_worker_init(void *arg, void **ctx)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return MP_ERR_NOMEM;
 	w->metrics = s->metrics;
+	w->keystore = s->keystore;
+	w->config = s->config;
 	if ((r = mp_db_connect(s->conninfo, s->connect_timeout_ms, &w->db, err, sizeof(err))) !=
 	    MP_OK) {
 		mp_error("worker cannot connect to the database: %s", err);

@@ -1,6 +1,7 @@
 /*
  * The per-thread context every frontend handler runs with: its own database
- * connection. The HTTP server creates one per worker thread through
+ * connection, and the process-wide key store and configuration (both
+ * thread-safe or immutable, shared by every worker). The HTTP server creates one per worker thread through
  * mp_worker_init() and hands it to handlers (mp_http_req_worker()).
  */
 #ifndef MP_WORKER_H
@@ -15,11 +16,15 @@ typedef struct mp_worker_setup {
 	const char *conninfo;
 	uint64_t connect_timeout_ms;
 	mp_metrics *metrics;
+	struct mp_keystore *keystore;
+	const struct mp_config *config;
 } mp_worker_setup;
 
 typedef struct mp_worker {
 	mp_db *db;
 	mp_metrics *metrics;
+	struct mp_keystore *keystore;
+	const struct mp_config *config;
 } mp_worker;
 
 /* Worker hook: arg is a mp_worker_setup; creates *ctx as a mp_worker. */
