@@ -16,7 +16,9 @@ CREATE TABLE keys (
 	label text CHECK (char_length(label) <= 128),
 	created_at timestamptz NOT NULL DEFAULT now(),
 	destroyed_at timestamptz,
-	CHECK ((backend = 'software') = (wrapped IS NOT NULL OR destroyed_at IS NOT NULL)),
+	-- a software key keeps its sealed bytes until destroyed; only software keys have them
+	CHECK (backend <> 'software' OR (wrapped IS NOT NULL) <> (destroyed_at IS NOT NULL)),
+	CHECK (backend = 'software' OR wrapped IS NULL),
 	CHECK ((backend = 'pkcs11') = (pkcs11_id IS NOT NULL))
 );
 
