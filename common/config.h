@@ -35,6 +35,11 @@ typedef struct mp_config {
 	char *log_level;
 	char *log_format;
 	uint64_t audit_seal_interval_ms;
+	char *keystore_master_key_file; /* [keystore] master_key_file; empty = <state dir>/master.key */
+	char *keystore_backend;         /* software | pkcs11: where new CA keys are made */
+	char *keystore_pkcs11_module;   /* empty = PKCS#11 off */
+	uint64_t keystore_pkcs11_slot;
+	char *keystore_pkcs11_pin_file;
 	uint64_t crl_full_validity_ms;  /* [crl] full_validity */
 	uint64_t crl_delta_validity_ms; /* [crl] delta_validity */
 } mp_config;
