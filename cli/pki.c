@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "err.h"
@@ -26,7 +27,7 @@ cli_pki_env(const mp_config *cfg, const cli_pki *pki, mp_db *db)
 static int
 write_public_file(const char *path, const char *text)
 {
-	char tmp[4096];
+	char tmp[4200];
 	size_t len = strlen(text);
 	int fd, r = MP_ERR_IO;
 

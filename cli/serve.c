@@ -11,12 +11,14 @@
 
 #include "api.h"
 #include "audit.h"
+#include "crl_service.h"
 #include "database.h"
 #include "engine.h"
 #include "err.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "listener.h"
 #include "options.h"
 #include "pki.h"
 #include "routes.h"
@@ -112,6 +114,7 @@ cmd_serve(int argc, char **argv)
 	mp_http_server *srv = NULL;
 	mp_worker_setup setup;
 	cli_pki pki = { 0 };
+	ca_crl_service *crls = NULL;
 	char err[1024];
 	int rc = 1, r;
 
@@ -121,7 +124,7 @@ cmd_serve(int argc, char **argv)
 	const struct listener_def listeners[] = {
 		{ "admin", cfg->admin_listen, true, admin_routes, admin_routes_count },
 		{ "est", cfg->est_listen, true, NULL, 0 },
-		{ "ocsp", cfg->ocsp_listen, false, NULL, 0 },
+		{ "ocsp", cfg->ocsp_listen, false, ocsp_routes, ocsp_routes_count },
 		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0 },
 		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, NULL, 0 },
 	};
@@ -132,6 +135,15 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	if (cli_pki_start(cfg, d.db, &pki) != MP_OK)
 		goto out;
+	{
+		ca_crl_service_config cc = { d.conninfo, cfg->database_connect_timeout_ms, pki.ks,
+			cfg->ocsp_public_url, cfg->crl_full_validity_ms, cfg->crl_delta_validity_ms, 0 };
+
+		if (ca_crl_service_start(&cc, &crls) != MP_OK) {
+			mp_error("cannot start the CRL service");
+			goto out;
+		}
+	}
 	if ((metrics = mp_metrics_new()) == NULL || (srv = mp_http_server_new(cfg, metrics)) == NULL) {
 		mp_error("out of memory");
 		goto out;
@@ -173,6 +185,7 @@ cmd_serve(int argc, char **argv)
 out:
 	mp_http_server_free(srv);
 	mp_metrics_free(metrics);
+	ca_crl_service_stop(crls);
 	cli_pki_stop(&pki);
 	cli_database_close(&d);
 	mp_config_free(cfg);
