@@ -100,7 +100,7 @@ server_sans(const char *names)
 int
 cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 {
-	char master[4096], path[4096], err[1024];
+	char path[4096], err[1024];
 	cli_pki p = { 0 };
 	ca_service_cert ocsp = { 0 };
 	STACK_OF(X509) *chain = NULL;
@@ -109,18 +109,9 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 	ca_env env;
 	int r;
 
-	if (cfg->keystore_master_key_file[0] != '\0')
-		snprintf(master, sizeof(master), "%s", cfg->keystore_master_key_file);
-	else
-		snprintf(master, sizeof(master), "%s/master.key", cfg->state_dir);
-	{
-		mp_keystore_config kc = { master, cfg->keystore_pkcs11_module,
-			cfg->keystore_pkcs11_slot, cfg->keystore_pkcs11_pin_file };
-
-		if ((r = mp_keystore_open(&kc, &p.ks, err, sizeof(err))) != MP_OK) {
-			mp_error("key store: %s", err);
-			goto out;
-		}
+	if ((r = mp_keystore_open_config(cfg, &p.ks, err, sizeof(err))) != MP_OK) {
+		mp_error("key store: %s", err);
+		goto out;
 	}
 	env = cli_pki_env(cfg, &p, db);
 	if ((r = ca_bootstrap(&env)) != MP_OK) {
