@@ -6,6 +6,7 @@
  * transaction advisory lock.
  */
 #include "ca_priv.h"
+#include "certs_priv.h"
 #include "issue_priv.h"
 
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "engine.h"
 #include "err.h"
 #include "profile.h"
+#include "record.h"
 
 /* Transaction advisory lock key held while bootstrapping the CA ("midpi" 0x000004). */
 #define CA_BOOTSTRAP_LOCK_SQL "SELECT pg_advisory_xact_lock(7883943056649486340)"
