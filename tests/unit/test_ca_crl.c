@@ -300,7 +300,7 @@ run(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), fmt, ap);
 	va_end(ap);
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " 2>&1");
 	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
 	while ((got = fread(out + n, 1, 65535 - n, p)) > 0)
 		n += got;

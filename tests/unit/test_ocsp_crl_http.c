@@ -15,6 +15,7 @@
 #include "err.h"
 #include "http_harness.h"
 #include "listener.h"
+#include "num.h"
 #include "pg_harness.h"
 #include "worker.h"
 
@@ -131,7 +132,7 @@ START_TEST(full_crl_with_caching_headers)
 {
 	char *hd, *b, etag[64], age[32];
 	size_t len;
-	unsigned long maxage = 0;
+	uint64_t maxage = 0;
 
 	hd = get("http://127.0.0.1:%u/crl/%s.crl", h.port, ca_id);
 	expect(hd, "HTTP/1.1 200 OK\r\n");
@@ -141,7 +142,7 @@ START_TEST(full_crl_with_caching_headers)
 	header(hd, "Cache-Control: public, max-age=", age, sizeof(age));
 	ck_assert_ptr_nonnull(strstr(age, ", no-transform"));
 	*strchr(age, ',') = '\0';
-	maxage = strtoul(age, NULL, 10);
+	ck_assert_int_eq(mp_parse_u64(age, UINT64_MAX, &maxage), MP_OK);
 	ck_assert_uint_ge(maxage, 3590);
 	ck_assert_uint_le(maxage, 3600);
 	header(hd, "Expires: ", age, sizeof(age));
