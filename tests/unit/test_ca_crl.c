@@ -537,8 +537,9 @@ START_TEST(service_follows_changes)
 	ca_crl_service_config cfg = { f.conninfo, 5000, f.ks, "http://pki.example:8080", 86400000,
 		3600000, 200 };
 	ca_crl_service *svc = NULL;
-	char a[MP_UUID_STR_LEN + 1];
+	char a[MP_UUID_STR_LEN + 1], b[MP_UUID_STR_LEN + 1];
 	uint64_t before;
+	int revoked = 0;
 	double t0;
 	X509_CRL *crl;
 
@@ -561,6 +562,26 @@ START_TEST(service_follows_changes)
 	crl = fetch_crl(true, "delta");
 	ck_assert_int_eq(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 1);
 	X509_CRL_free(crl);
+
+	/* the service's session dies; it reconnects, LISTENs again and catches up */
+	issue_leaf("leafB", 0x22, 86400, b);
+	ck_assert_uint_eq(pg_scalar_u64(f.db, "SELECT count(pg_terminate_backend(pid))"
+	    " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+	    0, NULL), 1);
+	set_status(b, "cessationOfOperation", NULL);
+	for (t0 = now_s(); now_s() - t0 < 10; usleep(50000)) {
+		crl = fetch_crl(true, "delta");
+		revoked = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
+		X509_CRL_free(crl);
+		if (revoked == 2)
+			break;
+	}
+	ck_assert_int_eq(revoked, 2);
+	before = delta_number();
+	set_status(a, "keyCompromise", NULL);
+	for (t0 = now_s(); delta_number() == before && now_s() - t0 < 5;)
+		usleep(20000);
+	ck_assert_msg(now_s() - t0 < 2.5, "delta after reconnection came after %.2f s", now_s() - t0);
 
 	t0 = now_s();
 	ca_crl_service_stop(svc);
