@@ -53,6 +53,9 @@ static const struct cfg_key keys[] = {
 	  "FIDO Device Onboard server. Empty disables the listener." },
 	{ "fdo", "tls", CFG_BOOL, OFF(fdo_tls), "false", 0, 0, NULL,
 	  "Serve the FDO listener over TLS instead of plain HTTP." },
+	{ "tls", "server_names", CFG_STR, OFF(tls_server_names), "localhost,127.0.0.1,::1", 0, 0,
+	  NULL, "Names (DNS names and IP addresses, comma-separated) in the certificate of the\n"
+	  "# TLS listeners, which the platform CA issues and renews at start." },
 	{ "http", "workers", CFG_UINT, OFF(http_workers), "0", 0, 256, NULL,
 	  "Worker threads sharing every listener; 0 = one per CPU core." },
 	{ "http", "max_header_bytes", CFG_UINT, OFF(http_max_header_bytes), "16384", 1024,

@@ -24,6 +24,7 @@ typedef struct mp_config {
 	bool lorawan_tls;
 	char *fdo_listen;
 	bool fdo_tls;
+	char *tls_server_names;     /* [tls] server_names */
 	uint64_t http_workers;      /* 0 = one per core */
 	uint64_t http_max_header_bytes;
 	uint64_t http_max_body_bytes;

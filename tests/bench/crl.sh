@@ -8,6 +8,6 @@
 # Uses the optimized build in build/ (make build).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-bin=$PWD/build/tests/bench_crl
+bin=$PWD/build/tests/bench/bench_crl
 [ -x "$bin" ] || { echo "bench: build first (make build)" >&2; exit 1; }
 MIDPKI_TEST_PG_FSYNC=on exec tests/lib/with-pg.sh "$bin" "${1:-100000}"
