@@ -114,7 +114,7 @@ main(int argc, char **argv)
 	int r, rc = 1;
 
 	if (argc > 1 && mp_parse_u64(argv[1], 10000000, &n) != MP_OK) {
-		fprintf(stderr, "usage: bench_crl [ENTRIES]\n");
+		fprintf(stderr, "usage: bench_crl [ENTRIES] (run by tests/bench/crl.sh)\n");
 		return 2;
 	}
 	if (url == NULL || mkdtemp(dir) == NULL) {
