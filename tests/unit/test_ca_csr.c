@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -112,6 +114,32 @@ START_TEST(rsa_exponent_3_refused)
 }
 END_TEST
 
+START_TEST(explicit_ec_parameters_refused)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"P-256", 0),
+		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, (char *)"explicit", 0),
+		OSSL_PARAM_END,
+	};
+	EVP_PKEY *k = NULL;
+	X509_REQ *req;
+	uint8_t *der;
+	size_t n;
+
+	ck_assert_int_eq(EVP_PKEY_keygen_init(ctx), 1);
+	ck_assert_int_eq(EVP_PKEY_CTX_set_params(ctx, params), 1);
+	ck_assert_int_eq(EVP_PKEY_keygen(ctx, &k), 1);
+	req = th_csr(k, "CN=dev", NID_undef);
+	n = th_csr_der(req, &der);
+	expect(der, n, MP_ERR_POLICY, "csr.key");
+	OPENSSL_free(der);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	EVP_PKEY_CTX_free(ctx);
+}
+END_TEST
+
 START_TEST(broken_signature_refused)
 {
 	EVP_PKEY *k = th_key("ec-p256");
@@ -188,6 +216,7 @@ suite_make(void)
 	tcase_add_test(tc, accepted_keys_pem_and_der);
 	tcase_add_test(tc, weak_keys_refused);
 	tcase_add_test(tc, rsa_exponent_3_refused);
+	tcase_add_test(tc, explicit_ec_parameters_refused);
 	tcase_add_test(tc, broken_signature_refused);
 	tcase_add_test(tc, sha1_signature_refused);
 	tcase_add_test(tc, malformed_and_limits);
