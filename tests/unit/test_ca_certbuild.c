@@ -57,6 +57,16 @@ issue(th_ca *ca, const char *name, X509_REQ *csr, const json_t *dev, int want_r,
 	ck_assert_msg(r == want_r, "%s: got %d (%s: %s), want %d", name, r, d.field, d.message,
 	    want_r);
 	if (r == MP_OK) {
+		unsigned char *a = NULL, *b = NULL;
+		int alen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
+		int blen = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(csr), &b);
+
+		/* the certified key is the request's, byte for byte */
+		ck_assert_int_gt(alen, 0);
+		ck_assert_int_eq(alen, blen);
+		ck_assert(memcmp(a, b, (size_t)alen) == 0);
+		OPENSSL_free(a);
+		OPENSSL_free(b);
 		ck_assert_int_gt(X509_sign(x, ca->key, EVP_sha256()), 0);
 		ck_assert_int_eq(X509_verify(x, ca->key), 1);
 	} else {
@@ -281,6 +291,8 @@ START_TEST(ed25519_when_the_profile_allows)
 
 	th_ca_make(&ca);
 	ck_assert_int_eq(build_with(&ca, p, csr, NULL, 0, &x, &d), MP_OK);
+	ck_assert_int_gt(X509_sign(x, ca.key, EVP_sha256()), 0);
+	ck_assert_int_eq(X509_verify(x, ca.key), 1);
 	desc = ca_cert_describe(x);
 	ck_assert_str_eq(json_string_value(json_object_get(desc, "key_algorithm")), "ed25519");
 	/* keyAgreement is not for Ed25519 keys */
@@ -641,18 +653,28 @@ START_TEST(not_after_capped_by_issuer)
 }
 END_TEST
 
+/* Verifies the signed leaf, read back from its DER as a relying party would. */
 static int
-verify_chain(X509 *root, X509 *inter, X509 *leaf)
+verify_chain(X509 *root, X509 *inter, X509 *signed_leaf)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *chain = sk_X509_new_null();
-	int err;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n = i2d_X509(signed_leaf, &der), err;
+	X509 *leaf;
 
+	ck_assert_int_gt(n, 0);
+	p = der;
+	leaf = d2i_X509(NULL, &p, n);
+	ck_assert_ptr_nonnull(leaf);
 	ck_assert(X509_STORE_add_cert(st, root));
 	sk_X509_push(chain, inter);
 	ck_assert(X509_STORE_CTX_init(ctx, st, leaf, chain));
 	err = X509_verify_cert(ctx) == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
+	X509_free(leaf);
+	OPENSSL_free(der);
 	X509_STORE_CTX_free(ctx);
 	sk_X509_free(chain);
 	X509_STORE_free(st);
