@@ -23,7 +23,7 @@ int ca_cert_row_get(mp_db *db, const char *tenant_id, const char *id, json_t **o
 
 /*
  * The PEM of the certificates (DER) in column col of every row of res, in row
- * order, a self-signed root left out unless with_root.
+ * order; a root (column col + 1, self_signed, true) is left out unless with_root.
  */
 int ca_chain_rows_pem(const PGresult *res, int col, bool with_root, char **pem_out);
 

@@ -14,15 +14,15 @@
 /* The CA (its row first) and every parent up the chain, one row each. */
 static const char signer_sql[] =
     "WITH RECURSIVE pick AS ("
-    " SELECT id, tenant_id, parent_id, key_id, status, certificate FROM cas"
+    " SELECT id, tenant_id, parent_id, key_id, status, certificate, self_signed FROM cas"
     " WHERE (id::text = $1 OR name = $1)"
     " AND ($2::uuid IS NULL OR tenant_id = $2 OR tenant_id = " CA_PLATFORM_TENANT_SQL ")"
     " ORDER BY tenant_id = $2 DESC NULLS LAST LIMIT 1),"
-    " chain AS (SELECT id, tenant_id, parent_id, key_id, status, certificate, 0 AS depth"
-    " FROM pick UNION ALL SELECT c.id, c.tenant_id, c.parent_id, c.key_id, c.status,"
-    " c.certificate, chain.depth + 1 FROM cas c JOIN chain ON c.id = chain.parent_id"
-    " WHERE chain.depth < 8)"
-    " SELECT id, tenant_id, key_id, status, certificate FROM chain ORDER BY depth";
+    " chain AS (SELECT id, tenant_id, parent_id, key_id, status, certificate, self_signed,"
+    " 0 AS depth FROM pick UNION ALL SELECT c.id, c.tenant_id, c.parent_id, c.key_id,"
+    " c.status, c.certificate, c.self_signed, chain.depth + 1 FROM cas c"
+    " JOIN chain ON c.id = chain.parent_id WHERE chain.depth < 8)"
+    " SELECT id, tenant_id, key_id, status, certificate, self_signed FROM chain ORDER BY depth";
 
 static int
 row_x509(const PGresult *res, int row, X509 **out)
