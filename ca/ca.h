@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <openssl/x509.h>
 
 #include "audit.h"
 #include "db.h"
@@ -58,7 +59,8 @@ typedef struct ca_new {
 /*
  * Creates a CA with a fresh key, audited as ca.create. A CA object carries id,
  * tenant_id, name, parent_id, key_id, subject, not_before, not_after, status,
- * role ("ca" or "trusted"), algorithm, certificate_pem, crl_url.
+ * role ("ca" or "trusted"), algorithm, crl_number, certificate_pem (not in
+ * lists), created_at, updated_at.
  * MP_ERR_INVALID with *detail for a bad subject, algorithm, validity beyond
  * the parent's, or a retired/trusted-only parent.
  */
@@ -122,9 +124,11 @@ typedef struct ca_cert_filter {
 int ca_cert_list(mp_db *db, const char *tenant_id, const ca_cert_filter *f,
     const char *after_id, unsigned limit, json_t **out);
 /*
- * One certificate: the list fields plus certificate_pem, chain_pem and parsed
- * fields (subject, issuer, san, key_algorithm, extensions), and when revoked
- * or held: revoked_at, reason, invalidity_date.
+ * One certificate: the list fields (id, tenant_id, serial, status, ca_id,
+ * device_id, service, profile_id, profile, subject, not_before, not_after,
+ * revoked_at, reason, invalidity_date, created_at) plus certificate_pem,
+ * chain_pem and "parsed" (ca_cert_describe: issuer, san, key_algorithm,
+ * extensions ...).
  */
 int ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 
@@ -137,12 +141,15 @@ int ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 int ca_cert_revoke(const ca_env *env, const mp_actor *actor, const char *tenant_id,
     const char *id, const char *reason, int64_t invalidity_date, json_t **out,
     ca_detail *detail);
-/* Puts an active certificate on hold (certificateHold); audited as certificate.suspend. */
+/*
+ * Puts an active certificate on hold (certificateHold); audited as
+ * certificate.suspend. MP_ERR_CONFLICT (detail "status") when it is not active.
+ */
 int ca_cert_suspend(const ca_env *env, const mp_actor *actor, const char *tenant_id,
-    const char *id, json_t **out);
-/* Takes a held certificate off hold; audited as certificate.resume. */
+    const char *id, json_t **out, ca_detail *detail);
+/* Takes a held certificate off hold; audited as certificate.resume. MP_ERR_CONFLICT unless held. */
 int ca_cert_resume(const ca_env *env, const mp_actor *actor, const char *tenant_id,
-    const char *id, json_t **out);
+    const char *id, json_t **out, ca_detail *detail);
 
 /* Pending and decided requests ordered by id; status NULL for all. */
 int ca_request_list(mp_db *db, const char *tenant_id, const char *status, const char *after_id,
@@ -157,5 +164,33 @@ int ca_request_approve(const ca_env *env, const mp_actor *actor, const char *ten
     const char *id, json_t **out, ca_detail *detail);
 int ca_request_reject(const ca_env *env, const mp_actor *actor, const char *tenant_id,
     const char *id, json_t **out);
+
+/*
+ * Makes sure the platform has what the CA needs, idempotently and under an
+ * advisory lock: the built-in profiles (rows of the platform tenant) and the
+ * default hierarchy, CA "root" (ec-p384) and its child CA "devices" (ec-p256,
+ * path length 0). The platform tenant must exist (mp_engine_bootstrap_admin).
+ */
+int ca_bootstrap(const ca_env *env);
+
+/* The platform root CA's certificate as PEM: what clients trust. */
+int ca_trust_pem(const ca_env *env, char **pem_out);
+
+/* A certificate the platform holds for one of its own services, with its key. */
+typedef struct ca_service_cert {
+	X509 *cert;
+	char *chain_pem; /* the issuing CA first, root left out */
+	mp_key *key;
+} ca_service_cert;
+
+/*
+ * The current certificate of service (e.g. "tls", "ocsp:<ca id>"): the newest
+ * active one valid for at least renew_before_s more seconds, else a new one
+ * with a fresh software key, issued under profile (a platform profile) with
+ * subject and sans (array of "dns:x", "ip:a"). Free with ca_service_cert_clear.
+ */
+int ca_service_cert_get(const ca_env *env, const char *service, const char *profile,
+    const char *subject, const json_t *sans, int64_t renew_before_s, ca_service_cert *out);
+void ca_service_cert_clear(ca_service_cert *s);
 
 #endif

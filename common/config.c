@@ -75,6 +75,20 @@ static const struct cfg_key keys[] = {
 	  "text: one readable line per event; json: one JSON object per line." },
 	{ "audit", "seal_interval", CFG_DURATION, OFF(audit_seal_interval_ms), "1s", 100, 60000,
 	  NULL, "How often new audit entries are sealed into the hash chain." },
+	{ "keystore", "master_key_file", CFG_STR, OFF(keystore_master_key_file), "", 0, 0, NULL,
+	  "The 32-byte master key that seals software keys in the database (mode 0600,\n"
+	  "# created from the random generator when missing); empty = <state dir>/master.key.\n"
+	  "# Back it up apart from the database: without it no software key can be opened." },
+	{ "keystore", "backend", CFG_CHOICE, OFF(keystore_backend), "software", 0, 0,
+	  "|software|pkcs11|", "Where new CA keys are generated: software (sealed in the database)\n"
+	  "# or pkcs11 (in the token below)." },
+	{ "keystore", "pkcs11_module", CFG_STR, OFF(keystore_pkcs11_module), "", 0, 0, NULL,
+	  "Path of the PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so); empty turns\n"
+	  "# PKCS#11 off." },
+	{ "keystore", "pkcs11_slot", CFG_UINT, OFF(keystore_pkcs11_slot), "0", 0, UINT32_MAX,
+	  NULL, "Slot number of the token (softhsm2-util --show-slots lists them)." },
+	{ "keystore", "pkcs11_pin_file", CFG_STR, OFF(keystore_pkcs11_pin_file), "", 0, 0, NULL,
+	  "File holding the token's user PIN (one line; keep it 0600)." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

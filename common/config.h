@@ -34,6 +34,11 @@ typedef struct mp_config {
 	char *log_level;
 	char *log_format;
 	uint64_t audit_seal_interval_ms;
+	char *keystore_master_key_file; /* [keystore] master_key_file; empty = <state dir>/master.key */
+	char *keystore_backend;         /* software | pkcs11: where new CA keys are made */
+	char *keystore_pkcs11_module;   /* empty = PKCS#11 off */
+	uint64_t keystore_pkcs11_slot;
+	char *keystore_pkcs11_pin_file;
 } mp_config;
 
 /* A configuration holding every default. NULL on ENOMEM. */

@@ -463,3 +463,16 @@ out:
 	free(hex);
 	return r;
 }
+
+int
+mp_db_bytea_value(const PGresult *res, int row, int col, size_t max, uint8_t **out,
+    size_t *outlen)
+{
+	const char *v = mp_db_value(res, row, col);
+
+	if (v == NULL)
+		return MP_ERR_NOT_FOUND;
+	if (v[0] != '\\' || v[1] != 'x')
+		return MP_ERR_INVALID;
+	return mp_hex_decode(v + 2, strlen(v + 2), max, out, outlen);
+}

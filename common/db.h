@@ -110,4 +110,11 @@ const char *mp_db_value(const PGresult *res, int row, int col);
  */
 int mp_db_bytea_param(const uint8_t *p, size_t n, char **out);
 
+/*
+ * Decodes the bytea at (row, col) (hex output, as every connection sets) into
+ * a new buffer of at most max bytes (free() it). MP_ERR_NOT_FOUND for NULL.
+ */
+int mp_db_bytea_value(const PGresult *res, int row, int col, size_t max, uint8_t **out,
+    size_t *outlen);
+
 #endif

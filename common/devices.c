@@ -5,6 +5,7 @@
 
 #include "dbjson.h"
 #include "err.h"
+#include "identities.h"
 #include "record.h"
 
 #define COLUMNS "id, tenant_id, serial, model, manufacturer, dev_eui, fdo_guid, attributes," \
@@ -67,11 +68,34 @@ static const struct mp_status_spec device_status = {
 	"device",
 };
 
+struct status_ctx {
+	const mp_actor *actor;
+	const char *tenant_id;
+	const char *id;
+	const char *status;
+};
+
+/* The device's status and, in the same transaction, its identities' (identities.h). */
+static int
+status_txn(mp_db *db, void *arg, json_t **row)
+{
+	struct status_ctx *c = arg;
+	int r;
+
+	if ((r = mp_record_set_status(db, c->actor, &device_status, c->tenant_id, c->id, c->status,
+	    row)) != MP_OK)
+		return r;
+	return mp_identities_follow_device(db, c->actor,
+	    json_string_value(json_object_get(*row, "tenant_id")), c->id, c->status);
+}
+
 int
 mp_device_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *id, const char *status, json_t **out)
 {
-	return mp_record_set_status(db, actor, &device_status, tenant_id, id, status, out);
+	struct status_ctx c = { actor, tenant_id, id, status };
+
+	return mp_record_txn(db, status_txn, &c, out);
 }
 
 int

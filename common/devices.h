@@ -37,7 +37,9 @@ int mp_device_find_by_serial(mp_db *db, const char *tenant_id, const char *seria
     json_t **out);
 /*
  * Sets status to "active", "suspended" or "decommissioned" (final: leaving it
- * is MP_ERR_CONFLICT); audited as device.status with {"from", "to"}.
+ * is MP_ERR_CONFLICT); audited as device.status with {"from", "to"}. The
+ * device's identities follow in the same transaction
+ * (mp_identities_follow_device).
  */
 int mp_device_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *id, const char *status, json_t **out);

@@ -1,5 +1,7 @@
 #include "identities.h"
 
+#include <string.h>
+
 #include "err.h"
 #include "record.h"
 
@@ -62,4 +64,89 @@ mp_identity_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *id, const char *status, json_t **out)
 {
 	return mp_record_set_status(db, actor, &identity_status, tenant_id, id, status, out);
+}
+
+/* Per device status: which certificates move, to what, and how it is audited. */
+struct follow_rule {
+	const char *device_status;
+	const char *action;
+	const char *sql; /* $1 device id -> (id, ca_id, serial hex, old status) of each moved */
+};
+
+#define FOLLOW_PICK(cond) \
+	"WITH t AS (SELECT c.id, c.ca_id, i.status AS old FROM certificates c" \
+	" JOIN identities i ON i.id = c.id WHERE i.device_id = $1 AND i.kind = 'x509' AND " cond \
+	" FOR UPDATE OF c, i),"
+
+static const struct follow_rule follow_rules[] = {
+	{ "suspended", "certificate.suspend",
+	  FOLLOW_PICK("i.status = 'active' AND c.not_after > now()")
+	  " u AS (UPDATE identities SET status = 'suspended', updated_at = now()"
+	  " WHERE id IN (SELECT id FROM t))"
+	  " UPDATE certificates c SET revoked_at = clock_timestamp(), reason = 'certificateHold',"
+	  " status_changed_at = clock_timestamp(), held_by_device = true FROM t WHERE c.id = t.id"
+	  " RETURNING c.id, c.ca_id, encode(c.serial, 'hex'), t.old" },
+	{ "active", "certificate.resume",
+	  FOLLOW_PICK("i.status = 'suspended' AND c.held_by_device")
+	  " u AS (UPDATE identities SET status = 'active', updated_at = now()"
+	  " WHERE id IN (SELECT id FROM t))"
+	  " UPDATE certificates c SET revoked_at = NULL, reason = NULL,"
+	  " status_changed_at = clock_timestamp(), held_by_device = false FROM t WHERE c.id = t.id"
+	  " RETURNING c.id, c.ca_id, encode(c.serial, 'hex'), t.old" },
+	{ "decommissioned", "certificate.revoke",
+	  FOLLOW_PICK("i.status IN ('active', 'suspended')")
+	  " u AS (UPDATE identities SET status = 'revoked', updated_at = now()"
+	  " WHERE id IN (SELECT id FROM t))"
+	  " UPDATE certificates c SET revoked_at = clock_timestamp(),"
+	  " reason = 'cessationOfOperation', status_changed_at = clock_timestamp(),"
+	  " held_by_device = false FROM t WHERE c.id = t.id"
+	  " RETURNING c.id, c.ca_id, encode(c.serial, 'hex'), t.old" },
+};
+
+int
+mp_identities_follow_device(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *device_id, const char *status)
+{
+	static const char *const to[] = { "suspended", "active", "revoked" };
+	const char *params[1] = { device_id };
+	const struct follow_rule *rule = NULL;
+	PGresult *res = NULL;
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 0; i < sizeof(follow_rules) / sizeof(follow_rules[0]); i++)
+		if (strcmp(follow_rules[i].device_status, status) == 0) {
+			rule = &follow_rules[i];
+			k = i;
+		}
+	if (rule == NULL)
+		return MP_OK;
+	/* the CA rows first, shared: CRL generation orders against them (ca/lifecycle.c) */
+	if ((r = mp_db_query(db, "SELECT 1 FROM cas WHERE id IN (SELECT c.ca_id FROM certificates c"
+	    " JOIN identities i ON i.id = c.id WHERE i.device_id = $1) ORDER BY id FOR SHARE", 1,
+	    params, NULL)) != MP_OK ||
+	    (r = mp_db_query(db, rule->sql, 1, params, &res)) != MP_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *ca[1] = { mp_db_value(res, i, 1) };
+		json_t *details = json_pack("{s:s, s:s, s:s, s:s, s:s}", "serial",
+		    mp_db_value(res, i, 2), "from", mp_db_value(res, i, 3), "to", to[k], "reason",
+		    k == 2 ? "cessationOfOperation" : k == 0 ? "certificateHold" : "none", "cause",
+		    "device");
+
+		if (details == NULL) {
+			r = MP_ERR_NOMEM;
+			goto out;
+		}
+		r = mp_audit_write_in(db, actor, tenant_id, rule->action, "certificate",
+		    mp_db_value(res, i, 0), details);
+		json_decref(details);
+		if (r != MP_OK ||
+		    (r = mp_db_query(db, "SELECT pg_notify('midpki_crl', $1)", 1, ca, NULL)) != MP_OK)
+			goto out;
+	}
+	r = MP_OK;
+out:
+	PQclear(res);
+	return r;
 }

@@ -41,4 +41,16 @@ int mp_identity_get(mp_db *db, const char *tenant_id, const char *id, json_t **o
 int mp_identity_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *id, const char *status, json_t **out);
 
+/*
+ * Applies the policy for a device's status to its X.509 certificates:
+ * "suspended" puts its active ones on hold (certificateHold, marked as held
+ * by the device), "active" takes those holds off again (not holds an
+ * operator put), "decommissioned" revokes every active or held one
+ * (cessationOfOperation). Each certificate is audited
+ * (certificate.suspend/resume/revoke) and its CA's CRL service told
+ * (pg_notify midpki_crl), in the caller's transaction.
+ */
+int mp_identities_follow_device(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *device_id, const char *status);
+
 #endif

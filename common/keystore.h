@@ -69,6 +69,13 @@ typedef struct mp_key mp_key;
 
 /* Opens the store: reads (or creates) the master key and, when configured, logs in to the token. */
 int mp_keystore_open(const mp_keystore_config *cfg, mp_keystore **out, char *err, size_t errsz);
+/*
+ * mp_keystore_open with the [keystore] section of c; an empty master_key_file
+ * means <state dir>/master.key.
+ */
+struct mp_config;
+int mp_keystore_open_config(const struct mp_config *c, mp_keystore **out, char *err,
+    size_t errsz);
 /* Wipes the master key, logs out, frees every cached handle. Accepts NULL. */
 void mp_keystore_free(mp_keystore *ks);
 bool mp_keystore_has_pkcs11(const mp_keystore *ks);

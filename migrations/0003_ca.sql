@@ -16,7 +16,9 @@ CREATE TABLE keys (
 	label text CHECK (char_length(label) <= 128),
 	created_at timestamptz NOT NULL DEFAULT now(),
 	destroyed_at timestamptz,
-	CHECK ((backend = 'software') = (wrapped IS NOT NULL OR destroyed_at IS NOT NULL)),
+	-- a software key keeps its sealed bytes until destroyed; only software keys have them
+	CHECK (backend <> 'software' OR (wrapped IS NOT NULL) <> (destroyed_at IS NOT NULL)),
+	CHECK (backend = 'software' OR wrapped IS NULL),
 	CHECK ((backend = 'pkcs11') = (pkcs11_id IS NOT NULL))
 );
 
@@ -47,13 +49,26 @@ CREATE TABLE cas (
 	CHECK ((role = 'ca') = (key_id IS NOT NULL))
 );
 
+-- Identities: platform profiles (the built-in ones, rows of the platform
+-- tenant) serve every tenant, so an identity's profile is of its tenant or of
+-- the platform (checked by the issuer); and the platform's own services (TLS
+-- listeners, OCSP signers) hold identities too, named by service.
 ALTER TABLE identities ADD UNIQUE (tenant_id, id);
+ALTER TABLE profiles ADD UNIQUE (id, kind);
+ALTER TABLE identities DROP CONSTRAINT identities_tenant_id_profile_id_kind_fkey;
+ALTER TABLE identities ADD FOREIGN KEY (profile_id, kind) REFERENCES profiles (id, kind);
+ALTER TABLE identities ADD COLUMN service text CHECK (service ~ '^[a-z0-9][a-z0-9:.-]{0,63}$');
+ALTER TABLE identities DROP CONSTRAINT identities_check;
+ALTER TABLE identities ADD CHECK (num_nonnulls(device_id, user_id, service) = 1);
+CREATE INDEX identities_service ON identities (service) WHERE service IS NOT NULL;
 
 -- One row per issued X.509 certificate, sharing its id with its identity
 -- (whose status is the certificate's: active, suspended = certificateHold,
 -- revoked). revoked_at is set while the certificate is revoked or on hold;
 -- status_changed_at (clock time, taken under a share lock on the CA row, so
--- CRL generation orders against it) drives delta CRLs.
+-- CRL generation orders against it) drives delta CRLs. held_by_device marks a
+-- hold put by suspending the device, lifted when the device is resumed. key_id
+-- is set for the platform's own service certificates, whose keys we hold.
 CREATE TABLE certificates (
 	id uuid PRIMARY KEY,
 	tenant_id uuid NOT NULL,
@@ -69,6 +84,8 @@ CREATE TABLE certificates (
 		'privilegeWithdrawn', 'aACompromise')),
 	invalidity_date timestamptz,
 	status_changed_at timestamptz,
+	held_by_device boolean NOT NULL DEFAULT false,
+	key_id uuid REFERENCES keys (id),
 	created_at timestamptz NOT NULL DEFAULT now(),
 	UNIQUE (ca_id, serial),
 	FOREIGN KEY (tenant_id, id) REFERENCES identities (tenant_id, id),
@@ -98,8 +115,9 @@ CREATE TABLE certificate_requests (
 	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 	tenant_id uuid NOT NULL REFERENCES tenants (id),
 	device_id uuid NOT NULL,
-	profile_id uuid NOT NULL,
+	profile_id uuid NOT NULL REFERENCES profiles (id),
 	csr bytea NOT NULL,
+	validity_s bigint NOT NULL DEFAULT 0,
 	status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
 	requested_by text NOT NULL,
 	decided_by text,

@@ -1,0 +1,70 @@
+/*
+ * What the files of ca/ share and nothing outside uses: an issuing CA loaded
+ * for one operation, the SQL that shows CA and certificate objects, and the
+ * small conversions between DER, PEM and the JSON objects we return.
+ */
+#ifndef CA_PRIV_H
+#define CA_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "ca.h"
+#include "credential.h"
+
+/* The largest certificate or CA certificate we store or read back. */
+#define CA_DER_MAX 65536
+
+/* The tenant whose CAs and profiles serve every tenant. */
+#define CA_PLATFORM_TENANT_SQL "(SELECT id FROM tenants WHERE name = 'platform')"
+
+/* A CA loaded for one operation. */
+typedef struct ca_signer {
+	char id[MP_UUID_STR_LEN + 1];
+	char tenant_id[MP_UUID_STR_LEN + 1];
+	X509 *cert;
+	mp_key *key;     /* NULL for a CA we only trust */
+	bool active;     /* not retired */
+	char *chain_pem; /* this CA first, then its parents, the self-signed root left out */
+} ca_signer;
+
+/*
+ * Loads CA ref (an id or a name) as seen from tenant_id: the tenant's own CA
+ * of that name first, else the platform's (tenant_id NULL: any). Its key is
+ * loaded when it has one. MP_ERR_NOT_FOUND when there is none.
+ */
+int ca_signer_load(const ca_env *env, const char *tenant_id, const char *ref, ca_signer *out);
+/* Frees what ca_signer_load took; accepts a zeroed signer. */
+void ca_signer_clear(ca_signer *s);
+
+/* DER of x in a new buffer (OPENSSL_free it). */
+int ca_x509_der(X509 *x, uint8_t **der, size_t *len);
+/* PEM of a certificate appended to *pem (a malloc'd string, or NULL to start one). */
+int ca_pem_append_der(char **pem, const uint8_t *der, size_t len);
+int ca_x509_pem_append(X509 *x, char **pem);
+/* The name as "CN=x,O=y" in the certificate's order (RFC 4514 escaping), in a new string. */
+int ca_name_text(const X509_NAME *name, char **out);
+/* Unix seconds as RFC 3339 UTC ("2026-01-02T03:04:05Z"). */
+void ca_time_text(int64_t t, char out[32]);
+
+/* Where the OCSP/CRL listener publishes CA id's CRLs and certificate. */
+typedef struct ca_urls {
+	char crl[512];
+	char delta_crl[512];
+	char ocsp[512];
+	char ca_issuers[512];
+} ca_urls;
+void ca_urls_of(const ca_env *env, const char *ca_id, ca_urls *out);
+
+/* Replaces a row's base64 DER member by "certificate_pem", for rows leaving the issuer. */
+int ca_row_pem(json_t *row, const char *member);
+
+/* Sets d's field and message (printf-style) and returns err. */
+int ca_refuse(ca_detail *d, int err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

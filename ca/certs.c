@@ -1,0 +1,170 @@
+/* Reading certificates: lists with filters, one certificate with its PEM, chain and parsed fields. */
+#include "ca_priv.h"
+#include "certs_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "describe.h"
+#include "err.h"
+#include "record.h"
+
+#define CERT_FROM " FROM certificates c JOIN identities i ON i.id = c.id" \
+	" JOIN profiles p ON p.id = i.profile_id"
+
+static const char list_sql[] =
+    "SELECT " CA_CERT_COLUMNS CERT_FROM
+    " WHERE ($1::uuid IS NULL OR c.tenant_id = $1) AND ($2::uuid IS NULL OR i.device_id = $2)"
+    " AND ($3::text IS NULL OR c.serial = decode($3, 'hex'))"
+    " AND ($4::text IS NULL OR " CA_CERT_STATUS " = $4)"
+    " AND ($5::uuid IS NULL OR i.profile_id = $5) AND ($6::uuid IS NULL OR c.ca_id = $6)"
+    " AND ($7::bigint IS NULL OR c.not_after < to_timestamp($7::bigint))"
+    " AND ($8::uuid IS NULL OR c.id > $8) ORDER BY c.id LIMIT $9::int";
+
+/* Hex of even length, at most 40 digits: a serial as we print it. */
+static bool
+serial_hex_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 40 || n % 2 != 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+			return false;
+	return true;
+}
+
+int
+ca_cert_list(mp_db *db, const char *tenant_id, const ca_cert_filter *f, const char *after_id,
+    unsigned limit, json_t **out)
+{
+	char lim[16], before[24];
+	const char *params[9];
+
+	if (f->serial != NULL && !serial_hex_ok(f->serial))
+		return MP_ERR_INVALID;
+	mp_record_limit(limit, lim);
+	mp_record_time(f->expiring_before, before);
+	params[0] = tenant_id;
+	params[1] = f->device_id;
+	params[2] = f->serial;
+	params[3] = f->status;
+	params[4] = f->profile_id;
+	params[5] = f->ca_id;
+	params[6] = f->expiring_before != 0 ? before : NULL;
+	params[7] = after_id;
+	params[8] = lim;
+	return mp_record_list(db, list_sql, 9, params, out);
+}
+
+int
+ca_cert_row_get(mp_db *db, const char *tenant_id, const char *id, json_t **out)
+{
+	const char *params[2] = { id, tenant_id };
+
+	return mp_record_get(db, "SELECT " CA_CERT_COLUMNS CERT_FROM
+	    " WHERE c.id = $1 AND ($2::uuid IS NULL OR c.tenant_id = $2)", 2, params, out);
+}
+
+int
+ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out)
+{
+	const char *params[2] = { id, tenant_id };
+	PGresult *res = NULL;
+	json_t *row = NULL, *parsed = NULL;
+	uint8_t *der = NULL;
+	const unsigned char *p;
+	char *pem = NULL, *chain = NULL;
+	X509 *x = NULL;
+	size_t len;
+	int r;
+
+	if ((r = ca_cert_row_get(db, tenant_id, id, &row)) != MP_OK)
+		goto out;
+	if ((r = mp_db_query_row(db, "SELECT der FROM certificates WHERE id = $1", 1, params,
+	    &res)) != MP_OK ||
+	    (r = mp_db_bytea_value(res, 0, 0, CA_DER_MAX, &der, &len)) != MP_OK)
+		goto out;
+	p = der;
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+		r = MP_ERR_INTEGRITY;
+		goto out;
+	}
+	if ((r = ca_pem_append_der(&pem, der, len)) != MP_OK ||
+	    (r = ca_chain_collect(db, json_string_value(json_object_get(row, "ca_id")), false,
+	    &chain)) != MP_OK)
+		goto out;
+	if ((parsed = ca_cert_describe(x)) == NULL ||
+	    json_object_set_new(row, "certificate_pem", json_string(pem)) != 0 ||
+	    json_object_set_new(row, "chain_pem", json_string(chain)) != 0 ||
+	    json_object_set(row, "parsed", parsed) != 0) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	*out = row;
+	row = NULL;
+	r = MP_OK;
+out:
+	json_decref(row);
+	json_decref(parsed);
+	PQclear(res);
+	free(der);
+	free(pem);
+	free(chain);
+	X509_free(x);
+	return r;
+}
+
+int
+ca_chain_collect(mp_db *db, const char *ca_id, bool with_root, char **pem_out)
+{
+	const char *params[1] = { ca_id };
+	PGresult *res = NULL;
+	char *pem = NULL;
+	int r;
+
+	if ((r = mp_db_query(db, "WITH RECURSIVE chain AS ("
+	    " SELECT parent_id, certificate, 0 AS depth FROM cas WHERE id = $1"
+	    " UNION ALL SELECT c.parent_id, c.certificate, chain.depth + 1"
+	    " FROM cas c JOIN chain ON c.id = chain.parent_id WHERE chain.depth < 8)"
+	    " SELECT certificate FROM chain ORDER BY depth", 1, params, &res)) != MP_OK)
+		goto out;
+	if (PQntuples(res) == 0) {
+		r = MP_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((pem = strdup("")) == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		uint8_t *der = NULL;
+		const unsigned char *p;
+		X509 *x;
+		size_t len;
+		bool root;
+
+		if ((r = mp_db_bytea_value(res, i, 0, CA_DER_MAX, &der, &len)) != MP_OK)
+			goto out;
+		p = der;
+		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+			free(der);
+			r = MP_ERR_INTEGRITY;
+			goto out;
+		}
+		root = X509_check_issued(x, x) == X509_V_OK;
+		X509_free(x);
+		r = root && !with_root ? MP_OK : ca_pem_append_der(&pem, der, len);
+		free(der);
+		if (r != MP_OK)
+			goto out;
+	}
+	*pem_out = pem;
+	pem = NULL;
+	r = MP_OK;
+out:
+	free(pem);
+	PQclear(res);
+	return r;
+}

@@ -1,0 +1,337 @@
+/*
+ * Issuance: a CSR (or, for the platform's own services, a public key) checked
+ * against its profile and the device record, signed by the profile's CA, and
+ * committed with its identity and audit entry before it is returned.
+ */
+#include "ca_priv.h"
+#include "issue_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "certbuild.h"
+#include "codec.h"
+#include "csr.h"
+#include "devices.h"
+#include "err.h"
+#include "profile.h"
+#include "record.h"
+
+static const char profile_sql[] =
+    "SELECT id, name, body, approval_required FROM profiles"
+    " WHERE kind = 'x509' AND (id::text = $1 OR name = $1)"
+    " AND (tenant_id = $2 OR tenant_id = " CA_PLATFORM_TENANT_SQL ")"
+    " ORDER BY tenant_id = $2 DESC LIMIT 1";
+
+/* The certificate, its identity (of a device or a service) in one statement. */
+static const char store_sql[] =
+    "WITH d AS (SELECT id FROM devices WHERE id = $3 AND tenant_id = $1 AND status = 'active'"
+    " FOR SHARE),"
+    " i AS (INSERT INTO identities (tenant_id, kind, device_id, service, profile_id, status,"
+    " not_before, not_after, ref)"
+    " SELECT $1, 'x509', $3, $4, $5, 'active', to_timestamp($6::bigint),"
+    " to_timestamp($7::bigint), $8 WHERE $3::uuid IS NULL OR EXISTS (SELECT 1 FROM d)"
+    " RETURNING id, tenant_id)"
+    " INSERT INTO certificates (id, tenant_id, ca_id, serial, der, subject, not_before,"
+    " not_after, key_id)"
+    " SELECT i.id, i.tenant_id, $9, decode($8, 'hex'), $10::bytea, $11, to_timestamp($6::bigint),"
+    " to_timestamp($7::bigint), $12 FROM i RETURNING id";
+
+void
+ca_issue_profile_clear(ca_issue_profile *p)
+{
+	ca_profile_free(p->parsed);
+	free(p->id);
+	free(p->name);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+ca_issue_profile_load(mp_db *db, const char *tenant_id, const char *ref, ca_issue_profile *out,
+    ca_detail *d)
+{
+	const char *params[2] = { ref, tenant_id };
+	ca_issue_profile p = { 0 };
+	json_t *row = NULL;
+	int r;
+
+	if ((r = mp_record_get(db, profile_sql, 2, params, &row)) != MP_OK) {
+		if (r == MP_ERR_NOT_FOUND)
+			r = ca_refuse(d, MP_ERR_INVALID, "profile", "no x509 profile \"%s\"", ref);
+		goto out;
+	}
+	p.approval = json_is_true(json_object_get(row, "approval_required"));
+	if ((p.id = strdup(json_string_value(json_object_get(row, "id")))) == NULL ||
+	    (p.name = strdup(json_string_value(json_object_get(row, "name")))) == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = ca_profile_parse(json_object_get(row, "body"), &p.parsed, d)) != MP_OK) {
+		/* a stored profile that no longer parses is our fault, not the caller's */
+		r = MP_ERR_INTEGRITY;
+		goto out;
+	}
+	*out = p;
+	memset(&p, 0, sizeof(p));
+out:
+	ca_issue_profile_clear(&p);
+	json_decref(row);
+	return r;
+}
+
+struct store_ctx {
+	const mp_actor *actor;
+	const ca_issue_in *in;
+	const ca_signer *ca;
+	const char *serial_hex;
+	const char *der_hex;
+	const char *subject;
+	const char *nb, *na;
+	char id[MP_UUID_STR_LEN + 1];
+};
+
+static int
+store_txn(mp_db *db, void *arg)
+{
+	struct store_ctx *s = arg;
+	const ca_issue_in *in = s->in;
+	const char *params[12] = { in->tenant_id, NULL, in->device_id, in->service,
+		in->profile->id, s->nb, s->na, s->serial_hex, s->ca->id, s->der_hex, s->subject,
+		in->key_id };
+	json_t *details = NULL;
+	PGresult *res = NULL;
+	int r;
+
+	if ((r = mp_db_query(db, store_sql, 12, params, &res)) != MP_OK)
+		goto out;
+	if (PQntuples(res) != 1) {
+		/* the device left "active" (or vanished) since it was checked */
+		r = MP_ERR_CONFLICT;
+		goto out;
+	}
+	snprintf(s->id, sizeof(s->id), "%s", mp_db_value(res, 0, 0));
+	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "serial", s->serial_hex,
+	    "ca_id", s->ca->id, "profile", in->profile->name, "subject", s->subject, "device_id",
+	    in->device_id, "service", in->service, "not_after", s->na)) == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	r = mp_audit_write_in(db, s->actor, in->tenant_id, "certificate.issue", "certificate",
+	    s->id, details);
+out:
+	json_decref(details);
+	PQclear(res);
+	return r;
+}
+
+/* The object a caller gets for a certificate just committed. */
+static int
+issued_object(const struct store_ctx *s, X509 *x, int64_t nb, int64_t na, json_t **out)
+{
+	char *pem = NULL, nbs[32], nas[32];
+	json_t *o;
+	int r;
+
+	if ((r = ca_x509_pem_append(x, &pem)) != MP_OK)
+		return r;
+	ca_time_text(nb, nbs);
+	ca_time_text(na, nas);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s}",
+	    "id", s->id, "tenant_id", s->in->tenant_id, "serial", s->serial_hex,
+	    "certificate_pem", pem, "chain_pem", s->ca->chain_pem, "not_before", nbs,
+	    "not_after", nas, "status", "active", "ca_id", s->ca->id, "device_id",
+	    s->in->device_id, "service", s->in->service, "profile_id", s->in->profile->id,
+	    "profile", s->in->profile->name);
+	free(pem);
+	if (o == NULL)
+		return MP_ERR_NOMEM;
+	*out = o;
+	return MP_OK;
+}
+
+int
+ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, json_t **out,
+    X509 **cert_out, ca_detail *d)
+{
+	ca_signer ca = { 0 };
+	uint8_t serial[CA_SERIAL_LEN], *der = NULL;
+	char *serial_hex = NULL, *der_hex = NULL, *subject = NULL, nb[24], na[24];
+	X509 *x = NULL;
+	ca_urls urls;
+	size_t len;
+	int64_t not_before = (int64_t)time(NULL), not_after;
+	int r;
+
+	if ((r = ca_signer_load(env, in->tenant_id, ca_profile_ca(in->profile->parsed), &ca)) !=
+	    MP_OK) {
+		if (r == MP_ERR_NOT_FOUND)
+			r = ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "profile %s names CA \"%s\","
+			    " which does not exist", in->profile->name,
+			    ca_profile_ca(in->profile->parsed));
+		goto out;
+	}
+	if (ca.key == NULL || !ca.active) {
+		r = ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "CA %s cannot issue (%s)", ca.id,
+		    ca.key == NULL ? "trusted only" : "retired");
+		goto out;
+	}
+	if ((r = ca_serial_new(serial)) != MP_OK)
+		goto out;
+	ca_urls_of(env, ca.id, &urls);
+	{
+		ca_cert_input ci = {
+			.profile = in->profile->parsed,
+			.profile_name = in->profile->name,
+			.csr = in->csr,
+			.pub = in->pub,
+			.subject = in->subject,
+			.sans = in->sans,
+			.device = in->device,
+			.tenant_name = in->tenant_name,
+			.issuer = ca.cert,
+			.serial = serial,
+			.serial_len = sizeof(serial),
+			.not_before = not_before,
+			.validity_s = in->validity_s,
+			.crl_url = urls.crl,
+			.delta_crl_url = urls.delta_crl,
+			.ocsp_url = urls.ocsp,
+			.ca_issuers_url = urls.ca_issuers,
+		};
+
+		if ((r = ca_cert_build(&ci, &x, d)) != MP_OK)
+			goto out;
+	}
+	if ((r = mp_key_sign_x509(ca.key, x)) != MP_OK)
+		goto out;
+	if (ASN1_TIME_to_posix(X509_get0_notBefore(x), &not_before) != 1 ||
+	    ASN1_TIME_to_posix(X509_get0_notAfter(x), &not_after) != 1) {
+		r = MP_ERR_INTERNAL;
+		goto out;
+	}
+	mp_record_time(not_before, nb);
+	mp_record_time(not_after, na);
+	if ((r = ca_x509_der(x, &der, &len)) != MP_OK ||
+	    (r = mp_db_bytea_param(der, len, &der_hex)) != MP_OK ||
+	    (r = mp_hex_encode(serial, sizeof(serial), &serial_hex)) != MP_OK ||
+	    (r = ca_name_text(X509_get_subject_name(x), &subject)) != MP_OK)
+		goto out;
+	{
+		struct store_ctx s = { actor, in, &ca, serial_hex, der_hex, subject, nb, na, "" };
+
+		if ((r = mp_db_txn(env->db, store_txn, &s)) != MP_OK) {
+			if (r == MP_ERR_CONFLICT && in->device_id != NULL)
+				ca_refuse(d, r, "device", "is not active");
+			goto out;
+		}
+		if ((r = issued_object(&s, x, not_before, not_after, out)) != MP_OK)
+			goto out;
+	}
+	if (cert_out != NULL) {
+		*cert_out = x;
+		x = NULL;
+	}
+	r = MP_OK;
+out:
+	ca_signer_clear(&ca);
+	X509_free(x);
+	OPENSSL_free(der);
+	free(der_hex);
+	free(serial_hex);
+	free(subject);
+	return r;
+}
+
+/* Records a request for approval: 202 material. */
+static int
+request_pending(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    const ca_issue_profile *p, json_t **out)
+{
+	char requester[128], *csr_hex = NULL, validity[24];
+	const char *params[6];
+	int r;
+
+	snprintf(requester, sizeof(requester), "%s:%s", actor->kind, actor->id);
+	mp_record_time(req->validity_s, validity);
+	if ((r = mp_db_bytea_param((const uint8_t *)req->csr, req->csr_len, &csr_hex)) != MP_OK)
+		return r;
+	params[0] = req->tenant_id;
+	params[1] = req->device_id;
+	params[2] = p->id;
+	params[3] = csr_hex;
+	params[4] = requester;
+	params[5] = validity;
+	r = mp_record_insert(env->db, actor, "request.create", "certificate_request",
+	    "INSERT INTO certificate_requests (tenant_id, device_id, profile_id, csr, requested_by,"
+	    " validity_s) VALUES ($1, $2, $3, $4::bytea, $5, $6::bigint) RETURNING " CA_REQUEST_COLUMNS,
+	    6, params, NULL, out);
+	free(csr_hex);
+	return r;
+}
+
+int
+ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    bool allow_pending, json_t **out, bool *pending, ca_detail *d)
+{
+	ca_issue_profile p = { 0 };
+	X509_REQ *csr = NULL;
+	json_t *device = NULL, *tenant = NULL;
+	int r;
+
+	if (req->tenant_id == NULL || req->device_id == NULL)
+		return ca_refuse(d, MP_ERR_INVALID, "device", "is required");
+	if (req->profile == NULL)
+		return ca_refuse(d, MP_ERR_INVALID, "profile", "is required");
+	if (req->validity_s < 0)
+		return ca_refuse(d, MP_ERR_INVALID, "validity", "must be positive");
+	if ((r = ca_csr_decode((const uint8_t *)req->csr, req->csr_len, &csr, d)) != MP_OK)
+		goto out;
+	if ((r = mp_device_get(env->db, req->tenant_id, req->device_id, &device)) != MP_OK) {
+		if (r == MP_ERR_NOT_FOUND)
+			r = ca_refuse(d, MP_ERR_INVALID, "device", "no such device");
+		goto out;
+	}
+	if (strcmp(json_string_value(json_object_get(device, "status")), "active") != 0) {
+		r = ca_refuse(d, MP_ERR_CONFLICT, "device", "is %s",
+		    json_string_value(json_object_get(device, "status")));
+		goto out;
+	}
+	if ((r = ca_issue_profile_load(env->db, req->tenant_id, req->profile, &p, d)) != MP_OK)
+		goto out;
+	if (p.approval && allow_pending) {
+		if ((r = request_pending(env, actor, req, &p, out)) == MP_OK)
+			*pending = true;
+		goto out;
+	}
+	if ((r = mp_tenant_get(env->db, req->tenant_id, &tenant)) != MP_OK)
+		goto out;
+	{
+		ca_issue_in in = {
+			.tenant_id = req->tenant_id,
+			.tenant_name = json_string_value(json_object_get(tenant, "name")),
+			.device_id = req->device_id,
+			.device = device,
+			.profile = &p,
+			.csr = csr,
+			.validity_s = req->validity_s,
+		};
+
+		if ((r = ca_issue_now(env, actor, &in, out, NULL, d)) == MP_OK)
+			*pending = false;
+	}
+out:
+	ca_issue_profile_clear(&p);
+	X509_REQ_free(csr);
+	json_decref(device);
+	json_decref(tenant);
+	return r;
+}
+
+int
+ca_issue(const ca_env *env, const mp_actor *actor, const ca_issue_req *req, json_t **out,
+    bool *pending, ca_detail *detail)
+{
+	return ca_issue_for_device(env, actor, req, true, out, pending, detail);
+}

@@ -1,0 +1,132 @@
+/* Certificate requests waiting for an operator's approval (profiles with approval_required). */
+#include "ca_priv.h"
+#include "issue_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "record.h"
+
+int
+ca_request_list(mp_db *db, const char *tenant_id, const char *status, const char *after_id,
+    unsigned limit, json_t **out)
+{
+	char lim[16];
+	const char *params[4] = { tenant_id, status, after_id, lim };
+
+	mp_record_limit(limit, lim);
+	return mp_record_list(db, "SELECT " CA_REQUEST_COLUMNS " FROM certificate_requests"
+	    " WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR status = $2)"
+	    " AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $4::int", 4, params, out);
+}
+
+int
+ca_request_get(mp_db *db, const char *tenant_id, const char *id, json_t **out)
+{
+	const char *params[2] = { id, tenant_id };
+
+	return mp_record_get(db, "SELECT " CA_REQUEST_COLUMNS " FROM certificate_requests"
+	    " WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)", 2, params, out);
+}
+
+struct decide_ctx {
+	const ca_env *env;
+	const mp_actor *actor;
+	const char *tenant_id;
+	const char *id;
+	bool approve;
+	ca_detail *detail;
+};
+
+static int
+decide_txn(mp_db *db, void *arg, json_t **row)
+{
+	struct decide_ctx *c = arg;
+	const char *params[2] = { c->id, c->tenant_id };
+	char decider[128], *csr = NULL;
+	PGresult *res = NULL;
+	json_t *cert = NULL, *details = NULL;
+	size_t csr_len;
+	int r;
+
+	if ((r = mp_db_query_row(db, "SELECT tenant_id, device_id, profile_id, status,"
+	    " requested_by, csr, validity_s FROM certificate_requests"
+	    " WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2) FOR UPDATE", 2, params,
+	    &res)) != MP_OK)
+		goto out;
+	if (strcmp(mp_db_value(res, 0, 3), "pending") != 0) {
+		r = ca_refuse(c->detail, MP_ERR_CONFLICT, "status", "the request is already %s",
+		    mp_db_value(res, 0, 3));
+		goto out;
+	}
+	snprintf(decider, sizeof(decider), "%s:%s", c->actor->kind, c->actor->id);
+	if (strcmp(decider, mp_db_value(res, 0, 4)) == 0) {
+		r = ca_refuse(c->detail, MP_ERR_DENIED, "requested_by",
+		    "the requester cannot decide their own request");
+		goto out;
+	}
+	if (c->approve) {
+		uint64_t validity = 0;
+		ca_issue_req req;
+		bool pending = false;
+
+		if ((r = mp_db_bytea_value(res, 0, 5, CA_DER_MAX * 2, (uint8_t **)&csr, &csr_len)) !=
+		    MP_OK ||
+		    (r = mp_parse_u64(mp_db_value(res, 0, 6), INT64_MAX, &validity)) != MP_OK)
+			goto out;
+		req = (ca_issue_req){ mp_db_value(res, 0, 0), mp_db_value(res, 0, 1),
+			mp_db_value(res, 0, 2), csr, csr_len, (int64_t)validity };
+		if ((r = ca_issue_for_device(c->env, c->actor, &req, false, &cert, &pending,
+		    c->detail)) != MP_OK)
+			goto out;
+	}
+	{
+		const char *upd[4] = { c->id, c->approve ? "approved" : "rejected", decider,
+			cert != NULL ? json_string_value(json_object_get(cert, "id")) : NULL };
+
+		if ((r = mp_db_query(db, "UPDATE certificate_requests SET status = $2,"
+		    " decided_by = $3, certificate_id = $4, decided_at = now() WHERE id = $1", 4, upd,
+		    NULL)) != MP_OK)
+			goto out;
+		if ((details = json_pack("{s:s?}", "certificate_id", upd[3])) == NULL) {
+			r = MP_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if ((r = mp_audit_write_in(db, c->actor, mp_db_value(res, 0, 0),
+	    c->approve ? "request.approve" : "request.reject", "certificate_request", c->id,
+	    details)) != MP_OK)
+		goto out;
+	if (c->approve) {
+		*row = cert;
+		cert = NULL;
+	} else {
+		r = ca_request_get(db, NULL, c->id, row);
+	}
+out:
+	json_decref(cert);
+	json_decref(details);
+	free(csr);
+	PQclear(res);
+	return r;
+}
+
+int
+ca_request_approve(const ca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *id, json_t **out, ca_detail *detail)
+{
+	struct decide_ctx c = { env, actor, tenant_id, id, true, detail };
+
+	return mp_record_txn(env->db, decide_txn, &c, out);
+}
+
+int
+ca_request_reject(const ca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *id, json_t **out)
+{
+	struct decide_ctx c = { env, actor, tenant_id, id, false, NULL };
+
+	return mp_record_txn(env->db, decide_txn, &c, out);
+}
