@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "err.h"
 
-/* Until the configuration has [ocsp] public_url and [keystore] backend, their documented defaults. */
+/* Until the configuration has [ocsp] public_url, its documented default. */
 #define PUBLIC_URL_DEFAULT "http://127.0.0.1:8080"
-#define KEY_BACKEND_DEFAULT "software"
 
 void
 api_ca_env(const api_call *c, ca_env *env)
@@ -18,12 +18,15 @@ api_ca_env(const api_call *c, ca_env *env)
 	env->db = c->db;
 	env->ks = w->keystore;
 	env->public_url = PUBLIC_URL_DEFAULT;
-	env->key_backend = KEY_BACKEND_DEFAULT;
+	env->key_backend = w->config->keystore_backend;
 }
 
-/* d's words, NUL-terminated: msg (may be ""), field (NULL when d names none) with prefix. */
+/*
+ * d's words, NUL-terminated: msg "<field>: <message>" (or the message alone),
+ * field with prefix (f NULL when d names none).
+ */
 struct detail_text {
-	char msg[sizeof(((ca_detail *)0)->message)];
+	char msg[sizeof(((ca_detail *)0)->field) + sizeof(((ca_detail *)0)->message) + 2];
 	char field[sizeof(((ca_detail *)0)->field) + 16];
 	const char *f;
 };
@@ -32,16 +35,26 @@ static void
 detail_text(const ca_detail *d, const char *prefix, struct detail_text *t)
 {
 	int flen = (int)strnlen(d->field, sizeof(d->field));
+	int mlen = (int)strnlen(d->message, sizeof(d->message));
 	size_t plen = prefix != NULL ? strlen(prefix) : 0;
+	const char *p = plen > 0 && strncmp(d->field, prefix, plen) != 0 ? prefix : "";
 
-	snprintf(t->msg, sizeof(t->msg), "%.*s", (int)strnlen(d->message, sizeof(d->message)),
-	    d->message);
 	t->f = NULL;
-	if (flen > 0) {
-		snprintf(t->field, sizeof(t->field), "%s%.*s",
-		    plen > 0 && strncmp(d->field, prefix, plen) != 0 ? prefix : "", flen, d->field);
-		t->f = t->field;
+	if (flen == 0) {
+		snprintf(t->msg, sizeof(t->msg), "%.*s", mlen, d->message);
+		return;
 	}
+	snprintf(t->field, sizeof(t->field), "%s%.*s", p, flen, d->field);
+	snprintf(t->msg, sizeof(t->msg), "%s: %.*s", t->field, mlen, d->message);
+	t->f = t->field;
+}
+
+/* Whether d names field. */
+static bool
+names(const ca_detail *d, const char *field)
+{
+	return strnlen(d->field, sizeof(d->field)) == strlen(field) &&
+	    strncmp(d->field, field, sizeof(d->field)) == 0;
 }
 
 void
@@ -49,37 +62,43 @@ api_ca_fail(api_call *c, int err, const ca_detail *d, const char *prefix, const 
 {
 	struct detail_text t;
 
-	if ((err != MP_ERR_INVALID && err != MP_ERR_POLICY) || d == NULL || d->message[0] == '\0') {
+	if (d == NULL || d->message[0] == '\0') {
 		api_fail(c, err, what);
 		return;
 	}
 	detail_text(d, prefix, &t);
-	api_error(c, err == MP_ERR_POLICY ? 422 : 400,
-	    err == MP_ERR_POLICY ? "refused_by_policy" : "invalid", t.msg, t.f);
+	switch (err) {
+	case MP_ERR_INVALID:
+	case MP_ERR_UNSUPPORTED:
+		api_error(c, 400, "invalid", t.msg, t.f);
+		return;
+	case MP_ERR_POLICY:
+		api_error(c, 422, "refused_by_policy", t.msg, t.f);
+		return;
+	case MP_ERR_CONFLICT:
+		api_error(c, 409, "conflict", t.msg, t.f);
+		return;
+	case MP_ERR_DENIED:
+		api_error(c, 403, "forbidden", t.msg, t.f);
+		return;
+	case MP_ERR_NOT_FOUND:
+		api_error(c, 404, "not_found", t.msg, t.f);
+		return;
+	}
+	api_fail(c, err, what);
 }
 
 void
 api_ca_issue_fail(api_call *c, int err, const ca_detail *d)
 {
-	struct detail_text t;
-
-	detail_text(d, NULL, &t);
-	switch (err) {
-	case MP_ERR_NOT_FOUND:
-		api_error(c, 404, "not_found", t.msg[0] != '\0' ? t.msg : "profile not found",
-		    t.f != NULL ? t.f : "profile");
+	if ((err == MP_ERR_INVALID || err == MP_ERR_NOT_FOUND) && names(d, "profile")) {
+		/* a profile that does not exist, as a device that does not: 404 naming it */
+		api_error(c, 404, "not_found", "profile not found", "profile");
 		return;
-	case MP_ERR_CONFLICT:
-		api_error(c, 409, "conflict",
-		    t.msg[0] != '\0' ? t.msg : "the device is not active or the issuing CA is retired",
-		    t.f);
+	}
+	if (err == MP_ERR_INVALID && names(d, "device")) {
+		api_error(c, 404, "not_found", "device not found", "device");
 		return;
-	case MP_ERR_INVALID:
-		if (t.msg[0] == '\0') {
-			api_error(c, 400, "invalid", "the CSR is not a valid PKCS#10 request", "csr_pem");
-			return;
-		}
-		break;
 	}
 	api_ca_fail(c, err, d, NULL, "certificate");
 }

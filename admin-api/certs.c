@@ -92,13 +92,13 @@ query_uuid(api_call *c, const char *name, const char **out)
 	return false;
 }
 
-/* Whether s is 1 to SERIAL_MAX_LEN hex digits. */
+/* Whether s is an even number of hex digits, 2 to SERIAL_MAX_LEN. */
 static bool
 is_serial(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > SERIAL_MAX_LEN)
+	if (n == 0 || n > SERIAL_MAX_LEN || n % 2 != 0)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
@@ -128,7 +128,7 @@ api_cert_list(api_call *c)
 	    !api_duration_query(c, "expiring_within", 0, VALIDITY_MAX_S, &has_within, &within))
 		return;
 	if (f.serial != NULL && !is_serial(f.serial)) {
-		api_error(c, 400, "invalid_value", "'serial' must be hexadecimal", "serial");
+		api_error(c, 400, "invalid_value", "'serial' must be hexadecimal, an even number of digits", "serial");
 		return;
 	}
 	if (f.status != NULL && !api_in_set(statuses, f.status)) {
@@ -206,10 +206,6 @@ api_cert_revoke(api_call *c)
 	}
 	api_ca_env(c, &env);
 	r = ca_cert_revoke(&env, &c->actor, api_scope(c), c->params[0], reason, when, &cert, &d);
-	if (r == MP_ERR_CONFLICT) {
-		api_error(c, 409, "conflict", "the certificate is already revoked", NULL);
-		return;
-	}
 	if (r != MP_OK) {
 		api_ca_fail(c, r, &d, NULL, "certificate");
 		return;
@@ -218,13 +214,14 @@ api_cert_revoke(api_call *c)
 }
 
 typedef int (*hold_fn)(const ca_env *env, const mp_actor *actor, const char *tenant_id,
-    const char *id, json_t **out);
+    const char *id, json_t **out, ca_detail *detail);
 
 /* POST /suspend and /resume: an empty body, the change, 409 with why when the state forbids it. */
 static void
-hold(api_call *c, hold_fn fn, const char *conflict)
+hold(api_call *c, hold_fn fn)
 {
 	static const char *const fields[] = { NULL };
+	ca_detail d = { { 0 }, { 0 } };
 	json_t *cert = NULL;
 	ca_env env;
 	int r;
@@ -232,13 +229,8 @@ hold(api_call *c, hold_fn fn, const char *conflict)
 	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields))
 		return;
 	api_ca_env(c, &env);
-	r = fn(&env, &c->actor, api_scope(c), c->params[0], &cert);
-	if (r == MP_ERR_CONFLICT) {
-		api_error(c, 409, "conflict", conflict, NULL);
-		return;
-	}
-	if (r != MP_OK) {
-		api_fail(c, r, "certificate");
+	if ((r = fn(&env, &c->actor, api_scope(c), c->params[0], &cert, &d)) != MP_OK) {
+		api_ca_fail(c, r, &d, NULL, "certificate");
 		return;
 	}
 	api_reply(c, 200, cert);
@@ -247,11 +239,11 @@ hold(api_call *c, hold_fn fn, const char *conflict)
 void
 api_cert_suspend(api_call *c)
 {
-	hold(c, ca_cert_suspend, "only an active certificate can be suspended");
+	hold(c, ca_cert_suspend);
 }
 
 void
 api_cert_resume(api_call *c)
 {
-	hold(c, ca_cert_resume, "only a suspended certificate can be resumed");
+	hold(c, ca_cert_resume);
 }

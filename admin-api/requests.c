@@ -2,6 +2,7 @@
 #include "resources.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "ca_env.h"
 #include "err.h"
@@ -67,7 +68,7 @@ api_request_approve(api_call *c)
 		    NULL);
 		return;
 	}
-	if (r == MP_ERR_CONFLICT) {
+	if (r == MP_ERR_CONFLICT && strcmp(d.field, "status") == 0) {
 		api_error(c, 409, "conflict", "the request is no longer pending", NULL);
 		return;
 	}
