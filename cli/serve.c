@@ -11,16 +11,18 @@
 
 #include "api.h"
 #include "audit.h"
+#include "crl_service.h"
 #include "database.h"
 #include "engine.h"
 #include "err.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "listener.h"
 #include "options.h"
+#include "pki.h"
 #include "routes.h"
 #include "secure.h"
-#include "tls.h"
 #include "worker.h"
 
 static const char serve_usage[] =
@@ -111,9 +113,8 @@ cmd_serve(int argc, char **argv)
 	mp_metrics *metrics = NULL;
 	mp_http_server *srv = NULL;
 	mp_worker_setup setup;
-	SSL_CTX *tls = NULL;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
+	cli_pki pki = { 0 };
+	ca_crl_service *crls = NULL;
 	char err[1024];
 	int rc = 1, r;
 
@@ -123,7 +124,7 @@ cmd_serve(int argc, char **argv)
 	const struct listener_def listeners[] = {
 		{ "admin", cfg->admin_listen, true, admin_routes, admin_routes_count },
 		{ "est", cfg->est_listen, true, NULL, 0 },
-		{ "ocsp", cfg->ocsp_listen, false, NULL, 0 },
+		{ "ocsp", cfg->ocsp_listen, false, ocsp_routes, ocsp_routes_count },
 		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0 },
 		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, NULL, 0 },
 	};
@@ -132,17 +133,23 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	if (bootstrap_admin(d.db, cfg->state_dir) != MP_OK)
 		goto out;
-	if (mp_tls_selfsigned(cfg->state_dir, &key, &cert, err, sizeof(err)) != MP_OK ||
-	    (tls = mp_tls_server_ctx_new(cert, NULL, key, err, sizeof(err))) == NULL) {
-		mp_error("TLS set-up failed: %s", err);
+	if (cli_pki_start(cfg, d.db, &pki) != MP_OK)
 		goto out;
+	{
+		ca_crl_service_config cc = { d.conninfo, cfg->database_connect_timeout_ms, pki.ks,
+			cfg->ocsp_public_url, cfg->crl_full_validity_ms, cfg->crl_delta_validity_ms, 0 };
+
+		if (ca_crl_service_start(&cc, &crls) != MP_OK) {
+			mp_error("cannot start the CRL service");
+			goto out;
+		}
 	}
 	if ((metrics = mp_metrics_new()) == NULL || (srv = mp_http_server_new(cfg, metrics)) == NULL) {
 		mp_error("out of memory");
 		goto out;
 	}
 	mp_db_set_error_counter(d.db, mp_metrics_db_errors(metrics));
-	setup = (mp_worker_setup){ d.conninfo, cfg->database_connect_timeout_ms, metrics, NULL, cfg };
+	setup = (mp_worker_setup){ d.conninfo, cfg->database_connect_timeout_ms, metrics, pki.ks, cfg };
 	mp_http_server_set_worker_hooks(srv, mp_worker_init, mp_worker_fini, &setup);
 	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
 		const struct listener_def *l = &listeners[i];
@@ -151,7 +158,7 @@ cmd_serve(int argc, char **argv)
 			mp_info("%s listener disabled", l->name);
 			continue;
 		}
-		if (mp_http_listen(srv, l->name, l->addr, l->tls ? tls : NULL, l->routes, l->nroutes,
+		if (mp_http_listen(srv, l->name, l->addr, l->tls ? pki.tls_ctx : NULL, l->routes, l->nroutes,
 			metrics, err, sizeof(err)) != MP_OK) {
 			mp_error("%s listener: %s", l->name, err);
 			goto out;
@@ -178,9 +185,8 @@ cmd_serve(int argc, char **argv)
 out:
 	mp_http_server_free(srv);
 	mp_metrics_free(metrics);
-	SSL_CTX_free(tls);
-	EVP_PKEY_free(key);
-	X509_free(cert);
+	ca_crl_service_stop(crls);
+	cli_pki_stop(&pki);
 	cli_database_close(&d);
 	mp_config_free(cfg);
 	if (rc == 0)

@@ -43,6 +43,8 @@ static const struct cfg_key keys[] = {
 	  "EST enrollment (TLS). Empty disables the listener." },
 	{ "ocsp", "listen", CFG_LISTEN, OFF(ocsp_listen), "127.0.0.1:8080", 0, 0, NULL,
 	  "OCSP responder and CRLs (plain HTTP). Empty disables the listener." },
+	{ "ocsp", "public_url", CFG_STR, OFF(ocsp_public_url), "http://127.0.0.1:8080", 0, 0, NULL,
+	  "Base URL of the OCSP/CRL listener as devices reach it; put in certificates." },
 	{ "lorawan", "listen", CFG_LISTEN, OFF(lorawan_listen), "127.0.0.1:8090", 0, 0, NULL,
 	  "LoRaWAN Join Server. Empty disables the listener." },
 	{ "lorawan", "tls", CFG_BOOL, OFF(lorawan_tls), "false", 0, 0, NULL,
@@ -51,6 +53,9 @@ static const struct cfg_key keys[] = {
 	  "FIDO Device Onboard server. Empty disables the listener." },
 	{ "fdo", "tls", CFG_BOOL, OFF(fdo_tls), "false", 0, 0, NULL,
 	  "Serve the FDO listener over TLS instead of plain HTTP." },
+	{ "tls", "server_names", CFG_STR, OFF(tls_server_names), "localhost,127.0.0.1,::1", 0, 0,
+	  NULL, "Names (DNS names and IP addresses, comma-separated) in the certificate of the\n"
+	  "# TLS listeners, which the platform CA issues and renews at start." },
 	{ "http", "workers", CFG_UINT, OFF(http_workers), "0", 0, 256, NULL,
 	  "Worker threads sharing every listener; 0 = one per CPU core." },
 	{ "http", "max_header_bytes", CFG_UINT, OFF(http_max_header_bytes), "16384", 1024,
@@ -89,6 +94,14 @@ static const struct cfg_key keys[] = {
 	  NULL, "Slot number of the token (softhsm2-util --show-slots lists them)." },
 	{ "keystore", "pkcs11_pin_file", CFG_STR, OFF(keystore_pkcs11_pin_file), "", 0, 0, NULL,
 	  "File holding the token's user PIN (one line; keep it 0600)." },
+	{ "crl", "full_validity", CFG_DURATION, OFF(crl_full_validity_ms), "24h", HOUR_MS,
+	  90 * 24 * HOUR_MS, NULL,
+	  "Validity of a full CRL (nextUpdate - thisUpdate); a new one is made when half of it\n"
+	  "# has passed." },
+	{ "crl", "delta_validity", CFG_DURATION, OFF(crl_delta_validity_ms), "1h", 60000,
+	  7 * 24 * HOUR_MS, NULL,
+	  "Validity of a delta CRL; a new one is made within seconds of a revocation change\n"
+	  "# and when half of it has passed." },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -19,10 +19,12 @@ typedef struct mp_config {
 	char *admin_listen;         /* [admin] listen; empty = disabled */
 	char *est_listen;
 	char *ocsp_listen;
+	char *ocsp_public_url;      /* [ocsp] public_url: base of CRL/OCSP/CA URLs in certificates */
 	char *lorawan_listen;
 	bool lorawan_tls;
 	char *fdo_listen;
 	bool fdo_tls;
+	char *tls_server_names;     /* [tls] server_names */
 	uint64_t http_workers;      /* 0 = one per core */
 	uint64_t http_max_header_bytes;
 	uint64_t http_max_body_bytes;
@@ -39,6 +41,8 @@ typedef struct mp_config {
 	char *keystore_pkcs11_module;   /* empty = PKCS#11 off */
 	uint64_t keystore_pkcs11_slot;
 	char *keystore_pkcs11_pin_file;
+	uint64_t crl_full_validity_ms;  /* [crl] full_validity */
+	uint64_t crl_delta_validity_ms; /* [crl] delta_validity */
 } mp_config;
 
 /* A configuration holding every default. NULL on ENOMEM. */

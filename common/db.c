@@ -421,6 +421,31 @@ mp_db_txn(mp_db *db, int (*fn)(mp_db *db, void *arg), void *arg)
 }
 
 int
+mp_db_socket(const mp_db *db)
+{
+	return PQstatus(db->conn) == CONNECTION_OK ? PQsocket(db->conn) : -1;
+}
+
+int
+mp_db_notifications(mp_db *db, void (*fn)(const char *channel, const char *payload,
+    void *arg), void *arg)
+{
+	PGnotify *n;
+
+	if (PQstatus(db->conn) != CONNECTION_OK || !PQconsumeInput(db->conn)) {
+		clear_error(db);
+		count_error(db);
+		copy_line(db->errmsg, sizeof(db->errmsg), PQerrorMessage(db->conn));
+		return MP_ERR_DB_UNAVAILABLE;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		fn(n->relname, n->extra, arg);
+		PQfreemem(n);
+	}
+	return MP_OK;
+}
+
+int
 mp_db_ping(mp_db *db)
 {
 	int r = mp_db_query(db, "SELECT 1", 0, NULL, NULL);

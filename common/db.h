@@ -98,6 +98,19 @@ int mp_db_exec(mp_db *db, const char *sql);
 #define MP_DB_TXN_TRIES 5
 int mp_db_txn(mp_db *db, int (*fn)(mp_db *db, void *arg), void *arg);
 
+/* The connection's socket, to poll() for notifications; -1 when there is none. */
+int mp_db_socket(const mp_db *db);
+
+/*
+ * Reads whatever the server has sent, without blocking, and calls
+ * fn(channel, payload, arg) for every notification received on a channel
+ * this session LISTENs on, including those that arrived while earlier
+ * statements ran. MP_ERR_DB_UNAVAILABLE when the connection is lost (a new
+ * session, after mp_db_ensure, must LISTEN again).
+ */
+int mp_db_notifications(mp_db *db, void (*fn)(const char *channel, const char *payload,
+    void *arg), void *arg);
+
 /* SELECT 1 after mp_db_ensure: MP_OK or an error (for /readyz). */
 int mp_db_ping(mp_db *db);
 

@@ -3,6 +3,8 @@
 #                    exports PGHOST, PGUSER, PGDATABASE and MIDPKI_TEST_DATABASE_URL
 #   pg_stop DIR      fast shutdown
 # As root the cluster runs as the 'postgres' user, as PostgreSQL requires.
+# fsync is off (tests need no durability) unless MIDPKI_TEST_PG_FSYNC=on, as
+# benchmarks of committed work set.
 
 pg_bindir() {
 	local d
@@ -33,7 +35,7 @@ pg_start() {
 			--no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
 	fi
 	pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-k $dir/sock -c listen_addresses='' -c fsync=off -c max_connections=200" \
+		-o "-k $dir/sock -c listen_addresses='' -c fsync=${MIDPKI_TEST_PG_FSYNC:-off} -c max_connections=200" \
 		start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
 	export PGHOST="$dir/sock" PGUSER=midpki PGDATABASE=postgres
 	export MIDPKI_TEST_DATABASE_URL="host=$dir/sock user=midpki dbname=postgres"

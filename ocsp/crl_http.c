@@ -1,0 +1,197 @@
+#include "crl_http.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "crl.h"
+#include "err.h"
+#include "log.h"
+#include "worker.h"
+
+/* The length of a UUID in text form. */
+#define ID_LEN 36
+
+/* How long caches may keep a CA certificate. */
+#define CERT_MAX_AGE 3600
+
+/*
+ * Extracts the CA id from name = "<id><suffix>" (nothing else); the id is
+ * checked further by the database layer.
+ */
+static bool
+split_name(const char *name, const char *suffix, char id[ID_LEN + 1])
+{
+	size_t n = strlen(name), s = strlen(suffix);
+
+	if (n != ID_LEN + s || strcmp(name + ID_LEN, suffix) != 0)
+		return false;
+	memcpy(id, name, ID_LEN);
+	id[ID_LEN] = '\0';
+	return true;
+}
+
+/* An IMF-fixdate (RFC 9110 5.6.7), independent of the locale. */
+static void
+http_date(int64_t t, char out[32])
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+		"Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL) {
+		snprintf(out, 32, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* A strong entity tag: the first 128 bits of the body's SHA-256, quoted. */
+static int
+etag_of(const uint8_t *der, size_t len, char out[35])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) || mdlen < 16)
+		return MP_ERR_CRYPTO;
+	out[0] = '"';
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 1 + 2 * i, 3, "%02x", md[i]);
+	out[33] = '"';
+	out[34] = '\0';
+	return MP_OK;
+}
+
+/* True when an If-None-Match header lists etag (or is "*"). */
+static bool
+etag_matches(const char *header, const char *etag)
+{
+	const char *p = header;
+	size_t n = strlen(etag);
+
+	if (header == NULL)
+		return false;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (p[0] == '*' && (p[1] == '\0' || p[1] == ',' || p[1] == ' '))
+			return true;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;  /* weak comparison, as RFC 9110 13.1.2 asks for If-None-Match */
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ' ||
+		    p[n] == '\t'))
+			return true;
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	return false;
+}
+
+/* 404 for what does not exist, 503 while the database is away, 500 otherwise. */
+static void
+reply_failure(mp_http_req *req, int r, const char *what)
+{
+	if (r == MP_ERR_NOT_FOUND) {
+		mp_http_reply_error(req, 404, "not_found", what, NULL);
+	} else if (r == MP_ERR_DB_UNAVAILABLE) {
+		mp_http_reply_error(req, 503, "database_unavailable",
+		    "the database is not reachable; retry later", NULL);
+	} else {
+		mp_warn("%s %s: %s", mp_http_req_method(req), mp_http_req_path(req), mp_strerror(r));
+		mp_http_reply_error(req, 500, "internal", "the request could not be served", NULL);
+	}
+}
+
+/* Sends der with its validators, or 304 when the client holds this version. */
+static void
+reply_der(mp_http_req *req, const char *type, const uint8_t *der, size_t len,
+    const char *cache_control, const char *last_modified, const char *expires)
+{
+	char etag[35];
+	int r;
+
+	if ((r = etag_of(der, len, etag)) != MP_OK) {
+		reply_failure(req, r, NULL);
+		return;
+	}
+	if (mp_http_set_header(req, "ETag", etag) != MP_OK ||
+	    mp_http_set_header(req, "Cache-Control", cache_control) != MP_OK ||
+	    (last_modified != NULL &&
+		mp_http_set_header(req, "Last-Modified", last_modified) != MP_OK) ||
+	    (expires != NULL && mp_http_set_header(req, "Expires", expires) != MP_OK)) {
+		reply_failure(req, MP_ERR_INTERNAL, NULL);
+		return;
+	}
+	if (etag_matches(mp_http_req_header(req, "If-None-Match"), etag))
+		mp_http_reply(req, 304, NULL, NULL, 0);
+	else
+		mp_http_reply(req, 200, type, der, len);
+}
+
+void
+ocsp_crl_get(mp_http_req *req, void *arg)
+{
+	const char *name = mp_http_req_path(req) + strlen("/crl/");
+	mp_worker *w = mp_http_req_worker(req);
+	char id[ID_LEN + 1], cc[64], lm[32], ex[32];
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int64_t this_update, next_update, age;
+	bool delta;
+	int r;
+
+	(void)arg;
+	if (split_name(name, "-delta.crl", id))
+		delta = true;
+	else if (split_name(name, ".crl", id))
+		delta = false;
+	else {
+		mp_http_reply_error(req, 404, "not_found",
+		    "CRLs are at /crl/<ca id>.crl and /crl/<ca id>-delta.crl", NULL);
+		return;
+	}
+	r = ca_crl_fetch(w->db, id, delta, &der, &len, &this_update, &next_update);
+	if (r != MP_OK) {
+		reply_failure(req, r, delta ? "no delta CRL for this CA" : "no CRL for this CA");
+		return;
+	}
+	age = next_update - (int64_t)time(NULL);
+	snprintf(cc, sizeof(cc), "public, max-age=%lld, no-transform", (long long)(age > 0 ? age : 0));
+	http_date(this_update, lm);
+	http_date(next_update, ex);
+	reply_der(req, "application/pkix-crl", der, len, cc, lm, ex);
+	free(der);
+}
+
+void
+ocsp_ca_cert_get(mp_http_req *req, void *arg)
+{
+	const char *name = mp_http_req_path(req) + strlen("/ca/");
+	mp_worker *w = mp_http_req_worker(req);
+	char id[ID_LEN + 1], cc[64];
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int r;
+
+	(void)arg;
+	if (!split_name(name, ".crt", id)) {
+		mp_http_reply_error(req, 404, "not_found", "CA certificates are at /ca/<ca id>.crt",
+		    NULL);
+		return;
+	}
+	if ((r = ca_cert_der_fetch(w->db, id, &der, &len)) != MP_OK) {
+		reply_failure(req, r, "no such CA");
+		return;
+	}
+	snprintf(cc, sizeof(cc), "public, max-age=%d, no-transform", CERT_MAX_AGE);
+	reply_der(req, "application/pkix-cert", der, len, cc, NULL, NULL);
+	free(der);
+}

@@ -1,0 +1,169 @@
+/*
+ * Issuance throughput through the issuer API (no HTTP): THREADS threads, each
+ * with its own database connection, issue certificates under the
+ * iec62351-device profile from a P-256 CSR for SECONDS; every certificate is
+ * committed before it counts. Prints certificates per second.
+ *   ca_issue CONNINFO STATE_DIR [SECONDS] [THREADS]
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+
+#include "ca.h"
+#include "engine.h"
+#include "err.h"
+#include "keystore.h"
+#include "migrate.h"
+#include "num.h"
+#include "secure.h"
+
+static const mp_actor bench_actor = { "system", "bench", NULL };
+
+struct bench {
+	const char *conninfo;
+	mp_keystore *ks;
+	const char *tenant_id;
+	const char *device_id;
+	const char *csr;
+	double stop_at;
+	atomic_ulong issued;
+	atomic_int failed;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *
+issuer(void *arg)
+{
+	struct bench *b = arg;
+	char err[512];
+	mp_db *db = NULL;
+	ca_env env;
+
+	if (mp_db_connect(b->conninfo, 5000, &db, err, sizeof(err)) != MP_OK) {
+		fprintf(stderr, "connect: %s\n", err);
+		atomic_store(&b->failed, 1);
+		return NULL;
+	}
+	env = (ca_env){ db, b->ks, "http://127.0.0.1:8080", "software" };
+	while (now_s() < b->stop_at) {
+		ca_issue_req req = { b->tenant_id, b->device_id, "iec62351-device", b->csr,
+			strlen(b->csr), 0 };
+		ca_detail d = { "", "" };
+		json_t *out = NULL;
+		bool pending = false;
+		int r;
+
+		if ((r = ca_issue(&env, &bench_actor, &req, &out, &pending, &d)) != MP_OK) {
+			fprintf(stderr, "issue: %s: %s %s\n", mp_strerror(r), d.field, d.message);
+			atomic_store(&b->failed, 1);
+			break;
+		}
+		json_decref(out);
+		atomic_fetch_add(&b->issued, 1);
+	}
+	mp_db_close(db);
+	return NULL;
+}
+
+/* A P-256 CSR for CN=serial, as PEM in a new string. */
+static char *
+make_csr(const char *serial)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509_REQ *req = X509_REQ_new();
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *pem = NULL;
+	long n;
+
+	if (key == NULL || req == NULL || b == NULL)
+		goto out;
+	X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN", MBSTRING_UTF8,
+	    (const unsigned char *)serial, -1, -1, 0);
+	if (X509_REQ_set_pubkey(req, key) != 1 || X509_REQ_sign(req, key, EVP_sha256()) <= 0 ||
+	    PEM_write_bio_X509_REQ(b, req) != 1)
+		goto out;
+	n = BIO_get_mem_data(b, &data);
+	pem = strndup(data, (size_t)n);
+out:
+	BIO_free(b);
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	return pem;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench b = { 0 };
+	uint64_t secs = 10, threads = 4;
+	char err[512], master[4096], *key = NULL;
+	mp_keystore_config kc = { master, NULL, 0, NULL };
+	json_t *tenant = NULL, *device = NULL;
+	mp_db *db = NULL;
+	pthread_t th[64];
+	double t0, elapsed;
+	ca_env env;
+
+	if (argc < 3 || (argc > 3 && mp_parse_u64(argv[3], 3600, &secs) != MP_OK) ||
+	    (argc > 4 && (mp_parse_u64(argv[4], 64, &threads) != MP_OK || threads == 0))) {
+		fprintf(stderr, "usage: ca_issue CONNINFO STATE_DIR [SECONDS] [THREADS]\n");
+		return 2;
+	}
+	snprintf(master, sizeof(master), "%s/master.key", argv[2]);
+	if (mp_db_connect(argv[1], 5000, &db, err, sizeof(err)) != MP_OK ||
+	    mp_db_migrate(db, NULL, err, sizeof(err)) != MP_OK ||
+	    mp_keystore_open(&kc, &b.ks, err, sizeof(err)) != MP_OK) {
+		fprintf(stderr, "set-up: %s\n", err);
+		return 1;
+	}
+	env = (ca_env){ db, b.ks, "http://127.0.0.1:8080", "software" };
+	if (mp_engine_bootstrap_admin(db, &key) != MP_OK || ca_bootstrap(&env) != MP_OK ||
+	    mp_tenant_find_by_name(db, MP_BOOTSTRAP_TENANT, &tenant) != MP_OK) {
+		fprintf(stderr, "set-up: the platform CA failed\n");
+		return 1;
+	}
+	mp_free_secret_str(key);
+	b.tenant_id = json_string_value(json_object_get(tenant, "id"));
+	{
+		mp_device_new dn = { .tenant_id = b.tenant_id, .serial = "BENCH-0001" };
+
+		if (mp_device_create(db, &bench_actor, &dn, &device) != MP_OK) {
+			fprintf(stderr, "set-up: device\n");
+			return 1;
+		}
+	}
+	b.device_id = json_string_value(json_object_get(device, "id"));
+	b.conninfo = argv[1];
+	if ((b.csr = make_csr("BENCH-0001")) == NULL)
+		return 1;
+	t0 = now_s();
+	b.stop_at = t0 + (double)secs;
+	for (uint64_t i = 0; i < threads; i++)
+		pthread_create(&th[i], NULL, issuer, &b);
+	for (uint64_t i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	elapsed = now_s() - t0;
+	printf("ca_issue: %lu certificates in %.1f s with %lu threads: %.0f certificates/s committed\n",
+	    (unsigned long)atomic_load(&b.issued), elapsed, (unsigned long)threads,
+	    (double)atomic_load(&b.issued) / elapsed);
+	free((char *)b.csr);
+	json_decref(device);
+	json_decref(tenant);
+	mp_keystore_free(b.ks);
+	mp_db_close(db);
+	return atomic_load(&b.failed) ? 1 : 0;
+}
