@@ -6,9 +6,6 @@
 #include "config.h"
 #include "err.h"
 
-/* Until the configuration has [ocsp] public_url, its documented default. */
-#define PUBLIC_URL_DEFAULT "http://127.0.0.1:8080"
-
 void
 api_ca_env(const api_call *c, ca_env *env)
 {
@@ -17,7 +14,7 @@ api_ca_env(const api_call *c, ca_env *env)
 	memset(env, 0, sizeof(*env));
 	env->db = c->db;
 	env->ks = w->keystore;
-	env->public_url = PUBLIC_URL_DEFAULT;
+	env->public_url = w->config->ocsp_public_url;
 	env->key_backend = w->config->keystore_backend;
 }
 
