@@ -1,6 +1,6 @@
 /*
- * TLS for our listeners: one server context policy and, until the X.509 CA
- * issues listener certificates, a self-signed certificate made at start.
+ * TLS for our listeners: the one server context policy that every TLS
+ * listener uses, whatever certificate and key it is given.
  */
 #ifndef MP_TLS_H
 #define MP_TLS_H
@@ -18,18 +18,6 @@
  * Takes its own references; returns NULL with a message in err on failure.
  */
 SSL_CTX *mp_tls_server_ctx_new(X509 *cert, STACK_OF(X509) *chain, EVP_PKEY *key, char *err,
-    size_t errsz);
-
-/*
- * Generates a fresh ECDSA P-256 key in memory (it never touches disk) and a
- * self-signed certificate for it: 90 days, random 16-byte serial, SAN
- * IP:127.0.0.1, IP:::1, DNS:localhost, CA:FALSE, serverAuth. Writes the
- * certificate to <state_dir>/tls/server.crt (0644, directory 0700) and to
- * <state_dir>/trust.pem (what clients need to verify our listeners), each via
- * a temporary file and rename. state_dir must exist. On success the caller
- * owns *key and *cert; on error returns MP_ERR_CRYPTO or MP_ERR_IO with err set.
- */
-int mp_tls_selfsigned(const char *state_dir, EVP_PKEY **key, X509 **cert, char *err,
     size_t errsz);
 
 #endif
