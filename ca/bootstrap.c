@@ -6,6 +6,8 @@
  * transaction advisory lock.
  */
 #include "ca_priv.h"
+#include "certs_priv.h"
+#include "describe.h"
 #include "issue_priv.h"
 
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "engine.h"
 #include "err.h"
 #include "profile.h"
+#include "record.h"
 
 /* Transaction advisory lock key held while bootstrapping the CA ("midpi" 0x000004). */
 #define CA_BOOTSTRAP_LOCK_SQL "SELECT pg_advisory_xact_lock(7883943056649486340)"
@@ -126,10 +129,14 @@ ca_trust_pem(const ca_env *env, char **pem_out)
 	return r;
 }
 
-/* The newest active certificate of service with its key, good for at least renew_before_s. */
+/*
+ * The newest active certificate of service with its key, good for at least
+ * renew_before_s and naming exactly sans (when not NULL; so a change of names
+ * gets a new certificate).
+ */
 static int
-find_service_cert(const ca_env *env, const char *service, int64_t renew_before_s,
-    ca_service_cert *out)
+find_service_cert(const ca_env *env, const char *service, const json_t *sans,
+    int64_t renew_before_s, ca_service_cert *out)
 {
 	char renew[24];
 	const char *params[2] = { service, renew };
@@ -153,6 +160,16 @@ find_service_cert(const ca_env *env, const char *service, int64_t renew_before_s
 		r = MP_ERR_INTEGRITY;
 		goto out;
 	}
+	if (sans != NULL) {
+		json_t *desc = ca_cert_describe(s.cert);
+		bool same = desc != NULL && json_equal(json_object_get(desc, "san"), sans);
+
+		json_decref(desc);
+		if (!same) {
+			r = MP_ERR_NOT_FOUND;
+			goto out;
+		}
+	}
 	if ((r = mp_key_load(env->ks, env->db, mp_db_value(res, 0, 1), &s.key)) != MP_OK ||
 	    (r = ca_chain_collect(env->db, mp_db_value(res, 0, 2), false, &s.chain_pem)) != MP_OK)
 		goto out;
@@ -162,6 +179,29 @@ find_service_cert(const ca_env *env, const char *service, int64_t renew_before_s
 out:
 	ca_service_cert_clear(&s);
 	free(der);
+	PQclear(res);
+	return r;
+}
+
+/* Revokes (superseded) every other active certificate of service than keep_id. */
+static int
+supersede(const ca_env *env, const char *service, const char *keep_id)
+{
+	const char *params[2] = { service, keep_id };
+	PGresult *res = NULL;
+	int r;
+
+	if ((r = mp_db_query(env->db, "SELECT c.id FROM certificates c JOIN identities i"
+	    " ON i.id = c.id WHERE i.service = $1 AND i.status IN ('active', 'suspended')"
+	    " AND c.id <> $2", 2, params, &res)) != MP_OK)
+		return r;
+	for (int i = 0; i < PQntuples(res) && r == MP_OK; i++) {
+		json_t *row = NULL;
+
+		r = ca_cert_revoke(env, &system_actor, NULL, mp_db_value(res, i, 0), "superseded", 0,
+		    &row, NULL);
+		json_decref(row);
+	}
 	PQclear(res);
 	return r;
 }
@@ -192,7 +232,7 @@ service_txn(mp_db *db, void *arg)
 
 	if ((r = mp_db_query(db, CA_BOOTSTRAP_LOCK_SQL, 0, NULL, NULL)) != MP_OK)
 		goto out;
-	if ((r = find_service_cert(c->env, c->service, c->renew_before_s, c->out)) !=
+	if ((r = find_service_cert(c->env, c->service, c->sans, c->renew_before_s, c->out)) !=
 	    MP_ERR_NOT_FOUND)
 		goto out;
 	if ((r = mp_tenant_find_by_name(db, MP_BOOTSTRAP_TENANT, &tenant)) != MP_OK ||
@@ -221,6 +261,9 @@ service_txn(mp_db *db, void *arg)
 		if ((r = ca_issue_now(c->env, &system_actor, &in, &row, &cert, &d)) != MP_OK)
 			goto out;
 	}
+	if ((r = supersede(c->env, c->service, json_string_value(json_object_get(row, "id")))) !=
+	    MP_OK)
+		goto out;
 	if ((s.chain_pem = strdup(json_string_value(json_object_get(row, "chain_pem")))) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "certbuild.h"
@@ -58,12 +59,12 @@ store_ca(mp_db *db, const struct store_ctx *s, json_t **out)
 	{
 		int64_t t;
 
-		if (ASN1_TIME_to_posix(X509_get0_notBefore(s->cert), &t) != 1) {
+		if ((t = ca_time_of(X509_get0_notBefore(s->cert))) < 0) {
 			r = MP_ERR_INVALID;
 			goto out;
 		}
 		mp_record_time(t, nb);
-		if (ASN1_TIME_to_posix(X509_get0_notAfter(s->cert), &t) != 1) {
+		if ((t = ca_time_of(X509_get0_notAfter(s->cert))) < 0) {
 			r = MP_ERR_INVALID;
 			goto out;
 		}
@@ -121,7 +122,7 @@ create_txn(mp_db *db, void *arg, json_t **row)
 	if (c->parent != NULL) {
 		int64_t parent_end;
 
-		if (ASN1_TIME_to_posix(X509_get0_notAfter(c->parent->cert), &parent_end) != 1) {
+		if ((parent_end = ca_time_of(X509_get0_notAfter(c->parent->cert))) < 0) {
 			r = MP_ERR_INTEGRITY;
 			goto out;
 		}

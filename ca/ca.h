@@ -184,10 +184,12 @@ typedef struct ca_service_cert {
 } ca_service_cert;
 
 /*
- * The current certificate of service (e.g. "tls", "ocsp:<ca id>"): the newest
- * active one valid for at least renew_before_s more seconds, else a new one
- * with a fresh software key, issued under profile (a platform profile) with
- * subject and sans (array of "dns:x", "ip:a"). Free with ca_service_cert_clear.
+ * The current certificate of service (e.g. "tls", "ocsp"): the newest active
+ * one valid for at least renew_before_s more seconds and naming exactly sans
+ * (when not NULL), else a new one with a fresh software key, issued under
+ * profile (a platform profile) with subject and sans (array of "dns:x",
+ * "ip:a"); the older ones are then revoked as superseded. Free with
+ * ca_service_cert_clear.
  */
 int ca_service_cert_get(const ca_env *env, const char *service, const char *profile,
     const char *subject, const json_t *sans, int64_t renew_before_s, ca_service_cert *out);

@@ -15,6 +15,8 @@
 
 #include "ca.h"
 #include "credential.h"
+#include "detail.h"
+#include "timefmt.h"
 
 /* The largest certificate or CA certificate we store or read back. */
 #define CA_DER_MAX 65536
@@ -48,8 +50,7 @@ int ca_pem_append_der(char **pem, const uint8_t *der, size_t len);
 int ca_x509_pem_append(X509 *x, char **pem);
 /* The name as "CN=x,O=y" in the certificate's order (RFC 4514 escaping), in a new string. */
 int ca_name_text(const X509_NAME *name, char **out);
-/* Unix seconds as RFC 3339 UTC ("2026-01-02T03:04:05Z"). */
-void ca_time_text(int64_t t, char out[32]);
+
 
 /* Where the OCSP/CRL listener publishes CA id's CRLs and certificate. */
 typedef struct ca_urls {
@@ -62,9 +63,5 @@ void ca_urls_of(const ca_env *env, const char *ca_id, ca_urls *out);
 
 /* Replaces a row's base64 DER member by "certificate_pem", for rows leaving the issuer. */
 int ca_row_pem(json_t *row, const char *member);
-
-/* Sets d's field and message (printf-style) and returns err. */
-int ca_refuse(ca_detail *d, int err, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif

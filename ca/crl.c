@@ -22,11 +22,13 @@ static const char lock_sql[] =
 
 /*
  * Taken after the lock is granted, so that it is later than the
- * status_changed_at of every change committed before (they held FOR SHARE).
- * Whole seconds, as in the CRL; rounding down only makes a later delta repeat
- * a change, never miss one.
+ * status_changed_at of every change committed before (they held FOR SHARE)
+ * and earlier than that of every change after. The CRL carries whole
+ * seconds; a full CRL records the exact time as base_crl_at, so that its
+ * deltas list exactly the changes it does not cover.
  */
-static const char now_sql[] = "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint";
+static const char now_sql[] =
+    "SELECT floor(extract(epoch FROM t))::bigint, t FROM (SELECT clock_timestamp() AS t) n";
 
 /* Revoked or held and not expired at thisUpdate (RFC 5280 lets expired ones drop). */
 static const char full_entries_sql[] =
@@ -54,7 +56,7 @@ static const char upsert_sql[] =
     " next_update = EXCLUDED.next_update, der = EXCLUDED.der";
 
 static const char update_full_sql[] =
-    "UPDATE cas SET crl_number = $2, base_crl_number = $2, base_crl_at = to_timestamp($3)"
+    "UPDATE cas SET crl_number = $2, base_crl_number = $2, base_crl_at = $3::timestamptz"
     " WHERE id = $1";
 static const char update_delta_sql[] = "UPDATE cas SET crl_number = $2 WHERE id = $1";
 
@@ -182,7 +184,7 @@ struct gen {
 /* Stores the signed CRL and advances the CA's CRL numbers. */
 static int
 store_crl(mp_db *db, const struct gen *g, uint64_t number, uint64_t base, int64_t this_update,
-    int64_t next_update, const unsigned char *der, int len)
+    int64_t next_update, const char *exact_now, const unsigned char *der, int len)
 {
 	char num[24], basebuf[24], tu[24], nu[24];
 	const char *v[7] = { g->ca_id, g->delta ? "true" : "false", num,
@@ -199,7 +201,8 @@ store_crl(mp_db *db, const struct gen *g, uint64_t number, uint64_t base, int64_
 		return r;
 	if (g->delta)
 		return mp_db_query(db, update_delta_sql, 2, (const char *[]){ g->ca_id, num }, NULL);
-	return mp_db_query(db, update_full_sql, 3, (const char *[]){ g->ca_id, num, tu }, NULL);
+	return mp_db_query(db, update_full_sql, 3, (const char *[]){ g->ca_id, num, exact_now },
+	    NULL);
 }
 
 static int
@@ -273,7 +276,8 @@ generate_txn(mp_db *db, void *arg)
 	}
 	if ((r = ca_crl_build(&params, entries, (size_t)PQntuples(rows), &crl)) != MP_OK ||
 	    (r = sign_crl(g->env, mp_db_value(ca, 0, 0), crl, &der, &len)) != MP_OK ||
-	    (r = store_crl(db, g, number, base, this_update, next_update, der, len)) != MP_OK)
+	    (r = store_crl(db, g, number, base, this_update, next_update, mp_db_value(now, 0, 1),
+		der, len)) != MP_OK)
 		goto out;
 	rfc3339(this_update, tu);
 	rfc3339(next_update, nu);

@@ -3,15 +3,36 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+static void
+detail_vset(ca_detail *d, const char *field, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+detail_vset(ca_detail *d, const char *field, const char *fmt, va_list ap)
+{
+	if (d == NULL)
+		return;
+	snprintf(d->field, sizeof(d->field), "%s", field != NULL ? field : "");
+	vsnprintf(d->message, sizeof(d->message), fmt, ap);
+}
+
 void
 ca_detail_set(ca_detail *d, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (d == NULL)
-		return;
-	snprintf(d->field, sizeof(d->field), "%s", field != NULL ? field : "");
 	va_start(ap, fmt);
-	vsnprintf(d->message, sizeof(d->message), fmt, ap);
+	detail_vset(d, field, fmt, ap);
 	va_end(ap);
+}
+
+int
+ca_refuse(ca_detail *d, int err, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	detail_vset(d, field, fmt, ap);
+	va_end(ap);
+	return err;
 }

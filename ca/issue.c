@@ -18,6 +18,7 @@
 #include "err.h"
 #include "profile.h"
 #include "record.h"
+#include "tenants.h"
 
 static const char profile_sql[] =
     "SELECT id, name, body, approval_required FROM profiles"
@@ -27,17 +28,17 @@ static const char profile_sql[] =
 
 /* The certificate, its identity (of a device or a service) in one statement. */
 static const char store_sql[] =
-    "WITH d AS (SELECT id FROM devices WHERE id = $3 AND tenant_id = $1 AND status = 'active'"
+    "WITH d AS (SELECT id FROM devices WHERE id = $2 AND tenant_id = $1 AND status = 'active'"
     " FOR SHARE),"
     " i AS (INSERT INTO identities (tenant_id, kind, device_id, service, profile_id, status,"
     " not_before, not_after, ref)"
-    " SELECT $1, 'x509', $3, $4, $5, 'active', to_timestamp($6::bigint),"
-    " to_timestamp($7::bigint), $8 WHERE $3::uuid IS NULL OR EXISTS (SELECT 1 FROM d)"
+    " SELECT $1, 'x509', $2, $3, $4, 'active', to_timestamp($5::bigint),"
+    " to_timestamp($6::bigint), $7 WHERE $2::uuid IS NULL OR EXISTS (SELECT 1 FROM d)"
     " RETURNING id, tenant_id)"
     " INSERT INTO certificates (id, tenant_id, ca_id, serial, der, subject, not_before,"
     " not_after, key_id)"
-    " SELECT i.id, i.tenant_id, $9, decode($8, 'hex'), $10::bytea, $11, to_timestamp($6::bigint),"
-    " to_timestamp($7::bigint), $12 FROM i RETURNING id";
+    " SELECT i.id, i.tenant_id, $8, decode($7, 'hex'), $9::bytea, $10, to_timestamp($5::bigint),"
+    " to_timestamp($6::bigint), $11 FROM i RETURNING id";
 
 void
 ca_issue_profile_clear(ca_issue_profile *p)
@@ -97,14 +98,13 @@ store_txn(mp_db *db, void *arg)
 {
 	struct store_ctx *s = arg;
 	const ca_issue_in *in = s->in;
-	const char *params[12] = { in->tenant_id, NULL, in->device_id, in->service,
-		in->profile->id, s->nb, s->na, s->serial_hex, s->ca->id, s->der_hex, s->subject,
-		in->key_id };
+	const char *params[11] = { in->tenant_id, in->device_id, in->service, in->profile->id,
+		s->nb, s->na, s->serial_hex, s->ca->id, s->der_hex, s->subject, in->key_id };
 	json_t *details = NULL;
 	PGresult *res = NULL;
 	int r;
 
-	if ((r = mp_db_query(db, store_sql, 12, params, &res)) != MP_OK)
+	if ((r = mp_db_query(db, store_sql, 11, params, &res)) != MP_OK)
 		goto out;
 	if (PQntuples(res) != 1) {
 		/* the device left "active" (or vanished) since it was checked */
@@ -206,8 +206,8 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 	}
 	if ((r = mp_key_sign_x509(ca.key, x)) != MP_OK)
 		goto out;
-	if (ASN1_TIME_to_posix(X509_get0_notBefore(x), &not_before) != 1 ||
-	    ASN1_TIME_to_posix(X509_get0_notAfter(x), &not_after) != 1) {
+	if ((not_before = ca_time_of(X509_get0_notBefore(x))) < 0 ||
+	    (not_after = ca_time_of(X509_get0_notAfter(x))) < 0) {
 		r = MP_ERR_INTERNAL;
 		goto out;
 	}

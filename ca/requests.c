@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "num.h"
 #include "record.h"
 
 int

@@ -1,6 +1,5 @@
 #include "ca_priv.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,16 +136,6 @@ out:
 }
 
 void
-ca_time_text(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void
 ca_urls_of(const ca_env *env, const char *ca_id, ca_urls *out)
 {
 	const char *base = env->public_url != NULL ? env->public_url : "";
@@ -186,18 +175,4 @@ out:
 	free(der);
 	free(pem);
 	return r;
-}
-
-int
-ca_refuse(ca_detail *d, int err, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d == NULL)
-		return err;
-	snprintf(d->field, sizeof(d->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(d->message, sizeof(d->message), fmt, ap);
-	va_end(ap);
-	return err;
 }

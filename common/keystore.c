@@ -637,7 +637,8 @@ mp_key_evp(mp_key *k)
 /*
  * A digest-sign context on k's key: md_nid 0 takes the key's own digest
  * (none for Ed25519); otherwise SHA-256, -384 or -512. RSA-PSS gets PSS
- * padding with MGF1 over the same digest and a salt as long as the digest.
+ * padding with a salt as long as the digest; MGF1 uses the signing digest,
+ * OpenSSL's default (setting it by name fails on a token-backed key).
  */
 static int
 sign_ctx(mp_key *k, int md_nid, EVP_MD_CTX **out)
@@ -668,8 +669,7 @@ sign_ctx(mp_key *k, int md_nid, EVP_MD_CTX **out)
 		goto out;
 	if (k->spec.alg == MP_KEY_RSA_PSS &&
 	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, md, NULL) != 1))
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1))
 		goto out;
 	*out = mctx;
 	mctx = NULL;

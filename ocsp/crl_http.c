@@ -16,6 +16,9 @@
 /* The length of a UUID in text form. */
 #define ID_LEN 36
 
+/* Room for an HTTP date with any field values the compiler cannot rule out. */
+#define DATE_MAX 80
+
 /* How long caches may keep a CA certificate. */
 #define CERT_MAX_AGE 3600
 
@@ -37,7 +40,7 @@ split_name(const char *name, const char *suffix, char id[ID_LEN + 1])
 
 /* An IMF-fixdate (RFC 9110 5.6.7), independent of the locale. */
 static void
-http_date(int64_t t, char out[32])
+http_date(int64_t t, char out[DATE_MAX])
 {
 	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
@@ -46,10 +49,10 @@ http_date(int64_t t, char out[32])
 	struct tm tm;
 
 	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(out, 32, "Thu, 01 Jan 1970 00:00:00 GMT");
+		snprintf(out, DATE_MAX, "Thu, 01 Jan 1970 00:00:00 GMT");
 		return;
 	}
-	snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+	snprintf(out, DATE_MAX, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
 	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
@@ -141,7 +144,7 @@ ocsp_crl_get(mp_http_req *req, void *arg)
 {
 	const char *name = mp_http_req_path(req) + strlen("/crl/");
 	mp_worker *w = mp_http_req_worker(req);
-	char id[ID_LEN + 1], cc[64], lm[32], ex[32];
+	char id[ID_LEN + 1], cc[64], lm[DATE_MAX], ex[DATE_MAX];
 	uint8_t *der = NULL;
 	size_t len = 0;
 	int64_t this_update, next_update, age;

@@ -68,7 +68,8 @@ issuer(void *arg)
 		int r;
 
 		if ((r = ca_issue(&env, &bench_actor, &req, &out, &pending, &d)) != MP_OK) {
-			fprintf(stderr, "issue: %s: %s %s\n", mp_strerror(r), d.field, d.message);
+			fprintf(stderr, "issue: %s: %s %s %s\n", mp_strerror(r), d.field, d.message,
+			    mp_db_errmsg(db));
 			atomic_store(&b->failed, 1);
 			break;
 		}
