@@ -56,7 +56,7 @@ expect_api "tenant admin creates a root" "$r" 201
 b=${r#* }
 AROOT=$(jget "$b" 'd["id"]')
 expect_eq "root: tenant" "$(jget "$b" 'd["tenant"]')" "$ACME"
-expect_eq "root: no parent" "$(jget "$b" 'd["parent_id"]')" None
+expect_eq "root: no parent" "$(jget "$b" 'd["parent_id"]')" null
 pem_of "$b" certificate_pem "$T/aroot.pem"
 expect_eq "root: subject" "$(openssl x509 -in "$T/aroot.pem" -noout -subject -nameopt RFC2253)" \
 	"subject=O=Acme,CN=Acme Root CA"

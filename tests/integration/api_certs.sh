@@ -192,7 +192,7 @@ expect_api "another tenant's certificate: revoke" "$r" 404 not_found
 r=$(api "$OLGA" GET "/certificates?device=$DEV&limit=1000")
 expect_api "list by device" "$r" 200
 expect_eq "list by device: count" "$(jget "${r#* }" 'len(d["items"])')" 7
-expect_eq "list items carry no PEM" "$(jget "${r#* }" 'any("certificate_pem" in i for i in d["items"])')" False
+expect_eq "list items carry no PEM" "$(jget "${r#* }" 'any("certificate_pem" in i for i in d["items"])')" false
 r=$(api "$OLGA" GET "/certificates?serial=$(openssl x509 -in "$T/tls-server.pem" -noout -serial | cut -d= -f2)")
 expect_eq "list by serial" "$(jget "${r#* }" '[i["profile"] for i in d["items"]]')" '["tls-server"]'
 r=$(api "$OLGA" GET "/certificates?expiring_within=2d")
@@ -234,7 +234,7 @@ expect_eq "list suspended" "$(jget "${r#* }" '[i["id"] for i in d["items"]]')" "
 r=$(api "$OSCAR" POST "/certificates/$CERT/resume" '{}')
 expect_api "resume" "$r" 200
 expect_eq "resumed: status" "$(jget "${r#* }" 'd["status"]')" active
-expect_eq "resumed: no reason" "$(jget "${r#* }" 'd["reason"]')" None
+expect_eq "resumed: no reason" "$(jget "${r#* }" 'd["reason"]')" null
 r=$(api "$OLGA" POST "/certificates/$CERT/resume" '{}')
 expect_api "resume an active certificate" "$r" 409 conflict status
 r=$(api "$OLGA" POST "/certificates/$CERT/revoke" '{"reason":"certificateHold"}')
