@@ -10,58 +10,11 @@
 #include "codec.h"
 #include "err.h"
 #include "num.h"
+#include "rfc3339.h"
 #include "validate.h"
 
 #define FILTER_MAX_LEN 256
 #define SEAL_BATCH 1000
-
-/* Whether s[0..n) are all digits; *v gets their value. */
-static bool
-digits(const char *s, size_t n, unsigned *v)
-{
-	*v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		*v = *v * 10 + (unsigned)(s[i] - '0');
-	}
-	return true;
-}
-
-/*
- * Whether s is an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, optional
- * fraction, then Z or an offset +HH:MM / -HH:MM; every field in its range.
- */
-static bool
-is_rfc3339(const char *s)
-{
-	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	unsigned y, mo, d, h, mi, sec, oh, om;
-	size_t n = strlen(s), i = 19;
-
-	if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-	    s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
-	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
-	    !digits(s + 17, 2, &sec))
-		return false;
-	if (y == 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
-	    sec > 59)
-		return false;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return false;
-	if (s[i] == '.') {
-		size_t start = ++i;
-
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == start || i - start > 9)
-			return false;
-	}
-	if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n)
-		return true;
-	return (s[i] == '+' || s[i] == '-') && n - i == 6 && s[i + 3] == ':' &&
-	    digits(s + i + 1, 2, &oh) && digits(s + i + 4, 2, &om) && oh <= 23 && om <= 59;
-}
 
 /* A time query parameter; replies 400 and returns false when it is not RFC 3339. */
 static bool
@@ -70,7 +23,7 @@ time_query(api_call *c, const char *name, const char **out)
 	const char *v = mp_http_req_query(c->req, name);
 	char msg[120];
 
-	if (v != NULL && !is_rfc3339(v)) {
+	if (v != NULL && !api_rfc3339_parse(v, NULL)) {
 		snprintf(msg, sizeof(msg),
 		    "'%s' must be an RFC 3339 time such as 2024-05-01T10:00:00Z", name);
 		api_error(c, 400, "invalid_value", msg, name);

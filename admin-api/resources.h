@@ -39,4 +39,30 @@ void api_enroll_token_create(api_call *c);
 void api_enroll_token_list(api_call *c);
 void api_enroll_token_revoke(api_call *c);
 
+void api_ca_list(api_call *c);
+void api_ca_create(api_call *c);
+/* Takes a private key: wipes it, in the body and the request bytes, before returning. */
+void api_ca_import(api_call *c);
+void api_ca_get(api_call *c);
+void api_ca_chain(api_call *c);
+void api_ca_retire(api_call *c);
+
+void api_profile_list(api_call *c);
+void api_profile_create(api_call *c);
+void api_profile_get(api_call *c);
+void api_profile_update(api_call *c);
+void api_profile_delete(api_call *c);
+
+void api_cert_issue(api_call *c);
+void api_cert_list(api_call *c);
+void api_cert_get(api_call *c);
+void api_cert_revoke(api_call *c);
+void api_cert_suspend(api_call *c);
+void api_cert_resume(api_call *c);
+
+void api_request_list(api_call *c);
+void api_request_get(api_call *c);
+void api_request_approve(api_call *c);
+void api_request_reject(api_call *c);
+
 #endif

@@ -41,6 +41,9 @@ struct run {
 	size_t npos;
 	json_t *body;   /* members set by options and ARG_BODY */
 	mp_buf *query;  /* "?a=b&c=d" */
+	const char *out_file;   /* OPT_OUT: where the answer's out_field goes */
+	const char *out_field;
+	bool secret;    /* the body holds an OPT_SECRET_FILE: wiped after the call */
 };
 
 /* What a request needs besides the key: its path, body and content type. */
@@ -160,6 +163,7 @@ apply_opt(struct run *run, const admin_opt *o, const char *value)
 {
 	json_t *parent, *v = NULL, *list;
 	char key[64], *text = NULL;
+	json_error_t jerr;
 	uint64_t n;
 	size_t len;
 
@@ -168,6 +172,15 @@ apply_opt(struct run *run, const admin_opt *o, const char *value)
 			return true;
 		fprintf(stderr, "midpki: the query is too long\n");
 		return false;
+	}
+	if (o->kind == OPT_OUT) {
+		if (run->out_file != NULL) {
+			fprintf(stderr, "midpki: %s given twice\n", o->flag);
+			return false;
+		}
+		run->out_file = value;
+		run->out_field = o->field;
+		return true;
 	}
 	if ((parent = body_parent(run->body, o->field, key, sizeof(key))) == NULL)
 		goto nomem;
@@ -216,7 +229,35 @@ apply_opt(struct run *run, const admin_opt *o, const char *value)
 			return false;
 		}
 		break;
+	case OPT_SECRET_FILE:
+		run->secret = true;
+		if (cli_read_file(value, MAX_OPT_FILE, &text, &len) != MP_OK) {
+			fprintf(stderr, "midpki: %s: cannot read %s: %m\n", o->flag, value);
+			return false;
+		}
+		v = json_stringn(text, len);
+		mp_wipe(text, len);
+		free(text);
+		if (v == NULL) {
+			fprintf(stderr, "midpki: %s: %s is not UTF-8 text\n", o->flag, value);
+			return false;
+		}
+		break;
+	case OPT_JSON_FILE:
+		if (cli_read_file(value, MAX_OPT_FILE, &text, &len) != MP_OK) {
+			fprintf(stderr, "midpki: %s: cannot read %s: %m\n", o->flag, value);
+			return false;
+		}
+		v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+		free(text);
+		if (v == NULL) {
+			fprintf(stderr, "midpki: %s: %s is not JSON: line %d: %s\n", o->flag, value,
+			    jerr.line, jerr.text);
+			return false;
+		}
+		break;
 	case OPT_QUERY:
+	case OPT_OUT:
 		break;
 	}
 	if (v == NULL || json_object_set_new(parent, key, v) != 0)
@@ -526,6 +567,50 @@ print_body(const cli_http_response *resp)
 		putchar('\n');
 }
 
+/* Writes the answer's out_field to out_file (OPT_OUT); returns the exit code. */
+static int
+write_out(const struct run *run, const json_t *doc)
+{
+	const json_t *v = json_object_get(doc, run->out_field);
+	FILE *f;
+	int rc = ADMIN_EXIT_OK;
+
+	if (!json_is_string(v)) {
+		fprintf(stderr, "midpki: the answer has no %s: nothing written to %s\n",
+		    run->out_field, run->out_file);
+		return ADMIN_EXIT_OK;
+	}
+	if ((f = fopen(run->out_file, "w")) == NULL) {
+		fprintf(stderr, "midpki: cannot write %s: %m\n", run->out_file);
+		return ADMIN_EXIT_USAGE;
+	}
+	if (fwrite(json_string_value(v), 1, json_string_length(v), f) != json_string_length(v))
+		rc = ADMIN_EXIT_USAGE;
+	if (fclose(f) != 0)
+		rc = ADMIN_EXIT_USAGE;
+	if (rc != ADMIN_EXIT_OK)
+		fprintf(stderr, "midpki: cannot write %s: %m\n", run->out_file);
+	return rc;
+}
+
+/* Wipes the body's copies of a secret file (OPT_SECRET_FILE members). */
+static void
+wipe_secrets(const struct run *run)
+{
+	for (const admin_opt *o = run->cmd != NULL ? run->cmd->opts : NULL;
+	     o != NULL && o->flag != NULL; o++) {
+		json_t *parent, *v;
+		char key[64];
+
+		if (o->kind != OPT_SECRET_FILE ||
+		    (parent = body_parent(run->body, o->field, key, sizeof(key))) == NULL)
+			continue;
+		v = json_object_get(parent, key);
+		if (json_is_string(v))
+			mp_wipe((char *)json_string_value(v), json_string_length(v));
+	}
+}
+
 /* Shows a successful answer; returns the exit code. */
 static int
 show_result(const struct run *run, const cli_http_response *resp, const json_t *doc)
@@ -553,6 +638,8 @@ show_result(const struct run *run, const cli_http_response *resp, const json_t *
 		if (!json_is_true(ok))
 			return ADMIN_EXIT_API;
 	}
+	if (run->out_file != NULL)
+		return write_out(run, doc);
 	return ADMIN_EXIT_OK;
 }
 
@@ -635,6 +722,10 @@ out:
 	admin_client_free(client);
 	mp_free_secret_str(key);
 	cli_url_free(url);
+	if (run.secret) {
+		wipe_secrets(&run);
+		mp_wipe(rq.body, rq.body_len);
+	}
 	free(rq.body);
 	mp_buf_free(rq.path);
 	mp_buf_free(run.query);

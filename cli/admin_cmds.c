@@ -15,6 +15,21 @@
 #define USER_COLS                                                                  \
 	{ "ID", "id" }, { "TENANT", "tenant" }, { "NAME", "name" }, { "EMAIL", "email" }, \
 	    { "ROLES", "roles" }, { "STATUS", "status" }
+#define CA_COLS                                                                           \
+	{ "ID", "id" }, { "TENANT", "tenant" }, { "NAME", "name" }, { "SUBJECT", "subject" },  \
+	    { "ALGORITHM", "algorithm" }, { "STATUS", "status" }, { "ROLE", "role" },            \
+	    { "NOT AFTER", "not_after" }
+#define PROFILE_COLS                                                                   \
+	{ "ID", "id" }, { "TENANT", "tenant" }, { "NAME", "name" }, { "KIND", "kind" },     \
+	    { "APPROVAL", "approval_required" }, { "BUILTIN", "builtin" }
+#define CERT_COLS                                                                            \
+	{ "ID", "id" }, { "SERIAL", "serial" }, { "STATUS", "status" }, { "DEVICE", "device_id" }, \
+	    { "PROFILE", "profile" }, { "SUBJECT", "subject" }, { "NOT AFTER", "not_after" }
+#define REQUEST_COLS                                                                         \
+	{ "ID", "id" }, { "STATUS", "status" }, { "DEVICE", "device_id" },                        \
+	    { "PROFILE", "profile_id" }, { "REQUESTED BY", "requested_by" },                       \
+	    { "DECIDED BY", "decided_by" }, { "CREATED", "created_at" }
+#define OUT_OPT(field) { "--out", field, OPT_OUT, "FILE", false }
 #define DEVICE_COLS                                                                       \
 	{ "ID", "id" }, { "TENANT", "tenant" }, { "SERIAL", "serial" }, { "MODEL", "model" }, \
 	    { "MANUFACTURER", "manufacturer" }, { "SITE", "attributes.site" },                  \
@@ -116,6 +131,85 @@ const admin_cmd admin_cmds[] = {
 	    ADMIN_LIST, "list audit entries" },
 	{ "audit", "verify", "GET", "/audit/verify", NULL, NULL, NULL, ADMIN_CHECK_OK,
 	    "check the audit hash chain (exit 1 when broken)" },
+
+	{ "cas", "list", "GET", "/cas", NULL, NULL, COLS(CA_COLS), ADMIN_LIST,
+	    "list CAs (the platform's and your tenant's)" },
+	{ "cas", "show", "GET", "/cas/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0, "show one CA" },
+	{ "cas", "create", "POST", "/cas", NULL,
+	    OPTS({ "--name", "name", OPT_STRING, "NAME", true },
+		{ "--subject", "subject", OPT_STRING, "DN", true }, TENANT_OPT,
+		{ "--parent", "parent", OPT_STRING, "CA-ID", false },
+		{ "--algorithm", "algorithm", OPT_STRING, "ALG", false },
+		{ "--validity", "validity", OPT_STRING, "DURATION", false },
+		{ "--path-len", "path_len", OPT_INT, "N", false },
+		{ "--permit", "name_constraints.permitted", OPT_LIST, "NAME", false },
+		{ "--exclude", "name_constraints.excluded", OPT_LIST, "NAME", false }),
+	    NULL, 0, "create a root CA, or with --parent an intermediate (--permit/--exclude "
+		     "e.g. dns:example.com, repeatable)" },
+	{ "cas", "import", "POST", "/cas/import", NULL,
+	    OPTS({ "--name", "name", OPT_STRING, "NAME", true },
+		{ "--cert", "certificate_pem", OPT_FILE, "PEM-FILE", true }, TENANT_OPT,
+		{ "--key", "private_key_pem", OPT_SECRET_FILE, "KEY-FILE", false }),
+	    NULL, 0, "import a CA certificate, with --key one we issue from" },
+	{ "cas", "chain", "GET", "/cas/{}/chain", ARGS(ID_ARG("ID")), OPTS(OUT_OPT("chain_pem")),
+	    NULL, 0, "show a CA's chain as PEM, up to the root (--out writes it to FILE)" },
+	{ "cas", "retire", "POST", "/cas/{}/retire", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "retire a CA: it issues nothing more" },
+
+	{ "profiles", "list", "GET", "/profiles", NULL,
+	    OPTS({ "--kind", "kind", OPT_QUERY, "KIND", false }), COLS(PROFILE_COLS), ADMIN_LIST,
+	    "list profiles (yours and the built-in ones)" },
+	{ "profiles", "show", "GET", "/profiles/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "show one profile" },
+	{ "profiles", "create", "POST", "/profiles", NULL,
+	    OPTS({ "--name", "name", OPT_STRING, "NAME", true },
+		{ "--body", "body", OPT_JSON_FILE, "JSON-FILE", true }, TENANT_OPT,
+		{ "--kind", "kind", OPT_STRING, "KIND", false },
+		{ "--approval", "approval_required", OPT_BOOL, NULL, false }),
+	    NULL, 0, "create a profile from a JSON body (--approval: issuance needs approval)" },
+	{ "profiles", "update", "PATCH", "/profiles/{}", ARGS(ID_ARG("ID")),
+	    OPTS({ "--body", "body", OPT_JSON_FILE, "JSON-FILE", true }), NULL, 0,
+	    "replace a profile's body" },
+	{ "profiles", "delete", "DELETE", "/profiles/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "delete a profile nothing uses" },
+
+	{ "certs", "issue", "POST", "/certificates", NULL,
+	    OPTS({ "--device", "device", OPT_STRING, "DEVICE-ID", true },
+		{ "--profile", "profile", OPT_STRING, "NAME", true },
+		{ "--csr", "csr_pem", OPT_FILE, "CSR-FILE", true },
+		{ "--validity", "validity", OPT_STRING, "DURATION", false },
+		OUT_OPT("certificate_pem")),
+	    NULL, 0, "issue a certificate from a PEM CSR (--out writes the certificate to FILE)" },
+	{ "certs", "list", "GET", "/certificates", NULL,
+	    OPTS({ "--device", "device", OPT_QUERY, "DEVICE-ID", false },
+		{ "--status", "status", OPT_QUERY, "STATUS", false },
+		{ "--serial", "serial", OPT_QUERY, "HEX", false },
+		{ "--profile", "profile", OPT_QUERY, "PROFILE-ID", false },
+		{ "--ca", "ca", OPT_QUERY, "CA-ID", false },
+		{ "--expiring-before", "expiring_before", OPT_QUERY, "TIME", false },
+		{ "--expiring-within", "expiring_within", OPT_QUERY, "DURATION", false }),
+	    COLS(CERT_COLS), ADMIN_LIST, "list certificates (e.g. --expiring-within 30d)" },
+	{ "certs", "show", "GET", "/certificates/{}", ARGS(ID_ARG("ID")),
+	    OPTS(OUT_OPT("certificate_pem")), NULL, 0,
+	    "show one certificate (--out writes its PEM to FILE)" },
+	{ "certs", "revoke", "POST", "/certificates/{}/revoke", ARGS(ID_ARG("ID")),
+	    OPTS({ "--reason", "reason", OPT_STRING, "REASON", true },
+		{ "--invalidity-date", "invalidity_date", OPT_STRING, "TIME", false }),
+	    NULL, 0, "revoke a certificate (RFC 5280 reason, e.g. keyCompromise)" },
+	{ "certs", "suspend", "POST", "/certificates/{}/suspend", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "put a certificate on hold" },
+	{ "certs", "resume", "POST", "/certificates/{}/resume", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "take a certificate off hold" },
+
+	{ "requests", "list", "GET", "/requests", NULL,
+	    OPTS({ "--status", "status", OPT_QUERY, "STATUS", false }), COLS(REQUEST_COLS),
+	    ADMIN_LIST, "list certificate requests" },
+	{ "requests", "show", "GET", "/requests/{}", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "show one certificate request" },
+	{ "requests", "approve", "POST", "/requests/{}/approve", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "approve a request: issues its certificate (not by its requester)" },
+	{ "requests", "reject", "POST", "/requests/{}/reject", ARGS(ID_ARG("ID")), NULL, NULL, 0,
+	    "reject a request (not by its requester)" },
 };
 
 const size_t admin_cmds_count = sizeof(admin_cmds) / sizeof(admin_cmds[0]);

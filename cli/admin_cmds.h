@@ -39,7 +39,10 @@ enum admin_opt_kind {
 	OPT_INT,    /* a whole-number member */
 	OPT_BOOL,   /* a flag that sets a member to true */
 	OPT_FILE,   /* a string member holding a file's contents */
+	OPT_SECRET_FILE, /* OPT_FILE for a private key: every copy is wiped after the call */
+	OPT_JSON_FILE, /* a member holding the JSON value a file contains */
 	OPT_QUERY,  /* a query parameter */
+	OPT_OUT,    /* not sent: on success, the answer's string member field goes to this file */
 };
 
 /* An option of one command; field may be dotted ("attributes.site"). */
