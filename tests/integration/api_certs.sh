@@ -271,12 +271,14 @@ expect_eq "audit: one revoke" "$(audits certificate.revoke "$CERT")" 1
 
 # two concurrent revocations of one certificate: one wins, one sees it revoked
 CERT=$ID_tls_server
+PIDS=""
 for i in 1 2; do
 	admin_curl "$API/certificates/$CERT/revoke" -X POST -o "$T/rev$i.json" -w '%{http_code}' \
 		-H "Authorization: Bearer $OLGA" -H 'Content-Type: application/json' \
 		--data-binary "{\"reason\":\"$([ $i = 1 ] && echo superseded || echo keyCompromise)\"}" >"$T/rev$i.code" &
+	PIDS="$PIDS $!"
 done
-wait
+wait $PIDS
 expect_eq "concurrent revocations: statuses" "$(sort "$T/rev1.code" "$T/rev2.code" | paste -sd' ' -)" "200 409"
 WIN=$(python3 -c 'import json,sys
 for i in (1, 2):
