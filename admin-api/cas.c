@@ -164,8 +164,8 @@ api_ca_import(api_call *c)
 
 	if (!api_only_fields(c, fields) || !api_target_tenant(c, &tenant) ||
 	    !api_string(c, "name", true, NAME_MAX_LEN, &name) ||
-	    !api_string(c, "certificate_pem", true, PEM_MAX_LEN, &cert) ||
-	    !api_string(c, "private_key_pem", false, PEM_MAX_LEN, &key))
+	    !api_pem_member(c, "certificate_pem", true, PEM_MAX_LEN, &cert) ||
+	    !api_pem_member(c, "private_key_pem", false, PEM_MAX_LEN, &key))
 		goto out;
 	api_ca_env(c, &env);
 	r = ca_import(&env, &c->actor, tenant, name, cert, key, &ca, &d);

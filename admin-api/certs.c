@@ -37,7 +37,7 @@ api_cert_issue(api_call *c)
 
 	if (!api_only_fields(c, fields) || !api_uuid_field(c, "device", true, &in.device_id) ||
 	    !api_string(c, "profile", true, PROFILE_MAX_LEN, &in.profile) ||
-	    !api_string(c, "csr_pem", true, CSR_MAX_LEN, &in.csr) ||
+	    !api_pem_member(c, "csr_pem", true, CSR_MAX_LEN, &in.csr) ||
 	    !api_duration_member(c, "validity", VALIDITY_MIN_S, VALIDITY_MAX_S, &has,
 		&in.validity_s))
 		return;

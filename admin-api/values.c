@@ -169,6 +169,47 @@ api_time_query(api_call *c, const char *name, bool *present, int64_t *out)
 }
 
 bool
+api_pem_member(api_call *c, const char *field, bool required, size_t maxlen, const char **out)
+{
+	json_t *v = json_object_get(c->body, field);
+	const char *s;
+	char msg[120];
+	size_t len;
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0)) {
+		if (!required)
+			return true;
+		snprintf(msg, sizeof(msg), "'%s' is required", field);
+		api_error(c, 400, "missing_field", msg, field);
+		return false;
+	}
+	if (!json_is_string(v)) {
+		snprintf(msg, sizeof(msg), "'%s' must be a string", field);
+		api_error(c, 400, "wrong_type", msg, field);
+		return false;
+	}
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len > maxlen) {
+		snprintf(msg, sizeof(msg), "'%s' is longer than %zu bytes", field, maxlen);
+		api_error(c, 400, "too_long", msg, field);
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch < 0x20 && ch != '\n' && ch != '\r' && ch != '\t') || ch == 0x7f) {
+			snprintf(msg, sizeof(msg), "'%s' contains a control character", field);
+			api_error(c, 400, "invalid_value", msg, field);
+			return false;
+		}
+	}
+	*out = s;
+	return true;
+}
+
+bool
 api_in_set(const char *const *set, const char *s)
 {
 	for (size_t i = 0; set[i] != NULL; i++)

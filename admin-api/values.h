@@ -33,6 +33,13 @@ bool api_time_member(api_call *c, const char *field, bool *present, int64_t *out
 /* The same for a query parameter. */
 bool api_time_query(api_call *c, const char *name, bool *present, int64_t *out);
 
+/*
+ * A PEM text member: a string of at most maxlen bytes whose only control
+ * characters are line breaks and tabs; *out NULL when absent and optional.
+ */
+bool api_pem_member(api_call *c, const char *field, bool required, size_t maxlen,
+    const char **out);
+
 /* Whether s is one of the strings of set (NULL-terminated). */
 bool api_in_set(const char *const *set, const char *s);
 

@@ -59,7 +59,7 @@ expect_eq "root: tenant" "$(jget "$b" 'd["tenant"]')" "$ACME"
 expect_eq "root: no parent" "$(jget "$b" 'd["parent_id"]')" null
 pem_of "$b" certificate_pem "$T/aroot.pem"
 expect_eq "root: subject" "$(openssl x509 -in "$T/aroot.pem" -noout -subject -nameopt RFC2253)" \
-	"subject=O=Acme,CN=Acme Root CA"
+	"subject=CN=Acme Root CA,O=Acme"
 expect_eq "root: self-signed" "$(openssl verify -CAfile "$T/aroot.pem" "$T/aroot.pem" 2>&1)" "$T/aroot.pem: OK"
 r=$(api "$ALICE" POST /cas "{\"name\":\"acme-issuing\",\"parent\":\"$AROOT\",\"subject\":\"CN=Acme Issuing CA,O=Acme\",\"path_len\":0,\"validity\":\"1825d\",\"name_constraints\":{\"permitted\":[\"dns:acme.example\"],\"excluded\":[\"dns:evil.acme.example\"]}}")
 expect_api "tenant admin creates an intermediate" "$r" 201

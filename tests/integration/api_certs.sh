@@ -37,7 +37,7 @@ r=$(api "$GUS" POST /devices '{"serial":"G-1"}'); GDEV=$(field "${r#* }" id)
 # the default hierarchy: trust.pem is the root
 cp "$I_STATE/trust.pem" "$T/root.pem"
 expect_eq "trust.pem is a self-signed root" \
-	"$(openssl x509 -in "$T/root.pem" -noout -subject -nameopt RFC2253)" "subject=O=MIDPKI,CN=MIDPKI Root CA"
+	"$(openssl x509 -in "$T/root.pem" -noout -subject -nameopt RFC2253)" "subject=CN=MIDPKI Root CA,O=MIDPKI"
 
 # csr NAME SUBJECT [openssl req args...]: $T/NAME.csr (and .key), EC P-256 unless told
 csr() {
@@ -99,13 +99,13 @@ for p in iec62351-device tls-server tls-client ocsp-signer pre-enrollment short-
 	[ "$p" = tls-server ] && extra=(-addext "subjectAltName=DNS:gw.acme.example")
 	csr "$p" "${SUBJ[$p]}" "${extra[@]}"
 	r=$(api "$OLGA" POST /certificates "$(issue_body "$DEV" "$p" "$T/$p.csr")")
-	expect_api "issue under $p" "$r" 201
+	expect_api "issue under $p ($r)" "$r" 201
 	b=${r#* }
 	jget "$b" 'd["certificate_pem"]' >"$T/$p.pem"
 	jget "$b" 'd["chain_pem"]' >"$T/$p.chain.pem"
 	expect_eq "$p: chain is the devices CA" \
 		"$(openssl x509 -in "$T/$p.chain.pem" -noout -subject -nameopt RFC2253)" \
-		"subject=O=MIDPKI,CN=MIDPKI Devices CA"
+		"subject=CN=MIDPKI Devices CA,O=MIDPKI"
 	expect_eq "$p: openssl verify" \
 		"$(openssl verify -CAfile "$T/root.pem" -untrusted "$T/$p.chain.pem" "$T/$p.pem" 2>&1)" \
 		"$T/$p.pem: OK"
@@ -271,12 +271,14 @@ expect_eq "audit: one revoke" "$(audits certificate.revoke "$CERT")" 1
 
 # two concurrent revocations of one certificate: one wins, one sees it revoked
 CERT=$ID_tls_server
+PIDS=""
 for i in 1 2; do
 	admin_curl "$API/certificates/$CERT/revoke" -X POST -o "$T/rev$i.json" -w '%{http_code}' \
 		-H "Authorization: Bearer $OLGA" -H 'Content-Type: application/json' \
 		--data-binary "{\"reason\":\"$([ $i = 1 ] && echo superseded || echo keyCompromise)\"}" >"$T/rev$i.code" &
+	PIDS="$PIDS $!"
 done
-wait
+wait $PIDS
 expect_eq "concurrent revocations: statuses" "$(sort "$T/rev1.code" "$T/rev2.code" | paste -sd' ' -)" "200 409"
 WIN=$(python3 -c 'import json,sys
 for i in (1, 2):
