@@ -23,12 +23,12 @@ device() {
 	expect_api "register $1" "$r" 201 >/dev/null
 	field "${r#* }" id
 }
-# issue NAME DEVICE: a P-256 key and iec62351-device certificate in $T/NAME.pem,
-# its chain in $T/NAME.chain; prints the certificate id
+# issue NAME DEVICE SERIAL: a P-256 key and iec62351-device certificate (CN = the
+# device's serial) in $T/NAME.pem, its chain in $T/NAME.chain; prints the certificate id
 issue() {
 	local r
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-		-out "$T/$1.csr" -subj "/CN=$1" 2>/dev/null || fail "csr $1"
+		-out "$T/$1.csr" -subj "/CN=$3" 2>/dev/null || fail "csr $1"
 	r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
 print(json.dumps({"device": sys.argv[1], "profile": "iec62351-device", "csr_pem": open(sys.argv[2]).read()}))' "$2" "$T/$1.csr")")
 	expect_api "issue $1" "$r" 201 >/dev/null
@@ -37,8 +37,8 @@ print(json.dumps({"device": sys.argv[1], "profile": "iec62351-device", "csr_pem"
 	field "${r#* }" id
 }
 D1=$(device CRL-1); D2=$(device CRL-2)
-GOOD=$(issue good "$D1"); BAD=$(issue bad "$D1"); HELD=$(issue held "$D1")
-OTHER=$(issue other "$D2")
+GOOD=$(issue good "$D1" CRL-1); BAD=$(issue bad "$D1" CRL-1); HELD=$(issue held "$D1" CRL-1)
+OTHER=$(issue other "$D2" CRL-2)
 CA=$(openssl x509 -in "$T/good.pem" -noout -ext crlDistributionPoints | sed -n 's|.*/crl/\(.*\)\.crl$|\1|p')
 expect_eq "CRL distribution point on the OCSP listener" \
 	"$(openssl x509 -in "$T/good.pem" -noout -ext crlDistributionPoints | grep -o 'URI:.*')" \
