@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "codec.h"
 #include "detail.h"
 #include "err.h"
 #include "iec62351.h"
@@ -48,18 +49,6 @@ struct dn_part {
 	size_t rdn;
 	char *value;
 };
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The attribute name at *p up to '=' (case-insensitive), or -1. */
 static int
@@ -104,7 +93,7 @@ dn_value(const char **p, char **out, const char **why)
 		if (c == '\\') {
 			if (*s != '\0' && strchr(",+=\\\"<>;# ", *s) != NULL) {
 				c = *s++;
-			} else if ((hi = hexval(s[0])) >= 0 && (lo = hexval(s[1])) >= 0) {
+			} else if ((hi = mp_hex_digit(s[0])) >= 0 && (lo = mp_hex_digit(s[1])) >= 0) {
 				c = (char)(hi << 4 | lo);
 				s += 2;
 			} else {

@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "err.h"
+#include "monotime.h"
 #include "secure.h"
 
 /*
@@ -40,15 +41,6 @@ ignore_notice(void *arg, const char *message)
 {
 	(void)arg;
 	(void)message;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Copies s into dst as one line: newlines become spaces, trailing space dropped. */
@@ -272,7 +264,7 @@ mp_db_ensure(mp_db *db)
 		count_error(db);
 		return MP_ERR_DB_UNAVAILABLE;
 	}
-	now = now_ms();
+	now = mp_monotonic_ms();
 	if (db->failed_at_ms != 0 && now - db->failed_at_ms < MP_DB_RETRY_MS) {
 		count_error(db);
 		return MP_ERR_DB_UNAVAILABLE;
@@ -283,11 +275,11 @@ mp_db_ensure(mp_db *db)
 		clear_error(db);
 		count_error(db);
 		copy_line(db->errmsg, sizeof(db->errmsg), PQerrorMessage(db->conn));
-		db->failed_at_ms = now_ms() | 1;
+		db->failed_at_ms = mp_monotonic_ms() | 1;
 		return MP_ERR_DB_UNAVAILABLE;
 	}
 	if (session_setup(db) != MP_OK) {
-		db->failed_at_ms = now_ms() | 1;
+		db->failed_at_ms = mp_monotonic_ms() | 1;
 		return MP_ERR_DB_UNAVAILABLE;
 	}
 	db->failed_at_ms = 0;
