@@ -120,7 +120,13 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 	}
 	env = cli_pki_env(cfg, &p, db);
 	if ((r = ca_bootstrap(&env)) != MP_OK) {
-		mp_error("cannot set up the platform CA: %s: %s", mp_strerror(r), mp_db_errmsg(db));
+		if (r == MP_ERR_INTEGRITY)
+			mp_error("the CA keys in the database do not open with this master key: every"
+			    " instance of one database needs the same master key file"
+			    " ([keystore] master_key_file)");
+		else
+			mp_error("cannot set up the platform CA: %s: %s", mp_strerror(r),
+			    mp_db_errmsg(db));
 		goto out;
 	}
 	if ((sans = server_sans(cfg->tls_server_names)) == NULL) {

@@ -27,13 +27,22 @@ new_instance a
 start_instance MIDPKI_DATABASE_URL="$url"
 A_PORT=$ADMIN_PORT; A_STATE=$I_STATE; A_PID=$I_PID
 new_instance b
-start_instance MIDPKI_DATABASE_URL="$url"
+# every instance of one database needs the same master key (docs/keystore.md)
+start_instance MIDPKI_DATABASE_URL="$url" MIDPKI_KEYSTORE_MASTER_KEY_FILE="$A_STATE/master.key"
 expect_eq "instance b /readyz" "$(http_status /readyz)" 200
 expect_eq "instance a /readyz" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$A_STATE/trust.pem" https://127.0.0.1:$A_PORT/readyz)" 200
 expect_eq "platform admins" "$(psql -Atc "select count(*) from user_roles where role = 'platform-admin'")" 1
 [ -f "$A_STATE/admin.key" ] && [ ! -f "$I_STATE/admin.key" ] ||
 	fail "exactly the first instance writes admin.key"
 ok "admin.key written by the first instance only"
+
+# an instance with another master key cannot open the CA keys: it says so and exits
+mkdir -p "$T/c" && chmod 755 "$T/c"
+MIDPKI_DATABASE_URL=$url MIDPKI_STATE_DIR=$T/c MIDPKI_ADMIN_LISTEN= MIDPKI_EST_LISTEN= \
+	MIDPKI_OCSP_LISTEN= MIDPKI_LORAWAN_LISTEN= MIDPKI_FDO_LISTEN= \
+	timeout 60 "$MIDPKI_BIN" serve >"$T/c.log" 2>&1
+expect_eq "another master key: exit status" "$?" 1
+expect_contains "another master key: message" "$(cat "$T/c.log")" "needs the same master key file"
 
 # the database goes away: 503 with a clear message, then back: 200
 pg_stop "$T/pg"
