@@ -43,7 +43,7 @@ test: test-build
 
 build-fuzz/build.ninja:
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
-		-Db_lundef=false -Dbuildtype=debug
+		-Db_lundef=false -Dbuildtype=debug -Dc_args=-fsanitize=fuzzer-no-link
 
 # libFuzzer targets (clang); each runs briefly over its seed corpus
 fuzz: deps build-fuzz/build.ninja

@@ -22,8 +22,8 @@
 
 static const char insert_sql[] =
     "INSERT INTO cas (tenant_id, name, parent_id, key_id, certificate, subject, not_before,"
-    " not_after, role) VALUES ($1, $2, $3, $4, $5::bytea, $6, to_timestamp($7::bigint),"
-    " to_timestamp($8::bigint), $9) RETURNING " CA_COLUMNS;
+    " not_after, role, self_signed) VALUES ($1, $2, $3, $4, $5::bytea, $6,"
+    " to_timestamp($7::bigint), to_timestamp($8::bigint), $9, $10) RETURNING " CA_COLUMNS;
 
 /* The row as the API shows it: certificate_pem instead of the base64 DER. */
 static int
@@ -76,10 +76,11 @@ store_ca(mp_db *db, const struct store_ctx *s, json_t **out)
 		goto out;
 	}
 	{
-		const char *params[9] = { s->tenant_id, s->name, s->parent_id, s->key_id, hex, subject,
-			nb, na, s->key_id != NULL ? "ca" : "trusted" };
+		const char *params[10] = { s->tenant_id, s->name, s->parent_id, s->key_id, hex, subject,
+			nb, na, s->key_id != NULL ? "ca" : "trusted",
+			X509_check_issued(s->cert, s->cert) == X509_V_OK ? "t" : "f" };
 
-		if ((r = mp_record_insert(db, s->actor, s->action, "ca", insert_sql, 9, params,
+		if ((r = mp_record_insert(db, s->actor, s->action, "ca", insert_sql, 10, params,
 		    details, out)) != MP_OK)
 			goto out;
 	}

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "codec.h"
 #include "detail.h"
 #include "err.h"
 #include "iec62351.h"
@@ -48,18 +49,6 @@ struct dn_part {
 	size_t rdn;
 	char *value;
 };
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The attribute name at *p up to '=' (case-insensitive), or -1. */
 static int
@@ -104,7 +93,7 @@ dn_value(const char **p, char **out, const char **why)
 		if (c == '\\') {
 			if (*s != '\0' && strchr(",+=\\\"<>;# ", *s) != NULL) {
 				c = *s++;
-			} else if ((hi = hexval(s[0])) >= 0 && (lo = hexval(s[1])) >= 0) {
+			} else if ((hi = mp_hex_digit(s[0])) >= 0 && (lo = mp_hex_digit(s[1])) >= 0) {
 				c = (char)(hi << 4 | lo);
 				s += 2;
 			} else {
@@ -249,6 +238,64 @@ set_times(X509 *x, int64_t nb, int64_t na)
 	r = MP_OK;
 out:
 	ASN1_TIME_free(t);
+	return r;
+}
+
+/*
+ * Sets the subjectPublicKeyInfo of x to a copy of src's encoding. Unlike
+ * X509_set_pubkey, which in OpenSSL 3.0 builds an encoder chain for every
+ * call (about 0.5 ms), this copies bytes; x then has no decoded key
+ * (X509_get0_pubkey returns NULL until the certificate is read back from DER).
+ */
+static int
+copy_spki(X509 *x, const X509_PUBKEY *src)
+{
+	ASN1_OBJECT *alg = NULL;
+	const ASN1_OBJECT *src_obj = NULL;
+	const unsigned char *bits = NULL;
+	unsigned char *copy = NULL;
+	X509_ALGOR *src_alg = NULL;
+	const void *pval = NULL;
+	void *param = NULL;
+	int len = 0, ptype = V_ASN1_UNDEF, r = MP_ERR_NOMEM;
+
+	if (!X509_PUBKEY_get0_param(NULL, &bits, &len, &src_alg, src) || bits == NULL ||
+	    len <= 0) {
+		r = MP_ERR_INVALID;
+		goto out;
+	}
+	X509_ALGOR_get0(&src_obj, &ptype, &pval, src_alg);
+	if ((alg = OBJ_dup(src_obj)) == NULL || (copy = OPENSSL_memdup(bits, (size_t)len)) == NULL)
+		goto out;
+	switch (ptype) {
+	case V_ASN1_UNDEF:
+	case V_ASN1_NULL:
+		break;
+	case V_ASN1_OBJECT:
+		if ((param = OBJ_dup(pval)) == NULL)
+			goto out;
+		break;
+	case V_ASN1_SEQUENCE:
+		if ((param = ASN1_STRING_dup(pval)) == NULL)
+			goto out;
+		break;
+	default:
+		r = MP_ERR_INVALID;
+		goto out;
+	}
+	if (!X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), alg, ptype, param, copy, len))
+		goto out;
+	alg = NULL;
+	param = NULL;
+	copy = NULL;
+	r = MP_OK;
+out:
+	if (ptype == V_ASN1_OBJECT)
+		ASN1_OBJECT_free(param);
+	else
+		ASN1_STRING_free(param);
+	ASN1_OBJECT_free(alg);
+	OPENSSL_free(copy);
 	return r;
 }
 
@@ -1109,7 +1156,13 @@ assemble(struct build *b, X509 **out)
 		goto out;
 	r = MP_ERR_NOMEM;
 	if (!X509_set_issuer_name(x, X509_get_subject_name(in->issuer)) ||
-	    !X509_set_subject_name(x, b->subject) || !X509_set_pubkey(x, b->pub))
+	    !X509_set_subject_name(x, b->subject))
+		goto out;
+	if (in->csr != NULL)
+		r = copy_spki(x, X509_REQ_get_X509_PUBKEY(in->csr));
+	else
+		r = X509_set_pubkey(x, b->pub) ? MP_OK : MP_ERR_NOMEM;
+	if (r != MP_OK)
 		goto out;
 	if ((r = set_times(x, b->nb, b->na)) != MP_OK)
 		goto out;

@@ -117,45 +117,22 @@ out:
 }
 
 int
-ca_chain_collect(mp_db *db, const char *ca_id, bool with_root, char **pem_out)
+ca_chain_rows_pem(const PGresult *res, int col, bool with_root, char **pem_out)
 {
-	const char *params[1] = { ca_id };
-	PGresult *res = NULL;
-	char *pem = NULL;
-	int r;
+	char *pem = strdup("");
+	int r = MP_ERR_NOMEM;
 
-	if ((r = mp_db_query(db, "WITH RECURSIVE chain AS ("
-	    " SELECT parent_id, certificate, 0 AS depth FROM cas WHERE id = $1"
-	    " UNION ALL SELECT c.parent_id, c.certificate, chain.depth + 1"
-	    " FROM cas c JOIN chain ON c.id = chain.parent_id WHERE chain.depth < 8)"
-	    " SELECT certificate FROM chain ORDER BY depth", 1, params, &res)) != MP_OK)
-		goto out;
-	if (PQntuples(res) == 0) {
-		r = MP_ERR_NOT_FOUND;
-		goto out;
-	}
-	if ((pem = strdup("")) == NULL) {
-		r = MP_ERR_NOMEM;
-		goto out;
-	}
+	if (pem == NULL)
+		return r;
 	for (int i = 0; i < PQntuples(res); i++) {
 		uint8_t *der = NULL;
-		const unsigned char *p;
-		X509 *x;
 		size_t len;
-		bool root;
 
-		if ((r = mp_db_bytea_value(res, i, 0, CA_DER_MAX, &der, &len)) != MP_OK)
+		if (!with_root && strcmp(mp_db_value(res, i, col + 1), "t") == 0)
+			continue;
+		if ((r = mp_db_bytea_value(res, i, col, CA_DER_MAX, &der, &len)) != MP_OK)
 			goto out;
-		p = der;
-		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
-			free(der);
-			r = MP_ERR_INTEGRITY;
-			goto out;
-		}
-		root = X509_check_issued(x, x) == X509_V_OK;
-		X509_free(x);
-		r = root && !with_root ? MP_OK : ca_pem_append_der(&pem, der, len);
+		r = ca_pem_append_der(&pem, der, len);
 		free(der);
 		if (r != MP_OK)
 			goto out;
@@ -165,6 +142,24 @@ ca_chain_collect(mp_db *db, const char *ca_id, bool with_root, char **pem_out)
 	r = MP_OK;
 out:
 	free(pem);
+	return r;
+}
+
+int
+ca_chain_collect(mp_db *db, const char *ca_id, bool with_root, char **pem_out)
+{
+	const char *params[1] = { ca_id };
+	PGresult *res = NULL;
+	int r;
+
+	if ((r = mp_db_query(db, "WITH RECURSIVE chain AS ("
+	    " SELECT parent_id, certificate, self_signed, 0 AS depth FROM cas WHERE id = $1"
+	    " UNION ALL SELECT c.parent_id, c.certificate, c.self_signed, chain.depth + 1"
+	    " FROM cas c JOIN chain ON c.id = chain.parent_id WHERE chain.depth < 8)"
+	    " SELECT certificate, self_signed FROM chain ORDER BY depth", 1, params, &res)) != MP_OK)
+		goto out;
+	r = PQntuples(res) == 0 ? MP_ERR_NOT_FOUND : ca_chain_rows_pem(res, 0, with_root, pem_out);
+out:
 	PQclear(res);
 	return r;
 }

@@ -21,6 +21,12 @@
 /* The certificate row (no PEM) of id in tenant_id (NULL: any). */
 int ca_cert_row_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 
+/*
+ * The PEM of the certificates (DER) in column col of every row of res, in row
+ * order; a root (column col + 1, self_signed, true) is left out unless with_root.
+ */
+int ca_chain_rows_pem(const PGresult *res, int col, bool with_root, char **pem_out);
+
 /* The PEM chain of CA ca_id: it first, then its parents; the self-signed root only when with_root. */
 int ca_chain_collect(mp_db *db, const char *ca_id, bool with_root, char **pem_out);
 

@@ -48,6 +48,14 @@ static const char delta_entries_sql[] =
     " FROM certificates c JOIN cas a ON a.id = c.ca_id"
     " WHERE c.ca_id = $1 AND c.status_changed_at > a.base_crl_at";
 
+/*
+ * Compresses the stored DER with LZ4 where the server has it: several times
+ * faster than the default pglz on a CRL of megabytes, for a similar size.
+ */
+static const char lz4_sql[] =
+    "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings"
+    " WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)";
+
 static const char upsert_sql[] =
     "INSERT INTO crls (ca_id, delta, crl_number, base_crl_number, this_update, next_update, der)"
     " VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), $7)"
@@ -197,7 +205,8 @@ store_crl(mp_db *db, const struct gen *g, uint64_t number, uint64_t base, int64_
 	snprintf(basebuf, sizeof(basebuf), "%llu", (unsigned long long)base);
 	snprintf(tu, sizeof(tu), "%lld", (long long)this_update);
 	snprintf(nu, sizeof(nu), "%lld", (long long)next_update);
-	if ((r = mp_db_query_ex(db, upsert_sql, 7, v, lengths, formats, NULL)) != MP_OK)
+	if ((r = mp_db_query(db, lz4_sql, 0, NULL, NULL)) != MP_OK ||
+	    (r = mp_db_query_ex(db, upsert_sql, 7, v, lengths, formats, NULL)) != MP_OK)
 		return r;
 	if (g->delta)
 		return mp_db_query(db, update_delta_sql, 2, (const char *[]){ g->ca_id, num }, NULL);

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "monotime.h"
 
 #define CHECK_DEFAULT_MS 5000
 /* At most one delta per CA per this interval, however many changes arrive. */
@@ -64,15 +65,6 @@ static const char due_sql[] =
     " LEFT JOIN crls d ON d.ca_id = c.id AND d.delta"
     " WHERE c.key_id IS NOT NULL) due"
     " WHERE need_full OR need_delta ORDER BY id";
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* A lost connection: the next round reconnects (spaced by mp_db) and LISTENs again. */
 static void
@@ -158,7 +150,7 @@ on_notify(const char *channel, const char *payload, void *arg)
 {
 	ca_crl_service *s = arg;
 	struct tracked *t;
-	uint64_t now = now_ms();
+	uint64_t now = mp_monotonic_ms();
 
 	if (strcmp(channel, CA_CRL_CHANNEL) != 0 || !is_uuid(payload))
 		return;
@@ -178,10 +170,10 @@ run_pending(ca_crl_service *s)
 	for (size_t i = 0; i < s->ncas && s->listening && !atomic_load(&s->stopping); i++) {
 		struct tracked *t = &s->cas[i];
 
-		if (!t->pending || t->due_ms > now_ms())
+		if (!t->pending || t->due_ms > mp_monotonic_ms())
 			continue;
 		t->pending = false;
-		t->last_ms = now_ms();
+		t->last_ms = mp_monotonic_ms();
 		make_delta(s, t->id);
 		worked = true;
 	}
@@ -221,14 +213,14 @@ ensure_listening(ca_crl_service *s)
 	if (s->listening)
 		return true;
 	if (s->db == NULL) {
-		if (now_ms() < s->retry_ms)
+		if (mp_monotonic_ms() < s->retry_ms)
 			return false;
 		if (mp_db_connect(s->conninfo, s->connect_timeout_ms, &s->db, err, sizeof(err)) !=
 		    MP_OK) {
 			if (!s->db_down_logged)
 				mp_warn("CRL service: cannot connect to the database: %s", err);
 			s->db_down_logged = true;
-			s->retry_ms = now_ms() + MP_DB_RETRY_MS;
+			s->retry_ms = mp_monotonic_ms() + MP_DB_RETRY_MS;
 			return false;
 		}
 	}
@@ -249,7 +241,7 @@ ensure_listening(ca_crl_service *s)
 static int
 sleep_ms(const ca_crl_service *s)
 {
-	uint64_t now = now_ms(), until = s->next_check_ms;
+	uint64_t now = mp_monotonic_ms(), until = s->next_check_ms;
 
 	if (!s->listening)
 		return MP_DB_RETRY_MS;
@@ -272,9 +264,9 @@ run(void *arg)
 			lost(s);
 		if (s->listening)
 			worked = run_pending(s);
-		if (s->listening && now_ms() >= s->next_check_ms) {
+		if (s->listening && mp_monotonic_ms() >= s->next_check_ms) {
 			run_schedule(s);
-			s->next_check_ms = now_ms() + s->check_ms;
+			s->next_check_ms = mp_monotonic_ms() + s->check_ms;
 			worked = true;
 		}
 		/* statements may have read notifications into libpq's buffer: look again first */

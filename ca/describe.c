@@ -184,6 +184,24 @@ extensions_json(const X509 *x, json_t **roles)
 	return arr;
 }
 
+/* The key's name; decodes the key from its encoding when x holds none (ca_cert_build). */
+static void
+key_name(X509 *x, char out[CA_KEY_NAME_MAX])
+{
+	EVP_PKEY *k = X509_get0_pubkey(x), *decoded = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n;
+
+	if (k == NULL && (n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) > 0) {
+		p = der;
+		k = decoded = d2i_PUBKEY(NULL, &p, n);
+	}
+	ca_key_name(k, out);
+	EVP_PKEY_free(decoded);
+	OPENSSL_free(der);
+}
+
 json_t *
 ca_cert_describe(X509 *x)
 {
@@ -192,7 +210,7 @@ ca_cert_describe(X509 *x)
 
 	if (x == NULL)
 		return NULL;
-	ca_key_name(X509_get0_pubkey(x), key);
+	key_name(x, key);
 	o = json_pack("{s:o?, s:o?, s:o?, s:o?, s:o?, s:o?, s:s, s:o?, s:o?, s:o?, s:o?}",
 	    "subject", name_json(X509_get_subject_name(x)),
 	    "issuer", name_json(X509_get_issuer_name(x)),

@@ -14,17 +14,21 @@
 #include "certbuild.h"
 #include "codec.h"
 #include "csr.h"
-#include "devices.h"
 #include "err.h"
 #include "profile.h"
 #include "record.h"
-#include "tenants.h"
 
 static const char profile_sql[] =
     "SELECT id, name, body, approval_required FROM profiles"
     " WHERE kind = 'x509' AND (id::text = $1 OR name = $1)"
     " AND (tenant_id = $2 OR tenant_id = " CA_PLATFORM_TENANT_SQL ")"
     " ORDER BY tenant_id = $2 DESC LIMIT 1";
+
+/* The device record the profile's templates read, with its tenant's name. */
+static const char device_sql[] =
+    "SELECT d.id, d.tenant_id, d.serial, d.model, d.manufacturer, d.dev_eui, d.fdo_guid,"
+    " d.attributes, d.status, t.name AS tenant_name FROM devices d"
+    " JOIN tenants t ON t.id = d.tenant_id WHERE d.id = $1 AND d.tenant_id = $2";
 
 /* The certificate, its identity (of a device or a service) in one statement. */
 static const char store_sql[] =
@@ -277,7 +281,8 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 {
 	ca_issue_profile p = { 0 };
 	X509_REQ *csr = NULL;
-	json_t *device = NULL, *tenant = NULL;
+	const char *params[2] = { req->device_id, req->tenant_id };
+	json_t *device = NULL;
 	int r;
 
 	if (req->tenant_id == NULL || req->device_id == NULL)
@@ -288,7 +293,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 		return ca_refuse(d, MP_ERR_INVALID, "validity", "must be positive");
 	if ((r = ca_csr_decode((const uint8_t *)req->csr, req->csr_len, &csr, d)) != MP_OK)
 		goto out;
-	if ((r = mp_device_get(env->db, req->tenant_id, req->device_id, &device)) != MP_OK) {
+	if ((r = mp_record_get(env->db, device_sql, 2, params, &device)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
 			r = ca_refuse(d, MP_ERR_INVALID, "device", "no such device");
 		goto out;
@@ -305,12 +310,10 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 			*pending = true;
 		goto out;
 	}
-	if ((r = mp_tenant_get(env->db, req->tenant_id, &tenant)) != MP_OK)
-		goto out;
 	{
 		ca_issue_in in = {
 			.tenant_id = req->tenant_id,
-			.tenant_name = json_string_value(json_object_get(tenant, "name")),
+			.tenant_name = json_string_value(json_object_get(device, "tenant_name")),
 			.device_id = req->device_id,
 			.device = device,
 			.profile = &p,
@@ -325,7 +328,6 @@ out:
 	ca_issue_profile_clear(&p);
 	X509_REQ_free(csr);
 	json_decref(device);
-	json_decref(tenant);
 	return r;
 }
 

@@ -28,6 +28,7 @@ ca_key_kind_of(const EVP_PKEY *k, unsigned *bits)
 {
 	char group[32];
 	size_t glen = 0;
+	int explicit = 0;
 	ca_key_kind kind = CA_KEY_UNKNOWN;
 
 	if (k == NULL)
@@ -40,6 +41,10 @@ ca_key_kind_of(const EVP_PKEY *k, unsigned *bits)
 		kind = CA_KEY_ED25519;
 		break;
 	case EVP_PKEY_EC:
+		/* RFC 5480: a named curve only, never explicit parameters */
+		if (EVP_PKEY_get_int_param(k, OSSL_PKEY_PARAM_EC_DECODED_FROM_EXPLICIT_PARAMS,
+		    &explicit) == 1 && explicit != 0)
+			break;
 		if (EVP_PKEY_get_group_name(k, group, sizeof(group), &glen) != 1)
 			break;
 		if (strcmp(group, "prime256v1") == 0)
@@ -127,7 +132,7 @@ ca_key_check(const EVP_PKEY *k, const char *field, ca_detail *d)
 		break;
 	}
 	if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_EC)
-		ca_detail_set(d, field, "EC key on a curve other than P-256 or P-384");
+		ca_detail_set(d, field, "EC key not on the named curve P-256 or P-384");
 	else
 		ca_detail_set(d, field, "key type not accepted (EC P-256/P-384, RSA, Ed25519)");
 	return MP_ERR_POLICY;

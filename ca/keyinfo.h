@@ -30,7 +30,8 @@ ca_key_kind ca_key_kind_parse(const char *name);
 /*
  * Refuses keys we never certify, whatever the profile: RSA below 2048 or
  * above 8192 bits, an RSA exponent that is even, below 65537 or above
- * 2^256, EC curves other than P-256 and P-384, and every other type.
+ * 2^256, EC keys other than on the named curves P-256 and P-384 (explicit
+ * curve parameters included), and every other type.
  * MP_ERR_POLICY with d naming field.
  */
 int ca_key_check(const EVP_PKEY *k, const char *field, ca_detail *d);

@@ -11,11 +11,38 @@
 #include "codec.h"
 #include "err.h"
 
+/* The CA (its row first) and every parent up the chain, one row each. */
 static const char signer_sql[] =
-    "SELECT id, tenant_id, key_id, status, certificate FROM cas"
+    "WITH RECURSIVE pick AS ("
+    " SELECT id, tenant_id, parent_id, key_id, status, certificate, self_signed FROM cas"
     " WHERE (id::text = $1 OR name = $1)"
     " AND ($2::uuid IS NULL OR tenant_id = $2 OR tenant_id = " CA_PLATFORM_TENANT_SQL ")"
-    " ORDER BY tenant_id = $2 DESC NULLS LAST LIMIT 1";
+    " ORDER BY tenant_id = $2 DESC NULLS LAST LIMIT 1),"
+    " chain AS (SELECT id, tenant_id, parent_id, key_id, status, certificate, self_signed,"
+    " 0 AS depth FROM pick UNION ALL SELECT c.id, c.tenant_id, c.parent_id, c.key_id,"
+    " c.status, c.certificate, c.self_signed, chain.depth + 1 FROM cas c"
+    " JOIN chain ON c.id = chain.parent_id WHERE chain.depth < 8)"
+    " SELECT id, tenant_id, key_id, status, certificate, self_signed FROM chain ORDER BY depth";
+
+static int
+row_x509(const PGresult *res, int row, X509 **out)
+{
+	uint8_t *der = NULL;
+	const unsigned char *p;
+	size_t len;
+	X509 *x;
+	int r;
+
+	if ((r = mp_db_bytea_value(res, row, 4, CA_DER_MAX, &der, &len)) != MP_OK)
+		return r;
+	p = der;
+	x = d2i_X509(NULL, &p, (long)len);
+	free(der);
+	if (x == NULL)
+		return MP_ERR_INTEGRITY;
+	*out = x;
+	return MP_OK;
+}
 
 int
 ca_signer_load(const ca_env *env, const char *tenant_id, const char *ref, ca_signer *out)
@@ -23,24 +50,20 @@ ca_signer_load(const ca_env *env, const char *tenant_id, const char *ref, ca_sig
 	const char *params[2] = { ref, tenant_id };
 	PGresult *res = NULL;
 	ca_signer s = { 0 };
-	uint8_t *der = NULL;
-	const unsigned char *p;
-	size_t len;
 	int r;
 
-	if ((r = mp_db_query_row(env->db, signer_sql, 2, params, &res)) != MP_OK)
+	if ((r = mp_db_query(env->db, signer_sql, 2, params, &res)) != MP_OK)
 		goto out;
+	if (PQntuples(res) == 0) {
+		r = MP_ERR_NOT_FOUND;
+		goto out;
+	}
 	snprintf(s.id, sizeof(s.id), "%s", mp_db_value(res, 0, 0));
 	snprintf(s.tenant_id, sizeof(s.tenant_id), "%s", mp_db_value(res, 0, 1));
 	s.active = strcmp(mp_db_value(res, 0, 3), "active") == 0;
-	if ((r = mp_db_bytea_value(res, 0, 4, CA_DER_MAX, &der, &len)) != MP_OK)
+	if ((r = row_x509(res, 0, &s.cert)) != MP_OK)
 		goto out;
-	p = der;
-	if ((s.cert = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		r = MP_ERR_INTEGRITY;
-		goto out;
-	}
-	if ((r = ca_chain_collect(env->db, s.id, false, &s.chain_pem)) != MP_OK)
+	if ((r = ca_chain_rows_pem(res, 4, false, &s.chain_pem)) != MP_OK)
 		goto out;
 	if (mp_db_value(res, 0, 2) != NULL &&
 	    (r = mp_key_load(env->ks, env->db, mp_db_value(res, 0, 2), &s.key)) != MP_OK)
@@ -49,7 +72,6 @@ ca_signer_load(const ca_env *env, const char *tenant_id, const char *ref, ca_sig
 	memset(&s, 0, sizeof(s));
 	r = MP_OK;
 out:
-	free(der);
 	ca_signer_clear(&s);
 	PQclear(res);
 	return r;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec.h"
 #include "err.h"
 #include "num.h"
 #include "secure.h"
@@ -160,19 +161,6 @@ parse_head(const char *data, size_t len, size_t from, bool eof, size_t max_body,
 	return MP_OK;
 }
 
-/* Value of one hex digit, or -1. */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The end of a line starting at pos, bounded by MAX_CHUNK_LINE; NEED_MORE or an error. */
 static int
 chunk_line(const char *data, size_t len, size_t pos, bool eof, size_t *eol)
@@ -204,10 +192,10 @@ walk_chunks(const char *data, size_t len, size_t pos, bool eof, size_t max_body,
 
 		if ((r = chunk_line(data, len, pos, eof, &eol)) != MP_OK)
 			return r;
-		for (i = pos; i < eol && hexval(data[i]) >= 0; i++) {
+		for (i = pos; i < eol && mp_hex_digit(data[i]) >= 0; i++) {
 			if (size > (max_body - sum) / 16)
 				return MP_ERR_TOO_LARGE;
-			size = size * 16 + (uint64_t)hexval(data[i]);
+			size = size * 16 + (uint64_t)mp_hex_digit(data[i]);
 		}
 		if (i == pos || (i < eol && data[i] != ';' && data[i] != ' ' && data[i] != '\t'))
 			return MP_ERR_INVALID;

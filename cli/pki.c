@@ -113,6 +113,11 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 		mp_error("key store: %s", err);
 		goto out;
 	}
+	if (strcmp(cfg->keystore_backend, "pkcs11") == 0 && !mp_keystore_has_pkcs11(p.ks)) {
+		mp_error("[keystore] backend is pkcs11 but no pkcs11_module is configured");
+		r = MP_ERR_CONFIG;
+		goto out;
+	}
 	env = cli_pki_env(cfg, &p, db);
 	if ((r = ca_bootstrap(&env)) != MP_OK) {
 		mp_error("cannot set up the platform CA: %s: %s", mp_strerror(r), mp_db_errmsg(db));

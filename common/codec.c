@@ -176,9 +176,10 @@ mp_hex_encode(const uint8_t *in, size_t n, char **out)
 	return MP_OK;
 }
 
-static int
-hex_value(unsigned char c)
+int
+mp_hex_digit(char ch)
 {
+	unsigned char c = (unsigned char)ch;
 	unsigned v = 0, ok = 0;
 
 	v |= in_range(c, '0', '9') & (c - '0');
@@ -202,7 +203,7 @@ mp_hex_decode(const char *in, size_t len, size_t max_out, uint8_t **out, size_t 
 	if ((d = malloc(len / 2 + 1)) == NULL)
 		return MP_ERR_NOMEM;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_value((unsigned char)in[i]), lo = hex_value((unsigned char)in[i + 1]);
+		int hi = mp_hex_digit(in[i]), lo = mp_hex_digit(in[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			mp_wipe(d, len / 2 + 1);
@@ -288,8 +289,8 @@ mp_url_decode(const char *s, size_t len, bool plus, char **out)
 		char ch = s[i];
 
 		if (ch == '%') {
-			int hi = i + 2 < len ? hex_value((unsigned char)s[i + 1]) : -1;
-			int lo = i + 2 < len ? hex_value((unsigned char)s[i + 2]) : -1;
+			int hi = i + 2 < len ? mp_hex_digit(s[i + 1]) : -1;
+			int lo = i + 2 < len ? mp_hex_digit(s[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(d);

@@ -24,6 +24,8 @@ int mp_b64_decode(const char *in, size_t len, bool url, size_t max_out, uint8_t 
 /* Lower-case hex. */
 int mp_hex_encode(const uint8_t *in, size_t n, char **out);
 /* Upper or lower case, even length, nothing else. */
+/* The value of one hex digit (either case), or -1; branch-free. */
+int mp_hex_digit(char c);
 int mp_hex_decode(const char *in, size_t len, size_t max_out, uint8_t **out, size_t *outlen);
 
 /* "-----BEGIN label-----", base64 at 64 columns, "-----END label-----\n". */

@@ -28,7 +28,7 @@ struct cfg_key {
 
 static const struct cfg_key keys[] = {
 	{ "state", "dir", CFG_STR, OFF(state_dir), "/var/lib/midpki", 0, 0, NULL,
-	  "Directory for all local state: embedded database, TLS material, admin key." },
+	  "Directory for all local state: embedded database, master key, trust.pem, admin key." },
 	{ "database", "url", CFG_STR, OFF(database_url), "", 0, 0, NULL,
 	  "libpq connection string or URI of an external PostgreSQL; empty starts the\n"
 	  "# embedded PostgreSQL in <state dir>/pg." },

@@ -8,10 +8,21 @@
 
 #include "codec.h"
 #include "err.h"
+#include "monotime.h"
 #include "secure.h"
+
+/*
+ * Statements run on a connection are prepared once and executed by name after
+ * that, which spares the server parsing them again; the cache holds the first
+ * DB_STMT_MAX distinct statements (the rest run unprepared) and is emptied
+ * with the session it belongs to.
+ */
+#define DB_STMT_MAX 128
 
 struct mp_db {
 	PGconn *conn;
+	char *stmts[DB_STMT_MAX]; /* SQL text of prepared statement "s<i>" */
+	unsigned nstmts;
 	atomic_uint_fast64_t *errors;
 	uint64_t failed_at_ms; /* monotonic time of the last failed re-connection, 0 = none */
 	bool in_txn;           /* inside mp_db_txn: a lost connection must not be replaced */
@@ -30,15 +41,6 @@ ignore_notice(void *arg, const char *message)
 {
 	(void)arg;
 	(void)message;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Copies s into dst as one line: newlines become spaces, trailing space dropped. */
@@ -231,11 +233,21 @@ out:
 	return r;
 }
 
+/* Forgets every prepared statement (they went with their session). */
+static void
+stmts_forget(mp_db *db)
+{
+	for (unsigned i = 0; i < db->nstmts; i++)
+		free(db->stmts[i]);
+	db->nstmts = 0;
+}
+
 void
 mp_db_close(mp_db *db)
 {
 	if (db == NULL)
 		return;
+	stmts_forget(db);
 	PQfinish(db->conn);
 	free(db);
 }
@@ -252,21 +264,22 @@ mp_db_ensure(mp_db *db)
 		count_error(db);
 		return MP_ERR_DB_UNAVAILABLE;
 	}
-	now = now_ms();
+	now = mp_monotonic_ms();
 	if (db->failed_at_ms != 0 && now - db->failed_at_ms < MP_DB_RETRY_MS) {
 		count_error(db);
 		return MP_ERR_DB_UNAVAILABLE;
 	}
+	stmts_forget(db);
 	PQreset(db->conn);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		clear_error(db);
 		count_error(db);
 		copy_line(db->errmsg, sizeof(db->errmsg), PQerrorMessage(db->conn));
-		db->failed_at_ms = now_ms() | 1;
+		db->failed_at_ms = mp_monotonic_ms() | 1;
 		return MP_ERR_DB_UNAVAILABLE;
 	}
 	if (session_setup(db) != MP_OK) {
-		db->failed_at_ms = now_ms() | 1;
+		db->failed_at_ms = mp_monotonic_ms() | 1;
 		return MP_ERR_DB_UNAVAILABLE;
 	}
 	db->failed_at_ms = 0;
@@ -297,18 +310,58 @@ mp_db_set_error_counter(mp_db *db, atomic_uint_fast64_t *counter)
 	db->errors = counter;
 }
 
+/*
+ * Sets name to sql's prepared statement, preparing it on first use, or to ""
+ * when the cache is full. A statement that does not prepare is an error
+ * (the same the execution would give).
+ */
+static int
+stmt_find(mp_db *db, const char *sql, int nparams, char name[16])
+{
+	PGresult *res;
+	char *copy;
+	int r;
+
+	for (unsigned i = 0; i < db->nstmts; i++)
+		if (strcmp(db->stmts[i], sql) == 0) {
+			snprintf(name, 16, "s%u", i);
+			return MP_OK;
+		}
+	name[0] = '\0';
+	if (db->nstmts == DB_STMT_MAX)
+		return MP_OK;
+	if ((copy = strdup(sql)) == NULL)
+		return MP_ERR_NOMEM;
+	snprintf(name, 16, "s%u", db->nstmts);
+	res = PQprepare(db->conn, name, sql, nparams, NULL);
+	if ((r = check_result(db, res)) != MP_OK) {
+		PQclear(res);
+		free(copy);
+		return r;
+	}
+	PQclear(res);
+	db->stmts[db->nstmts++] = copy;
+	return MP_OK;
+}
+
 int
 mp_db_query_ex(mp_db *db, const char *sql, int nparams, const char *const *values,
     const int *lengths, const int *formats, PGresult **out)
 {
 	PGresult *res = NULL;
+	char name[16];
 	int r;
 
 	if (nparams < 0 || (nparams > 0 && values == NULL))
 		return MP_ERR_INTERNAL;
 	if ((r = mp_db_ensure(db)) != MP_OK)
 		return r;
-	res = PQexecParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0);
+	if ((r = stmt_find(db, sql, nparams, name)) != MP_OK)
+		return r;
+	if (name[0] != '\0')
+		res = PQexecPrepared(db->conn, name, nparams, values, lengths, formats, 0);
+	else
+		res = PQexecParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0);
 	if ((r = check_result(db, res)) != MP_OK)
 		goto out;
 	if (out != NULL) {

@@ -76,7 +76,10 @@ int mp_keystore_open(const mp_keystore_config *cfg, mp_keystore **out, char *err
 struct mp_config;
 int mp_keystore_open_config(const struct mp_config *c, mp_keystore **out, char *err,
     size_t errsz);
-/* Wipes the master key, logs out, frees every cached handle. Accepts NULL. */
+/*
+ * Wipes the master key, logs out, frees every cached handle. Every handle
+ * taken with mp_key_load must have been released before. Accepts NULL.
+ */
 void mp_keystore_free(mp_keystore *ks);
 bool mp_keystore_has_pkcs11(const mp_keystore *ks);
 
@@ -100,7 +103,11 @@ int mp_key_import_pem(mp_keystore *ks, mp_db *db, const mp_actor *actor, const c
 
 /* A handle to key id (loaded once, then cached); MP_ERR_NOT_FOUND when absent or destroyed. */
 int mp_key_load(mp_keystore *ks, mp_db *db, const char *id, mp_key **out);
-/* Drops a reference taken by mp_key_load. Accepts NULL. */
+/*
+ * Drops a reference taken by mp_key_load. Accepts NULL. The store keeps the
+ * handle cached (until mp_key_destroy or mp_keystore_free), so the next load
+ * does not open the key again.
+ */
 void mp_key_release(mp_key *k);
 const mp_key_spec *mp_key_get_spec(const mp_key *k);
 const char *mp_key_id(const mp_key *k);

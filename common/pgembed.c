@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "err.h"
+#include "monotime.h"
 #include "pgembed_priv.h"
 
 #define START_TIMEOUT_MS 60000
@@ -208,7 +209,7 @@ wait_ready(const pgembed_layout *l, pid_t pid, bool *reaped, char *err, size_t e
 {
 	const char *const keys[] = { "host", "dbname", "user", "connect_timeout", NULL };
 	const char *const vals[] = { l->run, "postgres", PG_ROLE, "5", NULL };
-	uint64_t deadline = pgembed_now_ms() + START_TIMEOUT_MS;
+	uint64_t deadline = mp_monotonic_ms() + START_TIMEOUT_MS;
 	char what[64];
 	int status = 0;
 	pid_t w;
@@ -224,7 +225,7 @@ wait_ready(const pgembed_layout *l, pid_t pid, bool *reaped, char *err, size_t e
 			*reaped = true;
 			return MP_ERR_DB_UNAVAILABLE;
 		}
-		if (pgembed_now_ms() >= deadline)
+		if (mp_monotonic_ms() >= deadline)
 			break;
 		pgembed_sleep_ms(100);
 	}

@@ -115,8 +115,7 @@ void pgembed_describe_status(int status, char *out, size_t outsz);
 /* Fast shutdown, then immediate shutdown, then SIGKILL; always reaps. pid <= 0 is a no-op. */
 void pgembed_stop_server(pid_t pid);
 
-/* A monotonic clock in milliseconds, and a sleep that resumes after signals. */
-uint64_t pgembed_now_ms(void);
+/* A sleep that resumes after signals. */
 void pgembed_sleep_ms(unsigned ms);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "monotime.h"
 
 #define STOP_TIMEOUT_MS 30000
 #define QUIT_TIMEOUT_MS 5000
@@ -170,15 +171,6 @@ pgembed_describe_status(int status, char *out, size_t outsz)
 		snprintf(out, outsz, "stopped (status 0x%x)", (unsigned)status);
 }
 
-uint64_t
-pgembed_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void
 pgembed_sleep_ms(unsigned ms)
 {
@@ -192,14 +184,14 @@ pgembed_sleep_ms(unsigned ms)
 static bool
 wait_exit(pid_t pid, uint64_t ms, int *status)
 {
-	uint64_t deadline = pgembed_now_ms() + ms;
+	uint64_t deadline = mp_monotonic_ms() + ms;
 	pid_t w;
 
 	for (;;) {
 		w = waitpid(pid, status, WNOHANG);
 		if (w == pid || (w < 0 && errno == ECHILD))
 			return true;
-		if (pgembed_now_ms() >= deadline)
+		if (mp_monotonic_ms() >= deadline)
 			return false;
 		pgembed_sleep_ms(20);
 	}

@@ -34,6 +34,7 @@ CREATE TABLE cas (
 	parent_id uuid REFERENCES cas (id),
 	key_id uuid REFERENCES keys (id),
 	certificate bytea NOT NULL,  -- DER
+	self_signed boolean NOT NULL,  -- a root: left out of the chains we hand out
 	subject text NOT NULL,
 	not_before timestamptz NOT NULL,
 	not_after timestamptz NOT NULL,

@@ -114,7 +114,7 @@ main(int argc, char **argv)
 	int r, rc = 1;
 
 	if (argc > 1 && mp_parse_u64(argv[1], 10000000, &n) != MP_OK) {
-		fprintf(stderr, "usage: bench_crl [ENTRIES]\n");
+		fprintf(stderr, "usage: bench_crl [ENTRIES] (run by tests/bench/crl.sh)\n");
 		return 2;
 	}
 	if (url == NULL || mkdtemp(dir) == NULL) {
@@ -149,8 +149,8 @@ main(int argc, char **argv)
 	    (r = one_value(db, "INSERT INTO profiles (tenant_id, name, kind) VALUES ($1, 'b', 'x509')"
 	    " RETURNING id", 1, (const char *[]){ tenant }, profile)) != MP_OK ||
 	    (r = one_value(db, "INSERT INTO cas (tenant_id, name, key_id, certificate, subject,"
-	    " not_before, not_after) VALUES ($1, 'bench', $2, $3, 'CN=Bench CA', now(),"
-	    " now() + interval '10 years') RETURNING id", 3,
+	    " not_before, not_after, self_signed) VALUES ($1, 'bench', $2, $3, 'CN=Bench CA', now(),"
+	    " now() + interval '10 years', true) RETURNING id", 3,
 	    (const char *[]){ tenant, key_id, cert }, ca)) != MP_OK) {
 		rc = fail("set-up rows", r, db);
 		goto out;

@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 secs=${1:-10}
 threads=${2:-4}
-bin=$PWD/build/tests/bench_ca_issue
+bin=$PWD/build/tests/bench/bench_ca_issue
 [ -x "$bin" ] || { echo "bench: build first (make build)" >&2; exit 1; }
 echo "openssl speed (1 core):"
 openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ { printf "  ecdsa P-256: %s signs/s\n", $(NF-1) }'

@@ -130,8 +130,8 @@ insert_ca(X509 *x, const char *key_id, const char *role, char id[MP_UUID_STR_LEN
 	ck_assert_int_gt(len, 0);
 	ck_assert_int_eq(mp_db_bytea_param(der, (size_t)len, &hex), MP_OK);
 	row_value("INSERT INTO cas (tenant_id, name, key_id, certificate, subject, not_before,"
-	    " not_after, role) VALUES ($1, $2, $3, $4, 'CN=Test CRL CA', now() - interval '1 hour',"
-	    " now() + interval '10 years', $5) RETURNING id", 5,
+	    " not_after, role, self_signed) VALUES ($1, $2, $3, $4, 'CN=Test CRL CA', now() - interval '1 hour',"
+	    " now() + interval '10 years', $5, true) RETURNING id", 5,
 	    (const char *[]){ f.tenant, key_id ? "crl-ca" : "trusted-ca", key_id, hex, role },
 	    id, MP_UUID_STR_LEN + 1);
 	free(hex);

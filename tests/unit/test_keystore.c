@@ -4,6 +4,7 @@
  * the handle cache, the master key file, integrity of sealed keys, import,
  * no private key in clear in a database dump, destruction.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "check_main.h"
+#include "config.h"
 #include "err.h"
 #include "keystore.h"
 #include "keystore_harness.h"
@@ -239,6 +241,61 @@ START_TEST(same_handle)
 }
 END_TEST
 
+struct loader {
+	mp_keystore *ks;
+	const char *conninfo;
+	const char *id;
+	mp_key *got;
+	int signed_ok;
+};
+
+/* One thread: its own connection, loads the key, signs with it, keeps the handle. */
+static void *
+load_and_sign(void *arg)
+{
+	struct loader *l = arg;
+	mp_db *db = NULL;
+	uint8_t *sig = NULL;
+	size_t siglen = 0;
+	char err[256];
+
+	if (mp_db_connect(l->conninfo, 5000, &db, err, sizeof(err)) != MP_OK)
+		return NULL;
+	if (mp_key_load(l->ks, db, l->id, &l->got) == MP_OK &&
+	    mp_key_sign_data(l->got, 0, (const uint8_t *)"x", 1, &sig, &siglen) == MP_OK)
+		l->signed_ok = 1;
+	OPENSSL_free(sig);
+	mp_db_close(db);
+	return NULL;
+}
+
+START_TEST(threads_share_handle)
+{
+	const char *conninfo = pg_fresh_database("ks_threads");
+	mp_db *db = pg_connect_migrated(conninfo);
+	mp_keystore *ks = open_store(master_path);
+	char id[MP_UUID_STR_LEN + 1];
+	struct loader l[6];
+	pthread_t th[6];
+
+	generate(ks, db, "ec-p256", id);
+	for (size_t i = 0; i < 6; i++) {
+		l[i] = (struct loader){ ks, conninfo, id, NULL, 0 };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, load_and_sign, &l[i]), 0);
+	}
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	for (size_t i = 0; i < 6; i++) {
+		ck_assert_int_eq(l[i].signed_ok, 1);
+		ck_assert_ptr_eq(l[i].got, l[0].got);
+	}
+	for (size_t i = 0; i < 6; i++)
+		mp_key_release(l[i].got);
+	mp_keystore_free(ks);
+	mp_db_close(db);
+}
+END_TEST
+
 static void
 read_master(const char *path, uint8_t out[32])
 {
@@ -285,6 +342,42 @@ START_TEST(master_key_file)
 	ck_assert_ptr_null(k);
 	mp_keystore_free(other);
 	mp_db_close(db);
+}
+END_TEST
+
+/* The [keystore] section: master_key_file from the environment, or <state dir>/master.key. */
+START_TEST(open_from_config)
+{
+	mp_config *c = NULL;
+	mp_keystore *ks = NULL;
+	char err[256], path[160];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/other.key", tmpdir);
+	ck_assert_int_eq(setenv("MIDPKI_KEYSTORE_MASTER_KEY_FILE", path, 1), 0);
+	ck_assert_int_eq(mp_config_load(NULL, &c, err, sizeof(err)), MP_OK);
+	ck_assert_str_eq(c->keystore_master_key_file, path);
+	ck_assert_str_eq(c->keystore_backend, "software");
+	ck_assert_str_eq(c->keystore_pkcs11_module, "");
+	ck_assert_int_eq(mp_keystore_open_config(c, &ks, err, sizeof(err)), MP_OK);
+	ck_assert(!mp_keystore_has_pkcs11(ks));
+	mp_keystore_free(ks);
+	ks = NULL;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(stat(master_path, &st), -1);
+
+	ck_assert_int_eq(mp_config_set(c, "keystore", "master_key_file", "", "test", err,
+	    sizeof(err)), MP_OK);
+	ck_assert_int_eq(mp_config_set(c, "state", "dir", tmpdir, "test", err, sizeof(err)),
+	    MP_OK);
+	ck_assert_int_eq(mp_keystore_open_config(c, &ks, err, sizeof(err)), MP_OK);
+	mp_keystore_free(ks);
+	ck_assert_int_eq(stat(master_path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(mp_config_set(c, "keystore", "backend", "vault", "test", err,
+	    sizeof(err)), MP_ERR_CONFIG);
+	mp_config_free(c);
+	unsetenv("MIDPKI_KEYSTORE_MASTER_KEY_FILE");
 }
 END_TEST
 
@@ -530,8 +623,10 @@ suite_make(void)
 	tcase_add_test(tc, generate_and_sign);
 	tcase_add_test(tc, generate_refusals);
 	tcase_add_test(tc, same_handle);
+	tcase_add_test(tc, threads_share_handle);
 	tcase_add_test(tc, master_key_file);
 	tcase_add_test(tc, master_key_refusals);
+	tcase_add_test(tc, open_from_config);
 	tcase_add_test(tc, tampered_row);
 	tcase_add_test(tc, import_pem_not_in_dump);
 	tcase_add_test(tc, destroy);

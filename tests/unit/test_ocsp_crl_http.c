@@ -43,8 +43,8 @@ start(void)
 	snprintf(tenant, sizeof(tenant), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	ck_assert_int_eq(mp_db_query_row(db, "INSERT INTO cas (tenant_id, name, certificate, subject,"
-	    " not_before, not_after, role) VALUES ($1, 'x', $2, 'CN=x', now(), now() + interval '1 year',"
-	    " 'trusted') RETURNING id", 2, (const char *[]){ tenant, cert_hex }, &res), MP_OK);
+	    " not_before, not_after, role, self_signed) VALUES ($1, 'x', $2, 'CN=x', now(),"
+	    " now() + interval '1 year', 'trusted', true) RETURNING id", 2, (const char *[]){ tenant, cert_hex }, &res), MP_OK);
 	snprintf(ca_id, sizeof(ca_id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	ck_assert_int_eq(mp_db_query(db, "INSERT INTO crls (ca_id, delta, crl_number, this_update,"
