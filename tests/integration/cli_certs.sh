@@ -35,7 +35,7 @@ adm cas create --name lab-root --subject "CN=Lab Root,O=Lab" --validity 3650d --
 expect_rc "cas create" 0
 expect_contains "cas create shows the CA" "$OUT" "name: lab-root"
 LAB=$(echo "$OUT" | sed -n 's/^id: //p')
-adm cas create --name lab-sub --subject "CN=Lab Sub" --parent "$LAB" --path-len 0 --permit dns:lab.example --exclude dns:x.lab.example
+adm cas create --name lab-sub --subject "CN=Lab Sub" --parent "$LAB" --validity 365d --path-len 0 --permit dns:lab.example --exclude dns:x.lab.example
 expect_rc "cas create intermediate with name constraints" 0
 adm cas create --name nope
 expect_rc "cas create without --subject" 2
