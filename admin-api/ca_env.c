@@ -88,13 +88,9 @@ api_ca_fail(api_call *c, int err, const ca_detail *d, const char *prefix, const 
 void
 api_ca_issue_fail(api_call *c, int err, const ca_detail *d)
 {
-	if ((err == MP_ERR_INVALID || err == MP_ERR_NOT_FOUND) && names(d, "profile")) {
-		/* a profile that does not exist, as a device that does not: 404 naming it */
-		api_error(c, 404, "not_found", "profile not found", "profile");
-		return;
-	}
-	if (err == MP_ERR_INVALID && names(d, "device")) {
-		api_error(c, 404, "not_found", "device not found", "device");
+	if (err == MP_ERR_NOT_FOUND && (names(d, "profile") || names(d, "device"))) {
+		api_error(c, 404, "not_found", names(d, "profile") ? "profile not found" :
+		    "device not found", d->field);
 		return;
 	}
 	api_ca_fail(c, err, d, NULL, "certificate");

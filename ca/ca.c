@@ -127,6 +127,8 @@ create_txn(mp_db *db, void *arg, json_t **row)
 			r = MP_ERR_INTEGRITY;
 			goto out;
 		}
+		if (not_after > parent_end && in->validity_s == 0)
+			not_after = parent_end; /* the default shortens to fit; an asked one does not */
 		if (not_after > parent_end) {
 			r = ca_refuse(c->detail, MP_ERR_INVALID, "validity",
 			    "ends after the parent CA's certificate");

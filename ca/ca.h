@@ -50,7 +50,7 @@ typedef struct ca_new {
 	const char *algorithm;  /* key spec name (keystore.h), NULL: "ec-p384" root, "ec-p256" else */
 	const char *backend;    /* NULL: env->key_backend */
 	const char *subject;    /* "CN=...,O=...", RFC 4514 order as written */
-	int64_t validity_s;     /* 0: 20 years for a root, 10 for an intermediate */
+	int64_t validity_s;     /* 0: 20 years for a root, 10 for an intermediate (at most its parent's end) */
 	int path_len;           /* -1: no constraint */
 	json_t *permitted;      /* name constraints: array of "dns:x", "ip:a/n", "email:x", "uri:x"; may be NULL */
 	json_t *excluded;       /* same form; may be NULL */
@@ -104,8 +104,9 @@ typedef struct ca_issue_req {
  * profile_id, requested_by. *pending says which one *out is.
  * MP_ERR_INVALID with *detail for a CSR that does not parse or whose
  * signature fails; MP_ERR_POLICY with *detail naming the field for anything
- * the profile or the device record does not allow; MP_ERR_CONFLICT for a
- * device that is not active or a retired CA.
+ * the profile or the device record does not allow; MP_ERR_NOT_FOUND (field
+ * "device" or "profile") for either that does not exist; MP_ERR_CONFLICT for
+ * a device that is not active or a retired CA.
  */
 int ca_issue(const ca_env *env, const mp_actor *actor, const ca_issue_req *req, json_t **out,
     bool *pending, ca_detail *detail);

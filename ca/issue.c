@@ -64,7 +64,7 @@ ca_issue_profile_load(mp_db *db, const char *tenant_id, const char *ref, ca_issu
 
 	if ((r = mp_record_get(db, profile_sql, 2, params, &row)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
-			r = ca_refuse(d, MP_ERR_INVALID, "profile", "no x509 profile \"%s\"", ref);
+			ca_refuse(d, r, "profile", "no x509 profile \"%s\"", ref);
 		goto out;
 	}
 	p.approval = json_is_true(json_object_get(row, "approval_required"));
@@ -295,7 +295,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 		goto out;
 	if ((r = mp_record_get(env->db, device_sql, 2, params, &device)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
-			r = ca_refuse(d, MP_ERR_INVALID, "device", "no such device");
+			ca_refuse(d, r, "device", "no such device");
 		goto out;
 	}
 	if (strcmp(json_string_value(json_object_get(device, "status")), "active") != 0) {

@@ -23,7 +23,7 @@ typedef struct ca_issue_profile {
 
 /*
  * Loads x509 profile ref (id or name) of tenant_id, else of the platform.
- * MP_ERR_INVALID (field "profile") when there is none.
+ * MP_ERR_NOT_FOUND (field "profile") when there is none.
  */
 int ca_issue_profile_load(mp_db *db, const char *tenant_id, const char *ref,
     ca_issue_profile *out, ca_detail *d);
