@@ -90,4 +90,5 @@ void api_fail(api_call *c, int err, const char *what);
  */
 void api_reply(api_call *c, int status, json_t *obj);
 
+
 #endif

@@ -186,16 +186,7 @@ out:
 void
 api_ca_get(api_call *c)
 {
-	json_t *ca = NULL;
-	int r;
-
-	if (!api_path_uuid(c, c->params[0]))
-		return;
-	if ((r = ca_get(c->db, api_scope(c), c->params[0], &ca)) != MP_OK) {
-		api_fail(c, r, "CA");
-		return;
-	}
-	api_reply(c, 200, ca);
+	api_get_by_id(c, ca_get, "CA");
 }
 
 void

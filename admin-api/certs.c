@@ -158,16 +158,7 @@ api_cert_list(api_call *c)
 void
 api_cert_get(api_call *c)
 {
-	json_t *cert = NULL;
-	int r;
-
-	if (!api_path_uuid(c, c->params[0]))
-		return;
-	if ((r = ca_cert_get(c->db, api_scope(c), c->params[0], &cert)) != MP_OK) {
-		api_fail(c, r, "certificate");
-		return;
-	}
-	api_reply(c, 200, cert);
+	api_get_by_id(c, ca_cert_get, "certificate");
 }
 
 void

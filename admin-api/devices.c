@@ -104,16 +104,7 @@ api_device_list(api_call *c)
 void
 api_device_get(api_call *c)
 {
-	json_t *dev = NULL;
-	int r;
-
-	if (!api_path_uuid(c, c->params[0]))
-		return;
-	if ((r = mp_device_get(c->db, api_scope(c), c->params[0], &dev)) != MP_OK) {
-		api_fail(c, r, "device");
-		return;
-	}
-	api_reply(c, 200, dev);
+	api_get_by_id(c, mp_device_get, "device");
 }
 
 void

@@ -144,16 +144,7 @@ api_profile_create(api_call *c)
 void
 api_profile_get(api_call *c)
 {
-	json_t *p = NULL;
-	int r;
-
-	if (!api_path_uuid(c, c->params[0]))
-		return;
-	if ((r = mp_profile_get_visible(c->db, api_scope(c), c->params[0], &p)) != MP_OK) {
-		api_fail(c, r, "profile");
-		return;
-	}
-	api_reply(c, 200, p);
+	api_get_by_id(c, mp_profile_get_visible, "profile");
 }
 
 /*

@@ -38,16 +38,7 @@ api_request_list(api_call *c)
 void
 api_request_get(api_call *c)
 {
-	json_t *req = NULL;
-	int r;
-
-	if (!api_path_uuid(c, c->params[0]))
-		return;
-	if ((r = ca_request_get(c->db, api_scope(c), c->params[0], &req)) != MP_OK) {
-		api_fail(c, r, "request");
-		return;
-	}
-	api_reply(c, 200, req);
+	api_get_by_id(c, ca_request_get, "request");
 }
 
 void

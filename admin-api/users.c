@@ -127,16 +127,7 @@ api_user_list(api_call *c)
 void
 api_user_get(api_call *c)
 {
-	json_t *u = NULL;
-	int r;
-
-	if (!api_path_uuid(c, c->params[0]))
-		return;
-	if ((r = mp_user_get(c->db, api_scope(c), c->params[0], &u)) != MP_OK) {
-		api_fail(c, r, "user");
-		return;
-	}
-	api_reply(c, 200, u);
+	api_get_by_id(c, mp_user_get, "user");
 }
 
 void

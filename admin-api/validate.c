@@ -229,3 +229,18 @@ api_target_tenant(api_call *c, const char **out)
 	*out = t;
 	return true;
 }
+
+void
+api_get_by_id(api_call *c, api_get_fn fn, const char *what)
+{
+	json_t *obj = NULL;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]))
+		return;
+	if ((r = fn(c->db, api_scope(c), c->params[0], &obj)) != MP_OK) {
+		api_fail(c, r, what);
+		return;
+	}
+	api_reply(c, 200, obj);
+}

@@ -55,4 +55,13 @@ json_t *api_page_result(json_t *items, unsigned limit, const char *key);
 /* The tenant a new object goes to: the body's "tenant" (platform admins) or the caller's. */
 bool api_target_tenant(api_call *c, const char **out);
 
+/* An engine or issuer read of one object by id, scoped to tenant_id (NULL: any). */
+typedef int (*api_get_fn)(mp_db *db, const char *tenant_id, const char *id, json_t **out);
+/*
+ * Answers GET .../{id} with fn for the path's first parameter: 400 for an id
+ * that is no UUID, 404 (what) when fn finds nothing in the caller's scope,
+ * else 200 with the object.
+ */
+void api_get_by_id(api_call *c, api_get_fn fn, const char *what);
+
 #endif
