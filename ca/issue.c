@@ -30,7 +30,11 @@ static const char device_sql[] =
     " d.attributes, d.status, t.name AS tenant_name FROM devices d"
     " JOIN tenants t ON t.id = d.tenant_id WHERE d.id = $1 AND d.tenant_id = $2";
 
-/* The certificate, its identity (of a device or a service) in one statement. */
+/*
+ * The certificate, its identity (of a device that is still active, or of a
+ * service) and its audit entry, in one statement: atomic without a
+ * transaction of its own, and one round trip.
+ */
 static const char store_sql[] =
     "WITH d AS (SELECT id FROM devices WHERE id = $2 AND tenant_id = $1 AND status = 'active'"
     " FOR SHARE),"
@@ -38,11 +42,13 @@ static const char store_sql[] =
     " not_before, not_after, ref)"
     " SELECT $1, 'x509', $2, $3, $4, 'active', to_timestamp($5::bigint),"
     " to_timestamp($6::bigint), $7 WHERE $2::uuid IS NULL OR EXISTS (SELECT 1 FROM d)"
-    " RETURNING id, tenant_id)"
-    " INSERT INTO certificates (id, tenant_id, ca_id, serial, der, subject, not_before,"
+    " RETURNING id, tenant_id),"
+    " c AS (INSERT INTO certificates (id, tenant_id, ca_id, serial, der, subject, not_before,"
     " not_after, key_id)"
     " SELECT i.id, i.tenant_id, $8, decode($7, 'hex'), $9::bytea, $10, to_timestamp($5::bigint),"
-    " to_timestamp($6::bigint), $11 FROM i RETURNING id";
+    " to_timestamp($6::bigint), $11 FROM i RETURNING id, tenant_id) "
+    MP_AUDIT_INSERT " SELECT c.tenant_id, $12, $13, 'certificate.issue', 'certificate', c.id,"
+    " $14::jsonb FROM c RETURNING object_id";
 
 void
 ca_issue_profile_clear(ca_issue_profile *p)
@@ -97,35 +103,42 @@ struct store_ctx {
 	char id[MP_UUID_STR_LEN + 1];
 };
 
+/* Commits the certificate (store_sql); MP_ERR_CONFLICT when the device is no longer active. */
 static int
-store_txn(mp_db *db, void *arg)
+store(mp_db *db, struct store_ctx *s)
 {
-	struct store_ctx *s = arg;
 	const ca_issue_in *in = s->in;
-	const char *params[11] = { in->tenant_id, in->device_id, in->service, in->profile->id,
-		s->nb, s->na, s->serial_hex, s->ca->id, s->der_hex, s->subject, in->key_id };
 	json_t *details = NULL;
+	char *text = NULL;
 	PGresult *res = NULL;
 	int r;
 
-	if ((r = mp_db_query(db, store_sql, 11, params, &res)) != MP_OK)
-		goto out;
-	if (PQntuples(res) != 1) {
-		/* the device left "active" (or vanished) since it was checked */
-		r = MP_ERR_CONFLICT;
-		goto out;
-	}
-	snprintf(s->id, sizeof(s->id), "%s", mp_db_value(res, 0, 0));
 	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "serial", s->serial_hex,
 	    "ca_id", s->ca->id, "profile", in->profile->name, "subject", s->subject, "device_id",
 	    in->device_id, "service", in->service, "not_after", s->na)) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
 	}
-	r = mp_audit_write_in(db, s->actor, in->tenant_id, "certificate.issue", "certificate",
-	    s->id, details);
+	if ((r = mp_audit_details_text(details, &text)) != MP_OK)
+		goto out;
+	{
+		const char *params[14] = { in->tenant_id, in->device_id, in->service,
+			in->profile->id, s->nb, s->na, s->serial_hex, s->ca->id, s->der_hex, s->subject,
+			in->key_id, s->actor->kind, s->actor->id, text };
+
+		if ((r = mp_db_query(db, store_sql, 14, params, &res)) != MP_OK)
+			goto out;
+	}
+	if (PQntuples(res) != 1) {
+		/* the device left "active" (or vanished) since it was checked */
+		r = MP_ERR_CONFLICT;
+		goto out;
+	}
+	snprintf(s->id, sizeof(s->id), "%s", mp_db_value(res, 0, 0));
+	r = MP_OK;
 out:
 	json_decref(details);
+	free(text);
 	PQclear(res);
 	return r;
 }
@@ -225,7 +238,7 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 	{
 		struct store_ctx s = { actor, in, &ca, serial_hex, der_hex, subject, nb, na, "" };
 
-		if ((r = mp_db_txn(env->db, store_txn, &s)) != MP_OK) {
+		if ((r = store(env->db, &s)) != MP_OK) {
 			if (r == MP_ERR_CONFLICT && in->device_id != NULL)
 				ca_refuse(d, r, "device", "is not active");
 			goto out;

@@ -84,6 +84,24 @@ out:
 }
 
 int
+mp_audit_details_text(json_t *details, char **out)
+{
+	char *text;
+
+	if (details != NULL && !json_is_object(details))
+		return MP_ERR_INVALID;
+	text = details != NULL ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+	if (text == NULL)
+		return MP_ERR_NOMEM;
+	if (strlen(text) > MP_AUDIT_MAX_DETAILS) {
+		free(text);
+		return MP_ERR_TOO_LARGE;
+	}
+	*out = text;
+	return MP_OK;
+}
+
+int
 mp_audit_write_in(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *action, const char *object_type, const char *object_id, json_t *details)
 {
@@ -95,29 +113,16 @@ mp_audit_write_in(mp_db *db, const mp_actor *actor, const char *tenant_id,
 		r = MP_ERR_INVALID;
 		goto out;
 	}
-	if (details != NULL && !json_is_object(details)) {
-		r = MP_ERR_INVALID;
+	if ((r = mp_audit_details_text(details, &text)) != MP_OK)
 		goto out;
-	}
-	if (details != NULL &&
-	    (text = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		r = MP_ERR_NOMEM;
-		goto out;
-	}
-	if (text != NULL && strlen(text) > MP_AUDIT_MAX_DETAILS) {
-		r = MP_ERR_TOO_LARGE;
-		goto out;
-	}
 	params[0] = tenant_id;
 	params[1] = actor->kind;
 	params[2] = actor->id;
 	params[3] = action;
 	params[4] = object_type;
 	params[5] = object_id;
-	params[6] = text != NULL ? text : "{}";
-	r = mp_db_query(db,
-	    "INSERT INTO audit (tenant_id, actor_kind, actor_id, action, object_type, object_id,"
-	    " details) VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, params, NULL);
+	params[6] = text;
+	r = mp_db_query(db, MP_AUDIT_INSERT " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, params, NULL);
 out:
 	free(text);
 	return r;

@@ -66,6 +66,22 @@ int mp_audit_hash(const mp_audit_entry *e, uint8_t out[MP_AUDIT_HASH_LEN]);
 int mp_audit_write(mp_db *db, const mp_actor *actor, const char *action,
     const char *object_type, const char *object_id, json_t *details);
 
+/*
+ * For a change made by one data-modifying statement: its last step appends the
+ * audit row from what an earlier step returned, as
+ * MP_AUDIT_INSERT " SELECT tenant_id, actor_kind, actor_id, action, object_type,
+ * object_id, details FROM ...", with details from mp_audit_details_text.
+ */
+#define MP_AUDIT_INSERT "INSERT INTO audit (tenant_id, actor_kind, actor_id, action," \
+	" object_type, object_id, details)"
+
+/*
+ * details (an object, or NULL for {}) as the audit row keeps it: compact
+ * JSON with sorted keys, in a new string. MP_ERR_INVALID for a non-object,
+ * MP_ERR_TOO_LARGE beyond MP_AUDIT_MAX_DETAILS.
+ */
+int mp_audit_details_text(json_t *details, char **out);
+
 /* mp_audit_write into tenant_id's log (NULL: platform-wide), e.g. a platform admin acting in a tenant. */
 int mp_audit_write_in(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *action, const char *object_type, const char *object_id, json_t *details);
