@@ -18,17 +18,26 @@
 #include "profile.h"
 #include "record.h"
 
-static const char profile_sql[] =
-    "SELECT id, name, body, approval_required FROM profiles"
-    " WHERE kind = 'x509' AND (id::text = $1 OR name = $1)"
-    " AND (tenant_id = $2 OR tenant_id = " CA_PLATFORM_TENANT_SQL ")"
-    " ORDER BY tenant_id = $2 DESC LIMIT 1";
+/* An x509 profile by id or name, the tenant's before the platform's, as profile_* columns. */
+#define PROFILE_PICK(tenant, ref) \
+	"SELECT id AS profile_id, name AS profile_name, body AS profile_body," \
+	" approval_required AS profile_approval FROM profiles WHERE kind = 'x509'" \
+	" AND (id::text = " ref " OR name = " ref ")" \
+	" AND (tenant_id = " tenant " OR tenant_id = " CA_PLATFORM_TENANT_SQL ")" \
+	" ORDER BY tenant_id = " tenant " DESC LIMIT 1"
 
-/* The device record the profile's templates read, with its tenant's name. */
+static const char profile_sql[] = PROFILE_PICK("$2", "$1");
+
+/*
+ * The device record the profile's templates read, with its tenant's name and
+ * the profile (NULL profile_* columns when there is none), in one query.
+ */
 static const char device_sql[] =
     "SELECT d.id, d.tenant_id, d.serial, d.model, d.manufacturer, d.dev_eui, d.fdo_guid,"
-    " d.attributes, d.status, t.name AS tenant_name FROM devices d"
-    " JOIN tenants t ON t.id = d.tenant_id WHERE d.id = $1 AND d.tenant_id = $2";
+    " d.attributes, d.status, t.name AS tenant_name, p.* FROM devices d"
+    " JOIN tenants t ON t.id = d.tenant_id"
+    " LEFT JOIN LATERAL (" PROFILE_PICK("d.tenant_id", "$3") ") p ON true"
+    " WHERE d.id = $1 AND d.tenant_id = $2";
 
 /*
  * The certificate, its identity (of a device that is still active, or of a
@@ -59,35 +68,54 @@ ca_issue_profile_clear(ca_issue_profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * Takes the profile_* members of row (PROFILE_PICK) into *out, parsed, and
+ * removes them from row. MP_ERR_NOT_FOUND (field "profile") when they are null.
+ */
+static int
+profile_take(json_t *row, const char *ref, ca_issue_profile *out, ca_detail *d)
+{
+	ca_issue_profile p = { 0 };
+	const char *id = json_string_value(json_object_get(row, "profile_id"));
+	const char *name = json_string_value(json_object_get(row, "profile_name"));
+	int r;
+
+	if (id == NULL || name == NULL)
+		return ca_refuse(d, MP_ERR_NOT_FOUND, "profile", "no x509 profile \"%s\"", ref);
+	p.approval = json_is_true(json_object_get(row, "profile_approval"));
+	if ((p.id = strdup(id)) == NULL || (p.name = strdup(name)) == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = ca_profile_parse(json_object_get(row, "profile_body"), &p.parsed, d)) != MP_OK) {
+		/* a stored profile that no longer parses is our fault, not the caller's */
+		r = MP_ERR_INTEGRITY;
+		goto out;
+	}
+	json_object_del(row, "profile_id");
+	json_object_del(row, "profile_name");
+	json_object_del(row, "profile_body");
+	json_object_del(row, "profile_approval");
+	*out = p;
+	memset(&p, 0, sizeof(p));
+	r = MP_OK;
+out:
+	ca_issue_profile_clear(&p);
+	return r;
+}
+
 int
 ca_issue_profile_load(mp_db *db, const char *tenant_id, const char *ref, ca_issue_profile *out,
     ca_detail *d)
 {
 	const char *params[2] = { ref, tenant_id };
-	ca_issue_profile p = { 0 };
 	json_t *row = NULL;
 	int r;
 
-	if ((r = mp_record_get(db, profile_sql, 2, params, &row)) != MP_OK) {
-		if (r == MP_ERR_NOT_FOUND)
-			ca_refuse(d, r, "profile", "no x509 profile \"%s\"", ref);
-		goto out;
-	}
-	p.approval = json_is_true(json_object_get(row, "approval_required"));
-	if ((p.id = strdup(json_string_value(json_object_get(row, "id")))) == NULL ||
-	    (p.name = strdup(json_string_value(json_object_get(row, "name")))) == NULL) {
-		r = MP_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = ca_profile_parse(json_object_get(row, "body"), &p.parsed, d)) != MP_OK) {
-		/* a stored profile that no longer parses is our fault, not the caller's */
-		r = MP_ERR_INTEGRITY;
-		goto out;
-	}
-	*out = p;
-	memset(&p, 0, sizeof(p));
-out:
-	ca_issue_profile_clear(&p);
+	if ((r = mp_record_get(db, profile_sql, 2, params, &row)) == MP_OK)
+		r = profile_take(row, ref, out, d);
+	else if (r == MP_ERR_NOT_FOUND)
+		ca_refuse(d, r, "profile", "no x509 profile \"%s\"", ref);
 	json_decref(row);
 	return r;
 }
@@ -294,7 +322,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 {
 	ca_issue_profile p = { 0 };
 	X509_REQ *csr = NULL;
-	const char *params[2] = { req->device_id, req->tenant_id };
+	const char *params[3] = { req->device_id, req->tenant_id, req->profile };
 	json_t *device = NULL;
 	int r;
 
@@ -306,7 +334,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 		return ca_refuse(d, MP_ERR_INVALID, "validity", "must be positive");
 	if ((r = ca_csr_decode((const uint8_t *)req->csr, req->csr_len, &csr, d)) != MP_OK)
 		goto out;
-	if ((r = mp_record_get(env->db, device_sql, 2, params, &device)) != MP_OK) {
+	if ((r = mp_record_get(env->db, device_sql, 3, params, &device)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
 			ca_refuse(d, r, "device", "no such device");
 		goto out;
@@ -316,7 +344,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 		    json_string_value(json_object_get(device, "status")));
 		goto out;
 	}
-	if ((r = ca_issue_profile_load(env->db, req->tenant_id, req->profile, &p, d)) != MP_OK)
+	if ((r = profile_take(device, req->profile, &p, d)) != MP_OK)
 		goto out;
 	if (p.approval && allow_pending) {
 		if ((r = request_pending(env, actor, req, &p, out)) == MP_OK)
