@@ -24,8 +24,9 @@ static const char signer_sql[] =
     " JOIN chain ON c.id = chain.parent_id WHERE chain.depth < 8)"
     " SELECT id, tenant_id, key_id, status, certificate, self_signed FROM chain ORDER BY depth";
 
+/* The CA certificate of row 0: kept parsed with the CA's key handle when it has one. */
 static int
-row_x509(const PGresult *res, int row, X509 **out)
+row_cert(const PGresult *res, mp_key *key, X509 **out)
 {
 	uint8_t *der = NULL;
 	const unsigned char *p;
@@ -33,10 +34,10 @@ row_x509(const PGresult *res, int row, X509 **out)
 	X509 *x;
 	int r;
 
-	if ((r = mp_db_bytea_value(res, row, 4, CA_DER_MAX, &der, &len)) != MP_OK)
+	if ((r = mp_db_bytea_value(res, 0, 4, CA_DER_MAX, &der, &len)) != MP_OK)
 		return r;
 	p = der;
-	x = d2i_X509(NULL, &p, (long)len);
+	x = key != NULL ? mp_key_cert(key, der, len) : d2i_X509(NULL, &p, (long)len);
 	free(der);
 	if (x == NULL)
 		return MP_ERR_INTEGRITY;
@@ -61,12 +62,11 @@ ca_signer_load(const ca_env *env, const char *tenant_id, const char *ref, ca_sig
 	snprintf(s.id, sizeof(s.id), "%s", mp_db_value(res, 0, 0));
 	snprintf(s.tenant_id, sizeof(s.tenant_id), "%s", mp_db_value(res, 0, 1));
 	s.active = strcmp(mp_db_value(res, 0, 3), "active") == 0;
-	if ((r = row_x509(res, 0, &s.cert)) != MP_OK)
-		goto out;
-	if ((r = ca_chain_rows_pem(res, 4, false, &s.chain_pem)) != MP_OK)
-		goto out;
 	if (mp_db_value(res, 0, 2) != NULL &&
 	    (r = mp_key_load(env->ks, env->db, mp_db_value(res, 0, 2), &s.key)) != MP_OK)
+		goto out;
+	if ((r = row_cert(res, s.key, &s.cert)) != MP_OK ||
+	    (r = ca_chain_rows_pem(res, 4, false, &s.chain_pem)) != MP_OK)
 		goto out;
 	*out = s;
 	memset(&s, 0, sizeof(s));

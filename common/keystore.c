@@ -31,6 +31,10 @@ struct mp_key {
 	mp_key_spec spec;
 	EVP_PKEY *pub;             /* from the row's SPKI: public only */
 	EVP_PKEY *priv;            /* signs: a software key, or a token-backed one */
+	pthread_mutex_t cert_lock; /* guards the certificate kept with the handle: */
+	uint8_t *cert_der;
+	size_t cert_len;
+	X509 *cert;
 };
 
 int
@@ -220,6 +224,9 @@ key_free(mp_key *k)
 {
 	EVP_PKEY_free(k->pub);
 	EVP_PKEY_free(k->priv);
+	X509_free(k->cert);
+	free(k->cert_der);
+	pthread_mutex_destroy(&k->cert_lock);
 	free(k);
 }
 
@@ -565,6 +572,7 @@ key_open(mp_keystore *ks, mp_db *db, const char *id, mp_key **out)
 		goto out;
 	}
 	atomic_init(&k->refs, 1);
+	pthread_mutex_init(&k->cert_lock, NULL);
 	if (rowid == NULL || strlen(rowid) != MP_UUID_STR_LEN) {
 		r = MP_ERR_INTEGRITY;
 		goto out;
@@ -807,4 +815,36 @@ mp_key_destroy(mp_keystore *ks, mp_db *db, const mp_actor *actor, const char *id
 		return r;
 	cache_drop(ks, id);
 	return MP_OK;
+}
+
+X509 *
+mp_key_cert(mp_key *k, const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	uint8_t *copy = NULL;
+	X509 *x = NULL;
+
+	pthread_mutex_lock(&k->cert_lock);
+	if (k->cert != NULL && k->cert_len == len && memcmp(k->cert_der, der, len) == 0 &&
+	    X509_up_ref(k->cert) == 1) {
+		x = k->cert;
+		goto out;
+	}
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len ||
+	    (copy = malloc(len)) == NULL || X509_up_ref(x) != 1) {
+		X509_free(x);
+		x = NULL;
+		goto out;
+	}
+	memcpy(copy, der, len);
+	X509_free(k->cert);
+	free(k->cert_der);
+	k->cert = x;
+	k->cert_der = copy;
+	k->cert_len = len;
+	copy = NULL;
+out:
+	pthread_mutex_unlock(&k->cert_lock);
+	free(copy);
+	return x;
 }

@@ -132,6 +132,13 @@ int mp_key_sign_data(mp_key *k, int md_nid, const uint8_t *msg, size_t len, uint
  */
 EVP_PKEY *mp_key_evp(mp_key *k);
 
+/*
+ * The certificate that goes with the key (an issuing CA's), parsed once: a new
+ * reference (X509_free it) to the X509 of der, reusing the one kept with the
+ * handle while der is the same bytes. NULL when der is not one certificate.
+ */
+X509 *mp_key_cert(mp_key *k, const uint8_t *der, size_t len);
+
 /* Destroys the key (the token object, or the sealed bytes), audited as key.destroy. */
 int mp_key_destroy(mp_keystore *ks, mp_db *db, const mp_actor *actor, const char *id);
 

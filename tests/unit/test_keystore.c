@@ -241,6 +241,64 @@ START_TEST(same_handle)
 }
 END_TEST
 
+/* A self-signed certificate for k, as DER in *der (OPENSSL_free it). */
+static int
+self_signed_der(mp_key *k, const char *cn, unsigned char **der)
+{
+	X509 *x = X509_new();
+	EVP_PKEY *pub = mp_key_public(k);
+	int n;
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(pub);
+	ck_assert_int_eq(X509_set_version(x, X509_VERSION_3), 1);
+	ck_assert_int_eq(ASN1_INTEGER_set(X509_get_serialNumber(x), 1), 1);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0);
+	ck_assert_int_eq(X509_set_issuer_name(x, X509_get_subject_name(x)), 1);
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+	ck_assert_int_eq(X509_set_pubkey(x, pub), 1);
+	ck_assert_int_eq(mp_key_sign_x509(k, x), MP_OK);
+	*der = NULL;
+	n = i2d_X509(x, der);
+	EVP_PKEY_free(pub);
+	X509_free(x);
+	return n;
+}
+
+START_TEST(cert_kept_with_handle)
+{
+	mp_db *db = fresh_db("ks_cert");
+	mp_keystore *ks = open_store(master_path);
+	char id[MP_UUID_STR_LEN + 1];
+	unsigned char *one = NULL, *two = NULL;
+	mp_key *k = NULL;
+	X509 *a, *b, *c;
+	int n1, n2;
+
+	generate(ks, db, "ec-p256", id);
+	ck_assert_int_eq(mp_key_load(ks, db, id, &k), MP_OK);
+	n1 = self_signed_der(k, "one", &one);
+	n2 = self_signed_der(k, "two", &two);
+	ck_assert_ptr_nonnull(a = mp_key_cert(k, one, (size_t)n1));
+	ck_assert_ptr_nonnull(b = mp_key_cert(k, one, (size_t)n1));
+	ck_assert_ptr_eq(a, b); /* parsed once */
+	ck_assert_ptr_nonnull(c = mp_key_cert(k, two, (size_t)n2));
+	ck_assert_ptr_ne(a, c); /* other bytes: parsed anew */
+	ck_assert_int_eq(X509_cmp(a, c) != 0, 1);
+	ck_assert_ptr_null(mp_key_cert(k, one, (size_t)n1 - 1));
+	X509_free(a);
+	X509_free(b);
+	X509_free(c);
+	OPENSSL_free(one);
+	OPENSSL_free(two);
+	mp_key_release(k);
+	mp_keystore_free(ks);
+	mp_db_close(db);
+}
+END_TEST
+
 struct loader {
 	mp_keystore *ks;
 	const char *conninfo;
@@ -623,6 +681,7 @@ suite_make(void)
 	tcase_add_test(tc, generate_and_sign);
 	tcase_add_test(tc, generate_refusals);
 	tcase_add_test(tc, same_handle);
+	tcase_add_test(tc, cert_kept_with_handle);
 	tcase_add_test(tc, threads_share_handle);
 	tcase_add_test(tc, master_key_file);
 	tcase_add_test(tc, master_key_refusals);
