@@ -23,20 +23,7 @@
 void
 api_ca_list(api_call *c)
 {
-	json_t *items = NULL;
-	char *after = NULL;
-	unsigned limit;
-	int r;
-
-	if (!api_page_by_id(c, &limit, &after))
-		return;
-	r = ca_list(c->db, api_scope(c), after, limit, &items);
-	free(after);
-	if (r != MP_OK) {
-		api_fail(c, r, "CAs");
-		return;
-	}
-	api_reply(c, 200, api_page_result(items, limit, "id"));
+	api_list_by_id(c, ca_list, "CAs");
 }
 
 /*

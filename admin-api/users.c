@@ -108,20 +108,7 @@ api_user_create(api_call *c)
 void
 api_user_list(api_call *c)
 {
-	json_t *items = NULL;
-	char *after = NULL;
-	unsigned limit;
-	int r;
-
-	if (!api_page_by_id(c, &limit, &after))
-		return;
-	r = mp_user_list(c->db, api_scope(c), after, limit, &items);
-	free(after);
-	if (r != MP_OK) {
-		api_fail(c, r, "users");
-		return;
-	}
-	api_reply(c, 200, api_page_result(items, limit, "id"));
+	api_list_by_id(c, mp_user_list, "users");
 }
 
 void

@@ -244,3 +244,22 @@ api_get_by_id(api_call *c, api_get_fn fn, const char *what)
 	}
 	api_reply(c, 200, obj);
 }
+
+void
+api_list_by_id(api_call *c, api_list_fn fn, const char *what)
+{
+	json_t *items = NULL;
+	char *after = NULL;
+	unsigned limit;
+	int r;
+
+	if (!api_page_by_id(c, &limit, &after))
+		return;
+	r = fn(c->db, api_scope(c), after, limit, &items);
+	free(after);
+	if (r != MP_OK) {
+		api_fail(c, r, what);
+		return;
+	}
+	api_reply(c, 200, api_page_result(items, limit, "id"));
+}

@@ -64,4 +64,10 @@ typedef int (*api_get_fn)(mp_db *db, const char *tenant_id, const char *id, json
  */
 void api_get_by_id(api_call *c, api_get_fn fn, const char *what);
 
+/* An engine or issuer list ordered by id: at most limit after after_id, scoped to tenant_id. */
+typedef int (*api_list_fn)(mp_db *db, const char *tenant_id, const char *after_id,
+    unsigned limit, json_t **out);
+/* Answers a GET of a list with fn, paged by id (api_page_by_id, api_page_result). */
+void api_list_by_id(api_call *c, api_list_fn fn, const char *what);
+
 #endif
