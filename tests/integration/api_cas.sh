@@ -12,12 +12,6 @@ new_instance cas
 start_instance
 ADMIN_KEY=$(cat "$I_STATE/admin.key")
 
-user_key() {
-	local r
-	r=$(api "$ADMIN_KEY" POST /users "{\"tenant\":\"$1\",\"name\":\"$2\",\"roles\":[\"$3\"]}")
-	r=$(api "$ADMIN_KEY" POST "/users/$(field "${r#* }" id)/api-keys" '{}')
-	field "${r#* }" key
-}
 r=$(api "$ADMIN_KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
 r=$(api "$ADMIN_KEY" POST /tenants '{"name":"globex"}'); GLOBEX=$(field "${r#* }" id)
 ALICE=$(user_key "$ACME" alice tenant-admin)

@@ -14,14 +14,6 @@ new_instance certs
 start_instance
 ADMIN_KEY=$(cat "$I_STATE/admin.key")
 
-# user_key TENANT NAME ROLE: creates the user, prints a fresh API key
-user_key() {
-	local r
-	r=$(api "$ADMIN_KEY" POST /users "{\"tenant\":\"$1\",\"name\":\"$2\",\"roles\":[\"$3\"]}")
-	expect_api "create user $2" "$r" 201 >/dev/null
-	r=$(api "$ADMIN_KEY" POST "/users/$(field "${r#* }" id)/api-keys" '{}')
-	field "${r#* }" key
-}
 r=$(api "$ADMIN_KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
 r=$(api "$ADMIN_KEY" POST /tenants '{"name":"globex"}'); GLOBEX=$(field "${r#* }" id)
 OLGA=$(user_key "$ACME" olga operator)

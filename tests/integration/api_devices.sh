@@ -29,17 +29,17 @@ count_devices() { psql -Atc "select count(*) from devices where tenant_id = '$1'
 # two tenants, an operator and an auditor in acme, an operator in globex
 r=$(api "$ADMIN_KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
 r=$(api "$ADMIN_KEY" POST /tenants '{"name":"globex"}'); GLOBEX=$(field "${r#* }" id)
-user_key() { # user_key TENANT NAME ROLE
+user_id_key() { # user_id_key TENANT NAME ROLE: prints the user id and a fresh API key
 	local r id
 	r=$(api "$ADMIN_KEY" POST /users "{\"tenant\":\"$1\",\"name\":\"$2\",\"roles\":[\"$3\"]}")
 	id=$(field "${r#* }" id)
 	r=$(api "$ADMIN_KEY" POST "/users/$id/api-keys" '{}')
 	echo "$id $(field "${r#* }" key)"
 }
-read -r OP_ID OP < <(user_key "$ACME" olga operator)
-read -r AU_ID AU < <(user_key "$ACME" aldo auditor)
-read -r GOP_ID GOP < <(user_key "$GLOBEX" gina operator)
-read -r TA_ID TA < <(user_key "$ACME" tina tenant-admin)
+read -r OP_ID OP < <(user_id_key "$ACME" olga operator)
+read -r AU_ID AU < <(user_id_key "$ACME" aldo auditor)
+read -r GOP_ID GOP < <(user_id_key "$GLOBEX" gina operator)
+read -r TA_ID TA < <(user_id_key "$ACME" tina tenant-admin)
 PROFILE=$(psql -qAtc "insert into profiles (tenant_id, name, kind) values ('$ACME', 'station', 'x509') returning id")
 GPROFILE=$(psql -qAtc "insert into profiles (tenant_id, name, kind) values ('$GLOBEX', 'station', 'x509') returning id")
 

@@ -26,3 +26,11 @@ expect_api() { # expect_api WHAT "STATUS BODY" STATUS [ERROR-CODE [FIELD]]
 	fi
 }
 
+# user_key TENANT NAME ROLE: creates the user (as $ADMIN_KEY), prints a fresh API key of theirs
+user_key() {
+	local r
+	r=$(api "$ADMIN_KEY" POST /users "{\"tenant\":\"$1\",\"name\":\"$2\",\"roles\":[\"$3\"]}")
+	expect_api "create user $2" "$r" 201 >/dev/null
+	r=$(api "$ADMIN_KEY" POST "/users/$(field "${r#* }" id)/api-keys" '{}')
+	field "${r#* }" key
+}
