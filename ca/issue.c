@@ -41,8 +41,8 @@ static const char device_sql[] =
 
 /*
  * The certificate, its identity (of a device that is still active, or of a
- * service) and its audit entry, in one statement: atomic without a
- * transaction of its own, and one round trip.
+ * service, from a CA that is not retired) and its audit entry, in one
+ * statement: atomic without a transaction of its own, and one round trip.
  */
 static const char store_sql[] =
     "WITH d AS (SELECT id FROM devices WHERE id = $2 AND tenant_id = $1 AND status = 'active'"
@@ -50,7 +50,8 @@ static const char store_sql[] =
     " i AS (INSERT INTO identities (tenant_id, kind, device_id, service, profile_id, status,"
     " not_before, not_after, ref)"
     " SELECT $1, 'x509', $2, $3, $4, 'active', to_timestamp($5::bigint),"
-    " to_timestamp($6::bigint), $7 WHERE $2::uuid IS NULL OR EXISTS (SELECT 1 FROM d)"
+    " to_timestamp($6::bigint), $7 WHERE ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM d))"
+    " AND EXISTS (SELECT 1 FROM cas WHERE id = $8 AND status = 'active')"
     " RETURNING id, tenant_id),"
     " c AS (INSERT INTO certificates (id, tenant_id, ca_id, serial, der, subject, not_before,"
     " not_after, key_id)"
@@ -131,7 +132,10 @@ struct store_ctx {
 	char id[MP_UUID_STR_LEN + 1];
 };
 
-/* Commits the certificate (store_sql); MP_ERR_CONFLICT when the device is no longer active. */
+/*
+ * Commits the certificate (store_sql); MP_ERR_CONFLICT when the device is no
+ * longer active or the CA was retired meanwhile.
+ */
 static int
 store(mp_db *db, struct store_ctx *s)
 {
@@ -158,7 +162,7 @@ store(mp_db *db, struct store_ctx *s)
 			goto out;
 	}
 	if (PQntuples(res) != 1) {
-		/* the device left "active" (or vanished) since it was checked */
+		/* the device or the CA changed since they were read */
 		r = MP_ERR_CONFLICT;
 		goto out;
 	}
@@ -267,8 +271,9 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 		struct store_ctx s = { actor, in, &ca, serial_hex, der_hex, subject, nb, na, "" };
 
 		if ((r = store(env->db, &s)) != MP_OK) {
-			if (r == MP_ERR_CONFLICT && in->device_id != NULL)
-				ca_refuse(d, r, "device", "is not active");
+			if (r == MP_ERR_CONFLICT)
+				ca_refuse(d, r, in->device_id != NULL ? "device" : "profile.ca",
+				    "the device is no longer active or its CA was retired");
 			goto out;
 		}
 		if ((r = issued_object(&s, x, not_before, not_after, out)) != MP_OK)
