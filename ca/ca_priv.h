@@ -47,7 +47,6 @@ void ca_signer_clear(ca_signer *s);
 int ca_x509_der(X509 *x, uint8_t **der, size_t *len);
 /* PEM of a certificate appended to *pem (a malloc'd string, or NULL to start one). */
 int ca_pem_append_der(char **pem, const uint8_t *der, size_t len);
-int ca_x509_pem_append(X509 *x, char **pem);
 /* The name as "CN=x,O=y" in the certificate's order (RFC 4514 escaping), in a new string. */
 int ca_name_text(const X509_NAME *name, char **out);
 

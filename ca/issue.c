@@ -177,13 +177,14 @@ out:
 
 /* The object a caller gets for a certificate just committed. */
 static int
-issued_object(const struct store_ctx *s, X509 *x, int64_t nb, int64_t na, json_t **out)
+issued_object(const struct store_ctx *s, const uint8_t *der, size_t len, int64_t nb, int64_t na,
+    json_t **out)
 {
 	char *pem = NULL, nbs[32], nas[32];
 	json_t *o;
 	int r;
 
-	if ((r = ca_x509_pem_append(x, &pem)) != MP_OK)
+	if ((r = ca_pem_append_der(&pem, der, len)) != MP_OK)
 		return r;
 	ca_time_text(nb, nbs);
 	ca_time_text(na, nas);
@@ -276,7 +277,7 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 				    "the device is no longer active or its CA was retired");
 			goto out;
 		}
-		if ((r = issued_object(&s, x, not_before, not_after, out)) != MP_OK)
+		if ((r = issued_object(&s, der, len, not_before, not_after, out)) != MP_OK)
 			goto out;
 	}
 	if (cert_out != NULL) {

@@ -119,19 +119,6 @@ ca_pem_append_der(char **pem, const uint8_t *der, size_t len)
 	return MP_OK;
 }
 
-int
-ca_x509_pem_append(X509 *x, char **pem)
-{
-	uint8_t *der = NULL;
-	size_t len;
-	int r;
-
-	if ((r = ca_x509_der(x, &der, &len)) == MP_OK)
-		r = ca_pem_append_der(pem, der, len);
-	OPENSSL_free(der);
-	return r;
-}
-
 /* The subject of a name as "CN=x,O=y" in the certificate's order. */
 int
 ca_name_text(const X509_NAME *name, char **out)
