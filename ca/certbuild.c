@@ -20,6 +20,7 @@
 #include "profile_def.h"
 #include "secure.h"
 #include "template.h"
+#include "timefmt.h"
 
 #define FIELD_MAX 128
 /* an attribute or extension name in a field: ours, OpenSSL's or a dotted OID */
@@ -187,18 +188,6 @@ out:
 		free(parts[i].value);
 	X509_NAME_free(name);
 	return r;
-}
-
-/* Unix seconds of an ASN1_TIME, -1 when it does not convert. */
-static int64_t
-time_of(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return -1;
-	return (int64_t)timegm(&tm);
 }
 
 /* Sets the serial number from serial_len big-endian octets (positive, no leading zero). */
@@ -598,7 +587,7 @@ check_validity(struct build *b)
 {
 	const ca_profile *p = b->p;
 	int64_t v = b->in->validity_s != 0 ? b->in->validity_s : p->validity_default;
-	int64_t issuer_na = time_of(X509_get0_notAfter(b->in->issuer));
+	int64_t issuer_na = ca_time_of(X509_get0_notAfter(b->in->issuer));
 
 	if (b->in->not_before < 0 || b->in->not_before > TIME_CEILING - p->validity_max) {
 		ca_detail_set(b->d, "not_before", "out of range");
@@ -1337,7 +1326,7 @@ check_ca_issuer(const ca_ca_input *in, int *path_len, ca_detail *d)
 		ca_detail_set(d, "issuer", "the issuing certificate is not a CA");
 		return MP_ERR_INVALID;
 	}
-	if ((issuer_na = time_of(X509_get0_notAfter(in->issuer))) < 0 ||
+	if ((issuer_na = ca_time_of(X509_get0_notAfter(in->issuer))) < 0 ||
 	    in->not_after > issuer_na) {
 		ca_detail_set(d, "not_after", "beyond the issuing CA's notAfter");
 		return MP_ERR_INVALID;

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "keystore.h"
 #include "num.h"
+#include "timefmt.h"
 
 /* Largest DER we read back from the database: a CRL of millions of entries. */
 #define MAX_DER (256u << 20)
@@ -104,17 +105,6 @@ bytea_value(const char *v, uint8_t **out, size_t *len)
 	if (v == NULL || v[0] != '\\' || v[1] != 'x')
 		return MP_ERR_INTERNAL;
 	return mp_hex_decode(v + 2, strlen(v + 2), MAX_DER, out, len);
-}
-
-/* RFC 3339 UTC, e.g. "2026-01-01T00:00:00Z". */
-static void
-rfc3339(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		out[0] = '\0';
 }
 
 /* The rows of an entries query as CRL entries; serial bytes live in *serials. */
@@ -288,8 +278,8 @@ generate_txn(mp_db *db, void *arg)
 	    (r = store_crl(db, g, number, base, this_update, next_update, mp_db_value(now, 0, 1),
 		der, len)) != MP_OK)
 		goto out;
-	rfc3339(this_update, tu);
-	rfc3339(next_update, nu);
+	ca_time_text(this_update, tu);
+	ca_time_text(next_update, nu);
 	g->out = json_pack("{s:s, s:b, s:I, s:o, s:s, s:s, s:i}", "ca_id", g->ca_id,
 	    "delta", g->delta, "crl_number", (json_int_t)number,
 	    "base_crl_number", g->delta ? json_integer((json_int_t)base) : json_null(),

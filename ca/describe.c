@@ -16,6 +16,7 @@
 #include "keyinfo.h"
 #include "names.h"
 #include "profile_def.h"
+#include "timefmt.h"
 
 #define OID_TEXT_MAX 128
 
@@ -40,12 +41,12 @@ name_json(const X509_NAME *n)
 static json_t *
 time_json(const ASN1_TIME *t)
 {
-	struct tm tm;
+	int64_t secs = ca_time_of(t);
 	char buf[32];
 
-	memset(&tm, 0, sizeof(tm));
-	if (!ASN1_TIME_to_tm(t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (secs < 0)
 		return json_null();
+	ca_time_text(secs, buf);
 	return json_string(buf);
 }
 
