@@ -1,0 +1,125 @@
+#include "der.h"
+
+#include <string.h>
+
+#include "err.h"
+
+void
+mp_der_init(mp_der *d, const uint8_t *p, size_t len)
+{
+	d->p = p;
+	d->len = p != NULL ? len : 0;
+}
+
+void
+mp_der_enter(const mp_der_tlv *t, mp_der *inner)
+{
+	mp_der_init(inner, t->value, t->len);
+}
+
+bool
+mp_der_empty(const mp_der *d)
+{
+	return d->len == 0;
+}
+
+int
+mp_der_peek(const mp_der *d)
+{
+	return d->len > 0 ? d->p[0] : -1;
+}
+
+int
+mp_der_next(mp_der *d, mp_der_tlv *t)
+{
+	size_t hdr = 2, len;
+	unsigned n;
+
+	if (d->len < 2)
+		return MP_ERR_INVALID;
+	/* tag numbers of 31 and above (multi-octet tags) appear in nothing we read */
+	if ((d->p[0] & 0x1fu) == 0x1fu)
+		return MP_ERR_INVALID;
+	len = d->p[1];
+	if (len & 0x80u) {
+		n = len & 0x7fu;
+		/* 0x80 is the indefinite form (BER only); more than 4 octets is never needed */
+		if (n == 0 || n > 4 || d->len < 2 + (size_t)n)
+			return MP_ERR_INVALID;
+		len = 0;
+		for (unsigned i = 0; i < n; i++)
+			len = (len << 8) | d->p[2 + i];
+		/* minimal: no leading zero octet, and the long form only from 128 on */
+		if (d->p[2] == 0 || len < 0x80)
+			return MP_ERR_INVALID;
+		hdr += n;
+	}
+	if (len > d->len - hdr)
+		return MP_ERR_INVALID;
+	t->tag = d->p[0];
+	t->whole = d->p;
+	t->whole_len = hdr + len;
+	t->value = d->p + hdr;
+	t->len = len;
+	d->p += t->whole_len;
+	d->len -= t->whole_len;
+	return MP_OK;
+}
+
+int
+mp_der_expect(mp_der *d, unsigned tag, mp_der_tlv *t)
+{
+	if (mp_der_peek(d) != (int)tag)
+		return MP_ERR_INVALID;
+	return mp_der_next(d, t);
+}
+
+int
+mp_der_optional(mp_der *d, unsigned tag, mp_der_tlv *t, bool *present)
+{
+	*present = false;
+	if (mp_der_peek(d) != (int)tag)
+		return MP_OK;
+	if (mp_der_next(d, t) != MP_OK)
+		return MP_ERR_INVALID;
+	*present = true;
+	return MP_OK;
+}
+
+bool
+mp_der_oid_is(const mp_der_tlv *t, const uint8_t *oid, size_t len)
+{
+	return t->tag == MP_DER_OID && t->len == len && memcmp(t->value, oid, len) == 0;
+}
+
+int
+mp_der_uint(const mp_der_tlv *t, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if ((t->tag != MP_DER_INTEGER && t->tag != MP_DER_ENUMERATED) || t->len == 0 ||
+	    (t->value[0] & 0x80u))
+		return MP_ERR_INVALID;
+	/* a leading zero octet only to keep the next one's top bit from meaning "negative" */
+	if (t->len > 1 && t->value[0] == 0 && !(t->value[1] & 0x80u))
+		return MP_ERR_INVALID;
+	for (size_t i = 0; i < t->len; i++) {
+		if (v > (UINT64_MAX >> 8))
+			return MP_ERR_INVALID;
+		v = (v << 8) | t->value[i];
+		if (v > max)
+			return MP_ERR_INVALID;
+	}
+	*out = v;
+	return MP_OK;
+}
+
+int
+mp_der_bits(const mp_der_tlv *t, const uint8_t **bits, size_t *len)
+{
+	if (t->tag != MP_DER_BIT_STRING || t->len < 2 || t->value[0] != 0)
+		return MP_ERR_INVALID;
+	*bits = t->value + 1;
+	*len = t->len - 1;
+	return MP_OK;
+}
