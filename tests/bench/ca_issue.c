@@ -1,7 +1,8 @@
 /*
  * Issuance throughput through the issuer API (no HTTP): THREADS threads, each
  * with its own database connection, issue certificates under the
- * iec62351-device profile from a P-256 CSR for SECONDS; every certificate is
+ * iec62351-device profile for SECONDS, going round a fleet of BENCH_DEVICES
+ * devices that each have their own P-256 key and CSR; every certificate is
  * committed before it counts. Prints certificates per second.
  *   ca_issue CONNINFO STATE_DIR [SECONDS] [THREADS]
  */
@@ -25,13 +26,16 @@
 
 static const mp_actor bench_actor = { "system", "bench", NULL };
 
+#define BENCH_DEVICES 1000
+
 struct bench {
 	const char *conninfo;
 	mp_keystore *ks;
 	const char *tenant_id;
-	const char *device_id;
-	const char *csr;
+	json_t *devices[BENCH_DEVICES];
+	char *csrs[BENCH_DEVICES];
 	double stop_at;
+	atomic_ulong next;
 	atomic_ulong issued;
 	atomic_int failed;
 };
@@ -60,8 +64,10 @@ issuer(void *arg)
 	}
 	env = (ca_env){ db, b->ks, "http://127.0.0.1:8080", "software" };
 	while (now_s() < b->stop_at) {
-		ca_issue_req req = { b->tenant_id, b->device_id, "iec62351-device", b->csr,
-			strlen(b->csr), 0 };
+		size_t i = atomic_fetch_add(&b->next, 1) % BENCH_DEVICES;
+		ca_issue_req req = { b->tenant_id,
+			json_string_value(json_object_get(b->devices[i], "id")), "iec62351-device",
+			b->csrs[i], strlen(b->csrs[i]), 0 };
 		ca_detail d = { "", "" };
 		json_t *out = NULL;
 		bool pending = false;
@@ -113,7 +119,7 @@ main(int argc, char **argv)
 	uint64_t secs = 10, threads = 4;
 	char err[512], master[4096], *key = NULL;
 	mp_keystore_config kc = { master, NULL, 0, NULL };
-	json_t *tenant = NULL, *device = NULL;
+	json_t *tenant = NULL;
 	mp_db *db = NULL;
 	pthread_t th[64];
 	double t0, elapsed;
@@ -139,18 +145,18 @@ main(int argc, char **argv)
 	}
 	mp_free_secret_str(key);
 	b.tenant_id = json_string_value(json_object_get(tenant, "id"));
-	{
-		mp_device_new dn = { .tenant_id = b.tenant_id, .serial = "BENCH-0001" };
+	for (size_t i = 0; i < BENCH_DEVICES; i++) {
+		char serial[32];
+		mp_device_new dn = { .tenant_id = b.tenant_id, .serial = serial };
 
-		if (mp_device_create(db, &bench_actor, &dn, &device) != MP_OK) {
-			fprintf(stderr, "set-up: device\n");
+		snprintf(serial, sizeof(serial), "BENCH-%05zu", i);
+		if (mp_device_create(db, &bench_actor, &dn, &b.devices[i]) != MP_OK ||
+		    (b.csrs[i] = make_csr(serial)) == NULL) {
+			fprintf(stderr, "set-up: device %s\n", serial);
 			return 1;
 		}
 	}
-	b.device_id = json_string_value(json_object_get(device, "id"));
 	b.conninfo = argv[1];
-	if ((b.csr = make_csr("BENCH-0001")) == NULL)
-		return 1;
 	t0 = now_s();
 	b.stop_at = t0 + (double)secs;
 	for (uint64_t i = 0; i < threads; i++)
@@ -161,8 +167,10 @@ main(int argc, char **argv)
 	printf("ca_issue: %lu certificates in %.1f s with %lu threads: %.0f certificates/s committed\n",
 	    (unsigned long)atomic_load(&b.issued), elapsed, (unsigned long)threads,
 	    (double)atomic_load(&b.issued) / elapsed);
-	free((char *)b.csr);
-	json_decref(device);
+	for (size_t i = 0; i < BENCH_DEVICES; i++) {
+		free(b.csrs[i]);
+		json_decref(b.devices[i]);
+	}
 	json_decref(tenant);
 	mp_keystore_free(b.ks);
 	mp_db_close(db);
