@@ -16,6 +16,7 @@ api_ca_env(const api_call *c, ca_env *env)
 	env->ks = w->keystore;
 	env->public_url = w->config->ocsp_public_url;
 	env->key_backend = w->config->keystore_backend;
+	env->shared = w->ca_shared;
 }
 
 /*

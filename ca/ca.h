@@ -31,7 +31,24 @@ typedef struct ca_env {
 	const char *public_url;
 	/* Where new CA keys go: "software" or "pkcs11". */
 	const char *key_backend;
+	/* State shared by the threads of a process (ca_shared_new), or NULL. */
+	struct ca_shared *shared;
 } ca_env;
+
+/*
+ * What the issuing threads of one process share: a batcher through which
+ * concurrent issuances commit together (mp_db_batch), and a cache of the
+ * CAs they sign with, each entry kept for CA_SIGNER_CACHE_MS. The cache only
+ * saves reading the CA and its chain: whether the CA is still active is
+ * checked again when each certificate is committed. Without it (env.shared
+ * NULL) every issuance reads its CA and commits alone.
+ */
+typedef struct ca_shared ca_shared;
+#define CA_SIGNER_CACHE_MS 5000
+/* NULL on ENOMEM. */
+ca_shared *ca_shared_new(void);
+/* s may be NULL; no issuance may be running. */
+void ca_shared_free(ca_shared *s);
 
 /* The longest error detail a call reports (a field name and why). */
 #define CA_DETAIL_MAX 256

@@ -15,6 +15,7 @@
 
 #include "ca.h"
 #include "credential.h"
+#include "dbbatch.h"
 #include "detail.h"
 #include "timefmt.h"
 
@@ -42,6 +43,22 @@ typedef struct ca_signer {
 int ca_signer_load(const ca_env *env, const char *tenant_id, const char *ref, ca_signer *out);
 /* Frees what ca_signer_load took; accepts a zeroed signer. */
 void ca_signer_clear(ca_signer *s);
+/* A copy of s that owns its own references (certificate, key, chain). */
+int ca_signer_copy(const ca_signer *s, ca_signer *out);
+
+/* Rows per batch of concurrent issuances committed together. */
+#define CA_ISSUE_BATCH_ROWS 64
+/* The batcher of store_sql (issue.c) for ca_shared. */
+mp_db_batch *ca_issue_batch_new(void);
+mp_db_batch *ca_shared_batch(ca_shared *s);
+/*
+ * The cached copy of CA ref as seen from tenant_id (NULL: any), if one was
+ * stored less than CA_SIGNER_CACHE_MS ago: MP_OK, else MP_ERR_NOT_FOUND.
+ */
+int ca_shared_signer_get(ca_shared *s, const char *tenant_id, const char *ref, ca_signer *out);
+/* Caches a copy of signer as CA ref seen from tenant_id. */
+void ca_shared_signer_put(ca_shared *s, const char *tenant_id, const char *ref,
+    const ca_signer *signer);
 
 /* DER of x in a new buffer (OPENSSL_free it). */
 int ca_x509_der(X509 *x, uint8_t **der, size_t *len);

@@ -80,7 +80,7 @@ lost(ca_crl_service *s)
 static int
 make(ca_crl_service *s, const char *ca_id, bool delta)
 {
-	ca_env env = { s->db, s->ks, s->public_url, NULL };
+	ca_env env = { s->db, s->ks, s->public_url, NULL, NULL };
 	uint64_t ms = delta ? s->delta_ms : s->full_ms;
 	json_t *out = NULL;
 	int r;

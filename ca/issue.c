@@ -13,6 +13,7 @@
 
 #include "certbuild.h"
 #include "codec.h"
+#include "dbbatch.h"
 #include "csr.h"
 #include "err.h"
 #include "profile.h"
@@ -40,25 +41,40 @@ static const char device_sql[] =
     " WHERE d.id = $1 AND d.tenant_id = $2";
 
 /*
- * The certificate, its identity (of a device that is still active, or of a
- * service, from a CA that is not retired) and its audit entry, in one
- * statement: atomic without a transaction of its own, and one round trip.
+ * Certificates with their identities (of devices that are still active, or
+ * of services, from CAs that are not retired) and audit entries, one batch of
+ * rows ($1, a JSON array; see mp_db_batch) in one statement: atomic without a
+ * transaction of its own, one round trip and one commit for the batch.
+ * Returns each committed row's position and its new id.
  */
 static const char store_sql[] =
-    "WITH d AS (SELECT id FROM devices WHERE id = $2 AND tenant_id = $1 AND status = 'active'"
-    " FOR SHARE),"
-    " i AS (INSERT INTO identities (tenant_id, kind, device_id, service, profile_id, status,"
+    "WITH r AS MATERIALIZED (SELECT o.n, gen_random_uuid() AS id, x.*"
+    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS o(e, n),"
+    " jsonb_to_record(o.e) AS x(tenant_id uuid, device_id uuid, service text, profile_id uuid,"
+    " not_before bigint, not_after bigint, serial text, ca_id uuid, der text, subject text,"
+    " key_id uuid, actor_kind text, actor_id text, details text)),"
+    " d AS (SELECT id, tenant_id FROM devices WHERE id = ANY (ARRAY(SELECT device_id FROM r))"
+    " AND status = 'active' FOR SHARE),"
+    " ok AS (SELECT r.* FROM r WHERE (r.device_id IS NULL OR EXISTS (SELECT 1 FROM d"
+    " WHERE d.id = r.device_id AND d.tenant_id = r.tenant_id))"
+    " AND EXISTS (SELECT 1 FROM cas WHERE cas.id = r.ca_id AND cas.status = 'active')),"
+    " i AS (INSERT INTO identities (id, tenant_id, kind, device_id, service, profile_id, status,"
     " not_before, not_after, ref)"
-    " SELECT $1, 'x509', $2, $3, $4, 'active', to_timestamp($5::bigint),"
-    " to_timestamp($6::bigint), $7 WHERE ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM d))"
-    " AND EXISTS (SELECT 1 FROM cas WHERE id = $8 AND status = 'active')"
-    " RETURNING id, tenant_id),"
+    " SELECT id, tenant_id, 'x509', device_id, service, profile_id, 'active',"
+    " to_timestamp(not_before), to_timestamp(not_after), serial FROM ok),"
     " c AS (INSERT INTO certificates (id, tenant_id, ca_id, serial, der, subject, not_before,"
     " not_after, key_id)"
-    " SELECT i.id, i.tenant_id, $8, decode($7, 'hex'), $9::bytea, $10, to_timestamp($5::bigint),"
-    " to_timestamp($6::bigint), $11 FROM i RETURNING id, tenant_id) "
-    MP_AUDIT_INSERT " SELECT c.tenant_id, $12, $13, 'certificate.issue', 'certificate', c.id,"
-    " $14::jsonb FROM c RETURNING object_id";
+    " SELECT id, tenant_id, ca_id, decode(serial, 'hex'), decode(der, 'hex'), subject,"
+    " to_timestamp(not_before), to_timestamp(not_after), key_id FROM ok),"
+    " a AS (" MP_AUDIT_INSERT " SELECT tenant_id, actor_kind, actor_id, 'certificate.issue',"
+    " 'certificate', id, details::jsonb FROM ok)"
+    " SELECT n, id FROM ok";
+
+mp_db_batch *
+ca_issue_batch_new(void)
+{
+	return mp_db_batch_new(store_sql, CA_ISSUE_BATCH_ROWS);
+}
 
 void
 ca_issue_profile_clear(ca_issue_profile *p)
@@ -128,50 +144,51 @@ struct store_ctx {
 	const char *serial_hex;
 	const char *der_hex;
 	const char *subject;
-	const char *nb, *na;
+	int64_t not_before, not_after;
 	char id[MP_UUID_STR_LEN + 1];
 };
 
 /*
- * Commits the certificate (store_sql); MP_ERR_CONFLICT when the device is no
+ * Commits the certificate (store_sql), in a batch with other threads' when
+ * the environment has a batcher; MP_ERR_CONFLICT when the device is no
  * longer active or the CA was retired meanwhile.
  */
 static int
-store(mp_db *db, struct store_ctx *s)
+store(const ca_env *env, struct store_ctx *s)
 {
 	const ca_issue_in *in = s->in;
-	json_t *details = NULL;
-	char *text = NULL;
-	PGresult *res = NULL;
+	json_t *details = NULL, *row = NULL;
+	char *text = NULL, *id = NULL, na[24];
 	int r;
 
+	mp_record_time(s->not_after, na);
 	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "serial", s->serial_hex,
 	    "ca_id", s->ca->id, "profile", in->profile->name, "subject", s->subject, "device_id",
-	    in->device_id, "service", in->service, "not_after", s->na)) == NULL) {
+	    in->device_id, "service", in->service, "not_after", na)) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
 	}
 	if ((r = mp_audit_details_text(details, &text)) != MP_OK)
 		goto out;
-	{
-		const char *params[14] = { in->tenant_id, in->device_id, in->service,
-			in->profile->id, s->nb, s->na, s->serial_hex, s->ca->id, s->der_hex, s->subject,
-			in->key_id, s->actor->kind, s->actor->id, text };
-
-		if ((r = mp_db_query(db, store_sql, 14, params, &res)) != MP_OK)
-			goto out;
-	}
-	if (PQntuples(res) != 1) {
-		/* the device or the CA changed since they were read */
-		r = MP_ERR_CONFLICT;
+	if ((row = json_pack("{s:s, s:s?, s:s?, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:s, s:s,"
+	    " s:s}", "tenant_id", in->tenant_id, "device_id", in->device_id, "service", in->service,
+	    "profile_id", in->profile->id, "not_before", (json_int_t)s->not_before, "not_after",
+	    (json_int_t)s->not_after, "serial", s->serial_hex, "ca_id", s->ca->id, "der",
+	    s->der_hex, "subject", s->subject, "key_id", in->key_id, "actor_kind", s->actor->kind,
+	    "actor_id", s->actor->id, "details", text)) == NULL) {
+		r = MP_ERR_NOMEM;
 		goto out;
 	}
-	snprintf(s->id, sizeof(s->id), "%s", mp_db_value(res, 0, 0));
-	r = MP_OK;
+	r = env->shared != NULL ? mp_db_batch_run(ca_shared_batch(env->shared), env->db, row, &id) :
+	    mp_db_batch_one(env->db, store_sql, row, &id);
+	if (r != MP_OK)
+		goto out;
+	snprintf(s->id, sizeof(s->id), "%s", id != NULL ? id : "");
 out:
 	json_decref(details);
+	json_decref(row);
 	free(text);
-	PQclear(res);
+	free(id);
 	return r;
 }
 
@@ -201,20 +218,35 @@ issued_object(const struct store_ctx *s, const uint8_t *der, size_t len, int64_t
 	return MP_OK;
 }
 
+/* ca_signer_load through the process's signer cache when there is one. */
+static int
+issuing_signer(const ca_env *env, const char *tenant_id, const char *ref, ca_signer *out)
+{
+	int r;
+
+	if (env->shared == NULL)
+		return ca_signer_load(env, tenant_id, ref, out);
+	if (ca_shared_signer_get(env->shared, tenant_id, ref, out) == MP_OK)
+		return MP_OK;
+	if ((r = ca_signer_load(env, tenant_id, ref, out)) == MP_OK)
+		ca_shared_signer_put(env->shared, tenant_id, ref, out);
+	return r;
+}
+
 int
 ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, json_t **out,
     X509 **cert_out, ca_detail *d)
 {
 	ca_signer ca = { 0 };
 	uint8_t serial[CA_SERIAL_LEN], *der = NULL;
-	char *serial_hex = NULL, *der_hex = NULL, *subject = NULL, nb[24], na[24];
+	char *serial_hex = NULL, *der_hex = NULL, *subject = NULL;
 	X509 *x = NULL;
 	ca_urls urls;
 	size_t len;
 	int64_t not_before = (int64_t)time(NULL), not_after;
 	int r;
 
-	if ((r = ca_signer_load(env, in->tenant_id, ca_profile_ca(in->profile->parsed), &ca)) !=
+	if ((r = issuing_signer(env, in->tenant_id, ca_profile_ca(in->profile->parsed), &ca)) !=
 	    MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
 			r = ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "profile %s names CA \"%s\","
@@ -261,17 +293,16 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 		r = MP_ERR_INTERNAL;
 		goto out;
 	}
-	mp_record_time(not_before, nb);
-	mp_record_time(not_after, na);
 	if ((r = ca_x509_der(x, &der, &len)) != MP_OK ||
-	    (r = mp_db_bytea_param(der, len, &der_hex)) != MP_OK ||
+	    (r = mp_hex_encode(der, len, &der_hex)) != MP_OK ||
 	    (r = mp_hex_encode(serial, sizeof(serial), &serial_hex)) != MP_OK ||
 	    (r = ca_name_text(X509_get_subject_name(x), &subject)) != MP_OK)
 		goto out;
 	{
-		struct store_ctx s = { actor, in, &ca, serial_hex, der_hex, subject, nb, na, "" };
+		struct store_ctx s = { actor, in, &ca, serial_hex, der_hex, subject, not_before,
+			not_after, "" };
 
-		if ((r = store(env->db, &s)) != MP_OK) {
+		if ((r = store(env, &s)) != MP_OK) {
 			if (r == MP_ERR_CONFLICT)
 				ca_refuse(d, r, in->device_id != NULL ? "device" : "profile.ca",
 				    "the device is no longer active or its CA was retired");

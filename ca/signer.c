@@ -87,6 +87,24 @@ ca_signer_clear(ca_signer *s)
 }
 
 int
+ca_signer_copy(const ca_signer *s, ca_signer *out)
+{
+	ca_signer c = *s;
+
+	c.chain_pem = NULL;
+	if (s->chain_pem != NULL && (c.chain_pem = strdup(s->chain_pem)) == NULL)
+		return MP_ERR_NOMEM;
+	if (X509_up_ref(s->cert) != 1) {
+		free(c.chain_pem);
+		return MP_ERR_NOMEM;
+	}
+	if (s->key != NULL)
+		mp_key_ref(s->key);
+	*out = c;
+	return MP_OK;
+}
+
+int
 ca_x509_der(X509 *x, uint8_t **der, size_t *len)
 {
 	unsigned char *p = NULL;

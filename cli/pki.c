@@ -20,7 +20,7 @@
 ca_env
 cli_pki_env(const mp_config *cfg, const cli_pki *pki, mp_db *db)
 {
-	return (ca_env){ db, pki->ks, cfg->ocsp_public_url, cfg->keystore_backend };
+	return (ca_env){ db, pki->ks, cfg->ocsp_public_url, cfg->keystore_backend, pki->shared };
 }
 
 /* Writes text to path through a temporary file and rename, mode 0644. */
@@ -113,6 +113,11 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 		mp_error("key store: %s", err);
 		goto out;
 	}
+	if ((p.shared = ca_shared_new()) == NULL) {
+		mp_error("out of memory");
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
 	if (strcmp(cfg->keystore_backend, "pkcs11") == 0 && !mp_keystore_has_pkcs11(p.ks)) {
 		mp_error("[keystore] backend is pkcs11 but no pkcs11_module is configured");
 		r = MP_ERR_CONFIG;
@@ -173,6 +178,7 @@ cli_pki_stop(cli_pki *pki)
 {
 	SSL_CTX_free(pki->tls_ctx);
 	ca_service_cert_clear(&pki->tls);
+	ca_shared_free(pki->shared);
 	mp_keystore_free(pki->ks);
 	memset(pki, 0, sizeof(*pki));
 }

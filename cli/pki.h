@@ -15,13 +15,14 @@
 
 typedef struct cli_pki {
 	mp_keystore *ks;
+	ca_shared *shared;     /* what the issuing workers share */
 	ca_service_cert tls;   /* the listeners' certificate */
 	SSL_CTX *tls_ctx;      /* a server context with it */
 } cli_pki;
 
 /* Opens the key store and sets the CA up on db; logs what failed. */
 int cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out);
-/* The issuer context for db. */
+/* The issuer context for db, with the workers' shared state. */
 ca_env cli_pki_env(const mp_config *cfg, const cli_pki *pki, mp_db *db);
 void cli_pki_stop(cli_pki *pki);
 

@@ -149,7 +149,8 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	mp_db_set_error_counter(d.db, mp_metrics_db_errors(metrics));
-	setup = (mp_worker_setup){ d.conninfo, cfg->database_connect_timeout_ms, metrics, pki.ks, cfg };
+	setup = (mp_worker_setup){ d.conninfo, cfg->database_connect_timeout_ms, metrics, pki.ks, cfg,
+	    pki.shared };
 	mp_http_server_set_worker_hooks(srv, mp_worker_init, mp_worker_fini, &setup);
 	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
 		const struct listener_def *l = &listeners[i];

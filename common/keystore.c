@@ -618,6 +618,13 @@ mp_key_release(mp_key *k)
 	key_unref(k);
 }
 
+mp_key *
+mp_key_ref(mp_key *k)
+{
+	atomic_fetch_add(&k->refs, 1);
+	return k;
+}
+
 const mp_key_spec *
 mp_key_get_spec(const mp_key *k)
 {

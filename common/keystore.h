@@ -109,6 +109,8 @@ int mp_key_load(mp_keystore *ks, mp_db *db, const char *id, mp_key **out);
  * does not open the key again.
  */
 void mp_key_release(mp_key *k);
+/* Another reference to k (release each with mp_key_release); returns k. */
+mp_key *mp_key_ref(mp_key *k);
 const mp_key_spec *mp_key_get_spec(const mp_key *k);
 const char *mp_key_id(const mp_key *k);
 /* A new reference to the public half (EVP_PKEY_free it). */

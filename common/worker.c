@@ -18,6 +18,7 @@ mp_worker_init(void *arg, void **ctx)
 	w->metrics = s->metrics;
 	w->keystore = s->keystore;
 	w->config = s->config;
+	w->ca_shared = s->ca_shared;
 	if ((r = mp_db_connect(s->conninfo, s->connect_timeout_ms, &w->db, err, sizeof(err))) !=
 	    MP_OK) {
 		mp_error("worker cannot connect to the database: %s", err);

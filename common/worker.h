@@ -18,6 +18,7 @@ typedef struct mp_worker_setup {
 	mp_metrics *metrics;
 	struct mp_keystore *keystore;
 	const struct mp_config *config;
+	struct ca_shared *ca_shared;
 } mp_worker_setup;
 
 typedef struct mp_worker {
@@ -25,6 +26,8 @@ typedef struct mp_worker {
 	mp_metrics *metrics;
 	struct mp_keystore *keystore;
 	const struct mp_config *config;
+	/* the X.509 issuer's process-wide state (ca/ca.h), opaque here */
+	struct ca_shared *ca_shared;
 } mp_worker;
 
 /* Worker hook: arg is a mp_worker_setup; creates *ctx as a mp_worker. */

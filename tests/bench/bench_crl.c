@@ -173,7 +173,7 @@ main(int argc, char **argv)
 	}
 	printf("inserted %llu revoked certificates in %.2f s\n", (unsigned long long)n,
 	    now_s() - t);
-	env = (ca_env){ db, ks, "http://127.0.0.1:8080", "software" };
+	env = (ca_env){ db, ks, "http://127.0.0.1:8080", "software", NULL };
 	for (int i = 0; i < RUNS; i++) {
 		t = now_s();
 		if ((r = ca_crl_generate(&env, ca, false, 86400, &out)) != MP_OK) {

@@ -31,6 +31,7 @@ static const mp_actor bench_actor = { "system", "bench", NULL };
 struct bench {
 	const char *conninfo;
 	mp_keystore *ks;
+	ca_shared *shared;
 	const char *tenant_id;
 	json_t *devices[BENCH_DEVICES];
 	char *csrs[BENCH_DEVICES];
@@ -62,7 +63,7 @@ issuer(void *arg)
 		atomic_store(&b->failed, 1);
 		return NULL;
 	}
-	env = (ca_env){ db, b->ks, "http://127.0.0.1:8080", "software" };
+	env = (ca_env){ db, b->ks, "http://127.0.0.1:8080", "software", b->shared };
 	while (now_s() < b->stop_at) {
 		size_t i = atomic_fetch_add(&b->next, 1) % BENCH_DEVICES;
 		ca_issue_req req = { b->tenant_id,
@@ -137,7 +138,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "set-up: %s\n", err);
 		return 1;
 	}
-	env = (ca_env){ db, b.ks, "http://127.0.0.1:8080", "software" };
+	env = (ca_env){ db, b.ks, "http://127.0.0.1:8080", "software", NULL };
 	if (mp_engine_bootstrap_admin(db, &key) != MP_OK || ca_bootstrap(&env) != MP_OK ||
 	    mp_tenant_find_by_name(db, MP_BOOTSTRAP_TENANT, &tenant) != MP_OK) {
 		fprintf(stderr, "set-up: the platform CA failed\n");
@@ -157,6 +158,8 @@ main(int argc, char **argv)
 		}
 	}
 	b.conninfo = argv[1];
+	if ((b.shared = ca_shared_new()) == NULL)
+		return 1;
 	t0 = now_s();
 	b.stop_at = t0 + (double)secs;
 	for (uint64_t i = 0; i < threads; i++)
@@ -172,6 +175,7 @@ main(int argc, char **argv)
 		json_decref(b.devices[i]);
 	}
 	json_decref(tenant);
+	ca_shared_free(b.shared);
 	mp_keystore_free(b.ks);
 	mp_db_close(db);
 	return atomic_load(&b.failed) ? 1 : 0;

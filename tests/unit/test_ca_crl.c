@@ -248,7 +248,7 @@ set_status(const char *cert_id, const char *reason, const char *invalidity)
 static json_t *
 generate(bool delta, int64_t validity)
 {
-	ca_env env = { f.db, f.ks, "http://pki.example:8080/", "software" };
+	ca_env env = { f.db, f.ks, "http://pki.example:8080/", "software", NULL };
 	json_t *out = NULL;
 	int r = ca_crl_generate(&env, f.ca_id, delta, validity, &out);
 
@@ -462,7 +462,7 @@ END_TEST
 
 START_TEST(refusals_and_reads)
 {
-	ca_env env = { f.db, f.ks, "", "software" };
+	ca_env env = { f.db, f.ks, "", "software", NULL };
 	char trusted[MP_UUID_STR_LEN + 1];
 	uint8_t *der = NULL;
 	unsigned char *ca_der = NULL;
