@@ -10,7 +10,7 @@
 #include "der.h"
 #include "err.h"
 
-/* The longest length we write: 16 MiB keeps every length within 4 octets and sums from overflow. */
+/* The longest core or certificate we wrap: 16 MiB keeps every length of a response within 4 octets. */
 #define LEN_MAX ((size_t)1 << 24)
 
 /* id-pkix-ocsp-basic, 1.3.6.1.5.5.7.48.1.1, as a whole OID element */
@@ -46,12 +46,17 @@ static const uint8_t resp_unauthorized[] = { 0x30, 0x03, 0x0a, 0x01, OCSP_STATUS
 
 /*
  * Writes the identifier and length octets of an element of len content
- * octets to out (when not NULL); returns how many there are. len < LEN_MAX.
+ * octets to out (when not NULL); returns how many there are (at most 6:
+ * callers keep len under 2^32).
  */
 static size_t
 der_hdr(uint8_t *out, unsigned tag, size_t len)
 {
-	size_t n = len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+	size_t n = 0;
+
+	if (len >= 0x80)
+		for (size_t v = len; v > 0; v >>= 8)
+			n++;
 
 	if (out != NULL) {
 		out[0] = (uint8_t)tag;
