@@ -127,6 +127,19 @@ main(int argc, char **argv)
 	    dt * 1e6 / SIGNS);
 	if (ocsp_core_sign(key, kh, t, &s, 1, NULL, 0, &core, &core_len) != MP_OK)
 		return 1;
+	/* the key store's share of it: signing about as many bytes (the core less its signature) */
+	t0 = now_s();
+	for (int i = 0; i < SIGNS; i++) {
+		uint8_t *sig = NULL;
+		size_t sig_len = 0;
+
+		if (mp_key_sign_data(key, 0, core, core_len - 72, &sig, &sig_len) != MP_OK)
+			return 1;
+		sink += sig_len;
+		OPENSSL_free(sig);
+	}
+	dt = now_s() - t0;
+	printf("  of which mp_key_sign_data: %.3f us\n", dt * 1e6 / SIGNS);
 
 	out_len = ocsp_response_size(core_len, signer_len);
 	if ((out = malloc(out_len)) == NULL)
