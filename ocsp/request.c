@@ -218,7 +218,7 @@ static int
 read_signature(const mp_der_tlv *explicit_tag)
 {
 	mp_der outer, d, inner;
-	mp_der_tlv sig, alg, oid, bits, certs, seq, cert;
+	mp_der_tlv sig, alg, oid, params, bits, certs, seq, cert;
 	const uint8_t *b;
 	size_t blen;
 	bool present;
@@ -232,7 +232,8 @@ read_signature(const mp_der_tlv *explicit_tag)
 	mp_der_enter(&alg, &inner);
 	if (mp_der_expect(&inner, MP_DER_OID, &oid) != MP_OK || oid.len == 0)
 		return MP_ERR_INVALID;
-	if (!mp_der_empty(&inner) && (mp_der_next(&inner, &bits) != MP_OK || !mp_der_empty(&inner)))
+	if (!mp_der_empty(&inner) &&
+	    (mp_der_next(&inner, &params) != MP_OK || !mp_der_empty(&inner)))
 		return MP_ERR_INVALID;
 	if (mp_der_expect(&d, MP_DER_BIT_STRING, &bits) != MP_OK ||
 	    mp_der_bits(&bits, &b, &blen) != MP_OK ||
