@@ -665,13 +665,29 @@ START_TEST(public_keys)
 	    oid("1.2.840.10045.3.1.7"))), tlv(0x03, cat(2, BYTES(0x00), raw(pt, ptlen))))));
 	expect_msg(b.p, b.n, MP_ERR_INVALID, "csr.key", "the public key does not decode");
 	free(b.p);
+	/* the key's point compressed: the same key */
+	pt[64] ^= 0x01;
+	{
+		uint8_t comp[33];
+		ca_csr *csr;
+
+		comp[0] = (uint8_t)(0x02 | (pt[64] & 1));
+		memcpy(comp + 1, pt + 1, 32);
+		b = with_spki(k, tlv(0x30, cat(2, tlv(0x30, cat(2, oid("1.2.840.10045.2.1"),
+		    oid("1.2.840.10045.3.1.7"))), tlv(0x03, cat(2, BYTES(0x00),
+		    raw(comp, sizeof(comp)))))));
+		csr = decode(b.p, b.n, MP_OK, NULL);
+		ck_assert_int_eq(EVP_PKEY_eq(csr->pub, k), 1);
+		ck_assert_uint_eq(csr->spki_bits_len, sizeof(comp));
+		ca_csr_free(csr);
+		free(b.p);
+	}
 	/* the point at infinity */
 	b = with_spki(k, tlv(0x30, cat(2, tlv(0x30, cat(2, oid("1.2.840.10045.2.1"),
 	    oid("1.2.840.10045.3.1.7"))), tlv(0x03, BYTES(0x00, 0x00)))));
 	expect(b.p, b.n, MP_ERR_INVALID, "csr.key");
 	free(b.p);
 	/* the key's point on P-384's name */
-	pt[64] ^= 0x01;
 	b = with_spki(k, tlv(0x30, cat(2, tlv(0x30, cat(2, oid("1.2.840.10045.2.1"),
 	    oid("1.3.132.0.34"))), tlv(0x03, cat(2, BYTES(0x00), raw(pt, ptlen))))));
 	expect(b.p, b.n, MP_ERR_INVALID, "csr.key");
