@@ -358,7 +358,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
     bool allow_pending, json_t **out, bool *pending, ca_detail *d)
 {
 	ca_issue_profile p = { 0 };
-	X509_REQ *csr = NULL;
+	ca_csr *csr = NULL;
 	const char *params[3] = { req->device_id, req->tenant_id, req->profile };
 	json_t *device = NULL;
 	int r;
@@ -404,7 +404,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 	}
 out:
 	ca_issue_profile_clear(&p);
-	X509_REQ_free(csr);
+	ca_csr_free(csr);
 	json_decref(device);
 	return r;
 }
