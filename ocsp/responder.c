@@ -92,16 +92,58 @@ responder_table_set(ocsp_responder *r, ocsp_ca_table *t)
 	ocsp_ca_table_unref(old);
 }
 
-static void
-count(atomic_uint_fast64_t *c)
+/* The metrics of each counter (families of mp_metrics_counter). */
+static const struct {
+	const char *name, *help, *label, *value;
+} counter_defs[OC_N] = {
+	[OC_GOOD] = { "midpki_ocsp_answers_total",
+	    "OCSP answers: CertIDs by status, refusals by kind.", "status", "good" },
+	[OC_REVOKED] = { "midpki_ocsp_answers_total", NULL, "status", "revoked" },
+	[OC_UNKNOWN] = { "midpki_ocsp_answers_total", NULL, "status", "unknown" },
+	[OC_MALFORMED] = { "midpki_ocsp_answers_total", NULL, "status", "malformedRequest" },
+	[OC_UNAUTHORIZED] = { "midpki_ocsp_answers_total", NULL, "status", "unauthorized" },
+	[OC_TRY_LATER] = { "midpki_ocsp_answers_total", NULL, "status", "tryLater" },
+	[OC_INTERNAL_ERROR] = { "midpki_ocsp_answers_total", NULL, "status", "internalError" },
+	[OC_CACHE_HIT] = { "midpki_ocsp_cache_total",
+	    "One-certificate OCSP requests without a nonce by cache outcome.", "result", "hit" },
+	[OC_CACHE_MISS] = { "midpki_ocsp_cache_total", NULL, "result", "miss" },
+	[OC_SIGNED] = { "midpki_ocsp_signed_total", "OCSP responses signed on request.", NULL,
+	    NULL },
+	[OC_RELOADS] = { "midpki_ocsp_ca_reloads_total",
+	    "Times the OCSP responder read its table of CAs.", NULL, NULL },
+	[OC_NOTIFICATIONS] = { "midpki_ocsp_notifications_total",
+	    "Notifications the OCSP responder applied to its cache.", NULL, NULL },
+};
+
+void
+responder_count(ocsp_responder *r, enum ocsp_count c)
 {
-	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(r->n[c], 1, memory_order_relaxed);
 }
 
 static void
 count_status(ocsp_responder *r, ocsp_cert_status s)
 {
-	count(s == OCSP_GOOD ? &r->n.good : s == OCSP_REVOKED ? &r->n.revoked : &r->n.unknown);
+	responder_count(r, s == OCSP_GOOD ? OC_GOOD : s == OCSP_REVOKED ? OC_REVOKED : OC_UNKNOWN);
+}
+
+/* Points each counter at its metric, or at local storage when there is no registry or room. */
+static void
+counters_init(ocsp_responder *r, mp_metrics *m)
+{
+	for (int i = 0; i < OC_N; i++) {
+		const char *help = counter_defs[i].help;
+
+		/* a family's HELP is given with its first member */
+		for (int j = i; help == NULL && j >= 0; j--)
+			if (strcmp(counter_defs[j].name, counter_defs[i].name) == 0)
+				help = counter_defs[j].help;
+		atomic_init(&r->local[i], 0);
+		r->n[i] = mp_metrics_counter(m, counter_defs[i].name, help, counter_defs[i].label,
+		    counter_defs[i].value);
+		if (r->n[i] == NULL)
+			r->n[i] = &r->local[i];
+	}
 }
 
 /* An unsigned OCSP refusal (HTTP 200, as RFC 6960 A.1 has every OCSP answer). */
@@ -111,10 +153,10 @@ refuse(mp_http_req *req, ocsp_responder *r, int status)
 	const uint8_t *body;
 	size_t len = 0;
 
-	count(status == OCSP_STATUS_MALFORMED_REQUEST ? &r->n.malformed :
-	    status == OCSP_STATUS_UNAUTHORIZED       ? &r->n.unauthorized :
-	    status == OCSP_STATUS_TRY_LATER          ? &r->n.try_later :
-	                                               &r->n.internal_error);
+	responder_count(r, status == OCSP_STATUS_MALFORMED_REQUEST ? OC_MALFORMED :
+	    status == OCSP_STATUS_UNAUTHORIZED                     ? OC_UNAUTHORIZED :
+	    status == OCSP_STATUS_TRY_LATER                        ? OC_TRY_LATER :
+	                                                             OC_INTERNAL_ERROR);
 	body = ocsp_response_error(status, &len);
 	mp_http_set_header(req, "Cache-Control", "no-store");
 	mp_http_reply(req, 200, "application/ocsp-response", body, len);
@@ -291,7 +333,7 @@ sign_now(ocsp_responder *r, const ocsp_ca *ca, ocsp_single *singles, size_t n,
 		singles[i].next_update = now + (singles[i].status == OCSP_UNKNOWN ?
 		    r->unknown_validity_s : r->validity_s);
 	}
-	count(&r->n.signed_fresh);
+	responder_count(r, OC_SIGNED);
 	return ocsp_core_sign(s->key, s->key_hash, now, singles, n,
 	    q != NULL && q->has_nonce ? q->nonce : NULL, q != NULL ? q->nonce_len : 0, core,
 	    core_len);
@@ -316,12 +358,12 @@ answer_one(mp_http_req *req, ocsp_responder *r, const ocsp_ca *ca, const ocsp_ce
 
 	key_make(ca, id, &k);
 	if (ocsp_cache_get(r->cache, &k, now, scratch, sizeof(scratch), &len, &val) == MP_OK) {
-		count(&r->n.cache_hits);
+		responder_count(r, OC_CACHE_HIT);
 		count_status(r, val.status);
 		send_signed(req, r, scratch, len, &val, get);
 		return;
 	}
-	count(&r->n.cache_misses);
+	responder_count(r, OC_CACHE_MISS);
 	epoch = ocsp_cache_epoch(r->cache);
 	if ((rc = db_lookup(w->db, ca, &k, &st)) != MP_OK) {
 		refuse_error(req, r, rc);
@@ -558,13 +600,14 @@ ocsp_responder_start(const ocsp_responder_config *cfg, ocsp_responder **out)
 	r->unknown_validity_s = cfg->unknown_validity_s != 0 ? (int64_t)cfg->unknown_validity_s :
 	    UNKNOWN_VALIDITY_DEFAULT_S;
 	atomic_init(&r->stopping, false);
+	counters_init(r, cfg->metrics);
 	if ((r->conninfo = strdup(cfg->conninfo != NULL ? cfg->conninfo : "")) == NULL ||
 	    (r->cache = ocsp_cache_new(cfg->cache_bytes)) == NULL)
 		goto out;
 	if (mp_db_connect(r->conninfo, r->connect_timeout_ms, &r->db, err, sizeof(err)) == MP_OK &&
 	    ocsp_ca_table_load(r->db, r->ks, &t) == MP_OK) {
 		r->table = t;
-		count(&r->n.reloads);
+		responder_count(r, OC_RELOADS);
 		r->next_reload_ms = mp_monotonic_ms() + r->reload_ms;
 	} else if ((r->table = ocsp_ca_table_empty()) == NULL) {
 		goto out;
@@ -601,18 +644,18 @@ ocsp_responder_stats_get(ocsp_responder *r, ocsp_responder_stats *out)
 	ocsp_ca_table *t = responder_table(r);
 
 	memset(out, 0, sizeof(*out));
-	out->good = atomic_load(&r->n.good);
-	out->revoked = atomic_load(&r->n.revoked);
-	out->unknown = atomic_load(&r->n.unknown);
-	out->malformed = atomic_load(&r->n.malformed);
-	out->unauthorized = atomic_load(&r->n.unauthorized);
-	out->try_later = atomic_load(&r->n.try_later);
-	out->internal_error = atomic_load(&r->n.internal_error);
-	out->cache_hits = atomic_load(&r->n.cache_hits);
-	out->cache_misses = atomic_load(&r->n.cache_misses);
-	out->signed_fresh = atomic_load(&r->n.signed_fresh);
-	out->reloads = atomic_load(&r->n.reloads);
-	out->notifications = atomic_load(&r->n.notifications);
+	out->good = atomic_load(r->n[OC_GOOD]);
+	out->revoked = atomic_load(r->n[OC_REVOKED]);
+	out->unknown = atomic_load(r->n[OC_UNKNOWN]);
+	out->malformed = atomic_load(r->n[OC_MALFORMED]);
+	out->unauthorized = atomic_load(r->n[OC_UNAUTHORIZED]);
+	out->try_later = atomic_load(r->n[OC_TRY_LATER]);
+	out->internal_error = atomic_load(r->n[OC_INTERNAL_ERROR]);
+	out->cache_hits = atomic_load(r->n[OC_CACHE_HIT]);
+	out->cache_misses = atomic_load(r->n[OC_CACHE_MISS]);
+	out->signed_fresh = atomic_load(r->n[OC_SIGNED]);
+	out->reloads = atomic_load(r->n[OC_RELOADS]);
+	out->notifications = atomic_load(r->n[OC_NOTIFICATIONS]);
 	ocsp_cache_usage(r->cache, &out->cache_bytes, &out->cache_entries);
 	out->cas = t->n;
 	ocsp_ca_table_unref(t);

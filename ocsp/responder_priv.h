@@ -12,11 +12,12 @@
 #include "responder_cache.h"
 #include "responder_cas.h"
 
-struct ocsp_counters {
-	atomic_uint_fast64_t good, revoked, unknown;
-	atomic_uint_fast64_t malformed, unauthorized, try_later, internal_error;
-	atomic_uint_fast64_t cache_hits, cache_misses, signed_fresh;
-	atomic_uint_fast64_t reloads, notifications;
+/* What the responder counts: in the metrics registry when there is one, else in local. */
+enum ocsp_count {
+	OC_GOOD, OC_REVOKED, OC_UNKNOWN,
+	OC_MALFORMED, OC_UNAUTHORIZED, OC_TRY_LATER, OC_INTERNAL_ERROR,
+	OC_CACHE_HIT, OC_CACHE_MISS, OC_SIGNED, OC_RELOADS, OC_NOTIFICATIONS,
+	OC_N
 };
 
 struct ocsp_responder {
@@ -26,7 +27,8 @@ struct ocsp_responder {
 	mp_keystore *ks;
 	int64_t max_age_s, validity_s, unknown_validity_s;
 	ocsp_cache *cache;
-	struct ocsp_counters n;
+	atomic_uint_fast64_t local[OC_N];
+	atomic_uint_fast64_t *n[OC_N];
 
 	pthread_mutex_t table_lock; /* held only to swap or take a reference to table */
 	ocsp_ca_table *table;
@@ -41,6 +43,9 @@ struct ocsp_responder {
 	uint64_t retry_ms;
 	uint64_t next_reload_ms;
 };
+
+/* Counts one event. */
+void responder_count(ocsp_responder *r, enum ocsp_count c);
 
 /* A reference to the current CA table (ocsp_ca_table_unref it). */
 ocsp_ca_table *responder_table(ocsp_responder *r);

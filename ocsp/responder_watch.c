@@ -63,7 +63,7 @@ on_notify(const char *channel, const char *payload, void *arg)
 {
 	ocsp_responder *r = arg;
 
-	atomic_fetch_add_explicit(&r->n.notifications, 1, memory_order_relaxed);
+	responder_count(r, OC_NOTIFICATIONS);
 	if (strcmp(channel, CA_CRL_CHANNEL) == 0) {
 		ocsp_cache_fresh_stale(r->cache);
 	} else if (strcmp(channel, OCSP_CHANNEL) == 0 && responder_apply_payload(r->cache, payload)) {
@@ -132,7 +132,7 @@ reload(ocsp_responder *r)
 		return;
 	}
 	responder_table_set(r, t);
-	atomic_fetch_add_explicit(&r->n.reloads, 1, memory_order_relaxed);
+	responder_count(r, OC_RELOADS);
 	r->next_reload_ms = mp_monotonic_ms() + r->reload_ms;
 }
 

@@ -106,4 +106,7 @@ expect_eq "unknown serial" "$(sed -n 's|^0x1234: ||p' "$T/unknown.out")" unknown
 openssl ocsp -issuer "$I_STATE/trust.pem" -serial 0x1234 -url "$URL/ocsp" -no_nonce \
 	>"$T/unauth.out" 2>&1
 expect_contains "unknown issuer" "$(cat "$T/unauth.out")" "unauthorized"
+METRICS=$(admin_curl /metrics)
+expect_contains "metrics: answers by status" "$METRICS" 'midpki_ocsp_answers_total{status="revoked"} '
+expect_contains "metrics: cache outcomes" "$METRICS" 'midpki_ocsp_cache_total{result="hit"} '
 stop_instance
