@@ -16,8 +16,8 @@
  * The responder runs one thread of its own, with its own connection, that
  * LISTENs on midpki_ocsp (the signer's "<ca id>:<serial hex>" items, or "*")
  * and midpki_crl (any revocation change) to keep the cache true, and reloads
- * the table of CAs every reload interval and on "*". docs/ocsp.md says it
- * all for operators.
+ * the table of CAs every reload interval and on "*". docs/ocsp.md describes
+ * it for operators.
  */
 #ifndef OCSP_RESPONDER_H
 #define OCSP_RESPONDER_H
