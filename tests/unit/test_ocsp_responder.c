@@ -1037,6 +1037,45 @@ START_TEST(stored_response_and_notification)
 }
 END_TEST
 
+/* With the database unreachable, cached answers are still served; the rest get tryLater. */
+START_TEST(database_down)
+{
+	OCSP_CERTID *ids0[1] = { id_of(0, EVP_sha1()) }, *ids1[1] = { id_of(1, EVP_sha1()) };
+	OCSP_REQUEST *r0 = make_request(ids0, 1, false), *r1 = make_request(ids1, 1, false);
+	OCSP_BASICRESP *bs;
+	mp_db *admin = pg_connect(pg_url());
+	uint8_t *b = NULL;
+	size_t l = 0;
+	char *hd;
+
+	hd = post(r0, &b, &l);
+	free(hd);
+	free(b);
+	ck_assert_int_eq(mp_db_exec(admin, "ALTER DATABASE ocsp_responder ALLOW_CONNECTIONS false"),
+	    MP_OK);
+	ck_assert_int_eq(mp_db_exec(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE datname = 'ocsp_responder'"), MP_OK);
+	hd = post(r1, &b, &l);
+	expect(hd, "HTTP/1.1 200 OK\r\n");
+	expect(hd, "Cache-Control: no-store\r\n");
+	free(hd);
+	ck_assert_int_eq(response_status(b, l), OCSP_RESPONSE_STATUS_TRYLATER);
+	free(b);
+	ck_assert_uint_eq(stats().try_later, 1);
+	hd = post(r0, &b, &l);
+	free(hd);
+	bs = verified(b, l);
+	check_status(bs, ids0[0], V_OCSP_CERTSTATUS_GOOD, -1, VALIDITY_S);
+	OCSP_BASICRESP_free(bs);
+	free(b);
+	ck_assert_int_eq(mp_db_exec(admin, "ALTER DATABASE ocsp_responder ALLOW_CONNECTIONS true"),
+	    MP_OK);
+	mp_db_close(admin);
+	OCSP_REQUEST_free(r0);
+	OCSP_REQUEST_free(r1);
+}
+END_TEST
+
 START_TEST(cache_bound)
 {
 	char id[MP_UUID_STR_LEN + 1], name[32];
@@ -1086,6 +1125,7 @@ suite_make(void)
 	tcase_add_test(tc, several_certids);
 	tcase_add_test(tc, malformed_and_oversized);
 	tcase_add_test(tc, stored_response_and_notification);
+	tcase_add_test(tc, database_down);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(small, setup_small, teardown);
 	tcase_set_timeout(small, 120);
