@@ -277,47 +277,47 @@ reason_value(const char *name)
 	return 0;
 }
 
-/* Reads the status (and any usable stored response) of the certificate k names. */
+/*
+ * Reads the status (and any usable stored response) of the certificate k
+ * names into *out (whose core the caller frees).
+ */
 static int
-db_lookup(mp_db *db, const ocsp_ca *ca, const ocsp_cache_key *k, struct db_status *st)
+db_lookup(mp_db *db, const ocsp_ca *ca, const ocsp_cache_key *k, struct db_status *out)
 {
 	const char *values[3] = { ca->id, (const char *)k->serial, hash_names[k->hash] };
 	const int lengths[3] = { 0, k->serial_len, 0 }, formats[3] = { 0, 1, 0 };
+	struct db_status st = { .status = OCSP_UNKNOWN, .reason = -1 };
 	PGresult *res = NULL;
 	const char *v;
 	int r;
 
-	memset(st, 0, sizeof(*st));
-	st->reason = -1;
-	r = mp_db_query_ex(db, status_sql, 3, values, lengths, formats, &res);
-	if (r != MP_OK)
+	if ((r = mp_db_query_ex(db, status_sql, 3, values, lengths, formats, &res)) != MP_OK)
 		goto out;
-	if (PQntuples(res) == 0) {
-		st->status = OCSP_UNKNOWN;
-		goto out;
-	}
+	if (PQntuples(res) == 0)
+		goto done;
 	if ((v = mp_db_value(res, 0, 0)) == NULL) {
-		st->status = OCSP_GOOD;
+		st.status = OCSP_GOOD;
 	} else {
-		st->status = OCSP_REVOKED;
-		if ((r = parse_time(v, &st->revoked_at)) != MP_OK)
+		st.status = OCSP_REVOKED;
+		if ((r = parse_time(v, &st.revoked_at)) != MP_OK)
 			goto out;
-		st->reason = reason_value(mp_db_value(res, 0, 1) != NULL ? mp_db_value(res, 0, 1) :
-		    "");
+		v = mp_db_value(res, 0, 1);
+		st.reason = reason_value(v != NULL ? v : "");
 	}
 	if (mp_db_value(res, 0, 2) == NULL)
+		goto done;
+	if ((r = parse_time(mp_db_value(res, 0, 4), &st.this_update)) != MP_OK ||
+	    (r = parse_time(mp_db_value(res, 0, 5), &st.next_update)) != MP_OK ||
+	    (r = mp_db_bytea_value(res, 0, 2, SCRATCH_BYTES, &st.core, &st.core_len)) != MP_OK)
 		goto out;
-	if ((r = parse_time(mp_db_value(res, 0, 4), &st->this_update)) != MP_OK ||
-	    (r = parse_time(mp_db_value(res, 0, 5), &st->next_update)) != MP_OK ||
-	    (r = mp_db_bytea_value(res, 0, 2, SCRATCH_BYTES, &st->core, &st->core_len)) != MP_OK)
-		goto out;
-	snprintf(st->signer_id, sizeof(st->signer_id), "%s", mp_db_value(res, 0, 3));
+	snprintf(st.signer_id, sizeof(st.signer_id), "%s", mp_db_value(res, 0, 3));
+done:
+	*out = st;
+	st.core = NULL;
+	r = MP_OK;
 out:
 	PQclear(res);
-	if (r != MP_OK) {
-		free(st->core);
-		st->core = NULL;
-	}
+	free(st.core);
 	return r;
 }
 
@@ -350,7 +350,7 @@ answer_one(mp_http_req *req, ocsp_responder *r, const ocsp_ca *ca, const ocsp_ce
 	ocsp_single single;
 	ocsp_cache_key k;
 	ocsp_cache_val val;
-	const ocsp_signer *signer;
+	ocsp_signer *signer;
 	uint8_t *core = NULL;
 	size_t len = 0, core_len = 0;
 	uint64_t epoch;
@@ -392,7 +392,7 @@ answer_one(mp_http_req *req, ocsp_responder *r, const ocsp_ca *ca, const ocsp_ce
 		val.fresh = true;
 	}
 	if ((rc = ocsp_core_tag(core, core_len, &val.tag)) != MP_OK ||
-	    (rc = ocsp_cache_put(r->cache, &k, core, core_len, (ocsp_signer *)signer, &val,
+	    (rc = ocsp_cache_put(r->cache, &k, core, core_len, signer, &val,
 		epoch)) != MP_OK) {
 		refuse_error(req, r, rc);
 		goto out;
