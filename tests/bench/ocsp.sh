@@ -30,13 +30,16 @@
 #    responseBytes; anything else counts as bad and is printed.
 # 4. Runs, each `wrk -t2 -c<CONNECTIONS> -d<SECONDS> --latency`:
 #    (a) midpki serve, twice: a first pass while its response cache fills
-#        (answers read from the database), then the measured run. A sample of
-#        the answers (good and revoked) is verified with `openssl ocsp -respin`
-#        against the CA chain and the status in the database.
+#        (answers read from the database), then the measured run, each
+#        followed by the responder's counters from /metrics (answers by
+#        status, cache hits and misses, responses signed on request). A
+#        sample of the answers (good and revoked) is verified with `openssl
+#        ocsp -respin` against the CA chain and the status in the database.
 #    midpki serve and PostgreSQL are then stopped.
 #    (b) `openssl ocsp -index` (one process, as the issue names it) with its
 #        own throwaway P-256 CA and delegated signer, an index.txt of the same
-#        CERTS serials with V/R lines, and requests for the same 100,000
+#        CERTS serials with V/R lines (subject /CN=<serial>: it refuses an
+#        index with repeated subjects), and requests for the same 100,000
 #        serials built for its CA. OpenSSL 3.0's responder cannot keep a
 #        connection alive: it answers HTTP/1.0 and closes when the request
 #        says "Connection: close" or "keep-alive", and when it says nothing it
@@ -72,6 +75,12 @@ bench_cleanup() {
 	it_cleanup
 }
 trap bench_cleanup EXIT
+
+stop_helper() { # stop_helper PID: SIGTERM, wait, and forget it
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	HELPER_PIDS=$(echo "$HELPER_PIDS" | sed "s/ $1\b//")
+}
 
 q() { psql -X -v ON_ERROR_STOP=1 -Atq "$@"; }
 
@@ -190,16 +199,17 @@ end
 if "${4:-}" ~= "" then
 	wrk.headers["Connection"] = "${4:-}"
 end
-local reqs = {}
-for line in io.lines("$2") do
-	reqs[#reqs + 1] = wrk.format("GET", "$1" .. line)
-end
 local threads = {}
 function setup(thread)
 	thread:set("tid", #threads)
 	table.insert(threads, thread)
 end
+-- built here, not when the script loads: wrk sets the Host header in between
 function init(args)
+	reqs = {}
+	for line in io.lines("$2") do
+		reqs[#reqs + 1] = wrk.format("GET", "$1" .. line)
+	end
 	i = math.floor(tid * #reqs / 2)
 	seen = 0
 	bad = 0
@@ -273,13 +283,21 @@ echo
 echo "$(nproc) cores, $conns connections, ${secs}s per run, keep-alive, GET, $nreq distinct" \
 	"certificates of $seeded"
 
+# The responder's counters from /metrics (cumulative, those not 0), on one line.
+ocsp_metrics() {
+	admin_curl /metrics | awk '/^midpki_ocsp_(answers|cache|signed)/ && $2 != 0 {
+		sub(/^midpki_ocsp_/, ""); sub(/_total/, ""); printf " %s", $0 } END { print "" }'
+}
+
 # --- 4a. midpki serve ---------------------------------------------------
 echo load >"$T/phase"
 MIDPKI_URL="http://127.0.0.1:$OCSP_PORT"
 lua_script /ocsp/ "$T/midpki.req" "$T/midpki.lua"
 verify "midpki serve" "$MIDPKI_URL/ocsp/" "$T/devices-ca.pem" "$T/midpki-chain.pem" "$T/midpki.req"
 run "midpki serve (1st pass)" "$MIDPKI_URL" "$T/midpki.lua"
+echo "  counters:$(ocsp_metrics)"
 run "midpki serve" "$MIDPKI_URL" "$T/midpki.lua"
+echo "  counters:$(ocsp_metrics)"
 verify "midpki serve" "$MIDPKI_URL/ocsp/" "$T/devices-ca.pem" "$T/midpki-chain.pem" "$T/midpki.req"
 mkdir -p "$T/nginx/www" "$T/nginx/tmp"
 curl -sS -f -o "$T/nginx/www/response.der" "$MIDPKI_URL/ocsp/$(head -n 1 "$T/midpki.req")"
@@ -320,8 +338,7 @@ done
 echo "openssl ocsp: index of $(wc -l <"$T/index.txt") serials loaded in $(since "$start") s"
 verify "openssl ocsp" "$OPENSSL_URL/" "$O/ca.pem" "$O/ca.pem" "$O/openssl.req"
 run "openssl ocsp" "$OPENSSL_URL" "$O/openssl.lua"
-kill -TERM "$OPENSSL_PID"
-wait "$OPENSSL_PID" 2>/dev/null || true
+stop_helper "$OPENSSL_PID"
 
 # --- 4c. nginx ----------------------------------------------------------
 NGINX_PORT=$(free_port)
@@ -359,8 +376,7 @@ until curl -sf -o /dev/null "$NGINX_URL/ocsp/x"; do
 	sleep 0.2
 done
 run "nginx (static file)" "$NGINX_URL" "$T/midpki.lua"
-kill -TERM "$NGINX_PID"
-wait "$NGINX_PID" 2>/dev/null || true
+stop_helper "$NGINX_PID"
 
 # --- ratios -------------------------------------------------------------
 echo
@@ -375,8 +391,8 @@ echo "$RESULTS" | awk -F'|' -v rss="$RSS_ALL" '
 	$1 == "openssl ocsp" { o = $2 }
 	$1 ~ /^nginx/ { n = $2 }
 	END {
-		printf "midpki/nginx:        %5.1f%%  (target >= 70%%)\n", n > 0 ? 100 * m / n : 0
-		printf "midpki/openssl ocsp: %5.1fx  (target >= 10x)\n", o > 0 ? m / o : 0
+		printf "midpki/nginx:        %5.1f%%  (target >= 70%%)\n", (n > 0 ? 100 * m / n : 0)
+		printf "midpki/openssl ocsp: %5.1fx  (target >= 10x)\n", (o > 0 ? m / o : 0)
 		printf "midpki p99:          %5.2f ms (target < 5 ms)\n", ms(p99)
 		printf "midpki serve resident memory, max: %d MB (target < 300 MB)\n", rss
 	}'
