@@ -70,6 +70,7 @@ HELPER_PIDS=""
 
 bench_cleanup() {
 	local p
+	set +e
 	for p in $HELPER_PIDS; do kill -TERM "$p" 2>/dev/null; done
 	for p in $HELPER_PIDS; do wait "$p" 2>/dev/null; done
 	it_cleanup
@@ -84,7 +85,7 @@ stop_helper() { # stop_helper PID: SIGTERM, wait, and forget it
 
 q() { psql -X -v ON_ERROR_STOP=1 -Atq "$@"; }
 
-# Resident memory of midpki serve: "<phase> <kB>" every second into rss.log.
+# Resident memory of midpki serve: "<phase> <kB>" every second into rss.txt.
 echo seeding >"$T/phase"
 (
 	while kill -0 "$MIDPKI_PID" 2>/dev/null; do
@@ -92,14 +93,14 @@ echo seeding >"$T/phase"
 		[ -n "$kb" ] && echo "$(cat "$T/phase") $kb"
 		sleep 1
 	done
-) >"$T/rss.log" &
+) >"$T/rss.txt" &
 HELPER_PIDS="$HELPER_PIDS $!"
 
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 rss_max() { # rss_max [PHASE]: the largest sample in MB (of PHASE, else of all)
 	awk -v p="${1:-}" 'p == "" || $1 == p { if ($2 > m) m = $2 } END { printf "%.0f", m / 1024 }' \
-		"$T/rss.log"
+		"$T/rss.txt"
 }
 
 # --- 1. seeding ---------------------------------------------------------
@@ -157,7 +158,7 @@ while :; do
 	if [ "$due" = "$last" ]; then
 		stalled=$((stalled + 1))
 		[ "$stalled" -lt 120 ] ||
-			fail "pre-signing made no progress in 120 s ($due certificates due)"
+			fail "pre-signing made no progress in 120 s ($due certificates due; does this build have the OCSP pre-signing service?)"
 	else
 		stalled=0
 	fi
