@@ -158,7 +158,8 @@ while :; do
 	if [ "$due" = "$last" ]; then
 		stalled=$((stalled + 1))
 		[ "$stalled" -lt 120 ] ||
-			fail "pre-signing made no progress in 120 s ($due certificates due; does this build have the OCSP pre-signing service?)"
+			fail "pre-signing made no progress in 120 s ($due certificates due;" \
+				"does this build have the OCSP pre-signing service?)"
 	else
 		stalled=0
 	fi
