@@ -146,10 +146,12 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 		    mp_db_errmsg(db));
 		goto out;
 	}
-	if ((chain = chain_stack(p.tls.chain_pem)) == NULL) {
+	if ((chain = chain_stack(p.tls.chain_pem)) == NULL || sk_X509_num(chain) < 1 ||
+	    X509_up_ref(sk_X509_value(chain, 0)) != 1) {
 		r = MP_ERR_NOMEM;
 		goto out;
 	}
+	p.tls_issuer = sk_X509_value(chain, 0);
 	if ((p.tls_ctx = mp_tls_server_ctx_new(p.tls.cert, chain, mp_key_evp(p.tls.key), err,
 	    sizeof(err))) == NULL) {
 		mp_error("TLS set-up failed: %s", err);
@@ -177,6 +179,7 @@ void
 cli_pki_stop(cli_pki *pki)
 {
 	SSL_CTX_free(pki->tls_ctx);
+	X509_free(pki->tls_issuer);
 	ca_service_cert_clear(&pki->tls);
 	ca_shared_free(pki->shared);
 	mp_keystore_free(pki->ks);

@@ -17,6 +17,7 @@ typedef struct cli_pki {
 	mp_keystore *ks;
 	ca_shared *shared;     /* what the issuing workers share */
 	ca_service_cert tls;   /* the listeners' certificate */
+	X509 *tls_issuer;      /* the CA that issued it */
 	SSL_CTX *tls_ctx;      /* a server context with it */
 } cli_pki;
 

@@ -22,6 +22,7 @@
 #include "options.h"
 #include "pki.h"
 #include "responder.h"
+#include "staple.h"
 #include "routes.h"
 #include "secure.h"
 #include "worker.h"
@@ -124,6 +125,7 @@ cmd_serve(int argc, char **argv)
 	cli_pki pki = { 0 };
 	ca_crl_service *crls = NULL;
 	ocsp_responder *responder = NULL;
+	ocsp_stapler *stapler = NULL;
 	char err[1024];
 	int rc = 1, r;
 
@@ -154,8 +156,16 @@ cmd_serve(int argc, char **argv)
 			metrics, cfg->ocsp_cache_bytes, cfg->ocsp_max_age_ms / 1000, OCSP_FRESH_VALIDITY_S,
 			0, 0 };
 
+		ocsp_stapler_config sc = { d.conninfo, cfg->database_connect_timeout_ms, NULL,
+			pki.tls.cert, pki.tls_issuer };
+
 		if (ocsp_responder_start(&oc, &responder) != MP_OK) {
 			mp_error("cannot start the OCSP responder");
+			goto out;
+		}
+		sc.responder = responder;
+		if (ocsp_stapler_start(pki.tls_ctx, &sc, &stapler) != MP_OK) {
+			mp_error("cannot start OCSP stapling");
 			goto out;
 		}
 	}
@@ -204,6 +214,7 @@ cmd_serve(int argc, char **argv)
 	rc = 0;
 out:
 	mp_http_server_free(srv);
+	ocsp_stapler_stop(stapler);
 	ocsp_responder_stop(responder);
 	mp_metrics_free(metrics);
 	ca_crl_service_stop(crls);

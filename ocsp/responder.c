@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "der.h"
 #include "err.h"
 #include "http_cache.h"
 #include "log.h"
@@ -339,69 +340,136 @@ sign_now(ocsp_responder *r, const ocsp_ca *ca, ocsp_single *singles, size_t n,
 	    core_len);
 }
 
-/* One CertID without a nonce: the cache, the stored response, or one signed now (then cached). */
+/*
+ * The whole response to one CertID without a nonce, assembled into buf (cap
+ * bytes): from the cache, else the stored response, else one signed now;
+ * either of the last two is cached. *val describes it.
+ */
+static int
+lookup_one(ocsp_responder *r, mp_db *db, const ocsp_ca *ca, const ocsp_certid *id,
+    int64_t now, uint8_t *buf, size_t cap, size_t *len, ocsp_cache_val *val)
+{
+	struct db_status st = { 0 };
+	ocsp_single single;
+	ocsp_cache_key k;
+	ocsp_cache_val v;
+	ocsp_signer *signer;
+	uint8_t *core = NULL;
+	size_t core_len = 0, n;
+	uint64_t epoch;
+	int rc;
+
+	key_make(ca, id, &k);
+	if (ocsp_cache_get(r->cache, &k, now, buf, cap, len, val) == MP_OK) {
+		responder_count(r, OC_CACHE_HIT);
+		return MP_OK;
+	}
+	responder_count(r, OC_CACHE_MISS);
+	epoch = ocsp_cache_epoch(r->cache);
+	if ((rc = db_lookup(db, ca, &k, &st)) != MP_OK)
+		return rc;
+	v = (ocsp_cache_val){ st.status, st.reason, st.revoked_at, 0, 0, 0, 0, false };
+	if (st.core != NULL && (signer = ocsp_ca_signer(ca, st.signer_id)) != NULL) {
+		core = st.core;
+		core_len = st.core_len;
+		st.core = NULL;
+		v.this_update = st.this_update;
+		v.next_update = st.next_update;
+		v.until = st.next_update - MARGIN_S;
+	} else {
+		single = (ocsp_single){ id, st.status, st.revoked_at, st.reason, 0, 0 };
+		if ((rc = sign_now(r, ca, &single, 1, NULL, now, &core, &core_len)) != MP_OK)
+			goto out;
+		signer = ca->signers[0];
+		v.this_update = single.this_update;
+		v.next_update = single.next_update;
+		v.until = single.next_update - MARGIN_S;
+		if (st.status == OCSP_UNKNOWN && v.until > now + UNKNOWN_CACHE_S)
+			v.until = now + UNKNOWN_CACHE_S;
+		v.fresh = true;
+	}
+	if ((rc = ocsp_core_tag(core, core_len, &v.tag)) != MP_OK ||
+	    (rc = ocsp_cache_put(r->cache, &k, core, core_len, signer, &v, epoch)) != MP_OK)
+		goto out;
+	if ((n = ocsp_response_assemble(core, core_len, signer->der, signer->der_len, buf,
+	    cap)) == 0) {
+		rc = MP_ERR_TOO_LARGE;
+		goto out;
+	}
+	*len = n;
+	*val = v;
+	rc = MP_OK;
+out:
+	free(st.core);
+	free(core);
+	return rc;
+}
+
+/* One CertID without a nonce (lookup_one), sent. */
 static void
 answer_one(mp_http_req *req, ocsp_responder *r, const ocsp_ca *ca, const ocsp_certid *id,
     bool get)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	int64_t now = (int64_t)time(NULL);
-	struct db_status st = { 0 };
-	ocsp_single single;
-	ocsp_cache_key k;
 	ocsp_cache_val val;
-	ocsp_signer *signer;
-	uint8_t *core = NULL;
-	size_t len = 0, core_len = 0;
-	uint64_t epoch;
+	size_t len = 0;
 	int rc;
 
-	key_make(ca, id, &k);
-	if (ocsp_cache_get(r->cache, &k, now, scratch, sizeof(scratch), &len, &val) == MP_OK) {
-		responder_count(r, OC_CACHE_HIT);
-		count_status(r, val.status);
-		send_signed(req, r, scratch, len, &val, get);
-		return;
-	}
-	responder_count(r, OC_CACHE_MISS);
-	epoch = ocsp_cache_epoch(r->cache);
-	if ((rc = db_lookup(w->db, ca, &k, &st)) != MP_OK) {
+	if ((rc = lookup_one(r, w->db, ca, id, (int64_t)time(NULL), scratch, sizeof(scratch), &len,
+	    &val)) != MP_OK) {
 		refuse_error(req, r, rc);
 		return;
-	}
-	val = (ocsp_cache_val){ st.status, st.reason, st.revoked_at, 0, 0, 0, 0, false };
-	if (st.core != NULL && (signer = ocsp_ca_signer(ca, st.signer_id)) != NULL) {
-		core = st.core;
-		core_len = st.core_len;
-		st.core = NULL;
-		val.this_update = st.this_update;
-		val.next_update = st.next_update;
-		val.until = st.next_update - MARGIN_S;
-	} else {
-		single = (ocsp_single){ id, st.status, st.revoked_at, st.reason, 0, 0 };
-		if ((rc = sign_now(r, ca, &single, 1, NULL, now, &core, &core_len)) != MP_OK) {
-			refuse_error(req, r, rc);
-			goto out;
-		}
-		signer = ca->signers[0];
-		val.this_update = single.this_update;
-		val.next_update = single.next_update;
-		val.until = single.next_update - MARGIN_S;
-		if (st.status == OCSP_UNKNOWN && val.until > now + UNKNOWN_CACHE_S)
-			val.until = now + UNKNOWN_CACHE_S;
-		val.fresh = true;
-	}
-	if ((rc = ocsp_core_tag(core, core_len, &val.tag)) != MP_OK ||
-	    (rc = ocsp_cache_put(r->cache, &k, core, core_len, signer, &val,
-		epoch)) != MP_OK) {
-		refuse_error(req, r, rc);
-		goto out;
 	}
 	count_status(r, val.status);
-	send_core(req, r, core, core_len, signer, &val, get);
+	send_signed(req, r, scratch, len, &val, get);
+}
+
+int
+ocsp_responder_answer_cert(ocsp_responder *r, mp_db *db, X509 *cert, X509 *issuer,
+    uint8_t **der, size_t *len, int64_t *next_update)
+{
+	uint8_t name_hash[OCSP_HASH_MAX], key_hash[OCSP_HASH_MAX], idbuf[OCSP_CERTID_MAX];
+	uint8_t *serial = NULL, *out = NULL;
+	const unsigned char *p;
+	ocsp_ca_table *t = NULL;
+	const ocsp_ca *ca;
+	ocsp_cache_val val;
+	ocsp_certid id;
+	mp_der_tlv tlv;
+	mp_der d;
+	size_t hlen = 0, n = 0;
+	int slen, rc;
+
+	if ((slen = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &serial)) <= 0)
+		return MP_ERR_CRYPTO;
+	p = serial;
+	mp_der_init(&d, p, (size_t)slen);
+	if ((rc = mp_der_expect(&d, MP_DER_INTEGER, &tlv)) != MP_OK ||
+	    (rc = ocsp_issuer_hashes(issuer, OCSP_HASH_SHA1, name_hash, key_hash, &hlen)) != MP_OK ||
+	    (rc = ocsp_certid_make(OCSP_HASH_SHA1, name_hash, key_hash, tlv.value, tlv.len, idbuf,
+	    &id)) != MP_OK)
+		goto out;
+	t = responder_table(r);
+	if ((ca = ocsp_ca_table_find(t, &id)) == NULL) {
+		rc = MP_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((out = OPENSSL_malloc(SCRATCH_BYTES)) == NULL) {
+		rc = MP_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = lookup_one(r, db, ca, &id, (int64_t)time(NULL), out, SCRATCH_BYTES, &n,
+	    &val)) != MP_OK)
+		goto out;
+	*der = out;
+	*len = n;
+	*next_update = val.next_update;
+	out = NULL;
 out:
-	free(st.core);
-	free(core);
+	ocsp_ca_table_unref(t);
+	OPENSSL_free(serial);
+	OPENSSL_free(out);
+	return rc;
 }
 
 /*

@@ -24,6 +24,9 @@
 
 #include <stdint.h>
 
+#include <openssl/x509.h>
+
+#include "db.h"
 #include "http.h"
 #include "keystore.h"
 #include "metrics.h"
@@ -58,6 +61,15 @@ void ocsp_responder_stop(ocsp_responder *r);
 /* The route handlers; arg is the responder. */
 void ocsp_responder_post(mp_http_req *req, void *arg);
 void ocsp_responder_get(mp_http_req *req, void *arg);
+
+/*
+ * The response a client asking about cert (issued by issuer) by a SHA-1
+ * CertID without a nonce gets — what a TLS server staples — in a new buffer
+ * (OPENSSL_free it), with its nextUpdate. db is the caller's connection.
+ * MP_ERR_NOT_FOUND when the responder does not serve issuer.
+ */
+int ocsp_responder_answer_cert(ocsp_responder *r, mp_db *db, X509 *cert, X509 *issuer,
+    uint8_t **der, size_t *len, int64_t *next_update);
 
 /* What the responder has done since it started (for tests and metrics). */
 typedef struct ocsp_responder_stats {

@@ -3,7 +3,8 @@
 # device certificate issued through the admin API is good; revoked, it is
 # revoked with its reason within 2 s; suspended it is certificateHold and
 # resumed good again; a serial never issued is unknown; with and without a
-# nonce; GET by curl with the base64 path gives the same answer as POST.
+# nonce; GET by curl with the base64 path gives the same answer as POST; the
+# admin and EST listeners staple a good response for their certificate.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -106,6 +107,18 @@ expect_eq "unknown serial" "$(sed -n 's|^0x1234: ||p' "$T/unknown.out")" unknown
 openssl ocsp -issuer "$I_STATE/trust.pem" -serial 0x1234 -url "$URL/ocsp" -no_nonce \
 	>"$T/unauth.out" 2>&1
 expect_contains "unknown issuer" "$(cat "$T/unauth.out")" "unauthorized"
+# stapling: both TLS listeners hand out a current response for their certificate
+for port in "$ADMIN_PORT" "$EST_PORT"; do
+	for _ in $(seq 1 30); do
+		openssl s_client -connect "127.0.0.1:$port" -status -CAfile "$I_STATE/trust.pem" \
+			</dev/null >"$T/staple.out" 2>&1
+		grep -q "OCSP Response Status: successful" "$T/staple.out" && break
+		sleep 0.5
+	done
+	expect_contains "stapled on $port" "$(cat "$T/staple.out")" "OCSP Response Status: successful"
+	expect_contains "stapled on $port: good" "$(cat "$T/staple.out")" "Cert Status: good"
+done
+
 METRICS=$(admin_curl /metrics)
 expect_contains "metrics: answers by status" "$METRICS" 'midpki_ocsp_answers_total{status="revoked"} '
 expect_contains "metrics: cache outcomes" "$METRICS" 'midpki_ocsp_cache_total{result="hit"} '
