@@ -1,4 +1,7 @@
-/* midpki serve: every enabled listener, the audit sealer, and the embedded database. */
+/*
+ * midpki serve: every enabled listener, the CRL and OCSP pre-signing
+ * services, the audit sealer, and the embedded database.
+ */
 #include "commands.h"
 
 #include <errno.h>
@@ -21,6 +24,7 @@
 #include "listener.h"
 #include "options.h"
 #include "pki.h"
+#include "presign.h"
 #include "routes.h"
 #include "secure.h"
 #include "worker.h"
@@ -115,6 +119,7 @@ cmd_serve(int argc, char **argv)
 	mp_worker_setup setup;
 	cli_pki pki = { 0 };
 	ca_crl_service *crls = NULL;
+	ocsp_presign *presign = NULL;
 	char err[1024];
 	int rc = 1, r;
 
@@ -141,6 +146,16 @@ cmd_serve(int argc, char **argv)
 
 		if (ca_crl_service_start(&cc, &crls) != MP_OK) {
 			mp_error("cannot start the CRL service");
+			goto out;
+		}
+	}
+	{
+		ocsp_presign_config oc = { d.conninfo, cfg->database_connect_timeout_ms, pki.ks,
+			cfg->ocsp_public_url, cfg->ocsp_response_validity_ms, cfg->ocsp_refresh_before_ms,
+			0, 0, 0 };
+
+		if (ocsp_presign_start(&oc, &presign) != MP_OK) {
+			mp_error("cannot start the OCSP pre-signing service");
 			goto out;
 		}
 	}
@@ -186,6 +201,7 @@ cmd_serve(int argc, char **argv)
 out:
 	mp_http_server_free(srv);
 	mp_metrics_free(metrics);
+	ocsp_presign_stop(presign);
 	ca_crl_service_stop(crls);
 	cli_pki_stop(&pki);
 	cli_database_close(&d);
