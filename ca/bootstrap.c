@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "err.h"
+#include "num.h"
 #include "profile.h"
 #include "record.h"
 #include "tenants.h"
@@ -149,10 +150,12 @@ find_service_cert(const ca_env *env, const char *service, const json_t *sans,
 	const unsigned char *p;
 	size_t len;
 	ca_service_cert s = { 0 };
+	uint64_t not_after;
 	int r;
 
 	mp_record_time(renew_before_s, renew);
-	if ((r = mp_db_query_row(env->db, "SELECT c.der, c.key_id, c.ca_id, c.id FROM certificates c"
+	if ((r = mp_db_query_row(env->db, "SELECT c.der, c.key_id, c.ca_id, c.id,"
+	    " floor(extract(epoch FROM c.not_after))::bigint FROM certificates c"
 	    " JOIN identities i ON i.id = c.id WHERE i.service = $1 AND i.status = 'active'"
 	    " AND c.key_id IS NOT NULL AND c.not_after > now() + make_interval(secs => $2::bigint)"
 	    " ORDER BY c.not_after DESC, c.created_at DESC LIMIT 1", 2, params, &res)) != MP_OK)
@@ -161,10 +164,11 @@ find_service_cert(const ca_env *env, const char *service, const json_t *sans,
 		goto out;
 	p = der;
 	if ((s.cert = d2i_X509(NULL, &p, (long)len)) == NULL ||
-	    (s.not_after = ca_time_of(X509_get0_notAfter(s.cert))) < 0) {
+	    mp_parse_u64(mp_db_value(res, 0, 4), INT64_MAX, &not_after) != MP_OK) {
 		r = MP_ERR_INTEGRITY;
 		goto out;
 	}
+	s.not_after = (int64_t)not_after;
 	if (sans != NULL) {
 		json_t *desc = ca_cert_describe(s.cert);
 		bool same = desc != NULL && json_equal(json_object_get(desc, "san"), sans);

@@ -694,14 +694,18 @@ lost(ocsp_presign *p)
 	p->listening = false;
 }
 
+/* A status change: sign at once. A new signer (here or elsewhere): read the CAs again. */
 static void
 on_notify(const char *channel, const char *payload, void *arg)
 {
 	ocsp_presign *p = arg;
 
-	(void)payload;
-	if (strcmp(channel, CA_CRL_CHANNEL) == 0)
+	if (strcmp(channel, CA_CRL_CHANNEL) == 0) {
 		p->woken = true;
+	} else if (strcmp(channel, CA_OCSP_CHANNEL) == 0 && strcmp(payload, "*") == 0) {
+		for (size_t i = 0; i < p->ncas; i++)
+			p->cas[i].stale = true;
+	}
 }
 
 /* Connects and LISTENs when not yet done; true when notifications can be received. */
@@ -724,7 +728,7 @@ ensure_listening(ocsp_presign *p)
 			return false;
 		}
 	}
-	if (mp_db_exec(p->db, "LISTEN " CA_CRL_CHANNEL) != MP_OK) {
+	if (mp_db_exec(p->db, "LISTEN " CA_CRL_CHANNEL "; LISTEN " CA_OCSP_CHANNEL) != MP_OK) {
 		lost(p);
 		return false;
 	}

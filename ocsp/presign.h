@@ -24,7 +24,8 @@
  *   than refresh_before left, then no more.
  * - It LISTENs on channel midpki_crl, where every status change is told, and
  *   signs at once; otherwise it looks for due certificates every
- *   OCSP_PRESIGN_POLL_MS. Every signer check interval it makes sure every
+ *   OCSP_PRESIGN_POLL_MS. On CA_OCSP_CHANNEL, a "*" (a new signer, made by
+ *   any process) has it read every CA's signer again before it next signs. Every signer check interval it makes sure every
  *   active CA with a key has a signer valid for the renewal margin
  *   (ocsp_presign_renew_before_s), making new ones as needed; responses of
  *   the old signer stay as they are until they fall due.
