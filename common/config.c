@@ -48,7 +48,7 @@ static const struct cfg_key keys[] = {
 	{ "ocsp", "response_validity", CFG_DURATION, OFF(ocsp_response_validity_ms), "24h", 60000,
 	  7 * 24 * HOUR_MS, NULL,
 	  "Validity of a pre-signed OCSP response (nextUpdate - thisUpdate). Each CA's OCSP\n"
-	  "# signer is renewed when less than twice this, or 7 days, is left of it." },
+	  "# signer is renewed when less than twice this (and at least 7 days) is left of it." },
 	{ "ocsp", "refresh_before", CFG_DURATION, OFF(ocsp_refresh_before_ms), "12h", 1000,
 	  7 * 24 * HOUR_MS, NULL,
 	  "A pre-signed response is signed again when less than this is left before its\n"

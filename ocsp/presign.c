@@ -138,6 +138,7 @@ entry_load(ocsp_presign *p, mp_db *db, struct ca_entry *e)
 	ca_env env = { db, p->ks, p->public_url, "software", NULL };
 	uint8_t name[OCSP_HASH_MAX], key[OCSP_HASH_MAX];
 	json_t *ca = NULL;
+	const char *status;
 	X509 *cert = NULL;
 	size_t len;
 	int r;
@@ -151,8 +152,8 @@ entry_load(ocsp_presign *p, mp_db *db, struct ca_entry *e)
 		r = MP_ERR_INTEGRITY;
 		goto out;
 	}
-	e->retired = strcmp(json_string_value(json_object_get(ca, "status")) != NULL ?
-	    json_string_value(json_object_get(ca, "status")) : "", "active") != 0;
+	status = json_string_value(json_object_get(ca, "status"));
+	e->retired = status == NULL || strcmp(status, "active") != 0;
 	if ((r = ocsp_issuer_hashes(cert, OCSP_HASH_SHA1, name, key, &len)) != MP_OK)
 		goto out;
 	memcpy(e->name1, name, sizeof(e->name1));
