@@ -26,6 +26,7 @@
 #include "engine.h"
 #include "err.h"
 #include "keystore.h"
+#include "num.h"
 #include "pg_harness.h"
 #include "presign.h"
 #include "response.h"
@@ -226,6 +227,16 @@ struct seen {
 	char signer_id[MP_UUID_STR_LEN + 1];
 };
 
+static uint64_t
+number(const char *text)
+{
+	uint64_t v = 0;
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(mp_parse_u64(text, UINT64_MAX, &v), MP_OK);
+	return v;
+}
+
 static time_t
 time_of(const ASN1_GENERALIZEDTIME *t)
 {
@@ -301,8 +312,8 @@ check_stored(size_t i, const char *hash, struct seen *out)
 	out->next_update = time_of(nextupd);
 	ck_assert_int_eq(ASN1_TIME_cmp_time_t(OCSP_resp_get0_produced_at(bs), out->this_update), 0);
 	ck_assert_int_eq(out->next_update - out->this_update, (time_t)(VALIDITY_MS / 1000));
-	ck_assert_int_eq((long long)out->this_update, strtoll(mp_db_value(res, 0, 3), NULL, 10));
-	ck_assert_int_eq((long long)out->next_update, strtoll(mp_db_value(res, 0, 4), NULL, 10));
+	ck_assert_uint_eq((uint64_t)out->this_update, number(mp_db_value(res, 0, 3)));
+	ck_assert_uint_eq((uint64_t)out->next_update, number(mp_db_value(res, 0, 4)));
 	ck_assert_int_eq(OCSP_check_validity(thisupd, nextupd, 300, -1), 1);
 	OCSP_CERTID_free(id);
 	X509_free(signer);
@@ -437,7 +448,7 @@ START_TEST(revoke_suspend_resume)
 	params[0] = f.ids[0];
 	row_value("SELECT floor(extract(epoch FROM revoked_at))::bigint FROM certificates"
 	    " WHERE id = $1", 1, params, revoked, sizeof(revoked));
-	ck_assert_int_eq((long long)t, strtoll(revoked, NULL, 10));
+	ck_assert_uint_eq((uint64_t)t, number(revoked));
 	expect_status(1, V_OCSP_CERTSTATUS_GOOD, -1);
 
 	ck_assert_int_eq(ca_cert_suspend(&f.env, &actor, NULL, f.ids[1], &out, &d), MP_OK);
