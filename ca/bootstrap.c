@@ -452,6 +452,7 @@ ca_ocsp_signer_get(const ca_env *env, const char *ca_id, int64_t renew_before_s,
 
 	return ocsp_signer_get(env, ca_id, renew_before_s, out, &made);
 }
+
 int
 ca_ocsp_signers_ensure(const ca_env *env, int64_t renew_before_s, unsigned *made)
 {

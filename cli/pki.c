@@ -145,12 +145,11 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 		    mp_db_errmsg(db));
 		goto out;
 	}
+	/* one CA that cannot have a signer must not keep the others from serving */
 	if ((r = ca_ocsp_signers_ensure(&env, ocsp_presign_renew_before_s(
-	    cfg->ocsp_response_validity_ms), &made)) != MP_OK) {
-		mp_error("cannot get the CAs' OCSP signer certificates: %s: %s", mp_strerror(r),
-		    mp_db_errmsg(db));
-		goto out;
-	}
+	    cfg->ocsp_response_validity_ms), &made)) != MP_OK)
+		mp_warn("cannot get every CA an OCSP signer certificate (the OCSP pre-signing service"
+		    " tries again): %s: %s", mp_strerror(r), mp_db_errmsg(db));
 	if (made > 0)
 		mp_info("%u new OCSP signer certificate(s)", made);
 	if ((chain = chain_stack(p.tls.chain_pem)) == NULL) {
