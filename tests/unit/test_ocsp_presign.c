@@ -396,6 +396,45 @@ START_TEST(signers_per_ca)
 }
 END_TEST
 
+/* A tenant's CA: its signer is the tenant's, named after the CA, cut to 64 characters. */
+START_TEST(tenant_ca_signer)
+{
+	ca_new in = { NULL, "lab", NULL, "ec-p256", NULL,
+		"CN=Lab\\, Plant 7 issuing CA with a rather long common name,O=Acme", 0, -1, NULL,
+		NULL };
+	ca_detail d = { "", "" };
+	json_t *tenant = NULL, *ca = NULL;
+	ca_service_cert s;
+	char cn[128];
+	const char *params[1];
+	BIO *b;
+	X509 *x;
+
+	ck_assert_int_eq(mp_tenant_create(f.db, &actor, "acme", &tenant), MP_OK);
+	in.tenant_id = json_string_value(json_object_get(tenant, "id"));
+	ck_assert_msg(ca_create(&f.env, &actor, &in, &ca, &d) == MP_OK, "%s: %s", d.field,
+	    d.message);
+	signer_of(json_string_value(json_object_get(ca, "id")), 7 * 86400, &s);
+	ck_assert_int_eq(X509_NAME_get_text_by_NID(X509_get_subject_name(s.cert), NID_commonName, cn,
+	    sizeof(cn)), 64);
+	ck_assert_str_eq(cn, "OCSP signer for Lab, Plant 7 issuing CA with a rather long commo");
+	params[0] = s.id;
+	row_value("SELECT t.name || ' ' || i.service FROM identities i JOIN tenants t"
+	    " ON t.id = i.tenant_id WHERE i.id = $1", 1, params, cn, sizeof(cn));
+	ck_assert_str_eq(cn + 5 + 5, json_string_value(json_object_get(ca, "id")));
+	ck_assert_int_eq(strncmp(cn, "acme ocsp:", 10), 0);
+	ck_assert_ptr_nonnull(b = BIO_new_mem_buf(json_string_value(json_object_get(ca,
+	    "certificate_pem")), -1));
+	ck_assert_ptr_nonnull(x = PEM_read_bio_X509(b, NULL, NULL, NULL));
+	ck_assert_int_eq(X509_NAME_cmp(X509_get_issuer_name(s.cert), X509_get_subject_name(x)), 0);
+	X509_free(x);
+	BIO_free(b);
+	ca_service_cert_clear(&s);
+	json_decref(ca);
+	json_decref(tenant);
+}
+END_TEST
+
 START_TEST(signs_good_responses)
 {
 	ocsp_presign_config c = config();
@@ -827,6 +866,7 @@ suite_make(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, signers_per_ca);
+	tcase_add_test(tc, tenant_ca_signer);
 	tcase_add_test(tc, signs_good_responses);
 	tcase_add_test(tc, revoke_suspend_resume);
 	tcase_add_test(tc, due_times_spread);
