@@ -36,12 +36,13 @@ typedef struct ca_env {
 } ca_env;
 
 /*
- * What the issuing threads of one process share: a batcher through which
- * concurrent issuances commit together (mp_db_batch), and a cache of the
- * CAs they sign with, each entry kept for CA_SIGNER_CACHE_MS. The cache only
- * saves reading the CA and its chain: whether the CA is still active is
- * checked again when each certificate is committed. Without it (env.shared
- * NULL) every issuance reads its CA and commits alone.
+ * What the issuing threads of one process share: batchers through which
+ * concurrent issuances read their devices and commit their certificates
+ * together (mp_db_batch), and a cache of the CAs they sign with, each entry
+ * kept for CA_SIGNER_CACHE_MS. The cache only saves reading the CA and its
+ * chain: whether the CA is still active is checked again when each
+ * certificate is committed. Without it (env.shared NULL) every issuance
+ * reads alone and commits alone.
  */
 typedef struct ca_shared ca_shared;
 #define CA_SIGNER_CACHE_MS 5000

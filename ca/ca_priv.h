@@ -48,9 +48,11 @@ int ca_signer_copy(const ca_signer *s, ca_signer *out);
 
 /* Rows per batch of concurrent issuances committed together. */
 #define CA_ISSUE_BATCH_ROWS 64
-/* The batcher of store_sql (issue.c) for ca_shared. */
+/* The batchers of issue.c's statements for ca_shared: the commit, and the device lookup. */
 mp_db_batch *ca_issue_batch_new(void);
+mp_db_batch *ca_device_batch_new(void);
 mp_db_batch *ca_shared_batch(ca_shared *s);
+mp_db_batch *ca_shared_device_batch(ca_shared *s);
 /*
  * The cached copy of CA ref as seen from tenant_id (NULL: any), if one was
  * stored less than CA_SIGNER_CACHE_MS ago: MP_OK, else MP_ERR_NOT_FOUND.

@@ -1,5 +1,6 @@
 #include "certbuild.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,30 +232,28 @@ out:
 }
 
 /*
- * Sets the subjectPublicKeyInfo of x to a copy of src's encoding. Unlike
- * X509_set_pubkey, which in OpenSSL 3.0 builds an encoder chain for every
- * call (about 0.5 ms), this copies bytes; x then has no decoded key
+ * Sets the subjectPublicKeyInfo of x to a copy of the request's, as encoded.
+ * Unlike X509_set_pubkey, which in OpenSSL 3.0 builds an encoder chain for
+ * every call (about 0.5 ms), this copies bytes; x then has no decoded key
  * (X509_get0_pubkey returns NULL until the certificate is read back from DER).
  */
 static int
-copy_spki(X509 *x, const X509_PUBKEY *src)
+copy_spki(X509 *x, const ca_csr *csr)
 {
 	ASN1_OBJECT *alg = NULL;
 	const ASN1_OBJECT *src_obj = NULL;
-	const unsigned char *bits = NULL;
 	unsigned char *copy = NULL;
-	X509_ALGOR *src_alg = NULL;
 	const void *pval = NULL;
 	void *param = NULL;
-	int len = 0, ptype = V_ASN1_UNDEF, r = MP_ERR_NOMEM;
+	int ptype = V_ASN1_UNDEF, r = MP_ERR_NOMEM;
 
-	if (!X509_PUBKEY_get0_param(NULL, &bits, &len, &src_alg, src) || bits == NULL ||
-	    len <= 0) {
+	if (csr->spki_bits_len == 0 || csr->spki_bits_len > INT_MAX) {
 		r = MP_ERR_INVALID;
 		goto out;
 	}
-	X509_ALGOR_get0(&src_obj, &ptype, &pval, src_alg);
-	if ((alg = OBJ_dup(src_obj)) == NULL || (copy = OPENSSL_memdup(bits, (size_t)len)) == NULL)
+	X509_ALGOR_get0(&src_obj, &ptype, &pval, csr->spki_alg);
+	if ((alg = OBJ_dup(src_obj)) == NULL ||
+	    (copy = OPENSSL_memdup(csr->spki_bits, csr->spki_bits_len)) == NULL)
 		goto out;
 	switch (ptype) {
 	case V_ASN1_UNDEF:
@@ -272,7 +271,8 @@ copy_spki(X509 *x, const X509_PUBKEY *src)
 		r = MP_ERR_INVALID;
 		goto out;
 	}
-	if (!X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), alg, ptype, param, copy, len))
+	if (!X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), alg, ptype, param, copy,
+	    (int)csr->spki_bits_len))
 		goto out;
 	alg = NULL;
 	param = NULL;
@@ -706,7 +706,7 @@ build_subject(struct build *b)
 			goto out;
 	}
 	if (b->in->csr != NULL) {
-		src = X509_REQ_get_subject_name(b->in->csr);
+		src = b->in->csr->subject;
 	} else if (b->in->subject != NULL && *b->in->subject != '\0') {
 		if ((r = ca_subject_parse(b->in->subject, &parsed, b->d)) != MP_OK)
 			goto out;
@@ -1040,13 +1040,9 @@ check_requested_ext(struct build *b, X509_EXTENSION *ext)
 static int
 check_requested_exts(struct build *b)
 {
-	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(b->in->csr);
+	const STACK_OF(X509_EXTENSION) *exts = b->in->csr->extensions;
 	int r = MP_OK, n = sk_X509_EXTENSION_num(exts);
 
-	if (exts == NULL) {
-		ca_detail_set(b->d, "csr.extensions", "the extension request does not decode");
-		return MP_ERR_INVALID;
-	}
 	for (int i = 0; i < n && r == MP_OK; i++) {
 		const ASN1_OBJECT *obj = X509_EXTENSION_get_object(sk_X509_EXTENSION_value(exts, i));
 
@@ -1060,7 +1056,6 @@ check_requested_exts(struct build *b)
 		if (r == MP_OK)
 			r = check_requested_ext(b, sk_X509_EXTENSION_value(exts, i));
 	}
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	return r;
 }
 
@@ -1148,7 +1143,7 @@ assemble(struct build *b, X509 **out)
 	    !X509_set_subject_name(x, b->subject))
 		goto out;
 	if (in->csr != NULL)
-		r = copy_spki(x, X509_REQ_get_X509_PUBKEY(in->csr));
+		r = copy_spki(x, in->csr);
 	else
 		r = X509_set_pubkey(x, b->pub) ? MP_OK : MP_ERR_NOMEM;
 	if (r != MP_OK)
@@ -1210,7 +1205,7 @@ ca_cert_build(const ca_cert_input *in, X509 **out, ca_detail *d)
 	b.p = in->profile;
 	b.pname = in->profile_name != NULL ? in->profile_name : "(unnamed)";
 	b.pre = in->csr != NULL ? "csr." : "";
-	b.pub = in->csr != NULL ? X509_REQ_get0_pubkey(in->csr) : in->pub;
+	b.pub = in->csr != NULL ? in->csr->pub : in->pub;
 	if ((r = check_key(&b)) != MP_OK || (r = check_validity(&b)) != MP_OK ||
 	    (r = build_subject(&b)) != MP_OK)
 		goto out;

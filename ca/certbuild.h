@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "ca.h"
+#include "csr.h"
 #include "profile.h"
 
 #define CA_SERIAL_LEN 17   /* 134 random bits: the first octet 0x40..0x7f, then 16 random octets */
@@ -32,7 +33,7 @@ int ca_subject_parse(const char *s, X509_NAME **out, ca_detail *d);
 typedef struct ca_cert_input {
 	const ca_profile *profile;
 	const char *profile_name;     /* for messages */
-	X509_REQ *csr;                /* decoded by ca_csr_decode; NULL for internal issuance: */
+	const ca_csr *csr;            /* decoded by ca_csr_decode; NULL for internal issuance: */
 	EVP_PKEY *pub;                /*   then the key, */
 	const char *subject;          /*   the subject ("CN=..."), */
 	const json_t *sans;           /*   and SANs: array of "dns:x", "ip:a", "uri:x", "email:x" */

@@ -30,15 +30,54 @@
 static const char profile_sql[] = PROFILE_PICK("$2", "$1");
 
 /*
- * The device record the profile's templates read, with its tenant's name and
- * the profile (NULL profile_* columns when there is none), in one query.
+ * The device records the profiles' templates read, each with its tenant's
+ * name and the profile (NULL profile_* members when there is none), for a
+ * batch of lookups ($1, a JSON array of {device_id, tenant_id, profile}; see
+ * mp_db_batch): each row's position and its record as a JSON object, NULL
+ * for a device that does not exist.
  */
 static const char device_sql[] =
-    "SELECT d.id, d.tenant_id, d.serial, d.model, d.manufacturer, d.dev_eui, d.fdo_guid,"
-    " d.attributes, d.status, t.name AS tenant_name, p.* FROM devices d"
-    " JOIN tenants t ON t.id = d.tenant_id"
-    " LEFT JOIN LATERAL (" PROFILE_PICK("d.tenant_id", "$3") ") p ON true"
-    " WHERE d.id = $1 AND d.tenant_id = $2";
+    "SELECT o.n, (SELECT row_to_json(x)::text FROM (SELECT d.id, d.tenant_id, d.serial,"
+    " d.model, d.manufacturer, d.dev_eui, d.fdo_guid, d.attributes, d.status,"
+    " t.name AS tenant_name, p.* FROM devices d JOIN tenants t ON t.id = d.tenant_id"
+    " LEFT JOIN LATERAL (" PROFILE_PICK("d.tenant_id", "(o.e->>'profile')") ") p ON true"
+    " WHERE d.id = (o.e->>'device_id')::uuid AND d.tenant_id = (o.e->>'tenant_id')::uuid) x)"
+    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS o(e, n)";
+
+mp_db_batch *
+ca_device_batch_new(void)
+{
+	return mp_db_batch_new(device_sql, CA_ISSUE_BATCH_ROWS);
+}
+
+/* The device record of req (device_sql), through the process's batcher when there is one. */
+static int
+device_get(const ca_env *env, const ca_issue_req *req, json_t **out)
+{
+	json_t *key, *o = NULL;
+	char *text = NULL;
+	int r;
+
+	if ((key = json_pack("{s:s, s:s, s:s}", "device_id", req->device_id, "tenant_id",
+	    req->tenant_id, "profile", req->profile)) == NULL)
+		return MP_ERR_NOMEM;
+	r = env->shared != NULL ?
+	    mp_db_batch_run(ca_shared_device_batch(env->shared), env->db, key, &text) :
+	    mp_db_batch_one(env->db, device_sql, key, &text);
+	json_decref(key);
+	if (r != MP_OK)
+		return r;
+	if (text == NULL)
+		return MP_ERR_NOT_FOUND;
+	o = json_loads(text, 0, NULL);
+	free(text);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return MP_ERR_INTERNAL;
+	}
+	*out = o;
+	return MP_OK;
+}
 
 /*
  * Certificates with their identities (of devices that are still active, or
@@ -358,8 +397,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
     bool allow_pending, json_t **out, bool *pending, ca_detail *d)
 {
 	ca_issue_profile p = { 0 };
-	X509_REQ *csr = NULL;
-	const char *params[3] = { req->device_id, req->tenant_id, req->profile };
+	ca_csr *csr = NULL;
 	json_t *device = NULL;
 	int r;
 
@@ -371,7 +409,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 		return ca_refuse(d, MP_ERR_INVALID, "validity", "must be positive");
 	if ((r = ca_csr_decode((const uint8_t *)req->csr, req->csr_len, &csr, d)) != MP_OK)
 		goto out;
-	if ((r = mp_record_get(env->db, device_sql, 3, params, &device)) != MP_OK) {
+	if ((r = device_get(env, req, &device)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
 			ca_refuse(d, r, "device", "no such device");
 		goto out;
@@ -404,7 +442,7 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 	}
 out:
 	ca_issue_profile_clear(&p);
-	X509_REQ_free(csr);
+	ca_csr_free(csr);
 	json_decref(device);
 	return r;
 }

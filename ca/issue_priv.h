@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include "ca.h"
+#include "csr.h"
 #include "profile.h"
 
 #define CA_REQUEST_COLUMNS "id, tenant_id, device_id, profile_id, status, requested_by," \
@@ -37,7 +38,7 @@ typedef struct ca_issue_in {
 	const char *service;       /* e.g. "tls", "ocsp:<ca id>" */
 	const json_t *device;
 	const ca_issue_profile *profile;
-	X509_REQ *csr;             /* a device's request, or NULL and: */
+	const ca_csr *csr;         /* a device's request, or NULL and: */
 	EVP_PKEY *pub;
 	const char *subject;
 	const json_t *sans;

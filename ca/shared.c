@@ -19,6 +19,7 @@ struct cached_signer {
 
 struct ca_shared {
 	mp_db_batch *batch;
+	mp_db_batch *device_batch;
 	pthread_mutex_t lock;
 	struct cached_signer *signers;
 };
@@ -34,7 +35,8 @@ ca_shared_new(void)
 		free(s);
 		return NULL;
 	}
-	if ((s->batch = ca_issue_batch_new()) == NULL) {
+	if ((s->batch = ca_issue_batch_new()) == NULL ||
+	    (s->device_batch = ca_device_batch_new()) == NULL) {
 		ca_shared_free(s);
 		return NULL;
 	}
@@ -62,6 +64,7 @@ ca_shared_free(ca_shared *s)
 		cached_free(c);
 	}
 	mp_db_batch_free(s->batch);
+	mp_db_batch_free(s->device_batch);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -70,6 +73,12 @@ mp_db_batch *
 ca_shared_batch(ca_shared *s)
 {
 	return s->batch;
+}
+
+mp_db_batch *
+ca_shared_device_batch(ca_shared *s)
+{
+	return s->device_batch;
 }
 
 int

@@ -1,6 +1,7 @@
 /*
- * midpki serve: every enabled listener, the CRL and OCSP pre-signing
- * services, the audit sealer, and the embedded database.
+ * midpki serve: every enabled listener, the CRL service, the OCSP
+ * pre-signing service and responder, the audit sealer, and the embedded
+ * database.
  */
 #include "commands.h"
 
@@ -25,6 +26,7 @@
 #include "options.h"
 #include "pki.h"
 #include "presign.h"
+#include "responder.h"
 #include "routes.h"
 #include "secure.h"
 #include "worker.h"
@@ -38,13 +40,14 @@ static const char serve_usage[] =
     "FILE or by an environment variable MIDPKI_<SECTION>_<KEY>; see\n"
     "`midpki config defaults` and docs/configuration.md.\n";
 
-/* One listener as configured: name, address, whether it speaks TLS, its routes. */
+/* One listener as configured: name, address, whether it speaks TLS, its routes and their arg. */
 struct listener_def {
 	const char *name;
 	const char *addr;
 	bool tls;
 	const mp_http_route *routes;
 	size_t nroutes;
+	void *arg;
 };
 
 /*
@@ -120,19 +123,12 @@ cmd_serve(int argc, char **argv)
 	cli_pki pki = { 0 };
 	ca_crl_service *crls = NULL;
 	ocsp_presign *presign = NULL;
+	ocsp_responder *responder = NULL;
 	char err[1024];
 	int rc = 1, r;
 
 	if ((r = cli_load_config(argc, argv, serve_usage, &cfg)) != 0)
 		return r == 1 ? 0 : r;
-
-	const struct listener_def listeners[] = {
-		{ "admin", cfg->admin_listen, true, admin_routes, admin_routes_count },
-		{ "est", cfg->est_listen, true, NULL, 0 },
-		{ "ocsp", cfg->ocsp_listen, false, ocsp_routes, ocsp_routes_count },
-		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0 },
-		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, NULL, 0 },
-	};
 
 	if (cli_database_open(cfg, &d) != MP_OK)
 		goto out;
@@ -163,10 +159,28 @@ cmd_serve(int argc, char **argv)
 		mp_error("out of memory");
 		goto out;
 	}
+	if (cfg->ocsp_listen[0] != '\0') {
+		ocsp_responder_config oc = { d.conninfo, cfg->database_connect_timeout_ms, pki.ks,
+			metrics, cfg->ocsp_cache_bytes, cfg->ocsp_max_age_ms / 1000,
+			cfg->ocsp_response_validity_ms / 1000, 0, 0 };
+
+		if (ocsp_responder_start(&oc, &responder) != MP_OK) {
+			mp_error("cannot start the OCSP responder");
+			goto out;
+		}
+	}
 	mp_db_set_error_counter(d.db, mp_metrics_db_errors(metrics));
 	setup = (mp_worker_setup){ d.conninfo, cfg->database_connect_timeout_ms, metrics, pki.ks, cfg,
 	    pki.shared };
 	mp_http_server_set_worker_hooks(srv, mp_worker_init, mp_worker_fini, &setup);
+
+	const struct listener_def listeners[] = {
+		{ "admin", cfg->admin_listen, true, admin_routes, admin_routes_count, metrics },
+		{ "est", cfg->est_listen, true, NULL, 0, metrics },
+		{ "ocsp", cfg->ocsp_listen, false, ocsp_routes, ocsp_routes_count, responder },
+		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0, metrics },
+		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, NULL, 0, metrics },
+	};
 	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
 		const struct listener_def *l = &listeners[i];
 
@@ -175,7 +189,7 @@ cmd_serve(int argc, char **argv)
 			continue;
 		}
 		if (mp_http_listen(srv, l->name, l->addr, l->tls ? pki.tls_ctx : NULL, l->routes, l->nroutes,
-			metrics, err, sizeof(err)) != MP_OK) {
+			l->arg, err, sizeof(err)) != MP_OK) {
 			mp_error("%s listener: %s", l->name, err);
 			goto out;
 		}
@@ -200,6 +214,7 @@ cmd_serve(int argc, char **argv)
 	rc = 0;
 out:
 	mp_http_server_free(srv);
+	ocsp_responder_stop(responder);
 	mp_metrics_free(metrics);
 	ocsp_presign_stop(presign);
 	ca_crl_service_stop(crls);

@@ -54,6 +54,12 @@ static const struct cfg_key keys[] = {
 	  "A pre-signed response is signed again when less than this is left before its\n"
 	  "# nextUpdate, at a random moment up to half of this earlier, so that responses do\n"
 	  "# not all fall due at once. Must be shorter than response_validity." },
+	{ "ocsp", "cache_bytes", CFG_UINT, OFF(ocsp_cache_bytes), "134217728", 0, 1ULL << 40, NULL,
+	  "Memory the OCSP responder may use to keep responses (about 400 bytes each);\n"
+	  "# 0 keeps none and reads every answer from the database." },
+	{ "ocsp", "max_age", CFG_DURATION, OFF(ocsp_max_age_ms), "1h", 0, 7 * 24 * HOUR_MS, NULL,
+	  "The most Cache-Control max-age says on an OCSP answer fetched by GET (it never\n"
+	  "# goes past the answer's nextUpdate)." },
 	{ "lorawan", "listen", CFG_LISTEN, OFF(lorawan_listen), "127.0.0.1:8090", 0, 0, NULL,
 	  "LoRaWAN Join Server. Empty disables the listener." },
 	{ "lorawan", "tls", CFG_BOOL, OFF(lorawan_tls), "false", 0, 0, NULL,

@@ -22,6 +22,8 @@ typedef struct mp_config {
 	char *ocsp_public_url;      /* [ocsp] public_url: base of CRL/OCSP/CA URLs in certificates */
 	uint64_t ocsp_response_validity_ms; /* [ocsp] response_validity: nextUpdate - thisUpdate */
 	uint64_t ocsp_refresh_before_ms;    /* [ocsp] refresh_before: re-sign when less is left */
+	uint64_t ocsp_cache_bytes;  /* [ocsp] cache_bytes: the responder's cache bound */
+	uint64_t ocsp_max_age_ms;   /* [ocsp] max_age: the most a GET answer's max-age says */
 	char *lorawan_listen;
 	bool lorawan_tls;
 	char *fdo_listen;

@@ -123,3 +123,27 @@ mp_der_bits(const mp_der_tlv *t, const uint8_t **bits, size_t *len)
 	*len = t->len - 1;
 	return MP_OK;
 }
+
+int
+mp_der_check_tree(const mp_der_tlv *t, unsigned max_depth)
+{
+	bool constructed = (t->tag & 0x20u) != 0;
+	unsigned number = t->tag & 0x1fu;
+	mp_der inner;
+	mp_der_tlv e;
+
+	/* universal class: number 0 is end-of-contents; 16 and 17 are SEQUENCE and SET */
+	if ((t->tag & 0xc0u) == 0 &&
+	    (number == 0 || constructed != (number == 0x10u || number == 0x11u)))
+		return MP_ERR_INVALID;
+	if (!constructed)
+		return MP_OK;
+	if (max_depth == 0)
+		return MP_ERR_INVALID;
+	mp_der_enter(t, &inner);
+	while (!mp_der_empty(&inner)) {
+		if (mp_der_next(&inner, &e) != MP_OK || mp_der_check_tree(&e, max_depth - 1) != MP_OK)
+			return MP_ERR_INVALID;
+	}
+	return MP_OK;
+}

@@ -72,5 +72,13 @@ int mp_der_uint(const mp_der_tlv *t, uint64_t max, uint64_t *out);
  * MP_ERR_INVALID for an empty string or one with unused bits.
  */
 int mp_der_bits(const mp_der_tlv *t, const uint8_t **bits, size_t *len);
+/*
+ * Checks the structure of everything inside t, for contents handed on to a
+ * lenient (BER) decoder: the contents of each constructed element are a run
+ * of DER elements, to at most max_depth levels; SEQUENCE and SET are
+ * constructed, the other universal types (strings) primitive; no
+ * end-of-contents octets. MP_ERR_INVALID otherwise.
+ */
+int mp_der_check_tree(const mp_der_tlv *t, unsigned max_depth);
 
 #endif

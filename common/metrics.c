@@ -30,11 +30,18 @@ struct listener_slot {
 	atomic_int_fast64_t connections;
 };
 
+struct counter_slot {
+	const char *name, *help, *label, *value;
+	atomic_uint_fast64_t count;
+};
+
 struct mp_metrics {
-	pthread_mutex_t lock;  /* taken only to add a listener or a code */
+	pthread_mutex_t lock;  /* taken only to add a listener, a code or a counter */
 	atomic_size_t nlisteners;
 	struct listener_slot listeners[MP_METRICS_MAX_LISTENERS];
 	atomic_uint_fast64_t db_errors;
+	atomic_size_t ncounters;
+	struct counter_slot counters[MP_METRICS_MAX_COUNTERS];
 };
 
 mp_metrics *
@@ -151,6 +158,74 @@ mp_metrics_db_errors(mp_metrics *m)
 	return &m->db_errors;
 }
 
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+atomic_uint_fast64_t *
+mp_metrics_counter(mp_metrics *m, const char *name, const char *help, const char *label,
+    const char *value)
+{
+	atomic_uint_fast64_t *c = NULL;
+	size_t n;
+
+	if (m == NULL)
+		return NULL;
+	pthread_mutex_lock(&m->lock);
+	n = atomic_load_explicit(&m->ncounters, memory_order_acquire);
+	for (size_t i = 0; i < n && c == NULL; i++) {
+		struct counter_slot *s = &m->counters[i];
+
+		if (strcmp(s->name, name) == 0 && same_str(s->label, label) &&
+		    same_str(s->value, value))
+			c = &s->count;
+	}
+	if (c == NULL && n < MP_METRICS_MAX_COUNTERS) {
+		m->counters[n] = (struct counter_slot){ name, help, label, value, 0 };
+		c = &m->counters[n].count;
+		atomic_store_explicit(&m->ncounters, n + 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return c;
+}
+
+/* The module counters, a family (HELP and TYPE once) at a time, in registration order. */
+static int
+render_counters(mp_metrics *m, mp_buf *out)
+{
+	size_t n = atomic_load_explicit(&m->ncounters, memory_order_acquire);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct counter_slot *f = &m->counters[i];
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(m->counters[j].name, f->name) == 0;
+		if (seen)
+			continue;
+		if (mp_buf_putf(out, "# HELP %s %s\n# TYPE %s counter\n", f->name, f->help,
+		        f->name) != MP_OK)
+			return MP_ERR_TOO_LARGE;
+		for (size_t j = i; j < n; j++) {
+			const struct counter_slot *c = &m->counters[j];
+			unsigned long long v = atomic_load_explicit(&c->count, memory_order_relaxed);
+			int r;
+
+			if (strcmp(c->name, f->name) != 0)
+				continue;
+			if (c->label != NULL)
+				r = mp_buf_putf(out, "%s{%s=\"%s\"} %llu\n", c->name, c->label, c->value, v);
+			else
+				r = mp_buf_putf(out, "%s %llu\n", c->name, v);
+			if (r != MP_OK)
+				return MP_ERR_TOO_LARGE;
+		}
+	}
+	return MP_OK;
+}
+
 int
 mp_metrics_render(mp_metrics *m, mp_buf *out)
 {
@@ -221,6 +296,8 @@ mp_metrics_render(mp_metrics *m, mp_buf *out)
 	        "# TYPE midpki_db_errors_total counter\n"
 	        "midpki_db_errors_total %llu\n",
 	        (unsigned long long)atomic_load_explicit(&m->db_errors, memory_order_relaxed)) != MP_OK)
+		goto out;
+	if (render_counters(m, out) != MP_OK)
 		goto out;
 	r = MP_OK;
 out:

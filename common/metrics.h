@@ -16,6 +16,7 @@
 
 #define MP_METRICS_MAX_LISTENERS 16
 #define MP_METRICS_MAX_CODES 32
+#define MP_METRICS_MAX_COUNTERS 64
 
 typedef struct mp_metrics mp_metrics;
 
@@ -39,6 +40,16 @@ atomic_int_fast64_t *mp_metrics_connections(mp_metrics *m, const char *listener)
 
 /* The database error counter; the database layer increments it. */
 atomic_uint_fast64_t *mp_metrics_db_errors(mp_metrics *m);
+
+/*
+ * A module's counter: name{label="value"} (just name when label is NULL),
+ * rendered after the HTTP metrics with help as the family's HELP line. The
+ * same arguments give the same counter. name, help, label and value must be
+ * static strings (they are kept, not copied). NULL when m is NULL or
+ * MP_METRICS_MAX_COUNTERS counters are taken: the caller counts elsewhere.
+ */
+atomic_uint_fast64_t *mp_metrics_counter(mp_metrics *m, const char *name, const char *help,
+    const char *label, const char *value);
 
 /* Appends every metric to out. MP_OK or MP_ERR_TOO_LARGE (out is full). */
 int mp_metrics_render(mp_metrics *m, mp_buf *out);

@@ -10,14 +10,12 @@
 
 #include "crl.h"
 #include "err.h"
+#include "http_cache.h"
 #include "log.h"
 #include "worker.h"
 
 /* The length of a UUID in text form. */
 #define ID_LEN 36
-
-/* Room for an HTTP date with any field values the compiler cannot rule out. */
-#define DATE_MAX 80
 
 /* How long caches may keep a CA certificate. */
 #define CERT_MAX_AGE 3600
@@ -38,24 +36,6 @@ split_name(const char *name, const char *suffix, char id[ID_LEN + 1])
 	return true;
 }
 
-/* An IMF-fixdate (RFC 9110 5.6.7), independent of the locale. */
-static void
-http_date(int64_t t, char out[DATE_MAX])
-{
-	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(out, DATE_MAX, "Thu, 01 Jan 1970 00:00:00 GMT");
-		return;
-	}
-	snprintf(out, DATE_MAX, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* A strong entity tag: the first 128 bits of the body's SHA-256, quoted. */
 static int
 etag_of(const uint8_t *der, size_t len, char out[35])
@@ -71,31 +51,6 @@ etag_of(const uint8_t *der, size_t len, char out[35])
 	out[33] = '"';
 	out[34] = '\0';
 	return MP_OK;
-}
-
-/* True when an If-None-Match header lists etag (or is "*"). */
-static bool
-etag_matches(const char *header, const char *etag)
-{
-	const char *p = header;
-	size_t n = strlen(etag);
-
-	if (header == NULL)
-		return false;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (p[0] == '*' && (p[1] == '\0' || p[1] == ',' || p[1] == ' '))
-			return true;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;  /* weak comparison, as RFC 9110 13.1.2 asks for If-None-Match */
-		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ' ||
-		    p[n] == '\t'))
-			return true;
-		while (*p != '\0' && *p != ',')
-			p++;
-	}
-	return false;
 }
 
 /* 404 for what does not exist, 503 while the database is away, 500 otherwise. */
@@ -133,7 +88,7 @@ reply_der(mp_http_req *req, const char *type, const uint8_t *der, size_t len,
 		reply_failure(req, MP_ERR_INTERNAL, NULL);
 		return;
 	}
-	if (etag_matches(mp_http_req_header(req, "If-None-Match"), etag))
+	if (ocsp_etag_matches(mp_http_req_header(req, "If-None-Match"), etag))
 		mp_http_reply(req, 304, NULL, NULL, 0);
 	else
 		mp_http_reply(req, 200, type, der, len);
@@ -144,7 +99,7 @@ ocsp_crl_get(mp_http_req *req, void *arg)
 {
 	const char *name = mp_http_req_path(req) + strlen("/crl/");
 	mp_worker *w = mp_http_req_worker(req);
-	char id[ID_LEN + 1], cc[64], lm[DATE_MAX], ex[DATE_MAX];
+	char id[ID_LEN + 1], cc[64], lm[OCSP_HTTP_DATE_MAX], ex[OCSP_HTTP_DATE_MAX];
 	uint8_t *der = NULL;
 	size_t len = 0;
 	int64_t this_update, next_update, age;
@@ -168,8 +123,8 @@ ocsp_crl_get(mp_http_req *req, void *arg)
 	}
 	age = next_update - (int64_t)time(NULL);
 	snprintf(cc, sizeof(cc), "public, max-age=%lld, no-transform", (long long)(age > 0 ? age : 0));
-	http_date(this_update, lm);
-	http_date(next_update, ex);
+	ocsp_http_date(this_update, lm);
+	ocsp_http_date(next_update, ex);
 	reply_der(req, "application/pkix-crl", der, len, cc, lm, ex);
 	free(der);
 }

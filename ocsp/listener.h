@@ -1,4 +1,7 @@
-/* The routes of the OCSP listener ([ocsp] listen, plain HTTP), for mp_http_listen. */
+/*
+ * The routes of the OCSP listener ([ocsp] listen, plain HTTP), for
+ * mp_http_listen, whose arg must be the ocsp_responder (responder.h).
+ */
 #ifndef OCSP_LISTENER_H
 #define OCSP_LISTENER_H
 

@@ -1,7 +1,8 @@
 # Shared start of every benchmark: source it from a script in tests/bench/ with
 # the script's arguments. Sets secs and conns ([SECONDS] [CONNECTIONS]),
 # checks the optimized build and wrk, and starts PostgreSQL and midpki serve
-# (logging warnings only, one worker per core) through the integration harness.
+# (logging warnings only, one worker per core, or BENCH_WORKERS) through the
+# integration harness.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 secs=${1:-10}
@@ -14,4 +15,4 @@ command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)
 start_pg pg
 new_instance bench
 start_instance MIDPKI_DATABASE_URL="$MIDPKI_TEST_DATABASE_URL" MIDPKI_LOG_LEVEL=warn \
-	MIDPKI_HTTP_WORKERS=0
+	MIDPKI_HTTP_WORKERS="${BENCH_WORKERS:-0}"

@@ -68,7 +68,7 @@ static void
 decode_and_build(const uint8_t *data, size_t size)
 {
 	static const uint8_t serial[] = { 0x5a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07 };
-	X509_REQ *req = NULL;
+	ca_csr *req = NULL;
 	X509 *x = NULL;
 	ca_cert_input in;
 	ca_detail d;
@@ -91,7 +91,7 @@ decode_and_build(const uint8_t *data, size_t size)
 	in.ca_issuers_url = "http://pki.test/ca/1.crt";
 	(void)ca_cert_build(&in, &x, &d);
 	X509_free(x);
-	X509_REQ_free(req);
+	ca_csr_free(req);
 }
 
 int

@@ -28,7 +28,7 @@ expect_eq "TLS 1.1 refused" "$code" 000
 
 # EST listener is TLS, OCSP plain HTTP; LoRaWAN disabled by the empty address
 expect_eq "EST listener over TLS" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$I_STATE/trust.pem" https://127.0.0.1:$EST_PORT/nope)" 404
-expect_eq "OCSP listener over plain HTTP" "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$OCSP_PORT/nope)" 404
+expect_eq "OCSP listener over plain HTTP" "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$OCSP_PORT/crl/nope)" 404
 expect_eq "disabled LoRaWAN listener" "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$LORAWAN_PORT/)" 000
 
 metrics=$(admin_curl /metrics)

@@ -90,6 +90,20 @@ th_csr_der(X509_REQ *req, uint8_t **der)
 	return (size_t)n;
 }
 
+ca_csr *
+th_csr_decode(X509_REQ *req)
+{
+	uint8_t *der;
+	size_t n = th_csr_der(req, &der);
+	ca_csr *csr = NULL;
+	ca_detail d;
+
+	if (ca_csr_decode(der, n, &csr, &d) != MP_OK)
+		die("ca_csr_decode");
+	OPENSSL_free(der);
+	return csr;
+}
+
 void
 th_ca_make(th_ca *ca)
 {
@@ -173,7 +187,7 @@ th_device(void)
 
 void
 th_input(ca_cert_input *in, const th_ca *ca, const ca_profile *p, const char *pname,
-    X509_REQ *csr, const json_t *device)
+    const ca_csr *csr, const json_t *device)
 {
 	static const uint8_t serial[] = { 0x5a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
 		0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10 };

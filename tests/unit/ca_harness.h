@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "certbuild.h"
+#include "csr.h"
 #include "profile.h"
 
 /* A fresh key: "ec-p256", "ec-p384", "ec-p521", "rsa-1024", "rsa-2048", "ed25519". Aborts on failure. */
@@ -21,6 +22,8 @@ EVP_PKEY *th_key(const char *spec);
 X509_REQ *th_csr(EVP_PKEY *key, const char *subject, ...);
 /* DER of a CSR; OPENSSL_free it. */
 size_t th_csr_der(X509_REQ *req, uint8_t **der);
+/* req as ca_csr_decode gives it (aborts when it is refused); ca_csr_free it. */
+ca_csr *th_csr_decode(X509_REQ *req);
 
 /* A two-level hierarchy: a P-384 root and a P-256 issuing CA, both signed. */
 typedef struct th_ca {
@@ -36,6 +39,6 @@ ca_profile *th_builtin(const char *name);
 json_t *th_device(void);
 /* The input for issuing from csr under profile by the issuing CA, with every URL set. */
 void th_input(ca_cert_input *in, const th_ca *ca, const ca_profile *p, const char *pname,
-    X509_REQ *csr, const json_t *device);
+    const ca_csr *csr, const json_t *device);
 
 #endif

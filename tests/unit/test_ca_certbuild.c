@@ -46,13 +46,14 @@ static X509 *
 issue(th_ca *ca, const char *name, X509_REQ *csr, const json_t *dev, int want_r, const char *field)
 {
 	ca_profile *p = th_builtin(name);
+	ca_csr *decoded = th_csr_decode(csr);
 	ca_cert_input in;
 	ca_detail d;
 	X509 *x = NULL;
 	int r;
 
 	memset(&d, 0, sizeof(d));
-	th_input(&in, ca, p, name, csr, dev);
+	th_input(&in, ca, p, name, decoded, dev);
 	r = ca_cert_build(&in, &x, &d);
 	ck_assert_msg(r == want_r, "%s: got %d (%s: %s), want %d", name, r, d.field, d.message,
 	    want_r);
@@ -73,6 +74,7 @@ issue(th_ca *ca, const char *name, X509_REQ *csr, const json_t *dev, int want_r,
 		ck_assert_ptr_null(x);
 		ck_assert_str_eq(d.field, field);
 	}
+	ca_csr_free(decoded);
 	ca_profile_free(p);
 	return x;
 }
@@ -134,13 +136,17 @@ static int
 build_with(th_ca *ca, const ca_profile *p, X509_REQ *csr, const json_t *dev, int64_t validity,
     X509 **x, ca_detail *d)
 {
+	ca_csr *decoded = th_csr_decode(csr);
 	ca_cert_input in;
+	int r;
 
 	memset(d, 0, sizeof(*d));
-	th_input(&in, ca, p, "custom", csr, dev);
+	th_input(&in, ca, p, "custom", decoded, dev);
 	in.validity_s = validity;
 	*x = NULL;
-	return ca_cert_build(&in, x, d);
+	r = ca_cert_build(&in, x, d);
+	ca_csr_free(decoded);
+	return r;
 }
 
 struct refusal {
@@ -199,6 +205,7 @@ START_TEST(refusals)
 		EVP_PKEY *k = th_key(c->key);
 		X509_REQ *csr = c->ext_nid != 0 ? th_csr(k, c->subject, c->ext_nid, c->ext_value,
 		    NID_undef) : th_csr(k, c->subject, NID_undef);
+		ca_csr *decoded = th_csr_decode(csr);
 		ca_profile *p = th_builtin(c->profile);
 		ca_cert_input in;
 		ca_detail d;
@@ -206,7 +213,7 @@ START_TEST(refusals)
 		int r;
 
 		memset(&d, 0, sizeof(d));
-		th_input(&in, &ca, p, c->profile, csr, dev);
+		th_input(&in, &ca, p, c->profile, decoded, dev);
 		in.validity_s = c->validity;
 		r = ca_cert_build(&in, &x, &d);
 		ck_assert_msg(r == c->want && strcmp(d.field, c->field) == 0,
@@ -215,6 +222,7 @@ START_TEST(refusals)
 		ck_assert_ptr_null(x);
 		ck_assert_int_gt((int)strlen(d.message), 0);
 		ca_profile_free(p);
+		ca_csr_free(decoded);
 		X509_REQ_free(csr);
 		EVP_PKEY_free(k);
 	}
@@ -228,6 +236,7 @@ START_TEST(messages_name_the_profile)
 	th_ca ca;
 	EVP_PKEY *k = th_key("ec-p256");
 	X509_REQ *csr = th_csr(k, "CN=CS-000123,OU=Ops", NID_undef);
+	ca_csr *decoded = th_csr_decode(csr);
 	json_t *dev = th_device();
 	ca_profile *p = th_builtin("iec62351-device");
 	ca_cert_input in;
@@ -235,10 +244,11 @@ START_TEST(messages_name_the_profile)
 	X509 *x = NULL;
 
 	th_ca_make(&ca);
-	th_input(&in, &ca, p, "iec62351-device", csr, dev);
+	th_input(&in, &ca, p, "iec62351-device", decoded, dev);
 	ck_assert_int_eq(ca_cert_build(&in, &x, &d), MP_ERR_POLICY);
 	ck_assert_str_eq(d.field, "csr.subject.OU");
 	ck_assert_str_eq(d.message, "not allowed by profile iec62351-device");
+	ca_csr_free(decoded);
 	ca_profile_free(p);
 	json_decref(dev);
 	X509_REQ_free(csr);
@@ -612,7 +622,8 @@ START_TEST(not_after_capped_by_issuer)
 {
 	th_ca ca;
 	EVP_PKEY *k = th_key("ec-p256"), *ik = th_key("ec-p256");
-	X509_REQ *csr = th_csr(k, NULL, NID_undef);
+	X509_REQ *req = th_csr(k, NULL, NID_undef);
+	ca_csr *csr = th_csr_decode(req);
 	json_t *dev = th_device();
 	ca_profile *p = th_builtin("iec62351-device");
 	uint8_t serial[CA_SERIAL_LEN];
@@ -645,7 +656,8 @@ START_TEST(not_after_capped_by_issuer)
 	ck_assert_str_eq(d.field, "validity");
 	X509_free(issuer);
 	json_decref(dev);
-	X509_REQ_free(csr);
+	ca_csr_free(csr);
+	X509_REQ_free(req);
 	EVP_PKEY_free(k);
 	EVP_PKEY_free(ik);
 	ca_profile_free(p);
@@ -705,6 +717,7 @@ START_TEST(ca_certificates_and_chain)
 	    NID_undef);
 	X509_REQ *out_csr = th_csr(k, "CN=a", NID_subject_alt_name, "DNS:a.other.example",
 	    NID_undef);
+	ca_csr *ok = th_csr_decode(ok_csr), *out = th_csr_decode(out_csr);
 	ca_cert_input in;
 
 	th_ca_make(&ca);
@@ -737,13 +750,13 @@ START_TEST(ca_certificates_and_chain)
 	    "basic_constraints"), "path_len")), 0);
 	json_decref(desc);
 
-	th_input(&in, &ca, p, "tls-server", ok_csr, NULL);
+	th_input(&in, &ca, p, "tls-server", ok, NULL);
 	in.issuer = inter;
 	ck_assert_int_eq(ca_cert_build(&in, &leaf, &d), MP_OK);
 	ck_assert_int_gt(X509_sign(leaf, ik, EVP_sha256()), 0);
 	ck_assert_int_eq(verify_chain(ca.root, inter, leaf), X509_V_OK);
 	X509_free(leaf);
-	in.csr = out_csr;
+	in.csr = out;
 	ck_assert_int_eq(ca_cert_build(&in, &leaf, &d), MP_OK);
 	ck_assert_int_gt(X509_sign(leaf, ik, EVP_sha256()), 0);
 	ck_assert_int_eq(verify_chain(ca.root, inter, leaf), X509_V_ERR_PERMITTED_VIOLATION);
@@ -768,6 +781,8 @@ START_TEST(ca_certificates_and_chain)
 	ck_assert_ptr_null(leaf);
 
 	X509_free(inter);
+	ca_csr_free(ok);
+	ca_csr_free(out);
 	X509_REQ_free(ok_csr);
 	X509_REQ_free(out_csr);
 	json_decref(permitted);

@@ -178,6 +178,48 @@ START_TEST(bit_strings)
 }
 END_TEST
 
+/* mp_der_next on a single-element input, then mp_der_check_tree of it with depth max. */
+static int
+tree(const uint8_t *p, size_t n, unsigned max)
+{
+	mp_der d;
+	mp_der_tlv t;
+
+	mp_der_init(&d, p, n);
+	ck_assert_int_eq(mp_der_next(&d, &t), MP_OK);
+	return mp_der_check_tree(&t, max);
+}
+
+START_TEST(check_tree)
+{
+	/* SEQUENCE { SET { SEQUENCE { OID 2.5.4.3, UTF8String "a" } }, [0] { INTEGER 1 }, [1] "x" } */
+	static const uint8_t good[] = { 0x30, 0x14, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55,
+		0x04, 0x03, 0x0c, 0x01, 0x61, 0xa0, 0x03, 0x02, 0x01, 0x01, 0x81, 0x01, 0x78 };
+	/* an inner element longer than its parent's contents */
+	static const uint8_t overrun[] = { 0x30, 0x04, 0x31, 0x05, 0x05, 0x00 };
+	/* bytes after the last inner element that are not an element */
+	static const uint8_t ragged[] = { 0x30, 0x03, 0x05, 0x00, 0x01 };
+	/* BER: a constructed OCTET STRING, a primitive SEQUENCE, end-of-contents octets */
+	static const uint8_t cons_string[] = { 0x30, 0x05, 0x24, 0x03, 0x04, 0x01, 0x61 };
+	static const uint8_t prim_seq[] = { 0x30, 0x02, 0x10, 0x00 };
+	static const uint8_t eoc[] = { 0x30, 0x04, 0x05, 0x00, 0x00, 0x00 };
+	/* an indefinite length inside */
+	static const uint8_t indef[] = { 0x30, 0x06, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00 };
+	/* a primitive element is not looked into */
+	static const uint8_t opaque[] = { 0x04, 0x02, 0x30, 0x80 };
+
+	ck_assert_int_eq(tree(good, sizeof(good), 3), MP_OK);
+	ck_assert_int_eq(tree(good, sizeof(good), 2), MP_ERR_INVALID);
+	ck_assert_int_eq(tree(overrun, sizeof(overrun), 8), MP_ERR_INVALID);
+	ck_assert_int_eq(tree(ragged, sizeof(ragged), 8), MP_ERR_INVALID);
+	ck_assert_int_eq(tree(cons_string, sizeof(cons_string), 8), MP_ERR_INVALID);
+	ck_assert_int_eq(tree(prim_seq, sizeof(prim_seq), 8), MP_ERR_INVALID);
+	ck_assert_int_eq(tree(eoc, sizeof(eoc), 8), MP_ERR_INVALID);
+	ck_assert_int_eq(tree(indef, sizeof(indef), 8), MP_ERR_INVALID);
+	ck_assert_int_eq(tree(opaque, sizeof(opaque), 0), MP_OK);
+}
+END_TEST
+
 Suite *
 suite_make(void)
 {
@@ -189,6 +231,7 @@ suite_make(void)
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, integers);
 	tcase_add_test(tc, bit_strings);
+	tcase_add_test(tc, check_tree);
 	suite_add_tcase(s, tc);
 	return s;
 }

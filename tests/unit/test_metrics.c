@@ -84,6 +84,39 @@ START_TEST(test_render_exact)
 }
 END_TEST
 
+START_TEST(test_module_counters)
+{
+	static char values[MP_METRICS_MAX_COUNTERS + 1][8];
+	mp_metrics *m = mp_metrics_new();
+	atomic_uint_fast64_t *good, *bad, *plain;
+	char *s;
+
+	ck_assert_ptr_nonnull(good = mp_metrics_counter(m, "x_total", "Xs.", "status", "good"));
+	ck_assert_ptr_nonnull(plain = mp_metrics_counter(m, "y_total", "Ys.", NULL, NULL));
+	ck_assert_ptr_nonnull(bad = mp_metrics_counter(m, "x_total", "Xs.", "status", "bad"));
+	ck_assert_ptr_eq(mp_metrics_counter(m, "x_total", "Xs.", "status", "good"), good);
+	atomic_fetch_add(good, 2);
+	atomic_fetch_add(bad, 1);
+	atomic_fetch_add(plain, 5);
+	s = render(m);
+	ck_assert_ptr_nonnull(strstr(s, "midpki_db_errors_total 0\n"
+	    "# HELP x_total Xs.\n# TYPE x_total counter\n"
+	    "x_total{status=\"good\"} 2\nx_total{status=\"bad\"} 1\n"
+	    "# HELP y_total Ys.\n# TYPE y_total counter\ny_total 5\n"));
+	free(s);
+	/* the table is bounded */
+	for (int i = 3; i <= MP_METRICS_MAX_COUNTERS; i++) {
+		snprintf(values[i], sizeof(values[i]), "%d", i);
+		if (i < MP_METRICS_MAX_COUNTERS)
+			ck_assert_ptr_nonnull(mp_metrics_counter(m, "z_total", "Zs.", "n", values[i]));
+		else
+			ck_assert_ptr_null(mp_metrics_counter(m, "z_total", "Zs.", "n", values[i]));
+	}
+	ck_assert_ptr_null(mp_metrics_counter(NULL, "x_total", "Xs.", NULL, NULL));
+	mp_metrics_free(m);
+}
+END_TEST
+
 START_TEST(test_bounded_labels)
 {
 	mp_metrics *m = mp_metrics_new();
@@ -162,6 +195,7 @@ suite_make(void)
 	TCase *tc = tcase_create("metrics");
 
 	tcase_add_test(tc, test_render_exact);
+	tcase_add_test(tc, test_module_counters);
 	tcase_add_test(tc, test_bounded_labels);
 	tcase_add_test(tc, test_render_full_buffer);
 	tcase_add_test(tc, test_concurrent);
