@@ -197,13 +197,15 @@ int ca_trust_pem(const ca_env *env, char **pem_out);
 
 /* A certificate the platform holds for one of its own services, with its key. */
 typedef struct ca_service_cert {
+	char id[MP_UUID_STR_LEN + 1]; /* its certificates.id */
+	int64_t not_after;            /* Unix seconds */
 	X509 *cert;
 	char *chain_pem; /* the issuing CA first, root left out */
 	mp_key *key;
 } ca_service_cert;
 
 /*
- * The current certificate of service (e.g. "tls", "ocsp"): the newest active
+ * The current certificate of service (e.g. "tls"): the newest active
  * one valid for at least renew_before_s more seconds and naming exactly sans
  * (when not NULL), else a new one with a fresh software key, issued under
  * profile (a platform profile) with subject and sans (array of "dns:x",
@@ -213,5 +215,33 @@ typedef struct ca_service_cert {
 int ca_service_cert_get(const ca_env *env, const char *service, const char *profile,
     const char *subject, const json_t *sans, int64_t renew_before_s, ca_service_cert *out);
 void ca_service_cert_clear(ca_service_cert *s);
+
+/*
+ * The channel on which OCSP responders learn that pre-signed responses
+ * changed: a payload of space-separated "<ca id>:<serial hex>" items, or "*"
+ * for all of them (sent when a CA gets a new OCSP signer).
+ */
+#define CA_OCSP_CHANNEL "midpki_ocsp"
+
+/*
+ * The delegated OCSP signer of CA ca_id (an identity of service
+ * "ocsp:<ca id>" under the platform profile ocsp-signer, issued by that CA,
+ * subject "CN=OCSP signer for <the CA's CN>,O=MIDPKI", a fresh software
+ * P-256 key): the newest active one valid for at least renew_before_s more
+ * seconds (less when the CA itself ends sooner: then one that ends with the
+ * CA will do), else a new one, after which the older ones are revoked as
+ * superseded and CA_OCSP_CHANNEL is told "*", all in one transaction.
+ * A retired CA gets no new signer: its newest active one still valid is
+ * returned while there is one, then MP_ERR_NOT_FOUND. MP_ERR_NOT_FOUND for
+ * no such CA; MP_ERR_UNSUPPORTED for a CA we only trust (no key).
+ */
+int ca_ocsp_signer_get(const ca_env *env, const char *ca_id, int64_t renew_before_s,
+    ca_service_cert *out);
+/*
+ * ca_ocsp_signer_get for every active CA we hold the key of, so that each has
+ * a signer valid for renew_before_s more; *made (may be NULL) counts the new
+ * ones. Goes on past a CA that fails and returns the first error.
+ */
+int ca_ocsp_signers_ensure(const ca_env *env, int64_t renew_before_s, unsigned *made);
 
 #endif

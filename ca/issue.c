@@ -285,11 +285,11 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 	int64_t not_before = (int64_t)time(NULL), not_after;
 	int r;
 
-	if ((r = issuing_signer(env, in->tenant_id, ca_profile_ca(in->profile->parsed), &ca)) !=
-	    MP_OK) {
+	if ((r = issuing_signer(env, in->tenant_id, in->ca_id != NULL ? in->ca_id :
+	    ca_profile_ca(in->profile->parsed), &ca)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
 			r = ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "profile %s names CA \"%s\","
-			    " which does not exist", in->profile->name,
+			    " which does not exist", in->profile->name, in->ca_id != NULL ? in->ca_id :
 			    ca_profile_ca(in->profile->parsed));
 		goto out;
 	}

@@ -43,6 +43,7 @@ typedef struct ca_issue_in {
 	const char *subject;
 	const json_t *sans;
 	const char *key_id;        /* the service key we hold, recorded with the certificate */
+	const char *ca_id;         /* the issuing CA; NULL: the profile's */
 	int64_t validity_s;
 } ca_issue_in;
 

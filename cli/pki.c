@@ -12,9 +12,10 @@
 
 #include "err.h"
 #include "log.h"
+#include "presign.h"
 #include "tls.h"
 
-/* Listener and OCSP signer certificates are renewed at start when they have less than this left. */
+/* Listener certificates are renewed at start when they have less than this left. */
 #define RENEW_BEFORE_S (30 * 86400LL)
 
 ca_env
@@ -102,7 +103,7 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 {
 	char path[4096], err[1024];
 	cli_pki p = { 0 };
-	ca_service_cert ocsp = { 0 };
+	unsigned made = 0;
 	STACK_OF(X509) *chain = NULL;
 	json_t *sans = NULL;
 	char *trust = NULL;
@@ -139,13 +140,18 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 		goto out;
 	}
 	if ((r = ca_service_cert_get(&env, "tls", "tls-server", "CN=MIDPKI services,O=MIDPKI", sans,
-	    RENEW_BEFORE_S, &p.tls)) != MP_OK ||
-	    (r = ca_service_cert_get(&env, "ocsp", "ocsp-signer", "CN=MIDPKI OCSP responder,O=MIDPKI",
-	    NULL, RENEW_BEFORE_S, &ocsp)) != MP_OK) {
+	    RENEW_BEFORE_S, &p.tls)) != MP_OK) {
 		mp_error("cannot get the platform's service certificates: %s: %s", mp_strerror(r),
 		    mp_db_errmsg(db));
 		goto out;
 	}
+	/* one CA that cannot have a signer must not keep the others from serving */
+	if ((r = ca_ocsp_signers_ensure(&env, ocsp_presign_renew_before_s(
+	    cfg->ocsp_response_validity_ms), &made)) != MP_OK)
+		mp_warn("cannot get every CA an OCSP signer certificate (the OCSP pre-signing service"
+		    " tries again): %s: %s", mp_strerror(r), mp_db_errmsg(db));
+	if (made > 0)
+		mp_info("%u new OCSP signer certificate(s)", made);
 	if ((chain = chain_stack(p.tls.chain_pem)) == NULL || sk_X509_num(chain) < 1 ||
 	    X509_up_ref(sk_X509_value(chain, 0)) != 1) {
 		r = MP_ERR_NOMEM;
@@ -168,7 +174,6 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 	r = MP_OK;
 out:
 	cli_pki_stop(&p);
-	ca_service_cert_clear(&ocsp);
 	sk_X509_pop_free(chain, X509_free);
 	json_decref(sans);
 	free(trust);

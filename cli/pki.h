@@ -1,7 +1,8 @@
 /*
  * The PKI side of `midpki serve`: the key store, the platform CA (built-in
- * profiles, root and devices CAs), the certificate of the TLS listeners and
- * the OCSP signer, and <state dir>/trust.pem, made or loaded at start.
+ * profiles, root and devices CAs), the certificate of the TLS listeners, an
+ * OCSP signer for every active CA with a key (renewed later by the OCSP
+ * pre-signing service), and <state dir>/trust.pem, made or loaded at start.
  */
 #ifndef CLI_PKI_H
 #define CLI_PKI_H

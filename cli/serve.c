@@ -1,4 +1,8 @@
-/* midpki serve: every enabled listener, the audit sealer, and the embedded database. */
+/*
+ * midpki serve: every enabled listener, the CRL service, the OCSP
+ * pre-signing service and responder, the audit sealer, and the embedded
+ * database.
+ */
 #include "commands.h"
 
 #include <errno.h>
@@ -21,6 +25,7 @@
 #include "listener.h"
 #include "options.h"
 #include "pki.h"
+#include "presign.h"
 #include "responder.h"
 #include "staple.h"
 #include "routes.h"
@@ -35,12 +40,6 @@ static const char serve_usage[] =
     "<state dir>/pg and stops it on exit. Every configuration key can be set in\n"
     "FILE or by an environment variable MIDPKI_<SECTION>_<KEY>; see\n"
     "`midpki config defaults` and docs/configuration.md.\n";
-
-/*
- * nextUpdate - thisUpdate of an OCSP answer the responder signs on request
- * for a certificate we issued (as the pre-signed ones: one day).
- */
-#define OCSP_FRESH_VALIDITY_S 86400
 
 /* One listener as configured: name, address, whether it speaks TLS, its routes and their arg. */
 struct listener_def {
@@ -124,6 +123,7 @@ cmd_serve(int argc, char **argv)
 	mp_worker_setup setup;
 	cli_pki pki = { 0 };
 	ca_crl_service *crls = NULL;
+	ocsp_presign *presign = NULL;
 	ocsp_responder *responder = NULL;
 	ocsp_stapler *stapler = NULL;
 	char err[1024];
@@ -147,14 +147,24 @@ cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
+	{
+		ocsp_presign_config oc = { d.conninfo, cfg->database_connect_timeout_ms, pki.ks,
+			cfg->ocsp_public_url, cfg->ocsp_response_validity_ms, cfg->ocsp_refresh_before_ms,
+			0, 0, 0 };
+
+		if (ocsp_presign_start(&oc, &presign) != MP_OK) {
+			mp_error("cannot start the OCSP pre-signing service");
+			goto out;
+		}
+	}
 	if ((metrics = mp_metrics_new()) == NULL || (srv = mp_http_server_new(cfg, metrics)) == NULL) {
 		mp_error("out of memory");
 		goto out;
 	}
 	if (cfg->ocsp_listen[0] != '\0') {
 		ocsp_responder_config oc = { d.conninfo, cfg->database_connect_timeout_ms, pki.ks,
-			metrics, cfg->ocsp_cache_bytes, cfg->ocsp_max_age_ms / 1000, OCSP_FRESH_VALIDITY_S,
-			0, 0 };
+			metrics, cfg->ocsp_cache_bytes, cfg->ocsp_max_age_ms / 1000,
+			cfg->ocsp_response_validity_ms / 1000, 0, 0 };
 
 		ocsp_stapler_config sc = { d.conninfo, cfg->database_connect_timeout_ms, NULL,
 			pki.tls.cert, pki.tls_issuer };
@@ -217,6 +227,7 @@ out:
 	ocsp_stapler_stop(stapler);
 	ocsp_responder_stop(responder);
 	mp_metrics_free(metrics);
+	ocsp_presign_stop(presign);
 	ca_crl_service_stop(crls);
 	cli_pki_stop(&pki);
 	cli_database_close(&d);

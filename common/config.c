@@ -45,6 +45,15 @@ static const struct cfg_key keys[] = {
 	  "OCSP responder and CRLs (plain HTTP). Empty disables the listener." },
 	{ "ocsp", "public_url", CFG_STR, OFF(ocsp_public_url), "http://127.0.0.1:8080", 0, 0, NULL,
 	  "Base URL of the OCSP/CRL listener as devices reach it; put in certificates." },
+	{ "ocsp", "response_validity", CFG_DURATION, OFF(ocsp_response_validity_ms), "24h", 60000,
+	  7 * 24 * HOUR_MS, NULL,
+	  "Validity of a pre-signed OCSP response (nextUpdate - thisUpdate). Each CA's OCSP\n"
+	  "# signer is renewed when less than twice this (and at least 7 days) is left of it." },
+	{ "ocsp", "refresh_before", CFG_DURATION, OFF(ocsp_refresh_before_ms), "12h", 1000,
+	  7 * 24 * HOUR_MS, NULL,
+	  "A pre-signed response is signed again when less than this is left before its\n"
+	  "# nextUpdate, at a random moment up to half of this earlier, so that responses do\n"
+	  "# not all fall due at once. Must be shorter than response_validity." },
 	{ "ocsp", "cache_bytes", CFG_UINT, OFF(ocsp_cache_bytes), "134217728", 0, 1ULL << 40, NULL,
 	  "Memory the OCSP responder may use to keep responses (about 400 bytes each);\n"
 	  "# 0 keeps none and reads every answer from the database." },
@@ -403,6 +412,18 @@ load_env(mp_config *c, char *err, size_t errsz)
 }
 
 int
+mp_config_check(const mp_config *c, char *err, size_t errsz)
+{
+	if (c->ocsp_refresh_before_ms >= c->ocsp_response_validity_ms) {
+		snprintf(err, errsz, "[ocsp] refresh_before (%llums) must be shorter than"
+		    " response_validity (%llums)", (unsigned long long)c->ocsp_refresh_before_ms,
+		    (unsigned long long)c->ocsp_response_validity_ms);
+		return MP_ERR_CONFIG;
+	}
+	return MP_OK;
+}
+
+int
 mp_config_load(const char *path, mp_config **out, char *err, size_t errsz)
 {
 	mp_config *c;
@@ -414,7 +435,7 @@ mp_config_load(const char *path, mp_config **out, char *err, size_t errsz)
 	}
 	if (path != NULL && (r = load_file(c, path, err, errsz)) != MP_OK)
 		goto fail;
-	if ((r = load_env(c, err, errsz)) != MP_OK)
+	if ((r = load_env(c, err, errsz)) != MP_OK || (r = mp_config_check(c, err, errsz)) != MP_OK)
 		goto fail;
 	*out = c;
 	return MP_OK;

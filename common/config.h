@@ -20,6 +20,8 @@ typedef struct mp_config {
 	char *est_listen;
 	char *ocsp_listen;
 	char *ocsp_public_url;      /* [ocsp] public_url: base of CRL/OCSP/CA URLs in certificates */
+	uint64_t ocsp_response_validity_ms; /* [ocsp] response_validity: nextUpdate - thisUpdate */
+	uint64_t ocsp_refresh_before_ms;    /* [ocsp] refresh_before: re-sign when less is left */
 	uint64_t ocsp_cache_bytes;  /* [ocsp] cache_bytes: the responder's cache bound */
 	uint64_t ocsp_max_age_ms;   /* [ocsp] max_age: the most a GET answer's max-age says */
 	char *lorawan_listen;
@@ -51,9 +53,10 @@ typedef struct mp_config {
 mp_config *mp_config_defaults(void);
 
 /*
- * Loads defaults, then the file at path (NULL: none), then the environment.
- * On error returns MP_ERR_CONFIG with a message naming file, line and key (or
- * the environment variable) in err.
+ * Loads defaults, then the file at path (NULL: none), then the environment,
+ * then checks the keys that bound each other (mp_config_check). On error
+ * returns MP_ERR_CONFIG with a message naming file, line and key (or the
+ * environment variable) in err.
  */
 int mp_config_load(const char *path, mp_config **out, char *err, size_t errsz);
 
@@ -63,6 +66,13 @@ int mp_config_load(const char *path, mp_config **out, char *err, size_t errsz);
  */
 int mp_config_set(mp_config *c, const char *section, const char *key, const char *value,
     const char *origin, char *err, size_t errsz);
+
+/*
+ * Checks what no single key can: [ocsp] refresh_before must be shorter than
+ * response_validity. MP_ERR_CONFIG with a message naming both keys in err.
+ * Call it again after changing keys with mp_config_set.
+ */
+int mp_config_check(const mp_config *c, char *err, size_t errsz);
 
 /* Writes an example file listing every key with its default and a comment. */
 void mp_config_write_defaults(FILE *f);

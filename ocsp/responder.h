@@ -31,9 +31,6 @@
 #include "keystore.h"
 #include "metrics.h"
 
-/* The notification channel of the signer: pre-signed responses changed. */
-#define OCSP_CHANNEL "midpki_ocsp"
-
 typedef struct ocsp_responder_config {
 	const char *conninfo;         /* copied */
 	uint64_t connect_timeout_ms;

@@ -14,18 +14,22 @@
 #define CERT_MAX_BYTES 65536
 
 /*
- * Every valid delegated signer of every CA, newest first within a CA. A
- * signer is the certificate of the active identity of service "ocsp:<ca id>",
- * issued by that CA, not revoked, valid now, with a key in the key store.
+ * Every valid delegated signer of every CA, the current ones first, newest
+ * first within those. A signer is the certificate of an identity of service
+ * "ocsp:<ca id>", issued by that CA, valid now, with a key in the key store,
+ * and not revoked — or revoked only as superseded by a newer signer: the
+ * responses it signed stay good until their nextUpdate (it carries
+ * id-pkix-ocsp-nocheck, so clients do not ask about it), and only the first
+ * signs anything new.
  */
 static const char signers_sql[] =
     "SELECT c.id, c.certificate, x.id, x.der, x.key_id"
     " FROM cas c"
-    " JOIN identities i ON i.service = 'ocsp:' || c.id::text AND i.status = 'active'"
+    " JOIN identities i ON i.service = 'ocsp:' || c.id::text"
     " JOIN certificates x ON x.id = i.id AND x.ca_id = c.id"
-    " WHERE x.key_id IS NOT NULL AND x.revoked_at IS NULL"
+    " WHERE x.key_id IS NOT NULL AND (x.revoked_at IS NULL OR x.reason = 'superseded')"
     "  AND x.not_before <= now() AND x.not_after > now()"
-    " ORDER BY c.id, x.not_before DESC, x.created_at DESC, x.id";
+    " ORDER BY c.id, x.revoked_at IS NOT NULL, x.not_before DESC, x.created_at DESC, x.id";
 
 ocsp_signer *
 ocsp_signer_ref(ocsp_signer *s)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ca.h"
 #include "codec.h"
 #include "crl_service.h"
 #include "err.h"
@@ -66,7 +67,7 @@ on_notify(const char *channel, const char *payload, void *arg)
 	responder_count(r, OC_NOTIFICATIONS);
 	if (strcmp(channel, CA_CRL_CHANNEL) == 0) {
 		ocsp_cache_fresh_stale(r->cache);
-	} else if (strcmp(channel, OCSP_CHANNEL) == 0 && responder_apply_payload(r->cache, payload)) {
+	} else if (strcmp(channel, CA_OCSP_CHANNEL) == 0 && responder_apply_payload(r->cache, payload)) {
 		r->next_reload_ms = 0;
 	}
 }
@@ -100,7 +101,7 @@ ensure_listening(ocsp_responder *r)
 			return false;
 		}
 	}
-	if (mp_db_exec(r->db, "LISTEN " OCSP_CHANNEL "; LISTEN " CA_CRL_CHANNEL) != MP_OK) {
+	if (mp_db_exec(r->db, "LISTEN " CA_OCSP_CHANNEL "; LISTEN " CA_CRL_CHANNEL) != MP_OK) {
 		lost(r);
 		return false;
 	}

@@ -3,7 +3,8 @@
 # on the OCSP listener follow revocation, suspension and resumption within
 # seconds; `openssl verify -crl_check` (full) and `-use_deltas` (full + delta)
 # accept a good certificate and refuse a revoked or held one. A device's
-# suspension and decommissioning carry to its certificates.
+# suspension and decommissioning carry to its certificates. The OCSP
+# pre-signing thread keeps every certificate's responses signed.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -136,4 +137,22 @@ expect_eq "device decommissioned: certificate revoked" \
 	"$(jget "${r#* }" 'd["status"] + " " + d["reason"]')" "revoked cessationOfOperation"
 expect_eq "audit: the cascade is recorded with its cause" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE object_id = '$OTHER' AND details->>'cause' = 'device'")" 3
+
+# the OCSP pre-signing thread: two responses a certificate, the changed one signed again
+presigned() {
+	psql -tAc "SELECT count(*) FROM certificates c WHERE EXISTS (SELECT 1 FROM ocsp_responses r
+		WHERE r.ca_id = c.ca_id AND r.serial = c.serial AND r.hash = 'sha1'
+		AND r.this_update >= date_trunc('second', coalesce(c.revoked_at, c.created_at)))
+		AND EXISTS (SELECT 1 FROM ocsp_responses r WHERE r.ca_id = c.ca_id
+		AND r.serial = c.serial AND r.hash = 'sha256')"
+}
+for _ in $(seq 50); do
+	[ "$(presigned)" = "$(psql -tAc 'SELECT count(*) FROM certificates')" ] && break
+	sleep 0.1
+done
+expect_eq "OCSP: every certificate's responses pre-signed after its last change" \
+	"$(presigned)" "$(psql -tAc 'SELECT count(*) FROM certificates')"
+expect_eq "OCSP: one signer per CA with a key" \
+	"$(psql -tAc "SELECT count(DISTINCT i.service) FROM identities i WHERE i.service LIKE 'ocsp:%'
+		AND i.status = 'active'")" "$(psql -tAc 'SELECT count(*) FROM cas WHERE key_id IS NOT NULL')"
 stop_instance

@@ -34,13 +34,10 @@ CA=$(psql -tAc "SELECT ca_id FROM certificates WHERE id = '$CERT'")
 expect_contains "the certificate names the responder" \
 	"$(openssl x509 -in "$T/dev.pem" -noout -ext authorityInfoAccess)" "OCSP - URI:$URL/ocsp"
 
-# The responder answers for CAs with a delegated signer (identity "ocsp:<ca id>"). When
-# the platform has not made one for this CA, its OCSP service certificate (issued by the
-# same CA under profile ocsp-signer) is made that signer, and "*" reloads the CA table.
-psql -qc "UPDATE identities SET service = 'ocsp:$CA' WHERE service = 'ocsp'
-	AND id IN (SELECT id FROM certificates WHERE ca_id = '$CA')
-	AND NOT EXISTS (SELECT 1 FROM identities WHERE service = 'ocsp:$CA')" >/dev/null
-psql -qc "SELECT pg_notify('midpki_ocsp', '*')" >/dev/null
+# The responder answers for CAs with a delegated signer (identity "ocsp:<ca id>"), which
+# midpki serve makes for every active CA with a key
+expect_eq "the CA has its delegated signer" \
+	"$(psql -tAc "SELECT count(*) FROM identities WHERE service = 'ocsp:$CA' AND status = 'active'")" 1
 
 # status [openssl ocsp args...]: the status line of dev.pem, with the response verified
 status() {
@@ -104,7 +101,9 @@ openssl ocsp -issuer "$T/issuer.pem" -serial 0x1234 -url "$URL/ocsp" -CAfile "$T
 expect_eq "unknown serial" "$(sed -n 's|^0x1234: ||p' "$T/unknown.out")" unknown
 
 # an issuer we do not serve
-openssl ocsp -issuer "$I_STATE/trust.pem" -serial 0x1234 -url "$URL/ocsp" -no_nonce \
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/foreign.key" \
+	-out "$T/foreign.pem" -subj "/CN=Foreign CA" -days 1 2>/dev/null || fail "foreign CA"
+openssl ocsp -issuer "$T/foreign.pem" -serial 0x1234 -url "$URL/ocsp" -no_nonce \
 	>"$T/unauth.out" 2>&1
 expect_contains "unknown issuer" "$(cat "$T/unauth.out")" "unauthorized"
 # stapling: both TLS listeners hand out a current response for their certificate

@@ -111,6 +111,38 @@ START_TEST(environment_typo_is_an_error)
 }
 END_TEST
 
+/* [ocsp] refresh_before must stay under response_validity, from the file or the environment. */
+START_TEST(ocsp_times)
+{
+	mp_config *c = NULL;
+	char err[512];
+
+	ck_assert_int_eq(mp_config_load(NULL, &c, err, sizeof(err)), MP_OK);
+	ck_assert(c->ocsp_response_validity_ms == 24 * 3600000ULL);
+	ck_assert(c->ocsp_refresh_before_ms == 12 * 3600000ULL);
+	mp_config_free(c);
+	write_file("[ocsp]\nresponse_validity = 2h\nrefresh_before = 90m\n");
+	ck_assert_int_eq(mp_config_load(path, &c, err, sizeof(err)), MP_OK);
+	ck_assert(c->ocsp_response_validity_ms == 7200000);
+	ck_assert(c->ocsp_refresh_before_ms == 5400000);
+	mp_config_free(c);
+	c = NULL;
+	setenv("MIDPKI_OCSP_REFRESH_BEFORE", "2h", 1);
+	ck_assert_int_eq(mp_config_load(path, &c, err, sizeof(err)), MP_ERR_CONFIG);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "[ocsp] refresh_before (7200000ms) must be shorter than"
+	    " response_validity (7200000ms)");
+	unsetenv("MIDPKI_OCSP_REFRESH_BEFORE");
+	unlink(path);
+	write_file("[ocsp]\nresponse_validity = 8d\n");
+	ck_assert_int_eq(mp_config_load(path, &c, err, sizeof(err)), MP_ERR_CONFIG);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(err, ":2: key 'response_validity' in [ocsp]: '8d' is not a"
+	    " duration from 60000ms to 604800000ms"));
+	unlink(path);
+}
+END_TEST
+
 START_TEST(listen_parse)
 {
 	char host[64];
@@ -138,6 +170,7 @@ suite_make(void)
 	tcase_add_test(tc, file_then_environment);
 	tcase_add_test(tc, errors_name_file_line_key);
 	tcase_add_test(tc, environment_typo_is_an_error);
+	tcase_add_test(tc, ocsp_times);
 	tcase_add_test(tc, listen_parse);
 	suite_add_tcase(s, tc);
 	return s;
