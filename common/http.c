@@ -290,6 +290,26 @@ worker_ready(mp_http_server *srv, int r)
 	pthread_mutex_unlock(&srv->lock);
 }
 
+/*
+ * A worker's event base, with epoll changes applied once per loop turn: the
+ * read and write interest a connection switches on and off around every
+ * request then costs no epoll_ctl call of its own. That mode must not see
+ * dup()ed descriptors; ours never are.
+ */
+static struct event_base *
+worker_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base = NULL;
+
+	if (cfg == NULL)
+		return NULL;
+	if (event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == 0)
+		base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -299,7 +319,7 @@ worker_main(void *arg)
 	int r = MP_ERR_NOMEM;
 
 	w->nwls = srv->nlisteners;
-	if ((w->base = event_base_new()) == NULL ||
+	if ((w->base = worker_base_new()) == NULL ||
 	    (w->wls = calloc(w->nwls ? w->nwls : 1, sizeof(*w->wls))) == NULL ||
 	    (w->stop_ev = event_new(w->base, -1, 0, worker_stop, w)) == NULL ||
 	    (w->drain_ev = evtimer_new(w->base, worker_loopexit, w)) == NULL)

@@ -22,11 +22,6 @@ print(json.dumps({"device": sys.argv[1], "profile": "iec62351-device", "csr_pem"
 CERT=$(field "${r#* }" id)
 jget "${r#* }" 'd["chain_pem"]' | openssl x509 -out "$T/issuer.pem"
 CA=$(psql -tAc "SELECT ca_id FROM certificates WHERE id = '$CERT'")
-# the CA's delegated signer, as tests/integration/ocsp.sh makes it when the platform has none
-psql -qc "UPDATE identities SET service = 'ocsp:$CA' WHERE service = 'ocsp'
-	AND id IN (SELECT id FROM certificates WHERE ca_id = '$CA')
-	AND NOT EXISTS (SELECT 1 FROM identities WHERE service = 'ocsp:$CA')" >/dev/null
-psql -qc "SELECT pg_notify('midpki_ocsp', '*')" >/dev/null
 
 start=$(date +%s)
 psql -qc "WITH i AS (INSERT INTO identities (tenant_id, kind, device_id, profile_id, status)

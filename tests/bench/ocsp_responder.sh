@@ -19,13 +19,6 @@ print(json.dumps({"device": sys.argv[1], "profile": "iec62351-device", "csr_pem"
 CERT=$(field "${r#* }" id)
 jget "${r#* }" 'd["certificate_pem"]' >"$T/d.pem"
 jget "${r#* }" 'd["chain_pem"]' | openssl x509 -out "$T/issuer.pem"
-CA=$(psql -tAc "SELECT ca_id FROM certificates WHERE id = '$CERT'")
-# the CA's delegated signer, as tests/integration/ocsp.sh makes it when the platform has none
-psql -qc "UPDATE identities SET service = 'ocsp:$CA' WHERE service = 'ocsp'
-	AND id IN (SELECT id FROM certificates WHERE ca_id = '$CA')
-	AND NOT EXISTS (SELECT 1 FROM identities WHERE service = 'ocsp:$CA')" >/dev/null
-psql -qc "SELECT pg_notify('midpki_ocsp', '*')" >/dev/null
-sleep 1
 openssl ocsp -issuer "$T/issuer.pem" -cert "$T/d.pem" -no_nonce -reqout "$T/req.der" >/dev/null 2>&1
 openssl ocsp -issuer "$T/issuer.pem" -cert "$T/d.pem" -reqout "$T/nonce.der" >/dev/null 2>&1
 B64=$(base64 -w0 "$T/req.der" | sed 's|/|%2F|g; s|+|%2B|g; s|=|%3D|g')
