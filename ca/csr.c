@@ -241,43 +241,18 @@ out:
 static int
 rsa_key(const uint8_t *der, size_t len, EVP_PKEY **out)
 {
-	EVP_PKEY_CTX *ctx = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	BIGNUM *n = NULL, *e = NULL;
 	mp_der top, seq;
 	mp_der_tlv t, tn, te;
-	int r = MP_ERR_INVALID;
 
 	mp_der_init(&top, der, len);
 	if (mp_der_expect(&top, MP_DER_SEQUENCE, &t) != MP_OK || !mp_der_empty(&top))
-		goto out;
+		return MP_ERR_INVALID;
 	mp_der_enter(&t, &seq);
 	if (mp_der_expect(&seq, MP_DER_INTEGER, &tn) != MP_OK ||
 	    mp_der_expect(&seq, MP_DER_INTEGER, &te) != MP_OK || !mp_der_empty(&seq) ||
 	    !positive_int(&tn) || !positive_int(&te))
-		goto out;
-	r = MP_ERR_NOMEM;
-	if ((n = BN_bin2bn(tn.value, (int)tn.len, NULL)) == NULL ||
-	    (e = BN_bin2bn(te.value, (int)te.len, NULL)) == NULL ||
-	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL)
-		goto out;
-	r = MP_ERR_INVALID;
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
-	r = MP_OK;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(n);
-	BN_free(e);
-	return r;
+		return MP_ERR_INVALID;
+	return mp_rsa_public_key(tn.value, tn.len, te.value, te.len, out);
 }
 
 /*

@@ -1,5 +1,6 @@
 #include "keystore.h"
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +8,9 @@
 #include <strings.h>
 
 #include <openssl/err.h>
+#include <openssl/core_names.h>
 #include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -618,6 +621,39 @@ void
 mp_key_release(mp_key *k)
 {
 	key_unref(k);
+}
+
+int
+mp_rsa_public_key(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen, EVP_PKEY **out)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	BIGNUM *bn = NULL, *be = NULL;
+	int r = MP_ERR_NOMEM;
+
+	if (nlen > INT_MAX || elen > INT_MAX)
+		return MP_ERR_INVALID;
+	if ((bn = BN_bin2bn(n, (int)nlen, NULL)) == NULL ||
+	    (be = BN_bin2bn(e, (int)elen, NULL)) == NULL ||
+	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL)
+		goto out;
+	r = MP_ERR_INVALID;
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		goto out;
+	r = MP_OK;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn);
+	BN_free(be);
+	return r;
 }
 
 mp_key *

@@ -109,6 +109,12 @@ int mp_key_load(mp_keystore *ks, mp_db *db, const char *id, mp_key **out);
  * does not open the key again.
  */
 void mp_key_release(mp_key *k);
+/*
+ * An RSA public key from its modulus and public exponent (unsigned
+ * big-endian). MP_ERR_NOMEM; MP_ERR_INVALID when OpenSSL refuses the values.
+ */
+int mp_rsa_public_key(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen,
+    EVP_PKEY **out);
 /* Another reference to k (release each with mp_key_release); returns k. */
 mp_key *mp_key_ref(mp_key *k);
 const mp_key_spec *mp_key_get_spec(const mp_key *k);

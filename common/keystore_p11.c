@@ -533,34 +533,16 @@ out:
 static int
 rsa_public(struct mp_p11 *p, CK_OBJECT_HANDLE pubobj, EVP_PKEY **out)
 {
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *prm = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	uint8_t *mod = NULL, *exp = NULL;
 	size_t modlen = 0, explen = 0;
-	BIGNUM *n = NULL, *e = NULL;
 	int r;
 
 	if ((r = get_attr(p, pubobj, CKA_MODULUS, &mod, &modlen)) != MP_OK ||
 	    (r = get_attr(p, pubobj, CKA_PUBLIC_EXPONENT, &exp, &explen)) != MP_OK)
 		goto out;
-	r = MP_ERR_CRYPTO;
-	if ((n = BN_bin2bn(mod, (int)modlen, NULL)) == NULL ||
-	    (e = BN_bin2bn(exp, (int)explen, NULL)) == NULL || (bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
-	    (prm = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, prm) != 1)
-		goto out;
-	r = MP_OK;
+	if (mp_rsa_public_key(mod, modlen, exp, explen, out) != MP_OK)
+		r = MP_ERR_CRYPTO;
 out:
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(prm);
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(n);
-	BN_free(e);
 	free(mod);
 	free(exp);
 	return r;

@@ -13,9 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/ec.h>
-#include <openssl/pem.h>
 
+#include "bench_csr.h"
 #include "ca.h"
 #include "engine.h"
 #include "err.h"
@@ -87,32 +86,6 @@ issuer(void *arg)
 	return NULL;
 }
 
-/* A P-256 CSR for CN=serial, as PEM in a new string. */
-static char *
-make_csr(const char *serial)
-{
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	X509_REQ *req = X509_REQ_new();
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *pem = NULL;
-	long n;
-
-	if (key == NULL || req == NULL || b == NULL)
-		goto out;
-	X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN", MBSTRING_UTF8,
-	    (const unsigned char *)serial, -1, -1, 0);
-	if (X509_REQ_set_pubkey(req, key) != 1 || X509_REQ_sign(req, key, EVP_sha256()) <= 0 ||
-	    PEM_write_bio_X509_REQ(b, req) != 1)
-		goto out;
-	n = BIO_get_mem_data(b, &data);
-	pem = strndup(data, (size_t)n);
-out:
-	BIO_free(b);
-	X509_REQ_free(req);
-	EVP_PKEY_free(key);
-	return pem;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -152,7 +125,7 @@ main(int argc, char **argv)
 
 		snprintf(serial, sizeof(serial), "BENCH-%05zu", i);
 		if (mp_device_create(db, &bench_actor, &dn, &b.devices[i]) != MP_OK ||
-		    (b.csrs[i] = make_csr(serial)) == NULL) {
+		    (b.csrs[i] = bench_csr_pem(serial)) == NULL) {
 			fprintf(stderr, "set-up: device %s\n", serial);
 			return 1;
 		}

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/pem.h>
 
+#include "bench_csr.h"
 #include "ca.h"
 #include "devices.h"
 #include "engine.h"
@@ -84,32 +84,6 @@ issuer(void *arg)
 	}
 	mp_db_close(db);
 	return NULL;
-}
-
-/* A P-256 CSR for CN=serial, as PEM in a new string. */
-static char *
-make_csr(const char *serial)
-{
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	X509_REQ *req = X509_REQ_new();
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *pem = NULL;
-	long n;
-
-	if (key == NULL || req == NULL || b == NULL)
-		goto out;
-	X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN", MBSTRING_UTF8,
-	    (const unsigned char *)serial, -1, -1, 0);
-	if (X509_REQ_set_pubkey(req, key) != 1 || X509_REQ_sign(req, key, EVP_sha256()) <= 0 ||
-	    PEM_write_bio_X509_REQ(b, req) != 1)
-		goto out;
-	n = BIO_get_mem_data(b, &data);
-	pem = strndup(data, (size_t)n);
-out:
-	BIO_free(b);
-	X509_REQ_free(req);
-	EVP_PKEY_free(key);
-	return pem;
 }
 
 /* ocsp_core_sign alone, n times with the devices CA's signer: signatures per second. */
@@ -196,7 +170,7 @@ main(int argc, char **argv)
 	s.n = n;
 	s.tenant_id = dn.tenant_id;
 	s.device_id = json_string_value(json_object_get(dev, "id"));
-	if ((s.csr = make_csr("BENCH-OCSP")) == NULL || (s.shared = ca_shared_new()) == NULL)
+	if ((s.csr = bench_csr_pem("BENCH-OCSP")) == NULL || (s.shared = ca_shared_new()) == NULL)
 		return 1;
 	t0 = now_s(CLOCK_MONOTONIC);
 	for (int i = 0; i < ISSUERS; i++)
