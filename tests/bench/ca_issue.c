@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "bench_csr.h"
 #include "ca.h"
 #include "engine.h"

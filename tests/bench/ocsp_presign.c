@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "bench_csr.h"
 #include "ca.h"
 #include "devices.h"
