@@ -231,6 +231,25 @@ mp_buf_get_u64(mp_buf *b, uint64_t *v)
 }
 
 int
+mp_buf_get_string_direct(mp_buf *b, size_t maxlen, const uint8_t **p, size_t *len)
+{
+	uint32_t n;
+	size_t save = b->off;
+	int r;
+
+	if ((r = mp_buf_get_u32(b, &n)) != MP_OK)
+		return r;
+	if (n > maxlen || n > mp_buf_len(b)) {
+		b->off = save;
+		return n > maxlen ? MP_ERR_TOO_LARGE : MP_ERR_INVALID;
+	}
+	*p = b->d + b->off;
+	*len = n;
+	b->off += n;
+	return MP_OK;
+}
+
+int
 mp_buf_get_cstring(mp_buf *b, size_t maxlen, char **out)
 {
 	uint32_t n;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/x509.h>
+
 #include "db.h"
 #include "responder.h"
 #include "responder_cache.h"
@@ -29,6 +31,10 @@ struct ocsp_responder {
 	ocsp_cache *cache;
 	atomic_uint_fast64_t local[OC_N];
 	atomic_uint_fast64_t *n[OC_N];
+
+	/* bundle mode: the file and the anchors its CAs chain to */
+	char *bundle_path;
+	X509_STORE *bundle_trust;
 
 	pthread_mutex_t table_lock; /* held only to swap or take a reference to table */
 	ocsp_ca_table *table;
@@ -54,6 +60,14 @@ void responder_table_set(ocsp_responder *r, ocsp_ca_table *t);
 
 /* Starts the thread (r->wake must be open). MP_ERR_INTERNAL when it cannot. */
 int responder_watch_start(ocsp_responder *r);
+/* The same in bundle mode: a thread that loads the bundle again when its file changes. */
+int responder_bundle_watch_start(ocsp_responder *r);
+/*
+ * Loads r->bundle_path and makes it current when it verifies and is newer
+ * than the current bundle (any bundle when there is none). MP_OK also when
+ * it is not newer; the load's error otherwise, logged.
+ */
+int responder_bundle_reload(ocsp_responder *r);
 /* Wakes the thread and joins it. */
 void responder_watch_stop(ocsp_responder *r);
 
