@@ -56,7 +56,7 @@ struct rec {
 	size_t core_len;
 };
 
-static int
+__attribute__((format(printf, 4, 5))) static int
 fail(char *err, size_t errsz, int r, const char *fmt, ...)
 {
 	va_list ap;

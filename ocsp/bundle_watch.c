@@ -82,8 +82,8 @@ names_bundle(const char *buf, size_t n, const char *name)
 	return false;
 }
 
-static void *
-run(void *arg)
+void *
+responder_bundle_run(void *arg)
 {
 	ocsp_responder *r = arg;
 	const char *name = base_name(r->bundle_path);
@@ -125,12 +125,4 @@ run(void *arg)
 	if (fd >= 0)
 		close(fd);
 	return NULL;
-}
-
-int
-responder_bundle_watch_start(ocsp_responder *r)
-{
-	if (pthread_create(&r->thread, NULL, run, r) != 0)
-		return MP_ERR_INTERNAL;
-	return MP_OK;
 }

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "fdio.h"
 
 /* Bytes gathered before they are hashed and written. */
 #define CHUNK ((size_t)1 << 20)
@@ -26,22 +27,6 @@ struct ocsp_bundle_writer {
 	bool failed;
 };
 
-static int
-write_out(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return MP_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return MP_OK;
-}
-
 /* Hashes (when hash) and writes what the chunk holds, and empties it. */
 static int
 flush(ocsp_bundle_writer *w, bool hash)
@@ -52,7 +37,7 @@ flush(ocsp_bundle_writer *w, bool hash)
 
 	if (hash && n > 0 && !EVP_DigestUpdate(w->md, p, n))
 		return MP_ERR_CRYPTO;
-	if ((r = write_out(w->fd, p, n)) != MP_OK)
+	if ((r = mp_write_full(w->fd, p, n)) != MP_OK)
 		return r;
 	mp_buf_reset(w->chunk);
 	return MP_OK;

@@ -742,8 +742,7 @@ ocsp_responder_start(const ocsp_responder_config *cfg, ocsp_responder **out)
 		rc = MP_ERR_IO;
 		goto out;
 	}
-	if ((rc = r->bundle_path != NULL ? responder_bundle_watch_start(r) :
-	    responder_watch_start(r)) != MP_OK)
+	if ((rc = responder_watch_start(r)) != MP_OK)
 		goto out;
 	*out = r;
 	r = NULL;

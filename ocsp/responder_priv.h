@@ -58,10 +58,13 @@ ocsp_ca_table *responder_table(ocsp_responder *r);
 /* Makes t (whose reference is taken over) the current table. */
 void responder_table_set(ocsp_responder *r, ocsp_ca_table *t);
 
-/* Starts the thread (r->wake must be open). MP_ERR_INTERNAL when it cannot. */
+/*
+ * Starts the thread (r->wake must be open): the database watcher, or in
+ * bundle mode responder_bundle_run. MP_ERR_INTERNAL when it cannot.
+ */
 int responder_watch_start(ocsp_responder *r);
-/* The same in bundle mode: a thread that loads the bundle again when its file changes. */
-int responder_bundle_watch_start(ocsp_responder *r);
+/* The bundle-mode thread (bundle_watch.c): loads the bundle again when its file changes. */
+void *responder_bundle_run(void *arg);
 /*
  * Loads r->bundle_path and makes it current when it verifies and is newer
  * than the current bundle (any bundle when there is none). MP_OK also when
