@@ -272,6 +272,29 @@ issuing_signer(const ca_env *env, const char *tenant_id, const char *ref, ca_sig
 	return r;
 }
 
+/*
+ * The commit refused the certificate: its device is no longer active or its
+ * CA was retired since the (possibly cached) signer was read. Reads the CA
+ * again, refreshing the cache, to say which.
+ */
+static void
+refuse_commit(const ca_env *env, const ca_issue_in *in, const ca_signer *ca, ca_detail *d)
+{
+	const char *ref = in->ca_id != NULL ? in->ca_id : ca_profile_ca(in->profile->parsed);
+	ca_signer fresh = { 0 };
+	bool retired = ca_signer_load(env, in->tenant_id, ref, &fresh) == MP_OK && !fresh.active;
+
+	if (env->shared != NULL && fresh.id[0] != '\0')
+		ca_shared_signer_put(env->shared, in->tenant_id, ref, &fresh);
+	ca_signer_clear(&fresh);
+	if (retired)
+		ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "CA %s cannot issue (retired)", ca->id);
+	else if (in->device_id != NULL)
+		ca_refuse(d, MP_ERR_CONFLICT, "device", "the device is no longer active");
+	else
+		ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "CA %s cannot issue", ca->id);
+}
+
 int
 ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, json_t **out,
     X509 **cert_out, ca_detail *d)
@@ -343,8 +366,7 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 
 		if ((r = store(env, &s)) != MP_OK) {
 			if (r == MP_ERR_CONFLICT)
-				ca_refuse(d, r, in->device_id != NULL ? "device" : "profile.ca",
-				    "the device is no longer active or its CA was retired");
+				refuse_commit(env, in, &ca, d);
 			goto out;
 		}
 		if ((r = issued_object(&s, der, len, not_before, not_after, out)) != MP_OK)
