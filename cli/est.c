@@ -483,41 +483,32 @@ out:
 	return rc;
 }
 
-static EVP_PKEY *
-read_key(const char *path)
+static void *
+pem_key(BIO *b)
 {
-	FILE *f = fopen(path, "r");
-	EVP_PKEY *k;
-
-	if (f == NULL) {
-		fprintf(stderr, "midpki est: cannot read %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (k == NULL)
-		fprintf(stderr, "midpki est: %s holds no PEM private key (an encrypted one is not"
-		    " supported)\n", path);
-	ERR_clear_error();
-	return k;
+	return PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 }
 
-static X509 *
-read_cert(const char *path)
+static void *
+pem_cert(BIO *b)
 {
-	FILE *f = fopen(path, "r");
-	X509 *x;
+	return PEM_read_bio_X509(b, NULL, NULL, NULL);
+}
 
-	if (f == NULL) {
+/* The first PEM object of path that rd reads (pem_key, pem_cert); NULL with a message. */
+static void *
+read_pem(const char *path, void *(*rd)(BIO *), const char *what)
+{
+	BIO *b = BIO_new_file(path, "r");
+	void *obj = NULL;
+
+	if (b == NULL)
 		fprintf(stderr, "midpki est: cannot read %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	if (x == NULL)
-		fprintf(stderr, "midpki est: %s holds no PEM certificate\n", path);
+	else if ((obj = rd(b)) == NULL)
+		fprintf(stderr, "midpki est: %s holds no PEM %s\n", path, what);
+	BIO_free(b);
 	ERR_clear_error();
-	return x;
+	return obj;
 }
 
 /* Parses "CN=a,serialNumber=b" (no escapes) into a name. */
@@ -667,7 +658,7 @@ request_key(const struct est_opts *o, bool *new_key)
 
 	*new_key = o->use_key == NULL;
 	if (o->use_key != NULL)
-		return read_key(o->use_key);
+		return read_pem(o->use_key, pem_key, "private key (an encrypted one is not supported)");
 	if (est_key_generate(o->key_type, &k) != MP_OK) {
 		fprintf(stderr, "midpki est: cannot make a key of type '%s'\n", o->key_type);
 		return NULL;
@@ -693,7 +684,7 @@ op_enroll(struct est_call *call, bool re)
 	if (re) {
 		time_t due;
 
-		if ((current = read_cert(o->cert)) == NULL)
+		if ((current = read_pem(o->cert, pem_cert, "certificate")) == NULL)
 			goto out;
 		due = time(NULL) + (time_t)(o->expiring_ms / 1000);
 		if (o->has_expiring && X509_cmp_time(X509_get0_notAfter(current), &due) > 0) {
