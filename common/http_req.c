@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "codec.h"
 #include "err.h"
@@ -285,6 +286,23 @@ mp_http_req_body(mp_http_req *req, size_t *len)
 		return empty;
 	}
 	return p;
+}
+
+bool
+mp_http_media_type_is(const char *v, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (v == NULL)
+		return false;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (strncasecmp(v, type, n) != 0)
+		return false;
+	v += n;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return *v == '\0' || *v == ';';
 }
 
 uint64_t
