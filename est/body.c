@@ -29,31 +29,38 @@ est_body_decode(const char *content_type, const char *cte, const char *type,
     const uint8_t *body, size_t len, size_t max_der, uint8_t **der, size_t *derlen,
     const char **why)
 {
+	uint8_t *d = NULL;
+	size_t n = 0;
 	int r;
 
 	if (!mp_http_media_type_is(content_type, type)) {
 		*why = "wrong Content-Type for this operation";
-		return MP_ERR_UNSUPPORTED;
+		r = MP_ERR_UNSUPPORTED;
+		goto out;
 	}
 	if (cte != NULL && !cte_is_base64(cte)) {
 		*why = "Content-Transfer-Encoding must be base64 when present";
-		return MP_ERR_INVALID;
-	}
-	if (len > EST_MAX_BODY) {
-		*why = "the request body is too large";
-		return MP_ERR_TOO_LARGE;
-	}
-	r = mp_b64_decode((const char *)body, len, false, max_der, der, derlen);
-	if (r == MP_OK && *derlen == 0) {
-		free(*der);
 		r = MP_ERR_INVALID;
+		goto out;
 	}
+	if (len > EST_MAX_BODY)
+		r = MP_ERR_TOO_LARGE;
+	else if ((r = mp_b64_decode((const char *)body, len, false, max_der, &d, &n)) == MP_OK &&
+	    n == 0)
+		r = MP_ERR_INVALID;
 	if (r == MP_ERR_INVALID)
 		*why = "the request body must be base64 (RFC 8951) and not empty";
 	else if (r == MP_ERR_TOO_LARGE)
 		*why = "the request body is too large";
 	else if (r != MP_OK)
 		*why = "the request body could not be read";
+	if (r != MP_OK)
+		goto out;
+	*der = d;
+	*derlen = n;
+	d = NULL;
+out:
+	free(d);
 	return r;
 }
 
@@ -68,7 +75,7 @@ est_body_encode(const uint8_t *der, size_t len, char **out, size_t *outlen)
 		return r;
 	n = strlen(b64);
 	lines = (n + LINE - 1) / LINE;
-	if ((w = malloc(n + 2 * lines + 1)) == NULL) {
+	if ((w = malloc(n + lines + 1)) == NULL) {
 		free(b64);
 		return MP_ERR_NOMEM;
 	}
@@ -77,7 +84,6 @@ est_body_encode(const uint8_t *der, size_t len, char **out, size_t *outlen)
 
 		memcpy(w + o, b64 + i, k);
 		o += k;
-		w[o++] = '\r';
 		w[o++] = '\n';
 	}
 	w[o] = '\0';

@@ -28,7 +28,8 @@ int est_body_decode(const char *content_type, const char *cte, const char *type,
 
 /*
  * der as a response body: base64 in lines of 64 characters, each ended by
- * CRLF (what libest expects; RFC 8951 readers take any wrapping). *out is
+ * LF, as OpenSSL's base64 BIO writes it (libest expects wrapped lines; RFC
+ * 8951 readers take any wrapping). *out is
  * NUL-terminated; *outlen excludes the NUL.
  */
 int est_body_encode(const uint8_t *der, size_t len, char **out, size_t *outlen);

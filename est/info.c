@@ -10,59 +10,47 @@
 #include "reply.h"
 #include "worker.h"
 
-/* ca_enroll_info of [est] profile; replies and returns NULL on failure. */
-static json_t *
-profile_info(mp_http_req *req)
+/* Answers with encode(ca_enroll_info of [est] profile) as base64 of content_type. */
+static void
+answer(mp_http_req *req, int (*encode)(const json_t *info, uint8_t **der, size_t *len),
+    const char *content_type, const char *what)
 {
 	mp_worker *w = mp_http_req_worker(req);
 	ca_detail d = { { 0 }, { 0 } };
 	json_t *info = NULL;
+	uint8_t *der = NULL;
+	size_t len;
 	int r;
 
-	if ((r = ca_enroll_info(w->db, NULL, w->config->est_profile, &info, &d)) != MP_OK) {
+	if ((r = ca_enroll_info(w->db, NULL, w->config->est_profile, &info, &d)) != MP_OK)
 		est_reply_fail(req, r, r == MP_ERR_NOT_FOUND ? d.message : "[est] profile");
-		return NULL;
-	}
-	return info;
+	else if ((r = encode(info, &der, &len)) != MP_OK)
+		est_reply_fail(req, r, what);
+	else
+		est_reply_b64(req, content_type, der, len);
+	OPENSSL_free(der);
+	json_decref(info);
+}
+
+/* The certs-only PKCS#7 of info's chain. */
+static int
+chain_der(const json_t *info, uint8_t **der, size_t *len)
+{
+	return est_certs_only(json_string_value(json_object_get(info, "chain_pem")), der, len);
 }
 
 void
 est_cacerts(mp_http_req *req, void *arg)
 {
-	json_t *info;
-	uint8_t *der = NULL;
-	size_t len;
-	int r;
-
 	(void)arg;
-	if ((info = profile_info(req)) == NULL)
-		return;
-	if ((r = est_certs_only(json_string_value(json_object_get(info, "chain_pem")), &der,
-	    &len)) != MP_OK)
-		est_reply_fail(req, r, "CA certificates");
-	else
-		est_reply_b64(req, "application/pkcs7-mime", der, len);
-	OPENSSL_free(der);
-	json_decref(info);
+	answer(req, chain_der, "application/pkcs7-mime", "CA certificates");
 }
 
 void
 est_csrattrs(mp_http_req *req, void *arg)
 {
-	json_t *info;
-	uint8_t *der = NULL;
-	size_t len;
-	int r;
-
 	(void)arg;
-	if ((info = profile_info(req)) == NULL)
-		return;
-	if ((r = est_csrattrs_der(info, &der, &len)) != MP_OK)
-		est_reply_fail(req, r, "CSR attributes");
-	else
-		est_reply_b64(req, "application/csrattrs", der, len);
-	OPENSSL_free(der);
-	json_decref(info);
+	answer(req, est_csrattrs_der, "application/csrattrs", "CSR attributes");
 }
 
 void

@@ -1,0 +1,201 @@
+#!/bin/bash
+# EST (RFC 7030) with the real server and curl + openssl as the client: /cacerts
+# gives the chain a device should trust, /csrattrs the key algorithms,
+# /simpleenroll with HTTP Basic (device serial, one-time enrollment token)
+# issues a certificate with subject and SAN from the device record, which
+# verifies against /cacerts and is good in OCSP; every base64 style of RFC 8951
+# is read; each failure path answers its status with a reason; a token is not
+# spent by a refused request; 50 concurrent enrollments with a one-use token
+# give exactly one certificate; TLS 1.2 and 1.3.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/api_lib.sh"
+
+start_pg pg
+export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
+new_instance est
+start_instance
+KEY=$(cat "$I_STATE/admin.key")
+EST="https://127.0.0.1:$EST_PORT/.well-known/est"
+
+# est_req OP [curl args...]: headers to $T/h, body to $T/b; prints the status
+est_req() {
+	local op=$1; shift
+	curl -sS --cacert "$I_STATE/trust.pem" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$EST/$op"
+}
+# header NAME: a response header's value from the last est_req
+header() { tr -d '\r' <"$T/h" | sed -n "s/^$1: //Ip" | tail -n 1; }
+# enroll USER:TOKEN CSR-BODY-FILE [curl args...]: POST /simpleenroll as $CT
+# (default application/pkcs10); prints the status
+enroll() {
+	local cred=$1 file=$2; shift 2
+	est_req simpleenroll -u "$cred" -H "Content-Type: ${CT:-application/pkcs10}" \
+		--data-binary "@$file" "$@"
+}
+# csr NAME SUBJ [openssl req key args]: a key (P-256 unless told) and its CSR as
+# $T/NAME.key, $T/NAME.der and base64 in $T/NAME.b64
+csr() {
+	local name=$1 subj=$2 newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+	[ $# -gt 2 ] && newkey=("${@:3}")
+	openssl req -new -nodes "${newkey[@]}" -keyout "$T/$name.key" -subj "$subj" -outform DER \
+		-out "$T/$name.der" 2>/dev/null || fail "csr $name"
+	base64 "$T/$name.der" >"$T/$name.b64"
+}
+# token DEVICE USES: a fresh enrollment token of the device under the profile $PROFILE
+token() {
+	local r
+	r=$(api "$KEY" POST "/devices/$1/enrollment-tokens" "{\"profile\":\"$PROFILE\",\"uses\":$2}")
+	expect_api "token for $1" "$r" 201 >/dev/null
+	field "${r#* }" token
+}
+uses_left() { psql -tAc "SELECT uses_left FROM enrollment_tokens WHERE id = '$1'"; }
+token_id() { echo "$1" | sed -E 's/^mpe_([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})_.*/\1-\2-\3-\4-\5/'; }
+
+r=$(api "$KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
+r=$(api "$KEY" GET "/profiles?kind=x509&limit=1000")
+BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device"][0])')
+r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"stations\",\"body\":$BODY}")
+expect_api "tenant profile" "$r" 201
+PROFILE=$(field "${r#* }" id)
+for s in CS-1 CS-2 CS-3 CS-4; do
+	r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"$s\"}")
+	expect_api "register $s" "$r" 201 >/dev/null
+	eval "DEV_${s#CS-}=$(field "${r#* }" id)"
+done
+
+# --- /cacerts: certs-only PKCS#7, base64, the devices CA and the root; TLS 1.2 and 1.3
+for tls in --tlsv1.2 --tlsv1.3; do
+	expect_eq "cacerts ($tls)" "$(est_req cacerts $tls --tls-max ${tls#--tlsv})" 200
+done
+expect_eq "cacerts: content type" "$(header Content-Type)" application/pkcs7-mime
+expect_eq "cacerts: transfer encoding" "$(header Content-Transfer-Encoding)" base64
+expect_eq "cacerts: lines of 64 with LF" "$(awk '{ print length($0) }' "$T/b" | sort -n | tail -n 1)" 64
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/cacerts.pem" ||
+	fail "cacerts does not decode"
+expect_eq "cacerts: two certificates" "$(grep -c 'BEGIN CERTIFICATE' "$T/cacerts.pem")" 2
+openssl x509 -in "$T/cacerts.pem" -out "$T/devices-ca.pem" || fail "devices CA"
+awk 'n == 2 || /BEGIN/ && ++n == 2' "$T/cacerts.pem" | sed '/^$/d' >"$T/root.pem"
+expect_eq "cacerts: the root is the platform root" \
+	"$(openssl x509 -in "$T/root.pem" -noout -fingerprint -sha256)" \
+	"$(openssl x509 -in "$I_STATE/trust.pem" -noout -fingerprint -sha256)"
+expect_contains "cacerts: devices CA first" "$(openssl x509 -in "$T/devices-ca.pem" -noout -subject)" "MIDPKI Devices CA"
+
+# --- /csrattrs and /fullcmc
+expect_eq "csrattrs" "$(est_req csrattrs)" 200
+expect_eq "csrattrs: content type" "$(header Content-Type)" application/csrattrs
+ATTRS=$(base64 -d "$T/b" | openssl asn1parse -inform DER)
+for oid in id-ecPublicKey prime256v1 secp384r1 ecdsa-with-SHA256 rsaEncryption; do
+	expect_contains "csrattrs names $oid" "$ATTRS" "$oid"
+done
+expect_eq "fullcmc" "$(est_req fullcmc -X POST -H 'Content-Type: application/pkcs7-mime' --data-binary x)" 501
+expect_eq "fullcmc: text reason" "$(header Content-Type)" "text/plain; charset=utf-8"
+
+# --- enrollment of CS-1: every failure first, then the certificate
+csr dev1 "/CN=CS-1"
+TOK=$(token "$DEV_1" 1); TID=$(token_id "$TOK")
+expect_eq "no credentials" "$(est_req simpleenroll -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev1.b64")" 401
+expect_eq "no credentials: challenge" "$(header WWW-Authenticate)" 'Basic realm="midpki EST", charset="UTF-8"'
+expect_eq "bearer instead of basic" "$(est_req simpleenroll -H "Authorization: Bearer $TOK" -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev1.b64")" 401
+expect_eq "wrong token" "$(enroll "CS-1:${TOK%?}x" "$T/dev1.b64")" 401
+expect_contains "wrong token: reason" "$(cat "$T/b")" "do not match a valid token"
+expect_eq "right token, another device's serial" "$(enroll "CS-2:$TOK" "$T/dev1.b64")" 401
+expect_eq "unknown serial" "$(enroll "CS-99:$TOK" "$T/dev1.b64")" 401
+expect_eq "wrong content type" "$(CT=application/octet-stream enroll "CS-1:$TOK" "$T/dev1.b64")" 415
+expect_eq "415: text reason" "$(header Content-Type)" "text/plain; charset=utf-8"
+expect_eq "binary transfer encoding" "$(enroll "CS-1:$TOK" "$T/dev1.b64" -H 'Content-Transfer-Encoding: binary')" 400
+expect_contains "binary: reason" "$(cat "$T/b")" "Content-Transfer-Encoding must be base64"
+expect_eq "DER body, not base64" "$(enroll "CS-1:$TOK" "$T/dev1.der")" 400
+expect_contains "DER body: reason" "$(cat "$T/b")" "must be base64"
+printf '' >"$T/empty"
+expect_eq "empty body" "$(enroll "CS-1:$TOK" "$T/empty")" 400
+echo "not a request" | base64 >"$T/junk.b64"
+expect_eq "base64 of something else" "$(enroll "CS-1:$TOK" "$T/junk.b64")" 400
+expect_contains "not a CSR: reason" "$(cat "$T/b")" "csr"
+python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[-3]^=1; open(sys.argv[2],"wb").write(d)' \
+	"$T/dev1.der" "$T/badsig.der"
+base64 "$T/badsig.der" >"$T/badsig.b64"
+expect_eq "broken signature" "$(enroll "CS-1:$TOK" "$T/badsig.b64")" 400
+expect_contains "broken signature: reason" "$(cat "$T/b")" "csr.signature"
+csr weak "/CN=CS-1" -newkey rsa:1024
+expect_eq "RSA 1024" "$(enroll "CS-1:$TOK" "$T/weak.b64")" 400
+expect_contains "RSA 1024: reason" "$(cat "$T/b")" "csr.key"
+head -c 140000 /dev/zero | tr '\0' A >"$T/huge.b64"
+expect_eq "body over the EST limit" "$(enroll "CS-1:$TOK" "$T/huge.b64")" 413
+csr other "/CN=CS-2"
+expect_eq "CSR naming another device" "$(enroll "CS-1:$TOK" "$T/other.b64")" 400
+expect_contains "CSR naming another device: reason" "$(cat "$T/b")" 'csr.subject.CN: must be "CS-1"'
+expect_eq "GET is not enrollment" "$(est_req simpleenroll -u "CS-1:$TOK")" 405
+expect_eq "no use spent by the refusals" "$(uses_left "$TID")" 1
+expect_eq "refusals after the token check were given back" \
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'enrollment_token.refund' AND object_id = '$TID'")" 4
+
+expect_eq "enroll CS-1" "$(enroll "CS-1:$TOK" "$T/dev1.b64")" 200
+expect_eq "enroll: content type" "$(header Content-Type)" "application/pkcs7-mime; smime-type=certs-only"
+expect_eq "enroll: transfer encoding" "$(header Content-Transfer-Encoding)" base64
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/dev1.pem" || fail "certificate does not decode"
+expect_eq "one certificate" "$(grep -c 'BEGIN CERTIFICATE' "$T/dev1.pem")" 1
+expect_eq "subject from the device record" \
+	"$(openssl x509 -in "$T/dev1.pem" -noout -subject -nameopt RFC2253)" "subject=serialNumber=CS-1,CN=CS-1"
+expect_contains "SAN from the device record" \
+	"$(openssl x509 -in "$T/dev1.pem" -noout -ext subjectAltName)" "URI:urn:uuid:$DEV_1"
+expect_eq "the certificate's key is the CSR's" "$(openssl x509 -in "$T/dev1.pem" -noout -pubkey)" \
+	"$(openssl pkey -in "$T/dev1.key" -pubout)"
+expect_eq "openssl verify against /cacerts" \
+	"$(openssl verify -CAfile "$T/root.pem" -untrusted "$T/devices-ca.pem" "$T/dev1.pem")" "$T/dev1.pem: OK"
+expect_eq "token used up" "$(uses_left "$TID")" 0
+expect_eq "issued by the device" "$(psql -tAc "SELECT actor_kind || ' ' || actor_id FROM audit WHERE action = 'certificate.issue' AND details->>'device_id' = '$DEV_1'")" "device $DEV_1"
+expect_eq "token reused" "$(enroll "CS-1:$TOK" "$T/dev1.b64")" 401
+
+# the certificate is good in OCSP
+cat "$T/root.pem" "$T/devices-ca.pem" >"$T/cafile.pem"
+ocsp_status() {
+	openssl ocsp -issuer "$T/devices-ca.pem" -cert "$T/dev1.pem" -url "http://127.0.0.1:$OCSP_PORT/ocsp" \
+		-CAfile "$T/cafile.pem" -no_nonce 2>/dev/null | sed -n "s|^$T/dev1.pem: ||p"
+}
+for _ in $(seq 1 100); do [ "$(ocsp_status)" = good ] && break; sleep 0.1; done
+expect_eq "OCSP status" "$(ocsp_status)" good
+
+# --- every base64 style of RFC 8951, with and without Content-Transfer-Encoding, TLS 1.2 and 1.3
+TOK=$(token "$DEV_2" 6)
+csr dev2 "/CN=CS-2"
+n=0
+for style in "0 LF" "64 LF" "64 CRLF" "76 LF" "76 CRLF" "1 CRLF"; do
+	set -- $style
+	python3 -c 'import base64,sys
+b = base64.b64encode(open(sys.argv[1], "rb").read()).decode()
+w, eol = int(sys.argv[2]), "\r\n" if sys.argv[3] == "CRLF" else "\n"
+print(eol.join(b[i:i + w] for i in range(0, len(b), w)) if w else b, end=eol)' \
+		"$T/dev2.der" "$1" "$2" >"$T/style.b64"
+	n=$((n + 1))
+	if [ $((n % 2)) -eq 0 ]; then args=(--tlsv1.2 --tls-max 1.2 -H 'Content-Transfer-Encoding: base64'); else args=(--tlsv1.3); fi
+	expect_eq "wrapped at $1 with $2 (${args[0]})" "$(enroll "CS-2:$TOK" "$T/style.b64" "${args[@]}")" 200
+done
+
+# --- a device that is not active
+TOK=$(token "$DEV_4" 1)
+r=$(api "$KEY" PATCH "/devices/$DEV_4" '{"status":"suspended"}')
+expect_api "suspend CS-4" "$r" 200
+csr dev4 "/CN=CS-4"
+expect_eq "suspended device" "$(enroll "CS-4:$TOK" "$T/dev4.b64")" 403
+expect_contains "suspended device: reason" "$(cat "$T/b")" "not active"
+# an expired token
+TOK=$(token "$DEV_4" 1)
+psql -tAc "UPDATE enrollment_tokens SET expires_at = now() - interval '1 s' WHERE id = '$(token_id "$TOK")'" >/dev/null
+expect_eq "expired token" "$(enroll "CS-4:$TOK" "$T/dev4.b64")" 401
+expect_contains "expired token: reason" "$(cat "$T/b")" "expired"
+
+# --- 50 concurrent enrollments with a one-use token: exactly one certificate
+TOK=$(token "$DEV_3" 1)
+csr dev3 "/CN=CS-3"
+PIDS=""
+for i in $(seq 1 50); do
+	curl -sS --cacert "$I_STATE/trust.pem" -o /dev/null -w '%{http_code}\n' -u "CS-3:$TOK" \
+		-H 'Content-Type: application/pkcs10' --data-binary "@$T/dev3.b64" \
+		"$EST/simpleenroll" >"$T/c$i.code" 2>&1 &
+	PIDS="$PIDS $!"
+done
+wait $PIDS
+expect_eq "50 concurrent: statuses" "$(cat "$T"/c*.code | sort | uniq -c | awk '{ print $2 "x" $1 }' | paste -sd' ' -)" "200x1 401x49"
+expect_eq "50 concurrent: one certificate" \
+	"$(psql -tAc "SELECT count(*) FROM identities WHERE device_id = '$DEV_3'")" 1
+stop_instance
