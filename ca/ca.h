@@ -172,6 +172,13 @@ int ca_cert_list(mp_db *db, const char *tenant_id, const ca_cert_filter *f,
 int ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 
 /*
+ * The certificate a client presented (e.g. as its TLS client certificate),
+ * when it is byte for byte one we issued: its row as in ca_cert_list, status
+ * "expired" once past notAfter. MP_ERR_NOT_FOUND for any other certificate.
+ */
+int ca_cert_presented(mp_db *db, X509 *x, json_t **out);
+
+/*
  * Revokes with an RFC 5280 reason name ("unspecified", "keyCompromise", ...,
  * not "certificateHold": that is ca_cert_suspend); invalidity_date (Unix
  * seconds, 0: none) is the time of compromise. Revoking a revoked certificate

@@ -46,9 +46,8 @@ spend_token(mp_http_req *req, const char *serial, const char *token, json_t **ou
 	return false;
 }
 
-/* Replies to a refused issuance with the issuer's reason. */
-static void
-refused(mp_http_req *req, int err, const ca_detail *d)
+void
+est_enroll_refused(mp_http_req *req, int err, const ca_detail *d)
 {
 	char msg[sizeof(d->field) + sizeof(d->message) + 4];
 
@@ -73,16 +72,31 @@ refused(mp_http_req *req, int err, const ca_detail *d)
 	est_reply_fail(req, err, "issuance");
 }
 
-/* Issues for the device of token tok (ca_issue) and replies. Whether a certificate or request came of it. */
-static bool
-issue(mp_http_req *req, const json_t *tok, const uint8_t *csr, size_t csr_len)
+bool
+est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len)
+{
+	const char *why = NULL;
+	const uint8_t *body;
+	size_t n;
+	int r;
+
+	body = mp_http_req_body(req, &n);
+	r = est_body_decode(mp_http_req_header(req, "Content-Type"),
+	    mp_http_req_header(req, "Content-Transfer-Encoding"), "application/pkcs10", body, n,
+	    CA_CSR_MAX_BYTES, csr, len, &why);
+	if (r != MP_OK)
+		est_reply_text(req, r == MP_ERR_UNSUPPORTED ? 415 : r == MP_ERR_TOO_LARGE ? 413 : 400,
+		    why);
+	return r == MP_OK;
+}
+
+bool
+est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const char *profile,
+    const uint8_t *csr, size_t csr_len)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	const char *tenant = json_string_value(json_object_get(tok, "tenant_id"));
-	const char *device = json_string_value(json_object_get(tok, "device_id"));
 	mp_actor actor = { "device", device, tenant };
-	ca_issue_req in = { tenant, device, json_string_value(json_object_get(tok, "profile_id")),
-		(const char *)csr, csr_len, 0 };
+	ca_issue_req in = { tenant, device, profile, (const char *)csr, csr_len, 0 };
 	ca_detail d = { { 0 }, { 0 } };
 	uint8_t *der = NULL;
 	json_t *out = NULL;
@@ -93,7 +107,7 @@ issue(mp_http_req *req, const json_t *tok, const uint8_t *csr, size_t csr_len)
 
 	ca_env_of_worker(w, &env);
 	if ((r = ca_issue(&env, &actor, &in, &out, &pending, &d)) != MP_OK) {
-		refused(req, r, &d);
+		est_enroll_refused(req, r, &d);
 		goto out;
 	}
 	done = true;
@@ -118,12 +132,10 @@ void
 est_simpleenroll(mp_http_req *req, void *arg)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	const char *why = NULL;
 	char *serial = NULL, *token = NULL;
 	uint8_t *csr = NULL;
 	json_t *tok = NULL;
-	const uint8_t *body;
-	size_t len, csr_len = 0;
+	size_t csr_len = 0;
 	int r;
 
 	(void)arg;
@@ -132,18 +144,11 @@ est_simpleenroll(mp_http_req *req, void *arg)
 		    " number and its enrollment token");
 		goto out;
 	}
-	body = mp_http_req_body(req, &len);
-	r = est_body_decode(mp_http_req_header(req, "Content-Type"),
-	    mp_http_req_header(req, "Content-Transfer-Encoding"), "application/pkcs10", body, len,
-	    CA_CSR_MAX_BYTES, &csr, &csr_len, &why);
-	if (r != MP_OK) {
-		est_reply_text(req, r == MP_ERR_UNSUPPORTED ? 415 : r == MP_ERR_TOO_LARGE ? 413 : 400,
-		    why);
+	if (!est_enroll_body(req, &csr, &csr_len) || !spend_token(req, serial, token, &tok))
 		goto out;
-	}
-	if (!spend_token(req, serial, token, &tok))
-		goto out;
-	if (!issue(req, tok, csr, csr_len)) {
+	if (!est_enroll_issue(req, json_string_value(json_object_get(tok, "tenant_id")),
+	    json_string_value(json_object_get(tok, "device_id")),
+	    json_string_value(json_object_get(tok, "profile_id")), csr, csr_len)) {
 		mp_actor device = { "device", json_string_value(json_object_get(tok, "device_id")),
 			json_string_value(json_object_get(tok, "tenant_id")) };
 

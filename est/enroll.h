@@ -7,6 +7,11 @@
 #ifndef EST_ENROLL_H
 #define EST_ENROLL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ca.h"
 #include "http.h"
 
 /*
@@ -19,5 +24,27 @@
  * certificate and no pending request came of it.
  */
 void est_simpleenroll(mp_http_req *req, void *arg);
+
+/* Steps every enrollment shares (simpleenroll, simplereenroll). */
+
+/*
+ * The request body as a DER PKCS#10 (est_body_decode) into *csr (free it);
+ * replies 415, 413 or 400 with the reason and returns false otherwise.
+ */
+bool est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len);
+/*
+ * Issues for device of tenant under profile (ca_issue, the device as actor)
+ * and replies: 200 with the certificate, 202 with Retry-After for a request
+ * awaiting approval, or the refusal (est_enroll_refused). Whether a
+ * certificate or a pending request came of it.
+ */
+bool est_enroll_issue(mp_http_req *req, const char *tenant, const char *device,
+    const char *profile, const uint8_t *csr, size_t csr_len);
+/*
+ * Replies to a refusal of the issuer with its reason: 400 for a request that
+ * does not decode or that the profile refuses, 403 for a device or CA that
+ * is not active or a profile that does not exist, else as est_reply_fail.
+ */
+void est_enroll_refused(mp_http_req *req, int err, const ca_detail *d);
 
 #endif

@@ -2,11 +2,13 @@
 
 #include "enroll.h"
 #include "info.h"
+#include "reenroll.h"
 
 const mp_http_route est_routes[] = {
 	{ "GET", EST_PREFIX "/cacerts", est_cacerts },
 	{ "GET", EST_PREFIX "/csrattrs", est_csrattrs },
 	{ "POST", EST_PREFIX "/simpleenroll", est_simpleenroll },
+	{ "POST", EST_PREFIX "/simplereenroll", est_simplereenroll },
 	{ "POST", EST_PREFIX "/fullcmc", est_fullcmc },
 };
 

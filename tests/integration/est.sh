@@ -6,7 +6,9 @@
 # verifies against /cacerts and is good in OCSP; every base64 style of RFC 8951
 # is read; each failure path answers its status with a reason; a token is not
 # spent by a refused request; 50 concurrent enrollments with a one-use token
-# give exactly one certificate; TLS 1.2 and 1.3.
+# give exactly one certificate; /simplereenroll with the certificate as TLS
+# client certificate, refused for a foreign, suspended or revoked one or other
+# names; TLS 1.2 and 1.3.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -154,6 +156,47 @@ ocsp_status() {
 }
 for _ in $(seq 1 100); do [ "$(ocsp_status)" = good ] && break; sleep 0.1; done
 expect_eq "OCSP status" "$(ocsp_status)" good
+
+# --- /simplereenroll with the certificate as TLS client certificate, TLS 1.2 and 1.3
+# reenroll CERT KEY CSR-B64 [curl args...]: as $CT (application/pkcs10); prints the status
+reenroll() {
+	local cert=$1 key=$2 file=$3; shift 3
+	est_req simplereenroll --cert "$cert" --key "$key" -H "Content-Type: ${CT:-application/pkcs10}" \
+		--data-binary "@$file" "$@"
+}
+csr re1 "/CN=CS-1/serialNumber=CS-1" -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	-addext "subjectAltName=URI:urn:uuid:$DEV_1"
+csr re1cn "/CN=CS-1"
+expect_eq "reenroll without a client certificate" "$(est_req simplereenroll -H 'Content-Type: application/pkcs10' --data-binary "@$T/re1.b64")" 401
+expect_contains "no client certificate: reason" "$(cat "$T/b")" "TLS client certificate"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/fake.key" \
+	-out "$T/fake.pem" -subj "/CN=CS-1/serialNumber=CS-1" -days 1 2>/dev/null || fail "fake certificate"
+expect_eq "reenroll with a certificate we did not issue" "$(reenroll "$T/fake.pem" "$T/fake.key" "$T/re1.b64")" 401
+expect_contains "foreign certificate: reason" "$(cat "$T/b")" "not issued by this server"
+expect_eq "reenroll with another subject" "$(reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1cn.b64")" 400
+expect_contains "another subject: reason" "$(cat "$T/b")" "subject must be the subject"
+csr re1san "/CN=CS-1/serialNumber=CS-1" -newkey ec -pkeyopt ec_paramgen_curve:P-256
+expect_eq "reenroll without the SAN" "$(reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1san.b64")" 400
+expect_contains "no SAN: reason" "$(cat "$T/b")" "subjectAltName must be"
+expect_eq "reenroll, wrong content type" "$(CT=text/plain reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1.b64")" 415
+CERT1=$(psql -tAc "SELECT id FROM identities WHERE device_id = '$DEV_1'")
+for tls in 1.2 1.3; do
+	expect_eq "reenroll CS-1 (TLS $tls)" "$(reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1.b64" --tlsv$tls --tls-max $tls)" 200
+	base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/re1-$tls.pem" || fail "renewed certificate"
+	expect_eq "renewed (TLS $tls): same subject" "$(openssl x509 -in "$T/re1-$tls.pem" -noout -subject -nameopt RFC2253)" "subject=serialNumber=CS-1,CN=CS-1"
+	expect_eq "renewed (TLS $tls): the new key" "$(openssl x509 -in "$T/re1-$tls.pem" -noout -pubkey)" "$(openssl pkey -in "$T/re1.key" -pubout)"
+	expect_eq "renewed (TLS $tls): verifies" "$(openssl verify -CAfile "$T/root.pem" -untrusted "$T/devices-ca.pem" "$T/re1-$tls.pem")" "$T/re1-$tls.pem: OK"
+done
+expect_eq "the old certificate stays active" "$(psql -tAc "SELECT status FROM identities WHERE id = '$CERT1'")" active
+expect_eq "three certificates of CS-1" "$(psql -tAc "SELECT count(*) FROM identities WHERE device_id = '$DEV_1' AND status = 'active'")" 3
+r=$(api "$KEY" POST "/certificates/$CERT1/suspend" '{}')
+expect_api "suspend the old certificate" "$r" 200
+expect_eq "reenroll with a suspended certificate" "$(reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1.b64")" 403
+expect_contains "suspended: reason" "$(cat "$T/b")" "suspended"
+r=$(api "$KEY" POST "/certificates/$CERT1/revoke" '{"reason":"superseded"}')
+expect_api "revoke the old certificate" "$r" 200
+expect_eq "reenroll with a revoked certificate" "$(reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1.b64")" 403
+expect_contains "revoked: reason" "$(cat "$T/b")" "revoked"
 
 # --- every base64 style of RFC 8951, with and without Content-Transfer-Encoding, TLS 1.2 and 1.3
 TOK=$(token "$DEV_2" 6)
