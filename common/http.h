@@ -128,6 +128,11 @@ void *mp_http_req_worker(const mp_http_req *req);
  * Borrowed: valid during the handler call.
  */
 X509 *mp_http_req_peer_cert(const mp_http_req *req);
+/*
+ * The certificates the client sent after its own (intermediates), NOT
+ * VERIFIED either; NULL without a client certificate. Borrowed, as above.
+ */
+STACK_OF(X509) *mp_http_req_peer_chain(const mp_http_req *req);
 
 /*
  * Whether a Content-Type header value (may be NULL) is the media type type:

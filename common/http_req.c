@@ -337,6 +337,15 @@ mp_http_req_peer_cert(const mp_http_req *req)
 	return ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
 }
 
+STACK_OF(X509) *
+mp_http_req_peer_chain(const mp_http_req *req)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(req->conn->bev);
+
+	return ssl != NULL && SSL_get0_peer_certificate(ssl) != NULL ?
+	    SSL_get_peer_cert_chain(ssl) : NULL;
+}
+
 int
 mp_http_set_header(mp_http_req *req, const char *name, const char *value)
 {

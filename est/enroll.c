@@ -10,6 +10,7 @@
 #include "ca.h"
 #include "csr.h"
 #include "enroll_tokens.h"
+#include "idevid.h"
 #include "err.h"
 #include "log.h"
 #include "pkcs7.h"
@@ -139,6 +140,10 @@ est_simpleenroll(mp_http_req *req, void *arg)
 	int r;
 
 	(void)arg;
+	if (mp_http_req_header(req, "Authorization") == NULL && mp_http_req_peer_cert(req) != NULL) {
+		est_idevid_enroll(req, mp_http_req_peer_cert(req));
+		goto out;
+	}
 	if (est_basic_parse(mp_http_req_header(req, "Authorization"), &serial, &token) != MP_OK) {
 		est_reply_unauthorized(req, "HTTP Basic credentials are required: the device serial"
 		    " number and its enrollment token");

@@ -2,7 +2,9 @@
  * /simpleenroll (RFC 7030 4.2.1): a device authenticated by HTTP Basic with
  * its serial number and a one-time enrollment token sends a PKCS#10 request
  * and gets its certificate, issued under the token's profile with the subject
- * and names the profile takes from the device record.
+ * and names the profile takes from the device record. Without an
+ * Authorization header, a TLS client certificate is taken as the device's
+ * manufacturer certificate (idevid.h).
  */
 #ifndef EST_ENROLL_H
 #define EST_ENROLL_H

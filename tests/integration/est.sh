@@ -8,7 +8,10 @@
 # spent by a refused request; 50 concurrent enrollments with a one-use token
 # give exactly one certificate; /simplereenroll with the certificate as TLS
 # client certificate, refused for a foreign, suspended or revoked one or other
-# names; TLS 1.2 and 1.3.
+# names; enrollment with a manufacturer certificate (IDevID) under a tenant's
+# trust anchor, mapped to the registered device or registered automatically,
+# refused for an unknown manufacturer, an unregistered device, or revocation
+# information we cannot check; TLS 1.2 and 1.3.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -197,6 +200,78 @@ r=$(api "$KEY" POST "/certificates/$CERT1/revoke" '{"reason":"superseded"}')
 expect_api "revoke the old certificate" "$r" 200
 expect_eq "reenroll with a revoked certificate" "$(reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1.b64")" 403
 expect_contains "revoked: reason" "$(cat "$T/b")" "revoked"
+
+# --- IDevID: the manufacturer certificate as TLS client certificate, no Authorization
+# mfr_ca NAME [ISSUER]: a CA certificate $T/NAME.pem with key (self-signed without ISSUER)
+mfr_ca() {
+	local name=$1 issuer=${2-}
+	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' >"$T/ca.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$name.key" \
+		-subj "/O=Wallbox/CN=$name" -out "$T/$name.csr" 2>/dev/null || fail "CA $name"
+	if [ -z "$issuer" ]; then
+		openssl x509 -req -in "$T/$name.csr" -key "$T/$name.key" -days 30 -extfile "$T/ca.ext" \
+			-out "$T/$name.pem" 2>/dev/null || fail "CA $name"
+	else
+		openssl x509 -req -in "$T/$name.csr" -CA "$T/$issuer.pem" -CAkey "$T/$issuer.key" \
+			-days 30 -extfile "$T/ca.ext" -out "$T/$name.pem" 2>/dev/null || fail "CA $name"
+	fi
+}
+# idevid NAME CA SERIAL [extension lines]: a device certificate $T/NAME.pem with key
+idevid() {
+	local name=$1 ca=$2 serial=$3
+	printf 'basicConstraints=CA:FALSE\n%s\n' "${4-}" >"$T/$name.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$name.key" \
+		-subj "/O=Wallbox/CN=Wallbox 22kW/serialNumber=$serial" -out "$T/$name.csr" 2>/dev/null ||
+		fail "IDevID $name"
+	openssl x509 -req -in "$T/$name.csr" -CA "$T/$ca.pem" -CAkey "$T/$ca.key" -days 10 \
+		-extfile "$T/$name.ext" -out "$T/$name.pem" 2>/dev/null || fail "IDevID $name"
+}
+anchor() { # anchor NAME CA AUTO
+	local r
+	r=$(api "$KEY" POST /trust-anchors "$(python3 -c 'import json,sys
+print(json.dumps({"tenant": sys.argv[1], "name": sys.argv[2], "certificate_pem": open(sys.argv[3]).read(), "auto_register": sys.argv[4] == "true", "profile": "stations"}))' "$ACME" "$1" "$T/$2.pem" "$3")")
+	expect_api "trust anchor $1" "$r" 201
+}
+# idevid_enroll CERT-FILE KEY SERIAL [curl args]: enrolls with a CSR for SERIAL; prints the status
+idevid_enroll() {
+	local cert=$1 key=$2 serial=$3; shift 3
+	csr "id-$serial" "/CN=$serial"
+	est_req simpleenroll --cert "$cert" --key "$key" -H 'Content-Type: application/pkcs10' \
+		--data-binary "@$T/id-$serial.b64" "$@"
+}
+mfr_ca mfr-root
+mfr_ca mfr-auto
+mfr_ca mfr-sub mfr-auto
+mfr_ca stranger
+anchor wallbox mfr-root false
+anchor wallbox-auto mfr-auto true
+r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-5\"}")
+DEV_5=$(field "${r#* }" id)
+idevid id5 mfr-root CS-5
+expect_eq "IDevID of a registered device (TLS 1.2)" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5 --tlsv1.2 --tls-max 1.2)" 200
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/id5-op.pem" || fail "IDevID certificate"
+expect_contains "IDevID: SAN of the registered device" "$(openssl x509 -in "$T/id5-op.pem" -noout -ext subjectAltName)" "URI:urn:uuid:$DEV_5"
+expect_eq "IDevID: issued under the anchor's profile" "$(psql -tAc "SELECT p.name FROM identities i JOIN profiles p ON p.id = i.profile_id WHERE i.device_id = '$DEV_5'")" stations
+idevid id6 mfr-root CS-6
+expect_eq "IDevID of an unregistered device, no auto-registration" "$(idevid_enroll "$T/id6.pem" "$T/id6.key" CS-6)" 403
+expect_contains "unregistered: reason" "$(cat "$T/b")" "not registered"
+idevid id7 mfr-auto CS-7
+expect_eq "IDevID registered automatically (TLS 1.3)" "$(idevid_enroll "$T/id7.pem" "$T/id7.key" CS-7 --tlsv1.3)" 200
+expect_eq "the device was registered" "$(psql -tAc "SELECT status || ' ' || (attributes->>'registered_by') FROM devices WHERE serial = 'CS-7' AND tenant_id = '$ACME'")" "active est-idevid"
+expect_eq "registration audited" "$(psql -tAc "SELECT actor_kind || ' ' || actor_id FROM audit WHERE action = 'device.create' AND details->>'serial' = 'CS-7'")" "system est-idevid"
+idevid id8 mfr-sub CS-8
+cat "$T/id8.pem" "$T/mfr-sub.pem" >"$T/id8-chain.pem"
+expect_eq "IDevID through an intermediate the client sends" "$(idevid_enroll "$T/id8-chain.pem" "$T/id8.key" CS-8)" 200
+expect_eq "IDevID without its intermediate" "$(idevid_enroll "$T/id8.pem" "$T/id8.key" CS-8)" 401
+idevid id9 stranger CS-9
+expect_eq "IDevID of an unknown manufacturer" "$(idevid_enroll "$T/id9.pem" "$T/id9.key" CS-9)" 401
+expect_contains "unknown manufacturer: reason" "$(cat "$T/b")" "no trust anchor"
+idevid id10 mfr-auto CS-10 "crlDistributionPoints=URI:http://crl.wallbox.example/root.crl"
+expect_eq "IDevID with a CRL we cannot check" "$(idevid_enroll "$T/id10.pem" "$T/id10.key" CS-10)" 403
+expect_contains "CRL: reason" "$(cat "$T/b")" "revocation"
+expect_eq "no device registered for the refused ones" "$(psql -tAc "SELECT count(*) FROM devices WHERE serial IN ('CS-6', 'CS-9', 'CS-10')")" 0
+r=$(api "$KEY" PATCH "/devices/$DEV_5" '{"status":"suspended"}')
+expect_eq "IDevID of a suspended device" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5)" 403
 
 # --- every base64 style of RFC 8951, with and without Content-Transfer-Encoding, TLS 1.2 and 1.3
 TOK=$(token "$DEV_2" 6)
