@@ -11,6 +11,7 @@
 #include "csr.h"
 #include "enroll_tokens.h"
 #include "idevid.h"
+#include "preenroll.h"
 #include "err.h"
 #include "log.h"
 #include "pkcs7.h"
@@ -141,7 +142,8 @@ est_simpleenroll(mp_http_req *req, void *arg)
 
 	(void)arg;
 	if (mp_http_req_header(req, "Authorization") == NULL && mp_http_req_peer_cert(req) != NULL) {
-		est_idevid_enroll(req, mp_http_req_peer_cert(req));
+		if (!est_preenroll(req, mp_http_req_peer_cert(req)))
+			est_idevid_enroll(req, mp_http_req_peer_cert(req));
 		goto out;
 	}
 	if (est_basic_parse(mp_http_req_header(req, "Authorization"), &serial, &token) != MP_OK) {

@@ -3,7 +3,8 @@
  * its serial number and a one-time enrollment token sends a PKCS#10 request
  * and gets its certificate, issued under the token's profile with the subject
  * and names the profile takes from the device record. Without an
- * Authorization header, a TLS client certificate is taken as the device's
+ * Authorization header, a TLS client certificate is a pre-enrollment
+ * certificate when we issued it (preenroll.h), else the device's
  * manufacturer certificate (idevid.h).
  */
 #ifndef EST_ENROLL_H

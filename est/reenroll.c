@@ -94,8 +94,9 @@ current_cert(mp_http_req *req, X509 *x)
 		return NULL;
 	}
 	if (json_object_get(cert, "device_id") == NULL || json_is_null(json_object_get(cert,
-	    "device_id"))) {
-		est_reply_text(req, 403, "the client certificate is not a device's");
+	    "device_id")) || json_is_true(json_object_get(cert, "pre_enrollment"))) {
+		est_reply_text(req, 403, "the client certificate is not a device's operational"
+		    " certificate");
 		json_decref(cert);
 		return NULL;
 	}

@@ -11,7 +11,8 @@
 # names; enrollment with a manufacturer certificate (IDevID) under a tenant's
 # trust anchor, mapped to the registered device or registered automatically,
 # refused for an unknown manufacturer, an unregistered device, or revocation
-# information we cannot check; TLS 1.2 and 1.3.
+# information we cannot check; a pre-enrollment certificate works once, also
+# when 20 clients use it at the same time; TLS 1.2 and 1.3.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -272,6 +273,46 @@ expect_contains "CRL: reason" "$(cat "$T/b")" "revocation"
 expect_eq "no device registered for the refused ones" "$(psql -tAc "SELECT count(*) FROM devices WHERE serial IN ('CS-6', 'CS-9', 'CS-10')")" 0
 r=$(api "$KEY" PATCH "/devices/$DEV_5" '{"status":"suspended"}')
 expect_eq "IDevID of a suspended device" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5)" 403
+
+# --- a temporary pre-enrollment certificate from the admin API, used once as client certificate
+r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-11\"}")
+DEV_11=$(field "${r#* }" id)
+# pre_cert NAME: a pre-enrollment certificate of CS-11 as $T/NAME.pem with key; its id in PRE
+pre_cert() {
+	local r
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
+		-out "$T/$1.csr" -subj "/CN=CS-11" 2>/dev/null || fail "csr $1"
+	r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
+print(json.dumps({"device": sys.argv[1], "profile": "pre-enrollment", "csr_pem": open(sys.argv[2]).read()}))' "$DEV_11" "$T/$1.csr")")
+	expect_api "pre-enrollment certificate $1" "$r" 201
+	jget "${r#* }" 'd["certificate_pem"]' >"$T/$1.pem"
+	PRE=$(field "${r#* }" id)
+}
+pre_cert pre1
+expect_eq "pre-enrollment certificate on /simplereenroll" "$(reenroll "$T/pre1.pem" "$T/pre1.key" "$T/re1.b64")" 403
+expect_contains "pre-enrollment on reenroll: reason" "$(cat "$T/b")" "not a device's operational certificate"
+expect_eq "an operational certificate on /simpleenroll" "$(idevid_enroll "$T/re1-1.3.pem" "$T/re1.key" CS-1)" 403
+expect_contains "operational on simpleenroll: reason" "$(cat "$T/b")" "renews at /simplereenroll"
+expect_eq "enroll with the pre-enrollment certificate" "$(idevid_enroll "$T/pre1.pem" "$T/pre1.key" CS-11)" 200
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/pre1-op.pem" || fail "certificate"
+expect_eq "operational certificate under [est] profile" "$(psql -tAc "SELECT p.name FROM identities i JOIN profiles p ON p.id = i.profile_id WHERE i.device_id = '$DEV_11' AND i.status = 'active'")" iec62351-device
+expect_eq "the pre-enrollment certificate is consumed" "$(psql -tAc "SELECT status || ' ' || c.reason FROM identities i JOIN certificates c ON c.id = i.id WHERE i.id = '$PRE'")" "revoked superseded"
+expect_eq "the pre-enrollment certificate a second time" "$(idevid_enroll "$T/pre1.pem" "$T/pre1.key" CS-11)" 403
+expect_contains "second use: reason" "$(cat "$T/b")" "used already"
+pre_cert pre2
+csr badpre "/CN=CS-1"
+expect_eq "pre-enrollment with a refused CSR" "$(est_req simpleenroll --cert "$T/pre2.pem" --key "$T/pre2.key" -H 'Content-Type: application/pkcs10' --data-binary "@$T/badpre.b64")" 400
+expect_eq "a refused CSR does not consume it" "$(psql -tAc "SELECT status FROM identities WHERE id = '$PRE'")" active
+csr pre2op "/CN=CS-11"
+PIDS=""
+for i in $(seq 1 20); do
+	curl -sS --cacert "$I_STATE/trust.pem" -o /dev/null -w '%{http_code}\n' --cert "$T/pre2.pem" \
+		--key "$T/pre2.key" -H 'Content-Type: application/pkcs10' --data-binary "@$T/pre2op.b64" \
+		"$EST/simpleenroll" >"$T/p$i.code" 2>&1 &
+	PIDS="$PIDS $!"
+done
+wait $PIDS
+expect_eq "20 concurrent uses of one pre-enrollment certificate" "$(cat "$T"/p*.code | sort | uniq -c | awk '{ print $2 "x" $1 }' | paste -sd' ' -)" "200x1 403x19"
 
 # --- every base64 style of RFC 8951, with and without Content-Transfer-Encoding, TLS 1.2 and 1.3
 TOK=$(token "$DEV_2" 6)
