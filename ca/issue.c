@@ -272,6 +272,25 @@ issuing_signer(const ca_env *env, const char *tenant_id, const char *ref, ca_sig
 	return r;
 }
 
+/*
+ * Says why the commit refused the certificate: the CA was retired (also when
+ * the cached signer did not know it yet), else the device is no longer active.
+ */
+static void
+store_conflict(const ca_env *env, const ca_issue_in *in, const ca_signer *ca, ca_detail *d)
+{
+	ca_signer now = { 0 };
+	bool retired = in->device_id == NULL;
+
+	if (!retired && ca_signer_load(env, ca->tenant_id, ca->id, &now) == MP_OK)
+		retired = !now.active;
+	ca_signer_clear(&now);
+	if (retired)
+		ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "CA %s cannot issue (retired)", ca->id);
+	else
+		ca_refuse(d, MP_ERR_CONFLICT, "device", "the device is no longer active");
+}
+
 int
 ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, json_t **out,
     X509 **cert_out, ca_detail *d)
@@ -343,8 +362,7 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 
 		if ((r = store(env, &s)) != MP_OK) {
 			if (r == MP_ERR_CONFLICT)
-				ca_refuse(d, r, in->device_id != NULL ? "device" : "profile.ca",
-				    "the device is no longer active or its CA was retired");
+				store_conflict(env, in, &ca, d);
 			goto out;
 		}
 		if ((r = issued_object(&s, der, len, not_before, not_after, out)) != MP_OK)
