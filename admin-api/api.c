@@ -244,17 +244,6 @@ authenticate(api_call *c)
 	return false;
 }
 
-/* Whether the Content-Type is application/json, parameters such as charset allowed. */
-static bool
-is_json_type(const char *ct)
-{
-	size_t n = strcspn(ct != NULL ? ct : "", ";");
-
-	while (n > 0 && ct[n - 1] == ' ')
-		n--;
-	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
-}
-
 /* Parses the body of a POST or PATCH into c->body; replies 415/400 on failure. */
 static bool
 read_body(api_call *c)
@@ -264,7 +253,7 @@ read_body(api_call *c)
 	char err[256];
 
 	body = mp_http_req_body(c->req, &len);
-	if (!is_json_type(mp_http_req_header(c->req, "Content-Type"))) {
+	if (!mp_http_media_type_is(mp_http_req_header(c->req, "Content-Type"), "application/json")) {
 		api_error(c, 415, "unsupported_media_type",
 		    "the request body must be JSON (Content-Type: application/json)", NULL);
 		return false;

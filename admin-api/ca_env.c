@@ -3,20 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "err.h"
 
 void
 api_ca_env(const api_call *c, ca_env *env)
 {
-	mp_worker *w = mp_http_req_worker(c->req);
-
-	memset(env, 0, sizeof(*env));
+	ca_env_of_worker(mp_http_req_worker(c->req), env);
 	env->db = c->db;
-	env->ks = w->keystore;
-	env->public_url = w->config->ocsp_public_url;
-	env->key_backend = w->config->keystore_backend;
-	env->shared = w->ca_shared;
 }
 
 /*

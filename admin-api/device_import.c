@@ -103,13 +103,9 @@ import_tenant(api_call *c, const char **out)
 static const char *
 import_format(const char *ct)
 {
-	size_t n = strcspn(ct != NULL ? ct : "", ";");
-
-	while (n > 0 && ct[n - 1] == ' ')
-		n--;
-	if (n == 20 && strncasecmp(ct, "application/x-ndjson", n) == 0)
+	if (mp_http_media_type_is(ct, "application/x-ndjson"))
 		return "ndjson";
-	if (n == 8 && strncasecmp(ct, "text/csv", n) == 0)
+	if (mp_http_media_type_is(ct, "text/csv"))
 		return "csv";
 	return NULL;
 }

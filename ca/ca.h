@@ -36,6 +36,14 @@ typedef struct ca_env {
 } ca_env;
 
 /*
+ * The issuer context of a frontend's worker thread (common/worker.h): its
+ * connection, the key store, the configured public URL and key backend, the
+ * shared issuing state.
+ */
+struct mp_worker;
+void ca_env_of_worker(const struct mp_worker *w, ca_env *env);
+
+/*
  * What the issuing threads of one process share: batchers through which
  * concurrent issuances read their devices and commit their certificates
  * together (mp_db_batch), and a cache of the CAs they sign with, each entry
@@ -129,6 +137,18 @@ typedef struct ca_issue_req {
 int ca_issue(const ca_env *env, const mp_actor *actor, const ca_issue_req *req, json_t **out,
     bool *pending, ca_detail *detail);
 
+/*
+ * What a device is told before it enrolls under profile (id or name, of
+ * tenant_id or the platform; tenant_id NULL: the platform's): an object with
+ * profile_id, profile (its name), ca_id (the CA it issues from), chain_pem
+ * (that CA first, up to and including the root), key_algorithms (the key
+ * names the profile accepts, e.g. ["ec-p256", "rsa"]) and rsa_min_bits.
+ * MP_ERR_NOT_FOUND with *detail (field "profile" or "profile.ca") when the
+ * profile or its CA does not exist.
+ */
+int ca_enroll_info(mp_db *db, const char *tenant_id, const char *profile, json_t **out,
+    ca_detail *detail);
+
 /* Certificate list filters; each NULL or 0 member matches any certificate. */
 typedef struct ca_cert_filter {
 	const char *device_id;
@@ -150,6 +170,15 @@ int ca_cert_list(mp_db *db, const char *tenant_id, const ca_cert_filter *f,
  * extensions ...).
  */
 int ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
+
+/*
+ * The certificate a client presented (e.g. as its TLS client certificate),
+ * when it is byte for byte one we issued: its row as in ca_cert_list, status
+ * "expired" once past notAfter, and pre_enrollment (true when its profile is
+ * only for a first EST enrollment). MP_ERR_NOT_FOUND for any other
+ * certificate.
+ */
+int ca_cert_presented(mp_db *db, X509 *x, json_t **out);
 
 /*
  * Revokes with an RFC 5280 reason name ("unspecified", "keyCompromise", ...,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "describe.h"
 #include "err.h"
 #include "record.h"
@@ -65,6 +66,39 @@ ca_cert_row_get(mp_db *db, const char *tenant_id, const char *id, json_t **out)
 
 	return mp_record_get(db, "SELECT " CA_CERT_COLUMNS CERT_FROM
 	    " WHERE c.id = $1 AND ($2::uuid IS NULL OR c.tenant_id = $2)", 2, params, out);
+}
+
+int
+ca_cert_presented(mp_db *db, X509 *x, json_t **out)
+{
+	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+	unsigned char *der = NULL;
+	char *issuer = NULL, *der_hex = NULL, *serial_hex = NULL;
+	const char *params[3];
+	int n, r;
+
+	if ((n = i2d_X509(x, &der)) <= 0 || n > CA_DER_MAX) {
+		r = MP_ERR_INVALID;
+		goto out;
+	}
+	if ((r = ca_name_text(X509_get_issuer_name(x), &issuer)) != MP_OK ||
+	    (r = mp_db_bytea_param(der, (size_t)n, &der_hex)) != MP_OK ||
+	    (r = mp_hex_encode(ASN1_STRING_get0_data(sn), (size_t)ASN1_STRING_length(sn),
+	    &serial_hex)) != MP_OK)
+		goto out;
+	params[0] = issuer;
+	params[1] = serial_hex;
+	params[2] = der_hex;
+	r = mp_record_get(db, "SELECT " CA_CERT_COLUMNS ", (p.body->>'pre_enrollment') IS NOT NULL"
+	    " AND (p.body->>'pre_enrollment')::boolean AS pre_enrollment" CERT_FROM
+	    " WHERE c.ca_id IN (SELECT id FROM cas WHERE subject = $1)"
+	    " AND c.serial = decode($2, 'hex') AND c.der = $3::bytea", 3, params, out);
+out:
+	OPENSSL_free(der);
+	free(issuer);
+	free(der_hex);
+	free(serial_hex);
+	return r;
 }
 
 int

@@ -16,6 +16,8 @@
 #include "api.h"
 #include "audit.h"
 #include "bundle.h"
+#include "body.h"
+#include "est.h"
 #include "crl_service.h"
 #include "database.h"
 #include "engine.h"
@@ -253,7 +255,7 @@ cmd_serve(int argc, char **argv)
 
 	const struct listener_def listeners[] = {
 		{ "admin", cfg->admin_listen, true, admin_routes, admin_routes_count, metrics },
-		{ "est", cfg->est_listen, true, NULL, 0, metrics },
+		{ "est", cfg->est_listen, true, est_routes, est_routes_count, NULL },
 		{ "ocsp", cfg->ocsp_listen, false, ocsp_routes, ocsp_routes_count, responder },
 		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0, metrics },
 		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, NULL, 0, metrics },
@@ -274,6 +276,10 @@ cmd_serve(int argc, char **argv)
 		if (l->routes == admin_routes && cfg->http_max_import_bytes > cfg->http_max_body_bytes &&
 		    mp_http_listener_set_max_body(srv, l->name, API_PREFIX "/",
 			cfg->http_max_import_bytes) != MP_OK)
+			goto out;
+		/* EST requests are small: every path there is held to EST_MAX_BODY */
+		if (l->routes == est_routes &&
+		    mp_http_listener_set_max_body(srv, l->name, "/", EST_MAX_BODY) != MP_OK)
 			goto out;
 		if (l->tls)
 			mp_info("%s listening on https://%s (verify with %s/trust.pem)", l->name,

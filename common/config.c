@@ -41,6 +41,9 @@ static const struct cfg_key keys[] = {
 	  "Admin REST API, health and metrics (TLS). Empty disables the listener." },
 	{ "est", "listen", CFG_LISTEN, OFF(est_listen), "127.0.0.1:8443", 0, 0, NULL,
 	  "EST enrollment (TLS). Empty disables the listener." },
+	{ "est", "profile", CFG_STR, OFF(est_profile), "iec62351-device", 0, 0, NULL,
+	  "Platform X.509 profile whose CA chain /cacerts returns and whose key algorithms\n"
+	  "# /csrattrs lists. An enrollment is issued under the profile of its token." },
 	{ "ocsp", "listen", CFG_LISTEN, OFF(ocsp_listen), "127.0.0.1:8080", 0, 0, NULL,
 	  "OCSP responder and CRLs (plain HTTP). Empty disables the listener." },
 	{ "ocsp", "public_url", CFG_STR, OFF(ocsp_public_url), "http://127.0.0.1:8080", 0, 0, NULL,

@@ -18,6 +18,7 @@ typedef struct mp_config {
 	char *database_pg_bin_dir;  /* [database] pg_bin_dir; empty = search */
 	char *admin_listen;         /* [admin] listen; empty = disabled */
 	char *est_listen;
+	char *est_profile;          /* [est] profile: what /cacerts and /csrattrs describe */
 	char *ocsp_listen;
 	char *ocsp_public_url;      /* [ocsp] public_url: base of CRL/OCSP/CA URLs in certificates */
 	uint64_t ocsp_response_validity_ms; /* [ocsp] response_validity: nextUpdate - thisUpdate */

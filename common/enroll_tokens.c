@@ -60,6 +60,7 @@ struct consume_ctx {
 	const mp_actor *actor;
 	const char *id;
 	const char *hex;
+	const char *serial;
 };
 
 static int
@@ -68,21 +69,22 @@ consume_txn(mp_db *db, void *arg, json_t **out)
 	struct consume_ctx *c = arg;
 	PGresult *res = NULL;
 	json_t *row = NULL;
-	const char *params[1] = { c->id }, *stored;
+	const char *params[2] = { c->id, c->serial }, *stored;
 	mp_actor who;
 	int r;
 
 	r = mp_db_query_row(db, "SELECT encode(t.token_hash, 'hex'), t.uses_left > 0,"
-	    " t.expires_at <= now(), d.status = 'active', t.tenant_id, t.device_id"
+	    " t.expires_at <= now(), d.status = 'active', t.tenant_id, t.device_id,"
+	    " $2::text IS NULL OR d.serial = $2"
 	    " FROM enrollment_tokens t JOIN devices d ON d.id = t.device_id"
-	    " WHERE t.id = $1 FOR UPDATE OF t", 1, params, &res);
+	    " WHERE t.id = $1 FOR UPDATE OF t", 2, params, &res);
 	if (r == MP_ERR_NOT_FOUND)
 		r = MP_ERR_UNAUTHENTICATED;
 	if (r != MP_OK)
 		goto out;
 	stored = mp_db_value(res, 0, 0);
 	if (stored == NULL || !mp_ct_equal(stored, strlen(stored), c->hex, strlen(c->hex)) ||
-	    PQgetvalue(res, 0, 1)[0] != 't') {
+	    PQgetvalue(res, 0, 1)[0] != 't' || PQgetvalue(res, 0, 6)[0] != 't') {
 		r = MP_ERR_UNAUTHENTICATED;
 		goto out;
 	}
@@ -113,11 +115,12 @@ out:
 }
 
 int
-mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token, json_t **out)
+mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token,
+    const char *serial, json_t **out)
 {
 	uint8_t hash[MP_CRED_HASH_LEN];
 	char id[MP_UUID_STR_LEN + 1], *hex = NULL;
-	struct consume_ctx c = { actor, id, NULL };
+	struct consume_ctx c = { actor, id, NULL, serial };
 	int r;
 
 	if (actor == NULL) {
@@ -133,6 +136,18 @@ out:
 	mp_wipe(hash, sizeof(hash));
 	mp_free_secret_str(hex);
 	return r;
+}
+
+int
+mp_enroll_token_refund(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id)
+{
+	const char *params[2] = { id, tenant_id };
+
+	if (tenant_id == NULL || id == NULL)
+		return MP_ERR_INVALID;
+	return mp_record_insert(db, actor, "enrollment_token.refund", "enrollment_token",
+	    "UPDATE enrollment_tokens SET uses_left = uses_left + 1 WHERE id = $1 AND tenant_id = $2"
+	    " RETURNING " COLUMNS, 2, params, NULL, NULL);
 }
 
 int

@@ -28,11 +28,22 @@ int mp_enroll_token_create(mp_db *db, const mp_actor *actor, const char *tenant_
 /*
  * Spends one use of a presented token: MP_OK with the token object (after the
  * use) in *out; MP_ERR_UNAUTHENTICATED for a malformed, unknown, wrong or used
- * up token; MP_ERR_EXPIRED for an expired one; MP_ERR_DENIED when its device
- * is not active. Constant-time comparison. Audited as
+ * up token, or when serial (NULL: any) is not its device's serial number;
+ * MP_ERR_EXPIRED for an expired one; MP_ERR_DENIED when its device is not
+ * active. Nothing is spent on an error. Constant-time comparison. Audited as
  * enrollment_token.consume (actor id defaults to the token's device).
  */
-int mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token, json_t **out);
+int mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token,
+    const char *serial, json_t **out);
+
+/*
+ * Gives back the use that mp_enroll_token_consume spent on token id when what
+ * it was spent for did not happen (e.g. the CSR was refused), so that the
+ * device may try again. Audited as enrollment_token.refund.
+ * MP_ERR_NOT_FOUND when the token no longer exists.
+ */
+int mp_enroll_token_refund(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id);
 
 /*
  * Up to limit tokens of device_id (in tenant_id, or any tenant when NULL),

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -127,6 +128,17 @@ void *mp_http_req_worker(const mp_http_req *req);
  * Borrowed: valid during the handler call.
  */
 X509 *mp_http_req_peer_cert(const mp_http_req *req);
+/*
+ * The certificates the client sent after its own (intermediates), NOT
+ * VERIFIED either; NULL without a client certificate. Borrowed, as above.
+ */
+STACK_OF(X509) *mp_http_req_peer_chain(const mp_http_req *req);
+
+/*
+ * Whether a Content-Type header value (may be NULL) is the media type type:
+ * any case, blanks around it, parameters after ';' allowed.
+ */
+bool mp_http_media_type_is(const char *value, const char *type);
 
 /* Adds a response header; refuses CR/LF in name or value (MP_ERR_INVALID). */
 int mp_http_set_header(mp_http_req *req, const char *name, const char *value);

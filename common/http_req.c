@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "codec.h"
 #include "err.h"
@@ -287,6 +288,23 @@ mp_http_req_body(mp_http_req *req, size_t *len)
 	return p;
 }
 
+bool
+mp_http_media_type_is(const char *v, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (v == NULL)
+		return false;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (strncasecmp(v, type, n) != 0)
+		return false;
+	v += n;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return *v == '\0' || *v == ';';
+}
+
 uint64_t
 mp_http_req_max_body(const mp_http_req *req)
 {
@@ -317,6 +335,15 @@ mp_http_req_peer_cert(const mp_http_req *req)
 	SSL *ssl = bufferevent_openssl_get_ssl(req->conn->bev);
 
 	return ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+}
+
+STACK_OF(X509) *
+mp_http_req_peer_chain(const mp_http_req *req)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(req->conn->bev);
+
+	return ssl != NULL && SSL_get0_peer_certificate(ssl) != NULL ?
+	    SSL_get_peer_cert_chain(ssl) : NULL;
 }
 
 int

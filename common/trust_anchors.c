@@ -2,9 +2,11 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -279,6 +281,204 @@ mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_name, u
 		list = NULL;
 	}
 	json_decref(list);
+	return r;
+}
+
+/* The distinct issuer names of leaf and chain, as a JSON array of RFC 2253 strings. */
+static int
+issuer_names(X509 *leaf, STACK_OF(X509) *chain, json_t **out)
+{
+	json_t *names = json_array();
+	char *text = NULL;
+	int r = MP_ERR_NOMEM;
+
+	if (names == NULL)
+		goto out;
+	for (int i = -1; i < (chain != NULL ? sk_X509_num(chain) : 0); i++) {
+		X509 *x = i < 0 ? leaf : sk_X509_value(chain, i);
+
+		if ((r = name_text(X509_get_issuer_name(x), &text)) != MP_OK)
+			goto out;
+		if (json_array_append_new(names, json_string(text)) != 0) {
+			r = MP_ERR_NOMEM;
+			goto out;
+		}
+		free(text);
+		text = NULL;
+	}
+	*out = names;
+	names = NULL;
+	r = MP_OK;
+out:
+	free(text);
+	json_decref(names);
+	return r;
+}
+
+/* Whether x publishes where its revocation can be learnt: a CRL distribution point or OCSP. */
+static bool
+publishes_revocation(X509 *x)
+{
+	AUTHORITY_INFO_ACCESS *aia;
+	bool ocsp = false;
+
+	if (X509_get_ext_by_NID(x, NID_crl_distribution_points, -1) >= 0 ||
+	    X509_get_ext_by_NID(x, NID_freshest_crl, -1) >= 0)
+		return true;
+	if ((aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL)) == NULL)
+		return X509_get_ext_by_NID(x, NID_info_access, -1) >= 0;
+	for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); i++)
+		if (OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, i)->method) == NID_ad_OCSP)
+			ocsp = true;
+	AUTHORITY_INFO_ACCESS_free(aia);
+	return ocsp;
+}
+
+/*
+ * Verifies leaf under the anchors of rows whose tenant_id is tenant. *anchor
+ * gets the row of the anchor that ended the chain, or NULL when it does not
+ * verify; MP_ERR_UNSUPPORTED when a certificate below it publishes
+ * revocation information.
+ */
+static int
+verify_in_tenant(json_t *rows, const char *tenant, X509 *leaf, STACK_OF(X509) *chain,
+    json_t **anchor)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *path;
+	json_t *row, *found = NULL;
+	uint8_t *der = NULL;
+	size_t i, derlen;
+	X509 *x = NULL, *top;
+	int r = MP_ERR_NOMEM, n;
+
+	*anchor = NULL;
+	if (store == NULL || ctx == NULL)
+		goto out;
+	json_array_foreach(rows, i, row) {
+		const char *b64 = json_string_value(json_object_get(row, "certificate"));
+
+		if (strcmp(json_string_value(json_object_get(row, "tenant_id")), tenant) != 0)
+			continue;
+		if (b64 == NULL || (r = mp_b64_decode(b64, strlen(b64), false,
+		    MP_TRUST_ANCHOR_MAX_DER, &der, &derlen)) != MP_OK ||
+		    (r = parse_one(der, derlen, &x)) != MP_OK) {
+			r = MP_ERR_INTEGRITY;
+			goto out;
+		}
+		free(der);
+		der = NULL;
+		if (!X509_STORE_add_cert(store, x)) {
+			r = MP_ERR_CRYPTO;
+			goto out;
+		}
+		X509_free(x);
+		x = NULL;
+	}
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	if (!X509_STORE_CTX_init(ctx, store, leaf, chain)) {
+		r = MP_ERR_CRYPTO;
+		goto out;
+	}
+	r = MP_OK;
+	if (X509_verify_cert(ctx) != 1 || (path = X509_STORE_CTX_get0_chain(ctx)) == NULL)
+		goto out;
+	n = sk_X509_num(path);
+	for (int k = 0; k < n - 1; k++)
+		if (publishes_revocation(sk_X509_value(path, k))) {
+			r = MP_ERR_UNSUPPORTED;
+			goto out;
+		}
+	top = sk_X509_value(path, n - 1);
+	json_array_foreach(rows, i, row) {
+		const char *b64 = json_string_value(json_object_get(row, "certificate"));
+		unsigned char *tder = NULL;
+		char *tb64 = NULL;
+		int tlen = i2d_X509(top, &tder);
+
+		if (tlen > 0 && mp_b64_encode(tder, (size_t)tlen, false, &tb64) == MP_OK &&
+		    strcmp(json_string_value(json_object_get(row, "tenant_id")), tenant) == 0 &&
+		    strcmp(b64, tb64) == 0)
+			found = row;
+		OPENSSL_free(tder);
+		free(tb64);
+		if (found != NULL)
+			break;
+	}
+	*anchor = found;
+out:
+	ERR_clear_error();
+	X509_free(x);
+	free(der);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	return r;
+}
+
+int
+mp_trust_anchor_verify(mp_db *db, X509 *leaf, STACK_OF(X509) *chain, json_t **out,
+    const char **why)
+{
+	const char *reason = "no trust anchor vouches for the client certificate";
+	json_t *names = NULL, *rows = NULL, *found = NULL, *row, *anchor;
+	char *names_text = NULL;
+	const char *params[1];
+	size_t i;
+	int r;
+
+	if (chain != NULL && sk_X509_num(chain) > MP_TRUST_ANCHOR_MAX_CHAIN) {
+		reason = "the client sent too many certificates";
+		r = MP_ERR_TOO_LARGE;
+		goto out;
+	}
+	if ((r = issuer_names(leaf, chain, &names)) != MP_OK)
+		goto out;
+	if ((names_text = json_dumps(names, JSON_COMPACT)) == NULL || (found = json_array()) == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	params[0] = names_text;
+	if ((r = mp_record_list(db, "SELECT " COLUMNS " FROM trust_anchors WHERE subject IN"
+	    " (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY tenant_id, id", 1, params,
+	    &rows)) != MP_OK)
+		goto out;
+	json_array_foreach(rows, i, row) {
+		const char *tenant = json_string_value(json_object_get(row, "tenant_id"));
+
+		if (i > 0 && strcmp(tenant, json_string_value(json_object_get(json_array_get(rows,
+		    i - 1), "tenant_id"))) == 0)
+			continue;
+		if ((r = verify_in_tenant(rows, tenant, leaf, chain, &anchor)) != MP_OK) {
+			if (r == MP_ERR_UNSUPPORTED)
+				reason = "the client certificate publishes revocation information, which"
+				    " cannot be checked yet";
+			goto out;
+		}
+		if (anchor != NULL && json_array_append_new(found, json_pack("{s:O, s:O, s:O, s:O,"
+		    " s:O}", "id", json_object_get(anchor, "id"), "tenant_id", json_object_get(anchor,
+		    "tenant_id"), "name", json_object_get(anchor, "name"), "subject",
+		    json_object_get(anchor, "subject"), "policy", json_object_get(anchor, "policy"))) !=
+		    0) {
+			r = MP_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (json_array_size(found) == 0) {
+		r = MP_ERR_UNAUTHENTICATED;
+		goto out;
+	}
+	*out = found;
+	found = NULL;
+	reason = NULL;
+	r = MP_OK;
+out:
+	if (why != NULL)
+		*why = reason;
+	json_decref(names);
+	json_decref(rows);
+	json_decref(found);
+	free(names_text);
 	return r;
 }
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <openssl/x509.h>
 
 #include "audit.h"
 #include "db.h"
@@ -40,6 +41,25 @@ int mp_trust_anchor_get(mp_db *db, const char *tenant_id, const char *id, json_t
 /* Anchors ordered by name after after_name (NULL: from the start), at most limit; tenant_id NULL: all tenants. */
 int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_name,
     unsigned limit, json_t **out);
+
+/* The most certificates a client may send with its own for mp_trust_anchor_verify. */
+#define MP_TRUST_ANCHOR_MAX_CHAIN 8
+
+/*
+ * Which trust anchors vouch for a device's manufacturer certificate leaf,
+ * sent with the intermediates in chain (may be NULL): the anchors, of every
+ * tenant, under which leaf verifies now (signatures, validity of every
+ * certificate, CA constraints; an anchor need not be self-signed), as an
+ * array of anchor rows (id, tenant_id, name, subject, policy) in *out, at
+ * most one per tenant. Revocation cannot be checked yet, so a certificate
+ * that publishes it (a CRL distribution point or an OCSP responder below
+ * the anchor) is refused: fail closed. MP_ERR_UNAUTHENTICATED when no anchor
+ * vouches for it, MP_ERR_TOO_LARGE for a chain over MP_TRUST_ANCHOR_MAX_CHAIN,
+ * MP_ERR_UNSUPPORTED for revocation information; *why (may be NULL) gets a
+ * static sentence on each.
+ */
+int mp_trust_anchor_verify(mp_db *db, X509 *leaf, STACK_OF(X509) *chain, json_t **out,
+    const char **why);
 
 /*
  * Deletes the anchor id (in tenant_id; NULL: any tenant); audited as

@@ -606,25 +606,6 @@ answer(mp_http_req *req, ocsp_responder *r, const uint8_t *der, size_t len, bool
 	ocsp_ca_table_unref(t);
 }
 
-/* True for "application/ocsp-request", any case, parameters after ';' allowed. */
-static bool
-ocsp_content_type(const char *v)
-{
-	static const char type[] = "application/ocsp-request";
-	size_t n = sizeof(type) - 1;
-
-	if (v == NULL)
-		return false;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (strncasecmp(v, type, n) != 0)
-		return false;
-	v += n;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	return *v == '\0' || *v == ';';
-}
-
 void
 ocsp_responder_post(mp_http_req *req, void *arg)
 {
@@ -632,7 +613,8 @@ ocsp_responder_post(mp_http_req *req, void *arg)
 	const uint8_t *body;
 	size_t len = 0;
 
-	if (!ocsp_content_type(mp_http_req_header(req, "Content-Type"))) {
+	if (!mp_http_media_type_is(mp_http_req_header(req, "Content-Type"),
+	    "application/ocsp-request")) {
 		mp_http_reply_error(req, 415, "unsupported_media_type",
 		    "an OCSP request is sent as application/ocsp-request", NULL);
 		return;

@@ -457,18 +457,29 @@ START_TEST(enrollment_tokens)
 	/* wrong secret, then the right one once, then used up */
 	tok2 = strdup(tok);
 	tok2[60] = tok2[60] == 'x' ? 'y' : 'x';
-	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok2, &o), MP_ERR_UNAUTHENTICATED);
-	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, &o), MP_OK);
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok2, NULL, &o), MP_ERR_UNAUTHENTICATED);
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, "SN-OTHER", &o),
+	    MP_ERR_UNAUTHENTICATED);
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, "SN-TOK", &o), MP_OK);
 	ck_assert_str_eq(str(o, "device_id"), str(d, "id"));
 	ck_assert_str_eq(str(o, "profile_id"), str(p, "id"));
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "uses_left")), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'enrollment_token.consume'"
 	    " AND object_id = $1 AND actor_kind = 'device' AND actor_id = $2", str(o, "id"),
 	    str(d, "id")), 1);
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL, NULL), MP_ERR_UNAUTHENTICATED);
+	/* a refund gives the use back once */
+	ck_assert_int_eq(mp_enroll_token_refund(db, &dev, tid, str(o, "id")), MP_OK);
+	ck_assert_int_eq(audit_for("enrollment_token.refund", str(o, "id")), 1);
+	ck_assert_int_eq(mp_enroll_token_refund(db, &dev, str(d, "id"), str(o, "id")),
+	    MP_ERR_NOT_FOUND);
 	json_decref(o);
 	o = NULL;
-	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, &o), MP_ERR_UNAUTHENTICATED);
-	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, "mpk_x", &o), MP_ERR_UNAUTHENTICATED);
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL, &o), MP_OK);
+	json_decref(o);
+	o = NULL;
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL, &o), MP_ERR_UNAUTHENTICATED);
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, "mpk_x", NULL, &o), MP_ERR_UNAUTHENTICATED);
 	mp_free_secret_str(tok);
 	free(tok2);
 	tok = tok2 = NULL;
@@ -478,11 +489,11 @@ START_TEST(enrollment_tokens)
 	    later, 5, &tok, &o), MP_OK);
 	ck_assert_int_eq(mp_device_set_status(db, &admin, tid, str(d, "id"), "suspended", NULL),
 	    MP_OK);
-	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL), MP_ERR_DENIED);
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL, NULL), MP_ERR_DENIED);
 	ck_assert_int_eq(count("WITH x AS (UPDATE enrollment_tokens SET expires_at = now() -"
 	    " interval '1 s' WHERE id = $1 RETURNING 1) SELECT count(*) FROM x", str(o, "id"),
 	    NULL), 1);
-	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL), MP_ERR_EXPIRED);
+	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL, NULL), MP_ERR_EXPIRED);
 	ck_assert_int_eq(count("SELECT uses_left FROM enrollment_tokens WHERE id = $1",
 	    str(o, "id"), NULL), 5);
 

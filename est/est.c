@@ -1,0 +1,15 @@
+#include "est.h"
+
+#include "enroll.h"
+#include "info.h"
+#include "reenroll.h"
+
+const mp_http_route est_routes[] = {
+	{ "GET", EST_PREFIX "/cacerts", est_cacerts },
+	{ "GET", EST_PREFIX "/csrattrs", est_csrattrs },
+	{ "POST", EST_PREFIX "/simpleenroll", est_simpleenroll },
+	{ "POST", EST_PREFIX "/simplereenroll", est_simplereenroll },
+	{ "POST", EST_PREFIX "/fullcmc", est_fullcmc },
+};
+
+const size_t est_routes_count = sizeof(est_routes) / sizeof(est_routes[0]);

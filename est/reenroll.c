@@ -1,0 +1,138 @@
+#include "reenroll.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509v3.h>
+
+#include "ca.h"
+#include "csr.h"
+#include "enroll.h"
+#include "err.h"
+#include "reply.h"
+#include "worker.h"
+
+/* The DER of x's subjectAltName extension value into *der (NULL when absent); false on error. */
+static bool
+san_der(const STACK_OF(X509_EXTENSION) *exts, unsigned char **der, int *len)
+{
+	int i = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1);
+	const ASN1_OCTET_STRING *v;
+
+	*der = NULL;
+	*len = 0;
+	if (i < 0)
+		return true;
+	if (X509v3_get_ext_by_NID(exts, NID_subject_alt_name, i) >= 0)
+		return false;
+	v = X509_EXTENSION_get_data(X509v3_get_ext(exts, i));
+	*len = ASN1_STRING_length(v);
+	*der = OPENSSL_memdup(ASN1_STRING_get0_data(v), (size_t)*len);
+	return *der != NULL;
+}
+
+/*
+ * Whether the request names exactly what x names (RFC 7030 4.2.2): the same
+ * subject and the same subjectAltName extension, or neither has one. *why
+ * says which differs.
+ */
+static bool
+same_names(const ca_csr *csr, X509 *x, const char **why)
+{
+	unsigned char *a = NULL, *b = NULL;
+	int alen, blen;
+	bool same = false;
+
+	if (X509_NAME_cmp(csr->subject, X509_get_subject_name(x)) != 0) {
+		*why = "the request's subject must be the subject of the certificate being renewed";
+		goto out;
+	}
+	*why = "the request's subjectAltName must be that of the certificate being renewed";
+	if (!san_der(csr->extensions, &a, &alen) || !san_der(X509_get0_extensions(x), &b, &blen))
+		goto out;
+	same = alen == blen && (alen == 0 || memcmp(a, b, (size_t)alen) == 0);
+out:
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	return same;
+}
+
+/* The certificate the client authenticated with, as we issued it; replies and returns NULL otherwise. */
+static json_t *
+current_cert(mp_http_req *req, X509 *x)
+{
+	mp_worker *w = mp_http_req_worker(req);
+	json_t *cert = NULL;
+	const char *status;
+	int r;
+
+	if (x == NULL) {
+		est_reply_unauthorized(req, "re-enrollment needs the current certificate as TLS client"
+		    " certificate");
+		return NULL;
+	}
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0 ||
+	    X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
+		est_reply_unauthorized(req, "the client certificate is not within its validity");
+		return NULL;
+	}
+	if ((r = ca_cert_presented(w->db, x, &cert)) != MP_OK) {
+		if (r == MP_ERR_NOT_FOUND || r == MP_ERR_INVALID)
+			est_reply_unauthorized(req, "the client certificate was not issued by this server");
+		else
+			est_reply_fail(req, r, "client certificate");
+		return NULL;
+	}
+	status = json_string_value(json_object_get(cert, "status"));
+	if (strcmp(status, "active") != 0) {
+		est_reply_text(req, 403, strcmp(status, "expired") == 0 ?
+		    "the client certificate has expired" : strcmp(status, "suspended") == 0 ?
+		    "the client certificate is suspended" : "the client certificate is revoked");
+		json_decref(cert);
+		return NULL;
+	}
+	if (json_object_get(cert, "device_id") == NULL || json_is_null(json_object_get(cert,
+	    "device_id")) || json_is_true(json_object_get(cert, "pre_enrollment"))) {
+		est_reply_text(req, 403, "the client certificate is not a device's operational"
+		    " certificate");
+		json_decref(cert);
+		return NULL;
+	}
+	return cert;
+}
+
+void
+est_simplereenroll(mp_http_req *req, void *arg)
+{
+	X509 *x = mp_http_req_peer_cert(req);
+	const char *why = NULL;
+	uint8_t *der = NULL;
+	ca_csr *csr = NULL;
+	ca_detail d = { { 0 }, { 0 } };
+	json_t *cert;
+	size_t der_len = 0;
+	int r;
+
+	(void)arg;
+	if ((cert = current_cert(req, x)) == NULL)
+		return;
+	if (!est_enroll_body(req, &der, &der_len))
+		goto out;
+	if ((r = ca_csr_decode(der, der_len, &csr, &d)) != MP_OK) {
+		est_enroll_refused(req, r, &d);
+		goto out;
+	}
+	if (!same_names(csr, x, &why)) {
+		est_reply_text(req, 400, why);
+		goto out;
+	}
+	est_enroll_issue(req, json_string_value(json_object_get(cert, "tenant_id")),
+	    json_string_value(json_object_get(cert, "device_id")),
+	    json_string_value(json_object_get(cert, "profile_id")), der, der_len);
+out:
+	ca_csr_free(csr);
+	free(der);
+	json_decref(cert);
+}

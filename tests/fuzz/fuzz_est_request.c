@@ -1,0 +1,57 @@
+/*
+ * libFuzzer target: an EST enrollment request as the server reads it. The
+ * input is the body (est_body_decode with and without Content-Transfer-
+ * Encoding, then the PKCS#10 decoder, ca_csr_decode, on what came out) and,
+ * as a NUL-terminated string, the Authorization header (est_basic_parse).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "body.h"
+#include "csr.h"
+#include "err.h"
+#include "secure.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+body(const uint8_t *data, size_t size, const char *cte)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	ca_csr *csr = NULL;
+	ca_detail d;
+
+	if (est_body_decode("application/pkcs10", cte, "application/pkcs10", data, size,
+	    CA_CSR_MAX_BYTES, &der, &len, &why) != MP_OK) {
+		if (why == NULL)
+			abort();
+		return;
+	}
+	if (ca_csr_decode(der, len, &csr, &d) == MP_OK)
+		ca_csr_free(csr);
+	free(der);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *header, *user = NULL, *password = NULL;
+
+	body(data, size, NULL);
+	body(data, size, "base64");
+	if (size > EST_AUTH_MAX + 1 || (header = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(header, data, size);
+	header[size] = '\0';
+	if (est_basic_parse(header, &user, &password) == MP_OK &&
+	    (user[0] == '\0' || password[0] == '\0'))
+		abort();
+	free(user);
+	mp_free_secret_str(password);
+	free(header);
+	return 0;
+}
