@@ -221,29 +221,25 @@ out:
 	return r;
 }
 
-/* The COSE algorithm our key store signs with for a key of spec. */
-static int
-spec_alg(const mp_key_spec *spec, int *alg, size_t *half)
+int
+fdo_key_kind_of(const mp_key_spec *spec, fdo_key_kind *out)
 {
-	*half = 0;
-	switch (spec->alg) {
-	case MP_KEY_EC_P256:
-		*alg = FDO_COSE_ES256;
-		*half = 32;
-		return MP_OK;
-	case MP_KEY_EC_P384:
-		*alg = FDO_COSE_ES384;
-		*half = 48;
-		return MP_OK;
-	case MP_KEY_RSA:
-		*alg = FDO_COSE_RS256;
-		return MP_OK;
-	case MP_KEY_RSA_PSS:
-		*alg = FDO_COSE_PS256;
-		return MP_OK;
-	default:
-		return MP_ERR_UNSUPPORTED;
-	}
+	static const struct {
+		mp_key_alg alg;
+		fdo_key_kind kind;
+	} kinds[] = {
+		{ MP_KEY_EC_P256, { FDO_PK_SECP256R1, FDO_COSE_ES256, 32 } },
+		{ MP_KEY_EC_P384, { FDO_PK_SECP384R1, FDO_COSE_ES384, 48 } },
+		{ MP_KEY_RSA, { FDO_PK_RSAPKCS, FDO_COSE_RS256, 0 } },
+		{ MP_KEY_RSA_PSS, { FDO_PK_RSAPSS, FDO_COSE_PS256, 0 } },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].alg == spec->alg) {
+			*out = kinds[i].kind;
+			return MP_OK;
+		}
+	return MP_ERR_UNSUPPORTED;
 }
 
 /* A DER ECDSA-Sig-Value as r || s, each half bytes. */
@@ -273,14 +269,16 @@ fdo_sign1_sign(mp_key *k, const uint8_t *payload, size_t len, const uint8_t *unp
 	mp_buf *ph = NULL, *tbs = NULL;
 	uint8_t *sig = NULL;
 	size_t siglen = 0, half, plen;
-	int alg, r;
+	fdo_key_kind kind;
+	int r;
 
-	if ((r = spec_alg(mp_key_get_spec(k), &alg, &half)) != MP_OK)
+	if ((r = fdo_key_kind_of(mp_key_get_spec(k), &kind)) != MP_OK)
 		return r;
+	half = kind.ec_half;
 	if ((ph = mp_buf_new(8)) == NULL)
 		return MP_ERR_NOMEM;
 	if ((r = fdo_put_map(ph, 1)) != MP_OK || (r = fdo_put_uint(ph, COSE_HDR_ALG)) != MP_OK ||
-	    (r = fdo_put_int(ph, alg)) != MP_OK)
+	    (r = fdo_put_int(ph, kind.cose_alg)) != MP_OK)
 		goto out;
 	plen = mp_buf_len(ph);
 	if ((r = sig_structure(mp_buf_ptr(ph), plen, payload, len, &tbs)) != MP_OK ||

@@ -27,6 +27,19 @@ enum fdo_cose_alg {
 
 #define FDO_COSE_SIGN1_TAG 18
 
+/*
+ * How a key of ours appears in FDO: its PublicKey type, the COSE algorithm
+ * the key store signs with, and for ECDSA the size of r and of s (0 for RSA).
+ */
+typedef struct fdo_key_kind {
+	int type;
+	int cose_alg;
+	size_t ec_half;
+} fdo_key_kind;
+
+/* The kind of a key of spec: P-256, P-384, RSA, RSA-PSS; MP_ERR_UNSUPPORTED for others. */
+int fdo_key_kind_of(const mp_key_spec *spec, fdo_key_kind *out);
+
 /* One decoded COSE_Sign1; the pointers are into the decoded bytes. */
 typedef struct fdo_sign1 {
 	int alg;

@@ -209,31 +209,6 @@ fdo_pubkey_encode(mp_buf *b, int type, EVP_PKEY *key)
 	return r;
 }
 
-int
-fdo_pubkey_type_of(EVP_PKEY *key, bool pss, int *type)
-{
-	mp_key_spec spec;
-
-	if (mp_key_spec_of(key, pss, &spec) != MP_OK)
-		return MP_ERR_UNSUPPORTED;
-	switch (spec.alg) {
-	case MP_KEY_EC_P256:
-		*type = FDO_PK_SECP256R1;
-		return MP_OK;
-	case MP_KEY_EC_P384:
-		*type = FDO_PK_SECP384R1;
-		return MP_OK;
-	case MP_KEY_RSA:
-		*type = FDO_PK_RSAPKCS;
-		return MP_OK;
-	case MP_KEY_RSA_PSS:
-		*type = FDO_PK_RSAPSS;
-		return MP_OK;
-	default:
-		return MP_ERR_UNSUPPORTED;
-	}
-}
-
 bool
 fdo_pubkey_same_kind(const fdo_pubkey *a, const fdo_pubkey *b)
 {

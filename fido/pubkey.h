@@ -49,11 +49,6 @@ typedef struct fdo_pubkey {
 int fdo_pubkey_decode(fdo_cbor *c, fdo_pubkey *out, fdo_detail *d);
 /* Writes key as a PublicKey of type in the X509 encoding. */
 int fdo_pubkey_encode(mp_buf *b, int type, EVP_PKEY *key);
-/*
- * The type a key of ours is written with: SECP256R1, SECP384R1, or
- * RSAPKCS for RSA (PKCS#1 v1.5) keys. MP_ERR_UNSUPPORTED for others.
- */
-int fdo_pubkey_type_of(EVP_PKEY *key, bool pss, int *type);
 /* Whether key is of type: the curve for EC types, RSA (2048 bits for RSA2048RESTR). */
 bool fdo_pubkey_is_type(int type, EVP_PKEY *key);
 /* Same type and same key size (the rule for the keys of one voucher). */

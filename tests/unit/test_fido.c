@@ -13,30 +13,13 @@
 #include "check_main.h"
 #include "cbor.h"
 #include "codec.h"
+#include "cose.h"
 #include "err.h"
+#include "fido_harness.h"
 #include "hash.h"
-#include "midpki_build.h"
 #include "pubkey.h"
 #include "rvinfo.h"
 #include "voucher.h"
-
-#define DATA MIDPKI_SOURCE_DIR "/tests/data/fdo/"
-
-static uint8_t *
-read_data(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	uint8_t *p = malloc(FDO_VOUCHER_MAX + 1);
-
-	snprintf(path, sizeof(path), DATA "%s", name);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_msg((f = fopen(path, "rb")) != NULL, "%s", path);
-	*len = fread(p, 1, FDO_VOUCHER_MAX, f);
-	fclose(f);
-	p[*len] = 0;
-	return p;
-}
 
 static uint8_t *
 unhex(const char *h, size_t *len)
@@ -53,7 +36,7 @@ load(const char *name, int *rc, fdo_detail *d)
 {
 	fdo_voucher *v = NULL;
 	size_t len;
-	uint8_t *p = read_data(name, &len);
+	uint8_t *p = fido_test_file(name, &len);
 
 	memset(d, 0, sizeof(*d));
 	if (len > 5 && memcmp(p, "-----", 5) == 0)
@@ -69,7 +52,7 @@ static uint8_t *
 dc_secret(size_t *n, fdo_hash *pubkey_hash, uint8_t guid[FDO_GUID_LEN])
 {
 	size_t len, items, m;
-	uint8_t *raw = read_data("go-fdo-dc.bin", &len), *secret = malloc(64);
+	uint8_t *raw = fido_test_file("go-fdo-dc.bin", &len), *secret = malloc(64);
 	const uint8_t *g;
 	const char *key;
 	uint64_t byte;
@@ -244,8 +227,9 @@ START_TEST(public_keys)
 	uint8_t *p;
 	size_t n;
 	mp_buf *b = mp_buf_new(256);
+	fdo_key_kind kind;
+	mp_key_spec spec;
 	fdo_cbor c;
-	int type;
 
 	p = unhex(x509, &n);
 	fdo_cbor_init(&c, p, n);
@@ -253,8 +237,11 @@ START_TEST(public_keys)
 	ck_assert(fdo_cbor_empty(&c));
 	ck_assert_int_eq(pk.type, FDO_PK_SECP256R1);
 	ck_assert_int_eq(pk.enc, FDO_PKENC_X509);
-	ck_assert_int_eq(fdo_pubkey_type_of(pk.key, false, &type), MP_OK);
-	ck_assert_int_eq(type, FDO_PK_SECP256R1);
+	ck_assert_int_eq(mp_key_spec_of(pk.key, false, &spec), MP_OK);
+	ck_assert_int_eq(fdo_key_kind_of(&spec, &kind), MP_OK);
+	ck_assert_int_eq(kind.type, FDO_PK_SECP256R1);
+	ck_assert_int_eq(kind.cose_alg, FDO_COSE_ES256);
+	ck_assert_uint_eq(kind.ec_half, 32);
 	ck_assert_int_eq(fdo_pubkey_encode(b, pk.type, pk.key), MP_OK);
 	ck_assert_uint_eq(mp_buf_len(b), n);
 	ck_assert_mem_eq(mp_buf_ptr(b), p, n);

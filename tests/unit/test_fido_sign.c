@@ -18,12 +18,10 @@
 #include "cbor.h"
 #include "cose.h"
 #include "err.h"
+#include "fido_harness.h"
 #include "keystore.h"
-#include "midpki_build.h"
 #include "pg_harness.h"
 #include "voucher.h"
-
-#define DATA MIDPKI_SOURCE_DIR "/tests/data/fdo/"
 
 static const mp_actor actor = { "user", "fido-test", NULL };
 static char tmpdir[64];
@@ -53,22 +51,6 @@ open_store(void)
 
 	ck_assert_msg(mp_keystore_open(&cfg, &ks, err, sizeof(err)) == MP_OK, "%s", err);
 	return ks;
-}
-
-static char *
-read_text(const char *name, size_t *len)
-{
-	char path[512];
-	char *p = malloc(FDO_VOUCHER_MAX + 1);
-	FILE *f;
-
-	snprintf(path, sizeof(path), DATA "%s", name);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_msg((f = fopen(path, "rb")) != NULL, "%s", path);
-	*len = fread(p, 1, FDO_VOUCHER_MAX, f);
-	fclose(f);
-	p[*len] = 0;
-	return p;
 }
 
 static mp_key *
@@ -151,7 +133,7 @@ START_TEST(extend_go_fdo_voucher)
 	size_t len;
 	fdo_detail d;
 
-	pem = read_text("go-fdo-mfg_key.pem", &len);
+	pem = (char *)fido_test_file("go-fdo-mfg_key.pem", &len);
 	ck_assert_int_eq(mp_key_import_pem(ks, db, &actor, pem, len, "go-fdo manufacturer", id),
 	    MP_OK);
 	free(pem);
@@ -161,7 +143,7 @@ START_TEST(extend_go_fdo_voucher)
 	pub2 = mp_key_public(owner2);
 	p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 
-	text = read_text("go-fdo-ov.pem", &len);
+	text = (char *)fido_test_file("go-fdo-ov.pem", &len);
 	ck_assert_int_eq(fdo_voucher_from_pem(text, len, &v, &d), MP_OK);
 	free(text);
 	{
