@@ -201,6 +201,31 @@ out:
 }
 
 void
+api_fdo_voucher_list(api_call *c)
+{
+	const char *serial = mp_http_req_query(c->req, "serial");
+	json_t *items = NULL;
+	char *after = NULL;
+	unsigned limit;
+	int r;
+
+	if (!api_page_by_id(c, &limit, &after))
+		return;
+	if (serial != NULL && (serial[0] == '\0' || strlen(serial) > SERIAL_MAX_LEN)) {
+		api_error(c, 400, "invalid_value", "'serial' must be 1 to 128 characters", "serial");
+		free(after);
+		return;
+	}
+	r = fdo_store_list(c->db, api_scope(c), serial, after, limit, &items);
+	free(after);
+	if (r != MP_OK) {
+		api_fail(c, r, "vouchers");
+		return;
+	}
+	api_reply(c, 200, api_page_result(items, limit, "guid"));
+}
+
+void
 api_fdo_voucher_get(api_call *c)
 {
 	const char *accept = mp_http_req_header(c->req, "Accept");

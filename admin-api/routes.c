@@ -79,6 +79,7 @@ const api_route api_routes[] = {
 	{ "POST", "/fdo/keys", PA | TA, api_fdo_key_create, NULL },
 	{ "GET", "/fdo/keys", PA | TA | OP | AU, api_fdo_key_list, NULL },
 	{ "POST", "/fdo/vouchers", PA | TA | OP, api_fdo_voucher_import, NULL },
+	{ "GET", "/fdo/vouchers", PA | TA | OP | AU, api_fdo_voucher_list, NULL },
 	{ "GET", "/fdo/vouchers/{guid}", PA | TA | OP | AU, api_fdo_voucher_get, NULL },
 	{ "POST", "/fdo/vouchers/{guid}/extend", PA | TA | OP, api_fdo_voucher_extend, NULL },
 };

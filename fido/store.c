@@ -10,9 +10,10 @@
 #include "err.h"
 #include "record.h"
 
-#define COLUMNS                                                                            \
+#define LIST_COLUMNS                                                                       \
 	"v.guid, v.tenant_id, v.device_id, d.serial, d.model, v.device_info, v.entries, v.origin," \
-	" v.voucher, v.created_at, v.updated_at"
+	" v.created_at, v.updated_at"
+#define COLUMNS LIST_COLUMNS ", v.voucher"
 #define FROM " FROM fdo_vouchers v JOIN devices d ON d.id = v.device_id"
 
 /* The voucher's GUID as 8-4-4-4-12 hex, the text form of a uuid. */
@@ -171,6 +172,19 @@ fdo_store_get(mp_db *db, const char *tenant_id, const char *guid, json_t **out)
 
 	return mp_record_get(db, "SELECT " COLUMNS FROM
 	    " WHERE v.guid = $1 AND ($2::uuid IS NULL OR v.tenant_id = $2)", 2, params, out);
+}
+
+int
+fdo_store_list(mp_db *db, const char *tenant_id, const char *serial, const char *after_guid,
+    unsigned limit, json_t **out)
+{
+	char lim[16];
+	const char *params[4] = { tenant_id, serial, after_guid, lim };
+
+	mp_record_limit(limit, lim);
+	return mp_record_list(db, "SELECT " LIST_COLUMNS FROM
+	    " WHERE ($1::uuid IS NULL OR v.tenant_id = $1) AND ($2::text IS NULL OR d.serial = $2)"
+	    " AND ($3::uuid IS NULL OR v.guid > $3) ORDER BY v.guid LIMIT $4", 4, params, out);
 }
 
 struct extend {

@@ -32,6 +32,14 @@ int fdo_store_import(mp_db *db, const mp_actor *actor, const char *tenant_id,
 int fdo_store_get(mp_db *db, const char *tenant_id, const char *guid, json_t **out);
 
 /*
+ * The vouchers of tenant_id (NULL: every tenant) ordered by GUID, after
+ * after_guid (may be NULL), at most limit, those of the device of serial only
+ * when serial is not NULL; without the voucher itself.
+ */
+int fdo_store_list(mp_db *db, const char *tenant_id, const char *serial, const char *after_guid,
+    unsigned limit, json_t **out);
+
+/*
  * Extends the voucher of guid to next_owner with the tenant's FDO key that
  * is its current owner key, and stores the result, audited as
  * fdo_voucher.extend, in one transaction. MP_ERR_POLICY when the current

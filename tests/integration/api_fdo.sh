@@ -129,6 +129,14 @@ expect_contains "CBOR content type" "$(cat "$T/h")" "application/cbor"
 admin_curl "$API/fdo/vouchers/$GUID" -H "Authorization: Bearer $AUDREY_KEY" \
 	-H 'Accept: application/x-pem-file' -o "$T/got2.pem"
 expect_eq "PEM answer is the JSON's voucher_pem" "$(cat "$T/got2.pem")" "$(cat "$T/got.pem")"
+r=$(api "$AUDREY_KEY" GET '/fdo/vouchers?serial=D-1')
+expect_eq "find a device's voucher by serial" "$(jget "${r#* }" '[v["guid"] for v in d["items"]]')" "[\"$DEMO\"]"
+expect_eq "list items carry no voucher" "$(jget "${r#* }" '"voucher_pem" in d["items"][0]')" false
+r=$(api "$AUDREY_KEY" GET '/fdo/vouchers?limit=1')
+expect_eq "page 1" "$(jget "${r#* }" 'len(d["items"])')" 1
+r=$(api "$AUDREY_KEY" GET "/fdo/vouchers?limit=1&cursor=$(field "${r#* }" next_cursor)")
+expect_eq "page 2" "$(jget "${r#* }" '[v["serial"] for v in d["items"]]')" '["D-1"]'
+expect_eq "globex lists none" "$(jget "$(api "$GUS_KEY" GET /fdo/vouchers | cut -d' ' -f2-)" 'len(d["items"])')" 0
 expect_api "bad GUID" "$(api "$AUDREY_KEY" GET /fdo/vouchers/xyz)" 400 invalid_guid
 expect_api "globex does not see acme's" "$(api "$GUS_KEY" GET "/fdo/vouchers/$GUID")" 404 not_found
 
