@@ -159,6 +159,11 @@ expect_eq "two entries" "$(field "${r#* }" entries)" 2
 r=$(api "$OLGA_KEY" POST "/fdo/vouchers/$DEMO/extend" "$(json_body owner_public_key_pem="$T/p256.pem")")
 expect_api "a voucher whose owner is not ours" "$r" 422 refused_by_policy owner_public_key_pem
 expect_contains "owner reason" "$r" "current owner key is not an FDO key of this tenant"
+psql -Atc "update fdo_vouchers set voucher = set_byte(voucher, length(voucher) - 1,
+	get_byte(voucher, length(voucher) - 1) # 1) where guid = '$DEMO'" >/dev/null
+r=$(api "$OLGA_KEY" POST "/fdo/vouchers/$DEMO/extend" "$(json_body owner_public_key_pem="$T/p256.pem")")
+expect_api "a stored voucher altered in the database" "$r" 422 refused_by_policy owner_public_key_pem
+expect_contains "altered reason" "$r" "the stored voucher: voucher entry 1: not signed"
 
 # audit
 expect_eq "audit: fdo_key.create" \

@@ -497,6 +497,67 @@ START_TEST(altered_vouchers)
 }
 END_TEST
 
+/*
+ * The go-fdo voucher with its two device certificates swapped and the header's
+ * chain hash computed again: the hash matches, the signatures along the chain do not.
+ */
+START_TEST(chain_signatures)
+{
+	const uint8_t *hdr, *cert[2], *span[5];
+	size_t n, hl, cl[2], sl[5];
+	uint8_t *p = voucher_cbor("go-fdo-ov.pem", &n);
+	mp_buf *h = mp_buf_new(4096), *b = mp_buf_new(FDO_VOUCHER_MAX);
+	fdo_bytes parts[2];
+	fdo_hash old, hash;
+	fdo_detail d;
+	fdo_cbor c, hc;
+	uint64_t ver;
+
+	fdo_cbor_init(&c, p, n);
+	ck_assert_int_eq(fdo_cbor_array_n(&c, 5), MP_OK);
+	ck_assert_int_eq(fdo_cbor_uint(&c, 101, &ver), MP_OK);
+	ck_assert_int_eq(fdo_cbor_bstr(&c, &hdr, &hl), MP_OK);
+	/* the HMAC */
+	ck_assert_int_eq(fdo_cbor_skip(&c, &span[0], &sl[0]), MP_OK);
+	ck_assert_int_eq(fdo_cbor_array_n(&c, 2), MP_OK);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(fdo_cbor_bstr(&c, &cert[i], &cl[i]), MP_OK);
+
+	/* the header with a hash over the certificates in the other order */
+	fdo_cbor_init(&hc, hdr, hl);
+	ck_assert_int_eq(fdo_cbor_array_n(&hc, 6), MP_OK);
+	ck_assert_int_eq(fdo_cbor_uint(&hc, 101, &ver), MP_OK);
+	/* GUID, RendezvousInfo, DeviceInfo, PublicKey */
+	for (int i = 1; i <= 4; i++)
+		ck_assert_int_eq(fdo_cbor_skip(&hc, &span[i], &sl[i]), MP_OK);
+	ck_assert_int_eq(fdo_hash_decode(&hc, false, &old), MP_OK);
+	parts[0].p = cert[1];
+	parts[0].n = cl[1];
+	parts[1].p = cert[0];
+	parts[1].n = cl[0];
+	ck_assert_int_eq(fdo_hash_compute(old.alg, parts, 2, &hash), MP_OK);
+	ck_assert_int_eq(fdo_put_array(h, 6), MP_OK);
+	ck_assert_int_eq(fdo_put_uint(h, 101), MP_OK);
+	/* GUID to PublicKey as they were */
+	ck_assert_int_eq(mp_buf_put(h, span[1], (size_t)(span[4] + sl[4] - span[1])), MP_OK);
+	ck_assert_int_eq(fdo_hash_encode(h, &hash), MP_OK);
+
+	ck_assert_int_eq(fdo_put_array(b, 5), MP_OK);
+	ck_assert_int_eq(fdo_put_uint(b, 101), MP_OK);
+	ck_assert_int_eq(fdo_put_bstr(b, mp_buf_ptr(h), mp_buf_len(h)), MP_OK);
+	ck_assert_int_eq(mp_buf_put(b, span[0], sl[0]), MP_OK);
+	ck_assert_int_eq(fdo_put_array(b, 2), MP_OK);
+	ck_assert_int_eq(fdo_put_bstr(b, cert[1], cl[1]), MP_OK);
+	ck_assert_int_eq(fdo_put_bstr(b, cert[0], cl[0]), MP_OK);
+	ck_assert_int_eq(fdo_put_array(b, 0), MP_OK);
+	ck_assert_int_eq(check_bytes(mp_buf_ptr(b), mp_buf_len(b), &d), MP_ERR_INTEGRITY);
+	ck_assert_str_eq(d.message, "voucher: device certificate 0 is not signed by certificate 1");
+	mp_buf_free(h);
+	mp_buf_free(b);
+	free(p);
+}
+END_TEST
+
 Suite *
 suite_make(void)
 {
@@ -512,6 +573,7 @@ suite_make(void)
 	tcase_add_test(tc, fdo_rs_vouchers);
 	tcase_add_test(tc, refused_vouchers);
 	tcase_add_test(tc, altered_vouchers);
+	tcase_add_test(tc, chain_signatures);
 	suite_add_tcase(s, tc);
 	return s;
 }
