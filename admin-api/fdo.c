@@ -191,7 +191,8 @@ api_fdo_voucher_import(api_call *c)
 		fdo_fail(c, r, &d, "voucher_pem", "voucher");
 		goto out;
 	}
-	if ((r = fdo_store_import(c->db, &c->actor, tenant, v, serial, model, &row, &d)) != MP_OK) {
+	if ((r = fdo_store_import(c->db, &c->actor, tenant, v, serial, model, "imported", &row,
+	    &d)) != MP_OK) {
 		fdo_fail(c, r, &d, "voucher_pem", "voucher");
 		goto out;
 	}

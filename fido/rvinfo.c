@@ -1,5 +1,8 @@
 #include "rvinfo.h"
 
+#include <arpa/inet.h>
+#include <string.h>
+
 #include "err.h"
 
 static int
@@ -44,4 +47,50 @@ fdo_rvinfo_read(fdo_cbor *c, const uint8_t **start, size_t *len, fdo_detail *d)
 	*len = c->len - w.len;
 	*c = w;
 	return MP_OK;
+}
+
+/* One instruction [variable, bstr .cbor value] whose value's encoding is in v. */
+static int
+put_instr(mp_buf *b, unsigned var, const mp_buf *v)
+{
+	int r;
+
+	if ((r = fdo_put_array(b, 2)) != MP_OK || (r = fdo_put_uint(b, var)) != MP_OK)
+		return r;
+	return fdo_put_bstr(b, mp_buf_ptr(v), mp_buf_len(v));
+}
+
+int
+fdo_rvinfo_write(mp_buf *b, const char *host, unsigned port, bool https)
+{
+	uint8_t ip[16];
+	size_t iplen = 0;
+	mp_buf *host_v = NULL, *port_v = NULL, *prot_v = NULL;
+	int r = MP_ERR_NOMEM;
+
+	if (host == NULL || host[0] == '\0' || port == 0 || port > 65535)
+		return MP_ERR_INVALID;
+	if (inet_pton(AF_INET, host, ip) == 1)
+		iplen = 4;
+	else if (inet_pton(AF_INET6, host, ip) == 1)
+		iplen = 16;
+	if ((host_v = mp_buf_new(strlen(host) + 16)) == NULL || (port_v = mp_buf_new(8)) == NULL ||
+	    (prot_v = mp_buf_new(8)) == NULL)
+		goto out;
+	if ((r = iplen > 0 ? fdo_put_bstr(host_v, ip, iplen) :
+	    fdo_put_tstr(host_v, host, strlen(host))) != MP_OK ||
+	    (r = fdo_put_uint(port_v, port)) != MP_OK ||
+	    (r = fdo_put_uint(prot_v, https ? 2 : 1)) != MP_OK)
+		goto out;
+	if ((r = fdo_put_array(b, 1)) != MP_OK || (r = fdo_put_array(b, 4)) != MP_OK ||
+	    (r = put_instr(b, iplen > 0 ? FDO_RV_IP_ADDRESS : FDO_RV_DNS, host_v)) != MP_OK ||
+	    (r = put_instr(b, FDO_RV_DEV_PORT, port_v)) != MP_OK ||
+	    (r = put_instr(b, FDO_RV_OWNER_PORT, port_v)) != MP_OK)
+		goto out;
+	r = put_instr(b, FDO_RV_PROTOCOL, prot_v);
+out:
+	mp_buf_free(host_v);
+	mp_buf_free(port_v);
+	mp_buf_free(prot_v);
+	return r;
 }

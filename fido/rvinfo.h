@@ -7,9 +7,11 @@
 #ifndef FDO_RVINFO_H
 #define FDO_RVINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "cbor.h"
 #include "reason.h"
 
@@ -40,5 +42,12 @@ enum fdo_rv_var {
  * with d saying what, when it is not of that shape.
  */
 int fdo_rvinfo_read(fdo_cbor *c, const uint8_t **start, size_t *len, fdo_detail *d);
+
+/*
+ * Writes a RendezvousInfo of one directive: host as RVIPAddress (an IPv4 or
+ * IPv6 address) or RVDns, port as RVDevPort and RVOwnerPort, and RVProtocol
+ * (http 1, https 2). MP_ERR_INVALID for an empty host or port 0.
+ */
+int fdo_rvinfo_write(mp_buf *b, const char *host, unsigned port, bool https);
 
 #endif

@@ -58,6 +58,7 @@ struct import {
 	const fdo_voucher *v;
 	const char *serial;
 	const char *model;
+	const char *origin;
 	const char *cbor;
 	const char *owner;
 	char guid[37];
@@ -111,7 +112,7 @@ import_txn(mp_db *db, void *arg, json_t **row)
 {
 	struct import *im = arg;
 	char id[MP_UUID_STR_LEN + 1], entries[16];
-	const char *params[7];
+	const char *params[8];
 	json_t *details = NULL;
 	int r;
 
@@ -125,9 +126,10 @@ import_txn(mp_db *db, void *arg, json_t **row)
 	params[4] = fdo_voucher_device_info(im->v);
 	params[5] = entries;
 	params[6] = im->owner;
+	params[7] = im->origin;
 	r = mp_db_query(db, "INSERT INTO fdo_vouchers (guid, tenant_id, device_id, voucher,"
 	    " device_info, entries, owner_key_sha256, origin)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, 'imported')", 7, params, NULL);
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, params, NULL);
 	if (r == MP_ERR_CONFLICT)
 		return fdo_refuse(im->d, r, "a voucher of FDO GUID %s is already held", im->guid);
 	if (r != MP_OK)
@@ -136,8 +138,10 @@ import_txn(mp_db *db, void *arg, json_t **row)
 	    "device_info", fdo_voucher_device_info(im->v), "entries",
 	    (int)fdo_voucher_entry_count(im->v))) == NULL)
 		return MP_ERR_NOMEM;
-	r = mp_audit_write_in(db, im->actor, im->tenant_id, "fdo_voucher.import", "fdo_voucher",
-	    im->guid, details);
+	r = mp_audit_write_in(db, im->actor, im->tenant_id,
+	    strcmp(im->origin, "manufactured") == 0 ? "fdo_voucher.manufacture" :
+	                                              "fdo_voucher.import",
+	    "fdo_voucher", im->guid, details);
 	json_decref(details);
 	if (r != MP_OK)
 		return r;
@@ -146,13 +150,14 @@ import_txn(mp_db *db, void *arg, json_t **row)
 
 int
 fdo_store_import(mp_db *db, const mp_actor *actor, const char *tenant_id, const fdo_voucher *v,
-    const char *serial, const char *model, json_t **out, fdo_detail *d)
+    const char *serial, const char *model, const char *origin, json_t **out, fdo_detail *d)
 {
-	struct import im = { actor, tenant_id, v, serial, model, NULL, NULL, "", d };
+	struct import im = { actor, tenant_id, v, serial, model, origin, NULL, NULL, "", d };
 	char *cbor = NULL, *owner = NULL;
 	int r;
 
-	if (tenant_id == NULL || serial == NULL)
+	if (tenant_id == NULL || serial == NULL || origin == NULL ||
+	    (strcmp(origin, "imported") != 0 && strcmp(origin, "manufactured") != 0))
 		return MP_ERR_INVALID;
 	guid_text(fdo_voucher_guid(v), im.guid);
 	if ((r = voucher_params(v, &cbor, &owner)) != MP_OK)

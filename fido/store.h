@@ -20,13 +20,15 @@
 /*
  * Stores v (verified) for the device of serial in tenant_id: registered
  * with model (NULL: the voucher's DeviceInfo) and the voucher's GUID when
- * the tenant has no such device, else given the GUID. Audited as
- * fdo_voucher.import (with device.create or device.update) in one
- * transaction. MP_ERR_CONFLICT, d saying why, for a GUID already held or a
- * device that has another one.
+ * the tenant has no such device, else given the GUID. origin is "imported"
+ * (audited as fdo_voucher.import) or "manufactured" (fdo_voucher.manufacture),
+ * with device.create or device.update, in one transaction (nested in the
+ * caller's when there is one). MP_ERR_CONFLICT, d saying why, for a GUID
+ * already held or a device that has another one.
  */
 int fdo_store_import(mp_db *db, const mp_actor *actor, const char *tenant_id,
-    const fdo_voucher *v, const char *serial, const char *model, json_t **out, fdo_detail *d);
+    const fdo_voucher *v, const char *serial, const char *model, const char *origin,
+    json_t **out, fdo_detail *d);
 
 /* The voucher of guid (a UUID, or 32 hex digits) in tenant_id (NULL: any tenant). */
 int fdo_store_get(mp_db *db, const char *tenant_id, const char *guid, json_t **out);

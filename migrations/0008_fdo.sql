@@ -32,3 +32,16 @@ CREATE TABLE fdo_vouchers (
 	FOREIGN KEY (tenant_id, device_id) REFERENCES devices (tenant_id, id)
 );
 CREATE INDEX fdo_vouchers_tenant ON fdo_vouchers (tenant_id, guid);
+
+-- Device Initialize in progress: between DI.SetCredentials (the header sent
+-- to the device) and DI.SetHMAC (the device's HMAC over it). The device
+-- holds the token (a bearer secret) whose SHA-256 names the session.
+CREATE TABLE fdo_di_sessions (
+	token_sha256 bytea PRIMARY KEY CHECK (octet_length(token_sha256) = 32),
+	tenant_id uuid NOT NULL REFERENCES tenants (id),
+	device_id uuid NOT NULL,
+	header bytea NOT NULL,       -- OVHeader as sent
+	cert_chain bytea NOT NULL,   -- OVDevCertChain, CBOR
+	expires_at timestamptz NOT NULL,
+	FOREIGN KEY (tenant_id, device_id) REFERENCES devices (tenant_id, id)
+);

@@ -3,14 +3,16 @@
  * voucher (and verified when it decodes, which hashes and checks signatures
  * over what the decoder found), and the same bytes as each building block of
  * FDO messages: one CBOR item, a COSE_Sign1, a PublicKey, a Hash and a
- * RendezvousInfo. The seed corpus holds the published vouchers of
- * tests/data/fdo as CBOR.
+ * RendezvousInfo, and as the DI.AppStart message a device sends. The seed
+ * corpus holds the published vouchers of tests/data/fdo as CBOR and a
+ * DI.AppStart.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "cbor.h"
 #include "cose.h"
+#include "di_msg.h"
 #include "err.h"
 #include "hash.h"
 #include "pubkey.h"
@@ -28,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *s;
 	fdo_detail d;
 	fdo_sign1 s1;
+	fdo_di_app_start as;
 	fdo_hash h;
 	fdo_cbor c;
 	size_t n;
@@ -53,5 +56,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)fdo_hash_decode(&c, false, &h);
 	fdo_cbor_init(&c, data, size);
 	(void)fdo_rvinfo_read(&c, &s, &n, &d);
+	(void)fdo_di_app_start_decode(data, size, &as);
 	return 0;
 }
