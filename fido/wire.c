@@ -193,8 +193,14 @@ di_app_start(mp_http_req *req, const uint8_t *body, size_t len)
 	}
 	if ((r = issue_certificate(w, tenant, device, &m, certs, &ncerts, why,
 	    sizeof(why))) != MP_OK) {
-		reply_error(req, r == MP_ERR_INVALID || r == MP_ERR_POLICY ? 400 : 409,
-		    EM_MESSAGE_BODY_ERROR, MSG_DI_APP_START, why);
+		if (r == MP_ERR_INVALID || r == MP_ERR_POLICY)
+			reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_APP_START, why);
+		else if (r == MP_ERR_NOT_FOUND)
+			reply_error(req, 404, EM_RESOURCE_NOT_FOUND, MSG_DI_APP_START, why);
+		else if (r == MP_ERR_CONFLICT)
+			reply_error(req, 409, EM_INVALID_MESSAGE_ERROR, MSG_DI_APP_START, why);
+		else
+			reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START, why);
 		goto out;
 	}
 	if ((hdr = mp_buf_new(FDO_VOUCHER_MAX)) == NULL || (out = mp_buf_new(FDO_VOUCHER_MAX)) == NULL) {
