@@ -125,6 +125,10 @@ fdo_mfg_begin(const fdo_env *env, const fdo_mfg_request *req, mp_buf *hdr,
 	    (r = mp_db_bytea_param(mp_buf_ptr(hdr), mp_buf_len(hdr), &hp)) != MP_OK ||
 	    (r = mp_db_bytea_param(mp_buf_ptr(chain), mp_buf_len(chain), &cp)) != MP_OK)
 		goto out;
+	/* sessions abandoned before DI.SetHMAC go when the next one starts */
+	if ((r = mp_db_query(env->db, "DELETE FROM fdo_di_sessions WHERE expires_at < now()", 0,
+	    NULL, NULL)) != MP_OK)
+		goto out;
 	snprintf(secs, sizeof(secs), "%d", FDO_DI_SESSION_S);
 	params[0] = text;
 	params[1] = req->tenant_id;
