@@ -65,4 +65,14 @@ void api_request_get(api_call *c);
 void api_request_approve(api_call *c);
 void api_request_reject(api_call *c);
 
+/* Takes a private key: wipes it, in the body and the request bytes, before returning. */
+void api_fdo_key_create(api_call *c);
+void api_fdo_key_list(api_call *c);
+void api_fdo_voucher_import(api_call *c);
+/* Filter ?serial=; without the vouchers themselves. */
+void api_fdo_voucher_list(api_call *c);
+/* JSON; the voucher alone as CBOR or PEM when Accept asks for application/cbor or application/x-pem-file. */
+void api_fdo_voucher_get(api_call *c);
+void api_fdo_voucher_extend(api_call *c);
+
 #endif

@@ -76,6 +76,12 @@ const api_route api_routes[] = {
 	{ "GET", "/requests/{id}", PA | TA | OP | AU, api_request_get, NULL },
 	{ "POST", "/requests/{id}/approve", PA | TA | OP, api_request_approve, NULL },
 	{ "POST", "/requests/{id}/reject", PA | TA | OP, api_request_reject, NULL },
+	{ "POST", "/fdo/keys", PA | TA, api_fdo_key_create, NULL },
+	{ "GET", "/fdo/keys", PA | TA | OP | AU, api_fdo_key_list, NULL },
+	{ "POST", "/fdo/vouchers", PA | TA | OP, api_fdo_voucher_import, NULL },
+	{ "GET", "/fdo/vouchers", PA | TA | OP | AU, api_fdo_voucher_list, NULL },
+	{ "GET", "/fdo/vouchers/{guid}", PA | TA | OP | AU, api_fdo_voucher_get, NULL },
+	{ "POST", "/fdo/vouchers/{guid}/extend", PA | TA | OP, api_fdo_voucher_extend, NULL },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -7,6 +7,7 @@
 #include "err.h"
 #include "num.h"
 #include "rfc3339.h"
+#include "secure.h"
 #include "validate.h"
 
 #define DURATION_MAX_LEN 24
@@ -216,4 +217,17 @@ api_in_set(const char *const *set, const char *s)
 		if (strcmp(set[i], s) == 0)
 			return true;
 	return false;
+}
+
+void
+api_wipe_secret(api_call *c, const char *field)
+{
+	json_t *v = json_object_get(c->body, field);
+	const uint8_t *raw;
+	size_t len;
+
+	if (json_is_string(v))
+		mp_wipe((char *)json_string_value(v), json_string_length(v));
+	raw = mp_http_req_body(c->req, &len);
+	mp_wipe((uint8_t *)raw, len);
 }

@@ -40,6 +40,9 @@ bool api_time_query(api_call *c, const char *name, bool *present, int64_t *out);
 bool api_pem_member(api_call *c, const char *field, bool required, size_t maxlen,
     const char **out);
 
+/* Overwrites the body member field (a secret) and the request bytes it came in. */
+void api_wipe_secret(api_call *c, const char *field);
+
 /* Whether s is one of the strings of set (NULL-terminated). */
 bool api_in_set(const char *const *set, const char *s);
 

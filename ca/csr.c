@@ -29,6 +29,7 @@
 #include "detail.h"
 #include "err.h"
 #include "keyinfo.h"
+#include "keystore.h"
 
 #define PEM_MARK "-----BEGIN"
 /* Nesting deeper than any request needs (names and extensions go 7 levels down). */
@@ -209,34 +210,6 @@ positive_int(const mp_der_tlv *t)
 	    !(t->len == 1 && t->value[0] == 0);
 }
 
-/* An EC public key on group (P-256 or P-384) from its point; the import refuses one off the curve. */
-static int
-ec_key(const char *group, size_t field_len, const uint8_t *point, size_t len, EVP_PKEY **out)
-{
-	EVP_PKEY_CTX *ctx = NULL;
-	OSSL_PARAM params[3];
-	int r = MP_ERR_INVALID;
-
-	/* compressed or uncompressed; never the point at infinity */
-	if (!(len == 1 + 2 * field_len && point[0] == 0x04) &&
-	    !(len == 1 + field_len && (point[0] == 0x02 || point[0] == 0x03)))
-		goto out;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, len);
-	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL) {
-		r = MP_ERR_NOMEM;
-		goto out;
-	}
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
-	r = MP_OK;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	return r;
-}
-
 /* An RSA public key from RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }. */
 static int
 rsa_key(const uint8_t *der, size_t len, EVP_PKEY **out)
@@ -277,9 +250,9 @@ spki_key(const X509_ALGOR *alg, const uint8_t *bits, size_t len, EVP_PKEY **out,
 			break;
 		curve = OBJ_obj2nid(pval);
 		if (curve == NID_X9_62_prime256v1)
-			r = ec_key("P-256", 32, bits, len, out);
+			r = mp_ec_public_key("P-256", 32, bits, len, out);
 		else if (curve == NID_secp384r1)
-			r = ec_key("P-384", 48, bits, len, out);
+			r = mp_ec_public_key("P-384", 48, bits, len, out);
 		else
 			goto not_named;
 		break;

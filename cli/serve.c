@@ -33,6 +33,7 @@
 #include "staple.h"
 #include "routes.h"
 #include "secure.h"
+#include "wire.h"
 #include "worker.h"
 
 static const char serve_usage[] =
@@ -258,7 +259,7 @@ cmd_serve(int argc, char **argv)
 		{ "est", cfg->est_listen, true, est_routes, est_routes_count, NULL },
 		{ "ocsp", cfg->ocsp_listen, false, ocsp_routes, ocsp_routes_count, responder },
 		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0, metrics },
-		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, NULL, 0, metrics },
+		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, fdo_routes, fdo_routes_count, NULL },
 	};
 	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
 		const struct listener_def *l = &listeners[i];
@@ -276,6 +277,10 @@ cmd_serve(int argc, char **argv)
 		if (l->routes == admin_routes && cfg->http_max_import_bytes > cfg->http_max_body_bytes &&
 		    mp_http_listener_set_max_body(srv, l->name, API_PREFIX "/",
 			cfg->http_max_import_bytes) != MP_OK)
+			goto out;
+		/* FDO messages are small: every path there is held to FDO_MAX_BODY */
+		if (l->routes == fdo_routes &&
+		    mp_http_listener_set_max_body(srv, l->name, "/", FDO_MAX_BODY) != MP_OK)
 			goto out;
 		/* EST requests are small: every path there is held to EST_MAX_BODY */
 		if (l->routes == est_routes &&

@@ -77,6 +77,17 @@ static const struct cfg_key keys[] = {
 	  "FIDO Device Onboard server. Empty disables the listener." },
 	{ "fdo", "tls", CFG_BOOL, OFF(fdo_tls), "false", 0, 0, NULL,
 	  "Serve the FDO listener over TLS instead of plain HTTP." },
+	{ "fdo", "manufacturer_tenant", CFG_STR, OFF(fdo_manufacturer_tenant), "", 0, 0, NULL,
+	  "The tenant (by name) whose devices FDO Device Initialize (DI) serves: a device\n"
+	  "# registered there gets its attestation certificate and voucher. Empty: no DI." },
+	{ "fdo", "device_profile", CFG_STR, OFF(fdo_device_profile), "fdo-device", 0, 0, NULL,
+	  "X.509 profile (of that tenant or the platform) of device attestation certificates." },
+	{ "fdo", "rendezvous_host", CFG_STR, OFF(fdo_rendezvous_host), "127.0.0.1", 0, 0, NULL,
+	  "Rendezvous server written into new vouchers: a DNS name or an IP address." },
+	{ "fdo", "rendezvous_port", CFG_UINT, OFF(fdo_rendezvous_port), "8040", 1, 65535, NULL,
+	  "Its port." },
+	{ "fdo", "rendezvous_protocol", CFG_CHOICE, OFF(fdo_rendezvous_protocol), "http", 0, 0,
+	  "|http|https|", "Its protocol." },
 	{ "tls", "server_names", CFG_STR, OFF(tls_server_names), "localhost,127.0.0.1,::1", 0, 0,
 	  NULL, "Names (DNS names and IP addresses, comma-separated) in the certificate of the\n"
 	  "# TLS listeners, which the platform CA issues and renews at start." },

@@ -31,6 +31,11 @@ typedef struct mp_config {
 	bool lorawan_tls;
 	char *fdo_listen;
 	bool fdo_tls;
+	char *fdo_manufacturer_tenant; /* [fdo] manufacturer_tenant: the tenant DI serves; empty = off */
+	char *fdo_device_profile;   /* [fdo] device_profile: X.509 profile of device attestation certs */
+	char *fdo_rendezvous_host;  /* [fdo] rendezvous_host: DNS name or IP address in vouchers */
+	uint64_t fdo_rendezvous_port;
+	char *fdo_rendezvous_protocol; /* http or https */
 	char *tls_server_names;     /* [tls] server_names */
 	uint64_t http_workers;      /* 0 = one per core */
 	uint64_t http_max_header_bytes;

@@ -10,7 +10,7 @@
 #include "db.h"
 
 struct mp_migration {
-	unsigned number;   /* 1, 2, ... from the NNNN_ prefix */
+	unsigned number;   /* from the NNNN_ prefix: increasing, gaps allowed */
 	const char *name;  /* file name without .sql */
 	const char *sql;
 };
@@ -19,7 +19,7 @@ extern const struct mp_migration mp_migrations[];
 extern const unsigned mp_migrations_count;
 
 /*
- * Applies every embedded migration the database does not have yet, in order,
+ * Applies every embedded migration the database does not have yet, by number,
  * each in its own transaction, recording it in schema_migrations. The run
  * holds a session advisory lock, so concurrent runs wait for each other and
  * the later one finds nothing to do. Sets *applied (may be NULL) to the number

@@ -1,0 +1,20 @@
+/*
+ * The FDO listener (FDO 1.1 over HTTP: POST /fdo/101/msg/{type},
+ * application/cbor): the manufacturer role's Device Initialize, messages 10
+ * to 13 (docs/fdo.md). Every refusal is the FDO error message (type 255)
+ * naming the reason.
+ */
+#ifndef FDO_WIRE_H
+#define FDO_WIRE_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+/* The largest message body the listener takes. */
+#define FDO_MAX_BODY (64 * 1024)
+
+extern const mp_http_route fdo_routes[];
+extern const size_t fdo_routes_count;
+
+#endif

@@ -1,0 +1,330 @@
+/*
+ * A test device for FDO Device Initialize against `midpki serve`'s FDO
+ * listener (tests/integration/fdo_di.sh), speaking FDO over HTTP with
+ * libevent's client:
+ *   fdo_device di URL SERIAL DEVICEINFO CREDENTIAL   runs DI (messages 10-13)
+ *       with a new P-256 key and HMAC secret, keeps them in CREDENTIAL, prints the GUID
+ *   fdo_device check CREDENTIAL VOUCHER              verifies VOUCHER (CBOR) fully with
+ *       the credential's HMAC secret and checks that it is this device's
+ *   fdo_device again CREDENTIAL URL                  sends DI.SetHMAC again with the
+ *       session token; prints the FDO error (code and message) the server answers
+ * The credential is a test artefact: CBOR [GUID, HMAC secret, header, key (DER), token].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "cbor.h"
+#include "err.h"
+#include "hash.h"
+#include "secure.h"
+#include "voucher.h"
+
+struct resp {
+	struct event_base *base;
+	int status;
+	char type[8];
+	char auth[128];
+	uint8_t body[FDO_VOUCHER_MAX];
+	size_t len;
+};
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "fdo_device: %s\n", what);
+	exit(1);
+}
+
+static void
+on_response(struct evhttp_request *r, void *arg)
+{
+	struct resp *out = arg;
+	const char *v;
+
+	if (r != NULL && (out->status = evhttp_request_get_response_code(r)) > 0) {
+		struct evkeyvalq *h = evhttp_request_get_input_headers(r);
+		struct evbuffer *b = evhttp_request_get_input_buffer(r);
+
+		if ((v = evhttp_find_header(h, "Message-Type")) != NULL)
+			snprintf(out->type, sizeof(out->type), "%s", v);
+		if ((v = evhttp_find_header(h, "Authorization")) != NULL)
+			snprintf(out->auth, sizeof(out->auth), "%s", v);
+		out->len = evbuffer_remove(b, out->body, sizeof(out->body));
+	}
+	event_base_loopexit(out->base, NULL);
+}
+
+/* POST /fdo/101/msg/TYPE with body; the answer into out. */
+static void
+post(const char *url, int type, const char *auth, const mp_buf *body, struct resp *out)
+{
+	struct evhttp_uri *u = evhttp_uri_parse(url);
+	struct evhttp_connection *conn;
+	struct evhttp_request *req;
+	char path[32];
+
+	memset(out, 0, sizeof(*out));
+	if (u == NULL || evhttp_uri_get_host(u) == NULL || evhttp_uri_get_port(u) <= 0)
+		die("the URL must be http://host:port");
+	out->base = event_base_new();
+	conn = evhttp_connection_base_new(out->base, NULL, evhttp_uri_get_host(u),
+	    (unsigned short)evhttp_uri_get_port(u));
+	req = evhttp_request_new(on_response, out);
+	if (out->base == NULL || conn == NULL || req == NULL)
+		die("out of memory");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", evhttp_uri_get_host(u));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/cbor");
+	if (auth != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Authorization", auth);
+	evbuffer_add(evhttp_request_get_output_buffer(req), mp_buf_ptr(body), mp_buf_len(body));
+	snprintf(path, sizeof(path), "/fdo/101/msg/%d", type);
+	if (evhttp_make_request(conn, req, EVHTTP_REQ_POST, path) != 0)
+		die("cannot send the request");
+	event_base_dispatch(out->base);
+	evhttp_connection_free(conn);
+	event_base_free(out->base);
+	evhttp_uri_free(u);
+	if (out->status == 0)
+		die("no answer from the server");
+}
+
+/* An FDO error message (type 255): prints "error CODE: MESSAGE" and exits 2. */
+static void
+error_exit(const struct resp *r)
+{
+	const char *msg = "";
+	uint64_t code = 0, prev;
+	size_t n = 0;
+	fdo_cbor c;
+
+	fdo_cbor_init(&c, r->body, r->len);
+	if (strcmp(r->type, "255") != 0 || fdo_cbor_array_n(&c, 5) != MP_OK ||
+	    fdo_cbor_uint(&c, UINT16_MAX, &code) != MP_OK ||
+	    fdo_cbor_uint(&c, 255, &prev) != MP_OK || fdo_cbor_tstr(&c, &msg, &n) != MP_OK)
+		die("an answer that is neither the next message nor an FDO error");
+	printf("error %u (HTTP %d): %.*s\n", (unsigned)code, r->status, (int)n, msg);
+	exit(2);
+}
+
+static mp_buf *
+buf(void)
+{
+	mp_buf *b = mp_buf_new(FDO_VOUCHER_MAX);
+
+	if (b == NULL)
+		die("out of memory");
+	return b;
+}
+
+/* A CSR for the key, CN=serial, as DER. */
+static int
+csr_der(EVP_PKEY *key, const char *serial, unsigned char **der)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *n = X509_NAME_new();
+	int len;
+
+	if (req == NULL || n == NULL ||
+	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)serial, -1,
+	    -1, 0) != 1 ||
+	    X509_REQ_set_subject_name(req, n) != 1 || X509_REQ_set_pubkey(req, key) != 1 ||
+	    X509_REQ_sign(req, key, EVP_sha256()) <= 0)
+		die("cannot make the CSR");
+	*der = NULL;
+	len = i2d_X509_REQ(req, der);
+	X509_REQ_free(req);
+	X509_NAME_free(n);
+	return len;
+}
+
+static void
+write_file(const char *path, const mp_buf *b)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || fwrite(mp_buf_ptr(b), 1, mp_buf_len(b), f) != mp_buf_len(b) ||
+	    fclose(f) != 0)
+		die("cannot write the credential");
+}
+
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+	uint8_t *p = malloc(FDO_VOUCHER_MAX);
+	FILE *f = fopen(path, "rb");
+
+	if (p == NULL || f == NULL)
+		die("cannot read a file");
+	*len = fread(p, 1, FDO_VOUCHER_MAX, f);
+	fclose(f);
+	return p;
+}
+
+static int
+di(const char *url, const char *serial, const char *devinfo, const char *cred)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	unsigned char *csr = NULL, *kder = NULL;
+	int csrlen = csr_der(key, serial, &csr), klen = i2d_PrivateKey(key, &kder);
+	mp_buf *info = buf(), *msg = buf(), *cb = buf();
+	const uint8_t *hdr, *guid;
+	uint8_t secret[32];
+	char token[128];
+	struct resp *r = malloc(sizeof(*r));
+	size_t hl, gl;
+	fdo_hash mac;
+	fdo_cbor c, hc;
+	uint64_t ver;
+
+	if (r == NULL || csrlen <= 0 || klen <= 0 || mp_random_bytes(secret, sizeof(secret)) != MP_OK)
+		die("cannot make the device's secrets");
+	/* DI.AppStart = [bstr .cbor [KeyType, KeyEncoding, SerialNumber, DeviceInfo, CertInfo]] */
+	if (fdo_put_array(info, 5) != MP_OK || fdo_put_uint(info, 10) != MP_OK ||
+	    fdo_put_uint(info, 1) != MP_OK || fdo_put_tstr(info, serial, strlen(serial)) != MP_OK ||
+	    fdo_put_tstr(info, devinfo, strlen(devinfo)) != MP_OK ||
+	    fdo_put_bstr(info, csr, (size_t)csrlen) != MP_OK || fdo_put_array(msg, 1) != MP_OK ||
+	    fdo_put_bstr(msg, mp_buf_ptr(info), mp_buf_len(info)) != MP_OK)
+		die("cannot encode DI.AppStart");
+	post(url, 10, NULL, msg, r);
+	if (strcmp(r->type, "11") != 0)
+		error_exit(r);
+	/* DI.SetCredentials = [bstr .cbor OVHeader] */
+	fdo_cbor_init(&c, r->body, r->len);
+	if (fdo_cbor_array_n(&c, 1) != MP_OK || fdo_cbor_bstr(&c, &hdr, &hl) != MP_OK)
+		die("DI.SetCredentials is not [bstr OVHeader]");
+	fdo_cbor_init(&hc, hdr, hl);
+	if (fdo_cbor_array_n(&hc, 6) != MP_OK || fdo_cbor_uint(&hc, 1000, &ver) != MP_OK ||
+	    ver != FDO_PROTVER || fdo_cbor_bstr(&hc, &guid, &gl) != MP_OK || gl != FDO_GUID_LEN)
+		die("the OVHeader is not [101, GUID, ...]");
+	if (strncmp(r->auth, "Bearer ", 7) != 0)
+		die("DI.SetCredentials came without an Authorization token");
+	snprintf(token, sizeof(token), "%s", r->auth);
+	/* DI.SetHMAC = [HMac] */
+	mp_buf_reset(msg);
+	if (fdo_hmac_compute(FDO_HMAC_SHA256, secret, sizeof(secret), hdr, hl, &mac) != MP_OK ||
+	    fdo_put_array(msg, 1) != MP_OK || fdo_hash_encode(msg, &mac) != MP_OK)
+		die("cannot encode DI.SetHMAC");
+	if (fdo_put_array(cb, 5) != MP_OK || fdo_put_bstr(cb, guid, gl) != MP_OK ||
+	    fdo_put_bstr(cb, secret, sizeof(secret)) != MP_OK || fdo_put_bstr(cb, hdr, hl) != MP_OK ||
+	    fdo_put_bstr(cb, kder, (size_t)klen) != MP_OK ||
+	    fdo_put_tstr(cb, token, strlen(token)) != MP_OK)
+		die("cannot encode the credential");
+	for (size_t i = 0; i < gl; i++)
+		printf("%02x%s", guid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
+	printf("\n");
+	write_file(cred, cb);
+	post(url, 12, token, msg, r);
+	if (strcmp(r->type, "13") != 0)
+		error_exit(r);
+	/* DI.Done = [] */
+	if (r->len != 1 || r->body[0] != 0x80)
+		die("DI.Done is not []");
+	mp_wipe(secret, sizeof(secret));
+	OPENSSL_free(csr);
+	OPENSSL_clear_free(kder, (size_t)klen);
+	EVP_PKEY_free(key);
+	mp_buf_free(info);
+	mp_buf_free(msg);
+	mp_buf_free(cb);
+	free(r);
+	return 0;
+}
+
+/* The credential's parts. */
+struct cred {
+	const uint8_t *guid, *secret, *hdr, *key;
+	size_t gl, sl, hl, kl;
+	const char *token;
+	size_t tl;
+};
+
+static void
+read_cred(const uint8_t *p, size_t n, struct cred *cr)
+{
+	fdo_cbor c;
+
+	fdo_cbor_init(&c, p, n);
+	if (fdo_cbor_array_n(&c, 5) != MP_OK || fdo_cbor_bstr(&c, &cr->guid, &cr->gl) != MP_OK ||
+	    fdo_cbor_bstr(&c, &cr->secret, &cr->sl) != MP_OK ||
+	    fdo_cbor_bstr(&c, &cr->hdr, &cr->hl) != MP_OK ||
+	    fdo_cbor_bstr(&c, &cr->key, &cr->kl) != MP_OK ||
+	    fdo_cbor_tstr(&c, &cr->token, &cr->tl) != MP_OK)
+		die("not a credential");
+}
+
+static int
+check(const char *credfile, const char *voucherfile)
+{
+	size_t cn, vn;
+	uint8_t *cp = read_file(credfile, &cn), *vp = read_file(voucherfile, &vn);
+	const unsigned char *k;
+	fdo_voucher *v = NULL;
+	EVP_PKEY *key;
+	fdo_detail d = { { 0 } };
+	struct cred cr;
+
+	read_cred(cp, cn, &cr);
+	k = cr.key;
+	if ((key = d2i_AutoPrivateKey(NULL, &k, (long)cr.kl)) == NULL)
+		die("the credential's key does not parse");
+	if (fdo_voucher_decode(vp, vn, &v, &d) != MP_OK ||
+	    fdo_voucher_verify(v, cr.secret, cr.sl, &d) != MP_OK) {
+		printf("refused: %s\n", d.message);
+		return 2;
+	}
+	if (memcmp(fdo_voucher_guid(v), cr.guid, FDO_GUID_LEN) != 0)
+		die("the voucher is another device's");
+	printf("ok: %zu entries, DeviceInfo %s\n", fdo_voucher_entry_count(v),
+	    fdo_voucher_device_info(v));
+	fdo_voucher_free(v);
+	EVP_PKEY_free(key);
+	free(cp);
+	free(vp);
+	return 0;
+}
+
+static int
+again(const char *credfile, const char *url)
+{
+	size_t cn;
+	uint8_t *cp = read_file(credfile, &cn);
+	char token[128];
+	mp_buf *msg = buf();
+	struct resp *r = malloc(sizeof(*r));
+	struct cred cr;
+	fdo_hash mac;
+
+	read_cred(cp, cn, &cr);
+	snprintf(token, sizeof(token), "%.*s", (int)cr.tl, cr.token);
+	if (r == NULL || fdo_hmac_compute(FDO_HMAC_SHA256, cr.secret, cr.sl, cr.hdr, cr.hl,
+	    &mac) != MP_OK || fdo_put_array(msg, 1) != MP_OK || fdo_hash_encode(msg, &mac) != MP_OK)
+		die("cannot encode DI.SetHMAC");
+	post(url, 12, token, msg, r);
+	if (strcmp(r->type, "13") == 0)
+		die("DI.SetHMAC was taken twice");
+	error_exit(r);
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 6 && strcmp(argv[1], "di") == 0)
+		return di(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 4 && strcmp(argv[1], "check") == 0)
+		return check(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "again") == 0)
+		return again(argv[2], argv[3]);
+	fprintf(stderr, "usage: fdo_device di URL SERIAL DEVICEINFO CREDENTIAL\n"
+	    "       fdo_device check CREDENTIAL VOUCHER\n"
+	    "       fdo_device again CREDENTIAL URL\n");
+	return 1;
+}
