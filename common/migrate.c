@@ -59,6 +59,12 @@ apply_txn(mp_db *db, void *arg)
 	    params, NULL);
 }
 
+unsigned
+mp_migrations_latest(void)
+{
+	return mp_migrations_count > 0 ? mp_migrations[mp_migrations_count - 1].number : 0;
+}
+
 int
 mp_db_migrate(mp_db *db, unsigned *applied, char *err, size_t errsz)
 {
@@ -74,15 +80,17 @@ mp_db_migrate(mp_db *db, unsigned *applied, char *err, size_t errsz)
 	locked = true;
 	if ((r = mp_db_exec(db, create_sql)) != MP_OK || (r = current_version(db, &version)) != MP_OK)
 		goto fail;
-	if (version > mp_migrations_count) {
+	if (version > mp_migrations_latest()) {
 		r = MP_ERR_CONFLICT;
 		if (err != NULL)
 			snprintf(err, errsz, "database schema is newer than this midpki (database has "
 			    "migration %" PRIu64 ", this midpki knows up to %u)", version,
-			    mp_migrations_count);
+			    mp_migrations_latest());
 		goto out;
 	}
-	for (i = (unsigned)version; i < mp_migrations_count; i++) {
+	for (i = 0; i < mp_migrations_count; i++) {
+		if (mp_migrations[i].number <= version)
+			continue;
 		if ((r = mp_db_txn(db, apply_txn, (void *)&mp_migrations[i])) != MP_OK) {
 			if (err != NULL)
 				snprintf(err, errsz, "migration %s failed: %s", mp_migrations[i].name,

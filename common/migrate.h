@@ -10,7 +10,7 @@
 #include "db.h"
 
 struct mp_migration {
-	unsigned number;   /* 1, 2, ... from the NNNN_ prefix */
+	unsigned number;   /* from the NNNN_ prefix: increasing, possibly with gaps */
 	const char *name;  /* file name without .sql */
 	const char *sql;
 };
@@ -18,9 +18,13 @@ struct mp_migration {
 extern const struct mp_migration mp_migrations[];
 extern const unsigned mp_migrations_count;
 
+/* The number of the last embedded migration: the schema version this midpki makes. */
+unsigned mp_migrations_latest(void);
+
 /*
- * Applies every embedded migration the database does not have yet, in order,
- * each in its own transaction, recording it in schema_migrations. The run
+ * Applies every embedded migration numbered above the highest the database
+ * has recorded, in order, each in its own transaction, recording it in
+ * schema_migrations. The run
  * holds a session advisory lock, so concurrent runs wait for each other and
  * the later one finds nothing to do. Sets *applied (may be NULL) to the number
  * applied. A database holding a migration newer than this binary knows is
