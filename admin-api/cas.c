@@ -7,7 +7,6 @@
 
 #include "ca_env.h"
 #include "err.h"
-#include "secure.h"
 #include "validate.h"
 #include "values.h"
 
@@ -124,20 +123,6 @@ api_ca_create(api_call *c)
 	api_reply(c, 201, ca);
 }
 
-/* Overwrites the body member field (a secret) and the request bytes it came in. */
-static void
-wipe_secret(api_call *c, const char *field)
-{
-	json_t *v = json_object_get(c->body, field);
-	const uint8_t *raw;
-	size_t len;
-
-	if (json_is_string(v))
-		mp_wipe((char *)json_string_value(v), json_string_length(v));
-	raw = mp_http_req_body(c->req, &len);
-	mp_wipe((uint8_t *)raw, len);
-}
-
 void
 api_ca_import(api_call *c)
 {
@@ -167,7 +152,7 @@ api_ca_import(api_call *c)
 	}
 	api_reply(c, 201, ca);
 out:
-	wipe_secret(c, "private_key_pem");
+	api_wipe_secret(c, "private_key_pem");
 }
 
 void

@@ -65,4 +65,13 @@ void api_request_get(api_call *c);
 void api_request_approve(api_call *c);
 void api_request_reject(api_call *c);
 
+/* Take root keys or a KEK: wipe them, in the body and the request bytes, before returning. */
+void api_lorawan_device_create(api_call *c);
+void api_lorawan_device_list(api_call *c);
+void api_lorawan_device_get(api_call *c);
+void api_lorawan_device_joins(api_call *c);
+void api_lorawan_peer_create(api_call *c);
+void api_lorawan_peer_list(api_call *c);
+void api_lorawan_peer_get(api_call *c);
+
 #endif

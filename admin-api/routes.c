@@ -76,6 +76,13 @@ const api_route api_routes[] = {
 	{ "GET", "/requests/{id}", PA | TA | OP | AU, api_request_get, NULL },
 	{ "POST", "/requests/{id}/approve", PA | TA | OP, api_request_approve, NULL },
 	{ "POST", "/requests/{id}/reject", PA | TA | OP, api_request_reject, NULL },
+	{ "POST", "/lorawan/devices", PA | TA | OP, api_lorawan_device_create, NULL },
+	{ "GET", "/lorawan/devices", PA | TA | OP | AU, api_lorawan_device_list, NULL },
+	{ "GET", "/lorawan/devices/{id}", PA | TA | OP | AU, api_lorawan_device_get, NULL },
+	{ "GET", "/lorawan/devices/{id}/joins", PA | TA | OP | AU, api_lorawan_device_joins, NULL },
+	{ "POST", "/lorawan/peers", PA | TA, api_lorawan_peer_create, "token" },
+	{ "GET", "/lorawan/peers", PA | TA | OP | AU, api_lorawan_peer_list, NULL },
+	{ "GET", "/lorawan/peers/{id}", PA | TA | OP | AU, api_lorawan_peer_get, NULL },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -9,6 +9,7 @@
 #include "codec.h"
 #include "err.h"
 #include "num.h"
+#include "secure.h"
 
 #define DEFAULT_LIMIT 50
 #define MAX_LIMIT 1000
@@ -262,4 +263,17 @@ api_list_by_id(api_call *c, api_list_fn fn, const char *what)
 		return;
 	}
 	api_reply(c, 200, api_page_result(items, limit, "id"));
+}
+
+void
+api_wipe_secret(api_call *c, const char *field)
+{
+	json_t *v = json_object_get(c->body, field);
+	const uint8_t *raw;
+	size_t len;
+
+	if (json_is_string(v))
+		mp_wipe((char *)json_string_value(v), json_string_length(v));
+	raw = mp_http_req_body(c->req, &len);
+	mp_wipe((uint8_t *)raw, len);
 }

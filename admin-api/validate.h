@@ -70,4 +70,7 @@ typedef int (*api_list_fn)(mp_db *db, const char *tenant_id, const char *after_i
 /* Answers a GET of a list with fn, paged by id (api_page_by_id, api_page_result). */
 void api_list_by_id(api_call *c, api_list_fn fn, const char *what);
 
+/* Overwrites the body member field (a secret) and the request bytes it came in. */
+void api_wipe_secret(api_call *c, const char *field);
+
 #endif

@@ -1,0 +1,193 @@
+/* LoRaWAN devices: registration with sealed root keys, reads, and their joins. */
+#include "lw_devices.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credential.h"
+#include "dbjson.h"
+#include "err.h"
+#include "record.h"
+#include "secure.h"
+
+/* The columns of a device object; l is lorawan_devices, d the engine's devices. */
+#define COLUMNS "l.id, l.tenant_id, l.device_id, d.dev_eui, l.join_eui, l.mac_version," \
+	" l.status, l.join_nonce, l.created_at, l.updated_at"
+
+/* The sealing context of a device's root keys: bound to its row. */
+#define SEAL_CONTEXT_MAX (sizeof("lorawan_device:") + MP_UUID_STR_LEN)
+
+static bool
+is_hex(const char *s, size_t len)
+{
+	if (s == NULL || strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool
+is_mac_version(const char *v)
+{
+	return v != NULL && (strcmp(v, "1.0.2") == 0 || strcmp(v, "1.0.3") == 0 ||
+	    strcmp(v, "1.0.4") == 0 || strcmp(v, "1.1") == 0);
+}
+
+struct create_ctx {
+	const mp_actor *actor;
+	const lw_device_new *in;
+	const char *id;
+	const char *sealed;   /* bytea parameter text */
+	json_t *details;
+};
+
+/* Sets the engine device's DevEUI, or says why it cannot be. */
+static int
+claim_dev_eui(mp_db *db, const lw_device_new *in)
+{
+	const char *params[3] = { in->device_id, in->tenant_id, in->dev_eui };
+	PGresult *res = NULL;
+	int r;
+
+	r = mp_db_query(db, "UPDATE devices SET dev_eui = $3, updated_at = now()"
+	    " WHERE id = $1 AND tenant_id = $2 AND status <> 'decommissioned'"
+	    " AND (dev_eui IS NULL OR dev_eui = $3) RETURNING id", 3, params, &res);
+	if (r == MP_OK && PQntuples(res) != 1) {
+		PQclear(res);
+		res = NULL;
+		/* no such device in the tenant, or one that may not take this DevEUI */
+		r = mp_db_query_row(db, "SELECT 1 FROM devices WHERE id = $1 AND tenant_id = $2", 2,
+		    params, &res);
+		if (r == MP_OK)
+			r = MP_ERR_CONFLICT;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int
+create_txn(mp_db *db, void *arg, json_t **row)
+{
+	struct create_ctx *c = arg;
+	const char *params[6] = { c->id, c->in->tenant_id, c->in->device_id, c->in->join_eui,
+		c->in->mac_version, c->sealed };
+	mp_actor actor = *c->actor;
+	int r;
+
+	actor.tenant_id = c->in->tenant_id;
+	if ((r = claim_dev_eui(db, c->in)) != MP_OK ||
+	    (r = mp_record_get(db, "WITH l AS (INSERT INTO lorawan_devices (id, tenant_id, device_id,"
+	    " join_eui, mac_version, root_keys) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)"
+	    " SELECT " COLUMNS " FROM l JOIN devices d ON d.id = l.device_id", 6, params,
+	    row)) != MP_OK)
+		return r;
+	if ((r = mp_audit_write(db, &actor, "lorawan_device.create", "lorawan_device", c->id,
+	    c->details)) != MP_OK) {
+		json_decref(*row);
+		*row = NULL;
+	}
+	return r;
+}
+
+int
+lw_device_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
+    const lw_device_new *in, json_t **out)
+{
+	uint8_t keys[LW_ROOT_KEYS_LEN], *sealed = NULL;
+	char id[MP_UUID_STR_LEN + 1], context[SEAL_CONTEXT_MAX], *sealed_param = NULL;
+	size_t sealed_len = 0;
+	struct create_ctx c;
+	json_t *details = NULL;
+	bool v11;
+	int r = MP_ERR_INVALID;
+
+	if (actor == NULL || in == NULL || in->tenant_id == NULL || in->device_id == NULL ||
+	    !is_hex(in->dev_eui, 16) || !is_hex(in->join_eui, 16) ||
+	    !is_mac_version(in->mac_version))
+		return MP_ERR_INVALID;
+	v11 = strcmp(in->mac_version, "1.1") == 0;
+	if (!v11 && in->nwk_key != NULL)
+		return MP_ERR_INVALID;
+	/* NwkKey || AppKey; a 1.0.x device has one root key, its AppKey, in both places */
+	if (in->app_key != NULL)
+		memcpy(keys + LW_KEY_LEN, in->app_key, LW_KEY_LEN);
+	else if ((r = mp_random_bytes(keys + LW_KEY_LEN, LW_KEY_LEN)) != MP_OK)
+		goto out;
+	if (!v11)
+		memcpy(keys, keys + LW_KEY_LEN, LW_KEY_LEN);
+	else if (in->nwk_key != NULL)
+		memcpy(keys, in->nwk_key, LW_KEY_LEN);
+	else if ((r = mp_random_bytes(keys, LW_KEY_LEN)) != MP_OK)
+		goto out;
+	if ((r = mp_uuid_new(id)) != MP_OK)
+		goto out;
+	snprintf(context, sizeof(context), "lorawan_device:%s", id);
+	if ((r = mp_keystore_seal(ks, context, keys, sizeof(keys), &sealed, &sealed_len)) != MP_OK ||
+	    (r = mp_db_bytea_param(sealed, sealed_len, &sealed_param)) != MP_OK)
+		goto out;
+	details = json_pack("{s:s, s:s, s:s, s:s, s:s}", "device_id", in->device_id, "dev_eui",
+	    in->dev_eui, "join_eui", in->join_eui, "mac_version", in->mac_version, "keys",
+	    in->app_key != NULL ? "imported" : "generated");
+	if (details == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	c = (struct create_ctx){ actor, in, id, sealed_param, details };
+	r = mp_record_txn(db, create_txn, &c, out);
+out:
+	mp_wipe(keys, sizeof(keys));
+	json_decref(details);
+	free(sealed);
+	free(sealed_param);
+	return r;
+}
+
+int
+lw_device_get(mp_db *db, const char *tenant_id, const char *id, json_t **out)
+{
+	const char *params[2] = { id, tenant_id };
+
+	return mp_record_get(db, "SELECT " COLUMNS " FROM lorawan_devices l"
+	    " JOIN devices d ON d.id = l.device_id"
+	    " WHERE l.id = $1 AND ($2::uuid IS NULL OR l.tenant_id = $2)", 2, params, out);
+}
+
+int
+lw_device_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
+    json_t **out)
+{
+	char lim[16];
+	const char *params[3] = { tenant_id, after_id, lim };
+
+	mp_record_limit(limit, lim);
+	return mp_record_list(db, "SELECT " COLUMNS " FROM lorawan_devices l"
+	    " JOIN devices d ON d.id = l.device_id"
+	    " WHERE ($1::uuid IS NULL OR l.tenant_id = $1) AND ($2::uuid IS NULL OR l.id > $2)"
+	    " ORDER BY l.id LIMIT $3", 3, params, out);
+}
+
+int
+lw_device_joins(mp_db *db, const char *tenant_id, const char *id, const char *before_id,
+    unsigned limit, json_t **out)
+{
+	char lim[16];
+	const char *params[4] = { id, tenant_id, before_id, lim };
+	PGresult *res = NULL;
+	int r;
+
+	mp_record_limit(limit, lim);
+	if ((r = mp_db_query_row(db, "SELECT 1 FROM lorawan_devices"
+	    " WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)", 2, params, &res)) != MP_OK)
+		goto out;
+	PQclear(res);
+	res = NULL;
+	r = mp_record_list(db, "SELECT id::text AS id, at, peer_id, dev_nonce, join_nonce, result"
+	    " FROM lorawan_joins WHERE lorawan_device_id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)"
+	    " AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY id DESC LIMIT $4", 4, params, out);
+out:
+	PQclear(res);
+	return r;
+}
