@@ -272,6 +272,23 @@ issuing_signer(const ca_env *env, const char *tenant_id, const char *ref, ca_sig
 	return r;
 }
 
+/*
+ * Whether CA id is active in the database now: after a refused commit, a
+ * signer from the cache may be of a CA retired since it was cached.
+ */
+static bool
+ca_still_active(const ca_env *env, const char *id)
+{
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+	bool active;
+
+	active = mp_db_query_row(env->db, "SELECT 1 FROM cas WHERE id = $1 AND status = 'active'",
+	    1, params, &res) == MP_OK;
+	PQclear(res);
+	return active;
+}
+
 int
 ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, json_t **out,
     X509 **cert_out, ca_detail *d)
@@ -343,7 +360,8 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 
 		if ((r = store(env, &s)) != MP_OK) {
 			if (r == MP_ERR_CONFLICT)
-				ca_refuse(d, r, in->device_id != NULL ? "device" : "profile.ca",
+				ca_refuse(d, r, in->device_id != NULL && ca_still_active(env, ca.id) ?
+				    "device" : "profile.ca",
 				    "the device is no longer active or its CA was retired");
 			goto out;
 		}
