@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "err.h"
 #include "http.h"
+#include "joinserver.h"
 #include "log.h"
 #include "metrics.h"
 #include "listener.h"
@@ -188,7 +189,7 @@ cmd_serve(int argc, char **argv)
 		{ "admin", cfg->admin_listen, true, admin_routes, admin_routes_count, metrics },
 		{ "est", cfg->est_listen, true, NULL, 0, metrics },
 		{ "ocsp", cfg->ocsp_listen, false, ocsp_routes, ocsp_routes_count, responder },
-		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0, metrics },
+		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, lw_routes, lw_routes_count, NULL },
 		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, NULL, 0, metrics },
 	};
 	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {

@@ -186,7 +186,8 @@ lw_device_joins(mp_db *db, const char *tenant_id, const char *id, const char *be
 	res = NULL;
 	r = mp_record_list(db, "SELECT id::text AS id, at, peer_id, dev_nonce, join_nonce, result"
 	    " FROM lorawan_joins WHERE lorawan_device_id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)"
-	    " AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY id DESC LIMIT $4", 4, params, out);
+	    " AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY lorawan_joins.id DESC LIMIT $4", 4,
+	    params, out);
 out:
 	PQclear(res);
 	return r;

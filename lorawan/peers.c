@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "codec.h"
 #include "credential.h"
 #include "err.h"
 #include "record.h"
@@ -118,4 +121,67 @@ lw_peer_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned li
 	return mp_record_list(db, "SELECT " COLUMNS " FROM lorawan_peers"
 	    " WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::uuid IS NULL OR id > $2)"
 	    " ORDER BY id LIMIT $3", 3, params, out);
+}
+
+int
+lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_peer *out)
+{
+	uint8_t hash[MP_CRED_HASH_LEN], *stored = NULL, *sealed = NULL, *kek = NULL, *net = NULL;
+	char id[MP_UUID_STR_LEN + 1], context[SEAL_CONTEXT_MAX];
+	size_t stored_len = 0, sealed_len = 0, kek_len = 0, net_len = 0;
+	const char *params[1] = { id }, *label;
+	PGresult *res = NULL;
+	lw_peer p;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	if (token == NULL || mp_cred_parse(LW_PEER_TOKEN_PREFIX, token, id, hash) != MP_OK)
+		return MP_ERR_UNAUTHENTICATED;
+	r = mp_db_query_row(db, "SELECT tenant_id, kind, net_id, kek_label, kek, token_hash"
+	    " FROM lorawan_peers WHERE id = $1 AND auth = 'token'", 1, params, &res);
+	if (r == MP_ERR_NOT_FOUND)
+		r = MP_ERR_UNAUTHENTICATED;
+	if (r != MP_OK || (r = mp_db_bytea_value(res, 0, 5, MP_CRED_HASH_LEN, &stored,
+	    &stored_len)) != MP_OK)
+		goto out;
+	if (!mp_ct_equal(stored, stored_len, hash, sizeof(hash))) {
+		r = MP_ERR_UNAUTHENTICATED;
+		goto out;
+	}
+	snprintf(p.id, sizeof(p.id), "%s", id);
+	snprintf(p.tenant_id, sizeof(p.tenant_id), "%s", mp_db_value(res, 0, 0));
+	p.ns = strcmp(mp_db_value(res, 0, 1), "ns") == 0;
+	if (p.ns) {
+		if ((r = mp_hex_decode(mp_db_value(res, 0, 2), 6, 3, &net, &net_len)) != MP_OK ||
+		    net_len != 3) {
+			r = MP_ERR_INTEGRITY;
+			goto out;
+		}
+		p.net_id = (uint32_t)net[0] << 16 | (uint32_t)net[1] << 8 | net[2];
+	}
+	if ((label = mp_db_value(res, 0, 3)) != NULL) {
+		snprintf(p.kek_label, sizeof(p.kek_label), "%s", label);
+		snprintf(context, sizeof(context), "lorawan_peer:%s", id);
+		if ((r = mp_db_bytea_value(res, 0, 4, MP_KEYSTORE_SEAL_MAX, &sealed,
+		    &sealed_len)) != MP_OK ||
+		    (r = mp_keystore_unseal(ks, context, sealed, sealed_len, &kek, &kek_len)) != MP_OK)
+			goto out;
+		if (kek_len > sizeof(p.kek)) {
+			r = MP_ERR_INTEGRITY;
+			goto out;
+		}
+		memcpy(p.kek, kek, kek_len);
+		p.kek_len = kek_len;
+	}
+	*out = p;
+	r = MP_OK;
+out:
+	lw_peer_clear(&p);
+	mp_wipe(hash, sizeof(hash));
+	OPENSSL_clear_free(kek, kek_len);
+	free(stored);
+	free(sealed);
+	free(net);
+	PQclear(res);
+	return r;
 }

@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "join.h"
 #include "keystore.h"
 
 #define LW_PEER_TOKEN_PREFIX "mpj"
@@ -45,5 +46,12 @@ int lw_peer_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 /* Up to limit peers ordered by id after after_id (NULL: from the start). */
 int lw_peer_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
     json_t **out);
+
+/*
+ * The peer that a presented bearer token (auth "token") names, its KEK
+ * unsealed into *out (lw_peer_clear it). MP_ERR_UNAUTHENTICATED for a token
+ * that is malformed, unknown or does not match (compared in constant time).
+ */
+int lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_peer *out);
 
 #endif
