@@ -8,15 +8,18 @@
 #include <string.h>
 
 #include "codec.h"
-#include "lw_devices.h"
 #include "err.h"
+#include "lw_devices.h"
 #include "num.h"
 #include "peers.h"
 #include "secure.h"
 #include "validate.h"
+#include "values.h"
 
 #define AS_ID_MAX 128
 #define KEK_LABEL_MAX 128
+/* The longest hex member: a 256-bit KEK. */
+#define HEX_MAX 64
 
 /*
  * A hex member of exactly n bytes (2n digits, either case) decoded into out;
@@ -26,33 +29,15 @@ static bool
 hex_member(api_call *c, const char *field, bool required, size_t n, uint8_t *out,
     bool *present)
 {
-	json_t *v = json_object_get(c->body, field);
-	uint8_t *dec = NULL;
-	size_t len = 0;
+	const char *s;
 	char msg[96];
-	bool ok;
 
 	*present = false;
-	if (v == NULL || json_is_null(v)) {
-		if (!required)
-			return true;
-		snprintf(msg, sizeof(msg), "'%s' is required", field);
-		api_error(c, 400, "missing_field", msg, field);
+	if (!api_string(c, field, required, HEX_MAX, &s))
 		return false;
-	}
-	if (!json_is_string(v)) {
-		snprintf(msg, sizeof(msg), "'%s' must be a string of hex digits", field);
-		api_error(c, 400, "wrong_type", msg, field);
-		return false;
-	}
-	ok = json_string_length(v) == 2 * n && mp_hex_decode(json_string_value(v), 2 * n, n, &dec,
-	    &len) == MP_OK && len == n;
-	if (ok)
-		memcpy(out, dec, n);
-	if (dec != NULL)
-		mp_wipe(dec, len);
-	free(dec);
-	if (!ok) {
+	if (s == NULL)
+		return true;
+	if (mp_hex_decode_fixed(s, strlen(s), out, n) != MP_OK) {
 		snprintf(msg, sizeof(msg), "'%s' must be %zu hex digits", field, 2 * n);
 		api_error(c, 400, "invalid_value", msg, field);
 		return false;
@@ -88,9 +73,8 @@ mac_version(api_call *c, const char **out)
 
 	if (!api_string(c, "mac_version", true, 8, out))
 		return false;
-	for (size_t i = 0; known[i] != NULL; i++)
-		if (strcmp(*out, known[i]) == 0)
-			return true;
+	if (api_in_set(known, *out))
+		return true;
 	api_error(c, 400, "invalid_value", "'mac_version' must be 1.0.2, 1.0.3, 1.0.4 or 1.1",
 	    "mac_version");
 	return false;

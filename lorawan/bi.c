@@ -1,8 +1,6 @@
 /* Backend Interfaces JSON: the request header, the JoinReq, answers and KeyEnvelopes. */
 #include "bi.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
@@ -26,21 +24,11 @@ str(json_t *o, const char *key)
 static bool
 hex_bytes(const char *s, size_t n, uint8_t *out)
 {
-	uint8_t *dec = NULL;
-	size_t len = 0;
-	bool ok;
-
 	if (s == NULL)
 		return false;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
-	ok = strlen(s) == 2 * n && mp_hex_decode(s, 2 * n, n, &dec, &len) == MP_OK && len == n;
-	if (ok)
-		memcpy(out, dec, n);
-	if (dec != NULL)
-		mp_wipe(dec, len);
-	free(dec);
-	return ok;
+	return mp_hex_decode_fixed(s, strlen(s), out, n) == MP_OK;
 }
 
 /* n bytes of hex as an unsigned value, most significant first. */
