@@ -150,6 +150,47 @@ api_lorawan_device_get(api_call *c)
 }
 
 void
+api_lorawan_device_patch(api_call *c)
+{
+	static const char *const fields[] = { "status", NULL };
+	static const char *const statuses[] = { "active", "inactive", NULL };
+	json_t *dev = NULL;
+	const char *status;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields) ||
+	    !api_string(c, "status", true, 16, &status))
+		return;
+	if (!api_in_set(statuses, status)) {
+		api_error(c, 400, "invalid_value", "'status' must be active or inactive", "status");
+		return;
+	}
+	if ((r = lw_device_set_status(c->db, &c->actor, api_scope(c), c->params[0], status,
+	    &dev)) != MP_OK) {
+		api_fail(c, r, "LoRaWAN device");
+		return;
+	}
+	api_reply(c, 200, dev);
+}
+
+void
+api_lorawan_device_reset_dev_nonces(api_call *c)
+{
+	static const char *const fields[] = { NULL };
+	json_t *dev = NULL;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields))
+		return;
+	if ((r = lw_device_reset_dev_nonces(c->db, &c->actor, api_scope(c), c->params[0],
+	    &dev)) != MP_OK) {
+		api_fail(c, r, "LoRaWAN device");
+		return;
+	}
+	api_reply(c, 200, dev);
+}
+
+void
 api_lorawan_device_joins(api_call *c)
 {
 	json_t *items = NULL;

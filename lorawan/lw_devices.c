@@ -74,18 +74,16 @@ create_txn(mp_db *db, void *arg, json_t **row)
 	struct create_ctx *c = arg;
 	const char *params[6] = { c->id, c->in->tenant_id, c->in->device_id, c->in->join_eui,
 		c->in->mac_version, c->sealed };
-	mp_actor actor = *c->actor;
 	int r;
 
-	actor.tenant_id = c->in->tenant_id;
 	if ((r = claim_dev_eui(db, c->in)) != MP_OK ||
 	    (r = mp_record_get(db, "WITH l AS (INSERT INTO lorawan_devices (id, tenant_id, device_id,"
 	    " join_eui, mac_version, root_keys) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)"
 	    " SELECT " COLUMNS " FROM l JOIN devices d ON d.id = l.device_id", 6, params,
 	    row)) != MP_OK)
 		return r;
-	if ((r = mp_audit_write(db, &actor, "lorawan_device.create", "lorawan_device", c->id,
-	    c->details)) != MP_OK) {
+	if ((r = mp_audit_write_in(db, c->actor, c->in->tenant_id, "lorawan_device.create",
+	    "lorawan_device", c->id, c->details)) != MP_OK) {
 		json_decref(*row);
 		*row = NULL;
 	}
@@ -191,4 +189,40 @@ lw_device_joins(mp_db *db, const char *tenant_id, const char *id, const char *be
 out:
 	PQclear(res);
 	return r;
+}
+
+static const char *const no_final_status[] = { NULL };
+
+static const struct mp_status_spec device_status = {
+	"SELECT tenant_id, status FROM lorawan_devices"
+	" WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2) FOR UPDATE",
+	"UPDATE lorawan_devices l SET status = $2, updated_at = now() FROM devices d"
+	" WHERE l.id = $1 AND d.id = l.device_id RETURNING " COLUMNS,
+	no_final_status,
+	"lorawan_device.status",
+	"lorawan_device",
+};
+
+int
+lw_device_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
+    const char *status, json_t **out)
+{
+	if (status == NULL || (strcmp(status, "active") != 0 && strcmp(status, "inactive") != 0))
+		return MP_ERR_INVALID;
+	return mp_record_set_status(db, actor, &device_status, tenant_id, id, status, out);
+}
+
+int
+lw_device_reset_dev_nonces(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id, json_t **out)
+{
+	const char *params[2] = { id, tenant_id };
+
+	if (actor == NULL || id == NULL)
+		return MP_ERR_INVALID;
+	return mp_record_insert(db, actor, "lorawan_device.reset_dev_nonces", "lorawan_device",
+	    "UPDATE lorawan_devices l SET dev_nonces_used = NULL, dev_nonce_last = NULL,"
+	    " updated_at = now() FROM devices d WHERE l.id = $1"
+	    " AND ($2::uuid IS NULL OR l.tenant_id = $2) AND d.id = l.device_id RETURNING " COLUMNS,
+	    2, params, NULL, out);
 }

@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "keystore.h"
+#include "record.h"
 
 /* The sealed root keys: NwkKey || AppKey (for 1.0.x, the AppKey twice). */
 #define LW_ROOT_KEYS_LEN (2 * LW_KEY_LEN)
@@ -46,6 +47,22 @@ int lw_device_get(mp_db *db, const char *tenant_id, const char *id, json_t **out
 /* Up to limit devices ordered by id after after_id (NULL: from the start). */
 int lw_device_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
     json_t **out);
+
+/*
+ * Sets the device's LoRaWAN status, "active" or "inactive" (an inactive
+ * device's joins are refused); audited as lorawan_device.status with
+ * {"from", "to"}. MP_ERR_INVALID for another status.
+ */
+int lw_device_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
+    const char *status, json_t **out);
+
+/*
+ * Forgets the DevNonces the device used (after a factory reset of a 1.0.x
+ * device, or a 1.0.4/1.1 device whose counter started again), keeping its
+ * JoinNonce; audited as lorawan_device.reset_dev_nonces with the device as details.
+ */
+int lw_device_reset_dev_nonces(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id, json_t **out);
 
 /*
  * Up to limit joins of device id, newest first, before join before_id (NULL:

@@ -96,6 +96,24 @@ expect_eq "globex sees none" "$(jget "$(api "$GUS_KEY" GET /lorawan/devices | cu
 expect_api "globex: acme's device" "$(api "$GUS_KEY" GET "/lorawan/devices/$L1")" 404 not_found
 expect_api "not a uuid" "$(api "$ALICE_KEY" GET /lorawan/devices/nope)" 400 invalid_uuid
 
+# status and DevNonce reset
+expect_api "status other than active/inactive" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"suspended"}')" 400 invalid_value status
+expect_api "status missing" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{}')" 400 missing_field status
+expect_api "auditor may not deactivate" "$(api "$AUDREY_KEY" PATCH "/lorawan/devices/$L1" '{"status":"inactive"}')" 403 forbidden
+expect_api "globex may not deactivate acme's" "$(api "$GUS_KEY" PATCH "/lorawan/devices/$L1" '{"status":"inactive"}')" 404 not_found
+r=$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"inactive"}')
+expect_api "operator deactivates" "$r" 200
+expect_eq "inactive" "$(field "${r#* }" status)" inactive
+expect_api "the same status again" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"inactive"}')" 200
+expect_eq "one status entry" "$(psql -Atc "select count(*) from audit where action = 'lorawan_device.status' and object_id = '$L1'")" 1
+api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"active"}' >/dev/null
+psql -qc "update lorawan_devices set dev_nonce_last = 77 where id = '$L2'"
+r=$(api "$OLGA_KEY" POST "/lorawan/devices/$L2/reset-dev-nonces" '{}')
+expect_api "reset DevNonces" "$r" 200
+expect_eq "DevNonce state cleared" "$(psql -Atc "select dev_nonce_last is null and dev_nonces_used is null from lorawan_devices where id = '$L2'")" t
+expect_api "reset with a body member" "$(api "$OLGA_KEY" POST "/lorawan/devices/$L2/reset-dev-nonces" '{"all":true}')" 400 unknown_field all
+expect_api "auditor may not reset" "$(api "$AUDREY_KEY" POST "/lorawan/devices/$L2/reset-dev-nonces" '{}')" 403 forbidden
+
 # joins, newest first, paged
 expect_eq "no joins yet" "$(jget "$(api "$ALICE_KEY" GET "/lorawan/devices/$L1/joins" | cut -d' ' -f2-)" 'd')" \
 	'{"items": [], "next_cursor": null}'

@@ -154,6 +154,23 @@ expect_eq "1.1 device's last DevNonce" "$(psql -Atc "select dev_nonce_last from 
 expect_eq "1.0.2 device's DevNonces used" "$(psql -Atc "select get_bit(dev_nonces_used, 4660), get_bit(dev_nonces_used, 99),
 	get_bit(dev_nonces_used, 300), octet_length(dev_nonces_used) from lorawan_devices where id = '$D102'")" "1|1|0|8192"
 
+# operators: deactivate a device, and reset its DevNonces after a factory reset
+r=$(api "$KEY" PATCH "/lorawan/devices/$D104" '{"status":"inactive"}')
+expect_api "deactivate" "$r" 200
+expect_refusal "inactive device" \
+	"$(js "$(joinreq 0000000000000104 "$(peer joinreq $K104 $JOINEUI 0000000000000104 10)" 1.0.4)" "$TOKEN")" ActivationDisallowed
+expect_api "activate" "$(api "$KEY" PATCH "/lorawan/devices/$D104" '{"status":"active"}')" 200
+r=$(js "$(joinreq 0000000000000104 "$(peer joinreq $K104 $JOINEUI 0000000000000104 11)" 1.0.4)" "$TOKEN")
+expect_join "1.0.4 active again" "$r" $K104 - 0000000000000104 11 3 false
+expect_eq "status changes audited" "$(psql -Atc "select string_agg(details->>'to', ',' order by id) from audit
+	where action = 'lorawan_device.status' and object_id = '$D104'")" "inactive,active"
+r=$(api "$KEY" POST "/lorawan/devices/$D102/reset-dev-nonces" '{}')
+expect_api "reset the DevNonces" "$r" 200
+expect_eq "reset keeps the JoinNonce" "$(field "${r#* }" join_nonce)" 2
+expect_eq "reset audited" "$(psql -Atc "select count(*) from audit where action = 'lorawan_device.reset_dev_nonces' and object_id = '$D102'")" 1
+r=$(js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 4660)" 1.0.2)" "$TOKEN")
+expect_join "a DevNonce used before the reset" "$r" $K102 - 0000000000000102 4660 3 false
+
 # concurrent JoinReqs for one device through two instances: never the same JoinNonce
 new_instance js2
 start_instance MIDPKI_KEYSTORE_MASTER_KEY_FILE="$A_STATE/master.key"
@@ -172,7 +189,7 @@ nonces=$(for n in $(seq 1000 1039); do
 	peer joinans $K102 - "$KEK" $JOINEUI 0000000000000102 $n $NETID <"$T/ans$n" |
 		python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["join_nonce"] if v["result"] == "Success" and v["mic"] else "refused")'
 done | sort -n)
-expect_eq "40 concurrent joins: distinct JoinNonces 3..42" "$(echo "$nonces" | tr '\n' ' ')" "$(seq 3 42 | tr '\n' ' ')"
+expect_eq "40 concurrent joins: distinct JoinNonces 4..43" "$(echo "$nonces" | tr '\n' ' ')" "$(seq 4 43 | tr '\n' ' ')"
 stop_instance
 I_PID=$(echo "$MIDPKI_PIDS" | awk '{print $1}')
 stop_instance
