@@ -46,7 +46,10 @@ hex_value(const char *s, size_t n, uint64_t *out)
 	return true;
 }
 
-/* Copies an identifier member to echo it: hex, at most LW_BI_ID_MAX characters. */
+/*
+ * Copies an identifier member to echo it: at most LW_BI_ID_MAX letters,
+ * digits, '.', '-', '_' or ':' (hex, or an AS-ID such as a host name).
+ */
 static void
 echo_id(json_t *o, const char *key, char out[LW_BI_ID_MAX + 1])
 {
@@ -54,7 +57,7 @@ echo_id(json_t *o, const char *key, char out[LW_BI_ID_MAX + 1])
 	size_t n = s != NULL ? strlen(s) : 0;
 
 	out[0] = '\0';
-	if (n == 0 || n > LW_BI_ID_MAX || strspn(s, "0123456789abcdefABCDEFxX") != n)
+	if (n == 0 || n > LW_BI_ID_MAX || strspn(s, LW_BI_ID_CHARS) != n)
 		return;
 	memcpy(out, s, n + 1);
 }
@@ -128,8 +131,23 @@ decode_join_req(json_t *o, lw_bi_join_req *jr, const char **why)
 	return MP_OK;
 }
 
+/* The AppSKeyReq members; *why names the first one that is wrong. */
+static int
+decode_app_s_key_req(json_t *o, const lw_bi_header *h, lw_bi_app_s_key_req *ar,
+    const char **why)
+{
+	if (h->sender_id[0] == '\0')
+		return bad(why, "SenderID must be an AS-ID: 1 to 128 letters, digits, '.', '-', '_', ':'");
+	memcpy(ar->as_id, h->sender_id, sizeof(ar->as_id));
+	if (!hex_value(str(o, "DevEUI"), 8, &ar->dev_eui))
+		return bad(why, "DevEUI must be 16 hex digits");
+	if (!hex_bytes(str(o, "SessionKeyID"), LW_SESSION_KEY_ID_LEN, ar->session_key_id))
+		return bad(why, "SessionKeyID must be 32 hex digits, as this Join Server hands them out");
+	return MP_OK;
+}
+
 int
-lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_join_req *jr,
+lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_req *req,
     const char **why)
 {
 	json_t *o = NULL;
@@ -137,7 +155,7 @@ lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_join_req *j
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	memset(jr, 0, sizeof(*jr));
+	memset(req, 0, sizeof(*req));
 	*why = NULL;
 	if (len > LW_BI_MAX_BODY) {
 		*why = "the message is too large";
@@ -160,11 +178,15 @@ lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_join_req *j
 	} else if (h->message_type[0] == '\0') {
 		*why = "MessageType is required";
 		r = MP_ERR_INVALID;
-	} else if (strcmp(h->message_type, "JoinReq") != 0) {
+	} else if (strcmp(h->message_type, "JoinReq") == 0) {
+		req->type = LW_BI_JOIN_REQ;
+		r = decode_join_req(o, &req->join, why);
+	} else if (strcmp(h->message_type, "AppSKeyReq") == 0) {
+		req->type = LW_BI_APP_S_KEY_REQ;
+		r = decode_app_s_key_req(o, h, &req->app_s_key, why);
+	} else {
 		*why = "this message type is not served here";
 		r = MP_ERR_UNSUPPORTED;
-	} else {
-		r = decode_join_req(o, jr, why);
 	}
 out:
 	json_decref(o);

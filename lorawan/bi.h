@@ -1,7 +1,7 @@
 /*
  * LoRaWAN Backend Interfaces (TS002 1.0 and 1.1) JSON messages as the Join
- * Server receives them from network servers: the header every message
- * carries, the JoinReq, and the answers. Decoding is strict about what it
+ * Server receives them from network and application servers: the header
+ * every message carries, the JoinReq, the AppSKeyReq, and the answers. Decoding is strict about what it
  * uses and tolerant where TS002 implementations differ: hex in upper or
  * lower case, with or without "0x"; MACVersion "1.1" or "1.1.0".
  */
@@ -18,7 +18,10 @@
 #include "phy.h"
 
 #define LW_BI_MAX_BODY 8192    /* a JoinReq is under 1 KiB */
-#define LW_BI_ID_MAX 64        /* the longest SenderID/ReceiverID/NSID echoed */
+#define LW_BI_ID_MAX LW_AS_ID_MAX /* the longest identifier echoed */
+
+/* The characters of an identifier an answer echoes. */
+#define LW_BI_ID_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_:"
 
 typedef enum { LW_BI_10, LW_BI_11 } lw_bi_version;
 
@@ -48,14 +51,31 @@ typedef struct lw_bi_join_req {
 	uint8_t cflist[LW_CFLIST_LEN];
 } lw_bi_join_req;
 
+/* An AppSKeyReq's body. */
+typedef struct lw_bi_app_s_key_req {
+	char as_id[LW_AS_ID_MAX + 1]; /* SenderID: the application server's AS-ID */
+	uint64_t dev_eui;
+	uint8_t session_key_id[LW_SESSION_KEY_ID_LEN];
+} lw_bi_app_s_key_req;
+
+typedef enum { LW_BI_JOIN_REQ, LW_BI_APP_S_KEY_REQ } lw_bi_type;
+
+/* A request the Join Server serves: its type and the body of that type. */
+typedef struct lw_bi_req {
+	lw_bi_type type;
+	lw_bi_join_req join;
+	lw_bi_app_s_key_req app_s_key;
+} lw_bi_req;
+
 /*
  * Decodes a request of at most LW_BI_MAX_BODY bytes: its header into *h (as
  * far as it goes, also on failure, so that the answer can echo it) and, for
- * a JoinReq, its body into *jr. MP_ERR_UNSUPPORTED for a well-formed message
- * of another type; MP_ERR_INVALID (with *why, a static sentence naming the
- * field) for anything malformed, MP_ERR_TOO_LARGE for a longer body.
+ * a JoinReq or an AppSKeyReq, its body into *req. MP_ERR_UNSUPPORTED for a
+ * well-formed message of another type; MP_ERR_INVALID (with *why, a static
+ * sentence naming the field) for anything malformed, MP_ERR_TOO_LARGE for a
+ * longer body.
  */
-int lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_join_req *jr,
+int lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_req *req,
     const char **why);
 
 /* The ResultCode of rc in BI version v (MalformedRequest in 1.0, MalformedMessage in 1.1). */

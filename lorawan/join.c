@@ -2,14 +2,17 @@
 #include "join.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "codec.h"
 #include "err.h"
 #include "lw_devices.h"
 #include "num.h"
 #include "secure.h"
+#include "session.h"
 
 #define JOIN_NONCE_MAX 0xffffff
 
@@ -27,7 +30,8 @@
 	" set_bit(coalesce(dev_nonces_used, decode(repeat('00', 8192), 'hex')), $3::int, 1) END," \
 	" updated_at = now() WHERE id = $1 RETURNING tenant_id, id)" \
 	" INSERT INTO lorawan_joins (tenant_id, lorawan_device_id, peer_id, dev_nonce, join_nonce," \
-	" result) SELECT tenant_id, id, $4, $3::int, $2::int, 'Success' FROM u"
+	" result, session_key_id, app_s_key)" \
+	" SELECT tenant_id, id, $4, $3::int, $2::int, 'Success', $5::bytea, $6::bytea FROM u"
 
 #define REFUSED_SQL "INSERT INTO lorawan_joins (tenant_id, lorawan_device_id, peer_id," \
 	" dev_nonce, result) VALUES ($1, $2, $3, $4::int, $5)"
@@ -173,13 +177,40 @@ out:
 	return r;
 }
 
+/*
+ * A new SessionKeyID for the accepted join in out, and the session's AppSKey
+ * sealed under it, both as bytea parameters (free them).
+ */
+static int
+keep_session(const mp_keystore *ks, lw_join_out *out, char **skid, char **sealed)
+{
+	const uint8_t *app = out->opt_neg ? out->k11.app_s_key : out->k10.app_s_key;
+	char context[LW_SESSION_CONTEXT_MAX];
+	uint8_t *s = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = mp_random_bytes(out->session_key_id, LW_SESSION_KEY_ID_LEN)) != MP_OK)
+		return r;
+	if ((r = lw_session_context(out->session_key_id, context)) != MP_OK)
+		return r;
+	if ((r = mp_keystore_seal(ks, context, app, LW_KEY_LEN, &s, &len)) == MP_OK &&
+	    (r = mp_db_bytea_param(s, len, sealed)) == MP_OK &&
+	    (r = mp_db_bytea_param(out->session_key_id, LW_SESSION_KEY_ID_LEN, skid)) != MP_OK) {
+		free(*sealed);
+		*sealed = NULL;
+	}
+	free(s);
+	return r;
+}
+
 static int
 join_txn(mp_db *db, void *arg)
 {
 	struct join_ctx *c = arg;
 	const lw_join_in *in = c->in;
-	char eui[17], nonce[8], jn[12];
-	const char *params[5];
+	char eui[17], nonce[8], jn[12], *skid = NULL, *sealed = NULL;
+	const char *params[6];
 	PGresult *res = NULL;
 	uint32_t join_nonce = 0;
 	int r;
@@ -200,11 +231,15 @@ join_txn(mp_db *db, void *arg)
 		goto out;
 	if (c->out->result == LW_RESULT_SUCCESS) {
 		snprintf(jn, sizeof(jn), "%u", (unsigned)join_nonce);
+		if ((r = keep_session(c->ks, c->out, &skid, &sealed)) != MP_OK)
+			goto out;
 		params[0] = mp_db_value(res, 0, 0);
 		params[1] = jn;
 		params[2] = nonce;
 		params[3] = in->peer->id;
-		r = mp_db_query(db, SUCCESS_SQL, 4, params, NULL);
+		params[4] = skid;
+		params[5] = sealed;
+		r = mp_db_query(db, SUCCESS_SQL, 6, params, NULL);
 	} else {
 		params[0] = mp_db_value(res, 0, 1);
 		params[1] = mp_db_value(res, 0, 0);
@@ -214,6 +249,8 @@ join_txn(mp_db *db, void *arg)
 		r = mp_db_query(db, REFUSED_SQL, 5, params, NULL);
 	}
 out:
+	free(skid);
+	free(sealed);
 	PQclear(res);
 	return r;
 }

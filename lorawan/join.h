@@ -32,6 +32,9 @@ typedef enum {
 const char *lw_result_name(lw_result rc);
 
 #define LW_KEK_LABEL_MAX 128
+#define LW_AS_ID_MAX 128
+#define LW_SESSION_KEY_ID_LEN 16
+
 
 /* An authenticated caller (peers.c, lw_peer_authenticate); its KEK in clear: lw_peer_clear it. */
 typedef struct lw_peer {
@@ -39,6 +42,7 @@ typedef struct lw_peer {
 	char tenant_id[37];
 	bool ns;                 /* a network server (else an application server) */
 	uint32_t net_id;         /* network servers */
+	char as_id[LW_AS_ID_MAX + 1]; /* application servers */
 	char kek_label[LW_KEK_LABEL_MAX + 1];
 	uint8_t kek[32];
 	size_t kek_len;          /* 0: no KEK, keys go in clear */
@@ -67,11 +71,13 @@ typedef struct lw_join_out {
 	uint8_t phy[LW_JOIN_ACCEPT_MAX];
 	size_t phy_len;
 	uint32_t join_nonce;
+	uint8_t session_key_id[LW_SESSION_KEY_ID_LEN]; /* the AppSKey is kept under it */
 } lw_join_out;
 
 /*
  * Decides on in->req and records the join (a device that is found gets a
- * lorawan_joins row, refused or not). *out (wipe it: it holds session keys)
+ * lorawan_joins row, refused or not; an accepted join keeps its AppSKey,
+ * sealed, under a new random SessionKeyID). *out (wipe it: it holds session keys)
  * says the result. MP_OK once decided, else the error that kept it from
  * deciding (MP_ERR_DB_UNAVAILABLE, ...).
  */

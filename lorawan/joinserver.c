@@ -1,6 +1,8 @@
 /* POST / on the LoRaWAN listener: JoinReq -> JoinAns (Backend Interfaces). */
 #include "joinserver.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,6 +13,7 @@
 #include "log.h"
 #include "peers.h"
 #include "secure.h"
+#include "session.h"
 #include "worker.h"
 
 static void lw_js_post(mp_http_req *req, void *arg);
@@ -57,14 +60,20 @@ answer_type(const lw_bi_header *h, char out[sizeof(h->message_type)])
 static int
 add_session(json_t *ans, const lw_join_out *out, const lw_peer *p)
 {
-	char *phy = NULL;
+	char *phy = NULL, *skid = NULL;
 	int r;
 
 	if ((r = mp_hex_encode(out->phy, out->phy_len, &phy)) != MP_OK)
 		return r;
+	if ((r = mp_hex_encode(out->session_key_id, LW_SESSION_KEY_ID_LEN, &skid)) != MP_OK) {
+		free(phy);
+		return r;
+	}
 	r = json_object_set_new(ans, "PHYPayload", json_string(phy)) == 0 &&
-	    json_object_set_new(ans, "Lifetime", json_integer(0)) == 0 ? MP_OK : MP_ERR_NOMEM;
+	    json_object_set_new(ans, "Lifetime", json_integer(0)) == 0 &&
+	    json_object_set_new(ans, "SessionKeyID", json_string(skid)) == 0 ? MP_OK : MP_ERR_NOMEM;
 	free(phy);
+	free(skid);
 	if (r != MP_OK)
 		return r;
 	if (out->opt_neg) {
@@ -94,65 +103,51 @@ bearer(mp_http_req *req)
 	return h != NULL && strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
 }
 
+/* A JoinReq from a network server: the JoinAns. */
 static void
-lw_js_post(mp_http_req *req, void *arg)
+join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join_req *jr)
 {
-	mp_worker *w = mp_http_req_worker(req);
-	char type[sizeof(((lw_bi_header *)0)->message_type)];
-	const uint8_t *body;
-	const char *why = NULL;
-	lw_bi_header h;
-	lw_bi_join_req jr;
 	lw_join_msg m;
 	lw_peer peer;
 	lw_join_in in;
 	lw_join_out out;
 	json_t *ans;
-	size_t len = 0;
 	int r;
 
-	(void)arg;
 	memset(&peer, 0, sizeof(peer));
 	memset(&out, 0, sizeof(out));
-	body = mp_http_req_body(req, &len);
-	if ((r = lw_bi_decode(body, len, &h, &jr, &why)) != MP_OK) {
-		answer_type(&h, type);
-		refuse(req, &h, type, r == MP_ERR_UNSUPPORTED ? LW_RESULT_OTHER : LW_RESULT_MALFORMED,
-		    why);
-		goto out;
-	}
-	if (lw_phy_parse(jr.phy, sizeof(jr.phy), &m) != MP_OK ||
+	if (lw_phy_parse(jr->phy, sizeof(jr->phy), &m) != MP_OK ||
 	    m.join_req_type != LW_JOIN_REQ_TYPE_JOIN) {
-		refuse(req, &h, "JoinAns", LW_RESULT_MALFORMED, "PHYPayload is not a Join-request");
+		refuse(req, h, "JoinAns", LW_RESULT_MALFORMED, "PHYPayload is not a Join-request");
 		goto out;
 	}
-	if (m.dev_eui != jr.dev_eui) {
-		refuse(req, &h, "JoinAns", LW_RESULT_MALFORMED,
+	if (m.dev_eui != jr->dev_eui) {
+		refuse(req, h, "JoinAns", LW_RESULT_MALFORMED,
 		    "DevEUI is not the one in the PHYPayload");
 		goto out;
 	}
 	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
-	if (r == MP_ERR_UNAUTHENTICATED || (r == MP_OK && (!peer.ns || peer.net_id != jr.net_id))) {
-		refuse(req, &h, "JoinAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
+	if (r == MP_ERR_UNAUTHENTICATED || (r == MP_OK && (!peer.ns || peer.net_id != jr->net_id))) {
+		refuse(req, h, "JoinAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
 		    "SenderID is not the NetID of the network server this token belongs to" :
 		    "unknown sender: a registered network server's bearer token is required");
 		goto out;
 	}
 	if (r != MP_OK) {
 		mp_warn("lorawan: authenticating a peer: %s", mp_strerror(r));
-		refuse(req, &h, "JoinAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
+		refuse(req, h, "JoinAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
 		goto out;
 	}
-	in = (lw_join_in){ &peer, &m, jr.mac11, jr.net_id, jr.dev_addr, jr.dl_settings,
-		jr.rx_delay, jr.has_cflist, { 0 } };
-	memcpy(in.cflist, jr.cflist, LW_CFLIST_LEN);
+	in = (lw_join_in){ &peer, &m, jr->mac11, jr->net_id, jr->dev_addr, jr->dl_settings,
+		jr->rx_delay, jr->has_cflist, { 0 } };
+	memcpy(in.cflist, jr->cflist, LW_CFLIST_LEN);
 	if ((r = lw_join(w->db, w->keystore, &in, &out)) != MP_OK) {
 		mp_warn("lorawan: join of DevEUI %016llx: %s: %s", (unsigned long long)m.dev_eui,
 		    mp_strerror(r), mp_db_errmsg(w->db));
-		refuse(req, &h, "JoinAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
+		refuse(req, h, "JoinAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
 		goto out;
 	}
-	ans = lw_bi_answer(&h, "JoinAns", out.result, out.result == LW_RESULT_SUCCESS ? "" :
+	ans = lw_bi_answer(h, "JoinAns", out.result, out.result == LW_RESULT_SUCCESS ? "" :
 	    out.why);
 	if (ans != NULL && out.result == LW_RESULT_SUCCESS && add_session(ans, &out, &peer) != MP_OK) {
 		json_decref(ans);
@@ -162,4 +157,79 @@ lw_js_post(mp_http_req *req, void *arg)
 out:
 	mp_wipe(&out, sizeof(out));
 	lw_peer_clear(&peer);
+}
+
+/* An AppSKeyReq from an application server: the AppSKeyAns. */
+static void
+app_s_key_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
+    const lw_bi_app_s_key_req *ar)
+{
+	uint8_t key[LW_KEY_LEN];
+	lw_result rc = LW_RESULT_OTHER;
+	lw_peer peer;
+	json_t *ans;
+	char eui[17], *skid = NULL;
+	int r;
+
+	memset(&peer, 0, sizeof(peer));
+	snprintf(eui, sizeof(eui), "%016llx", (unsigned long long)ar->dev_eui);
+	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
+	if (r == MP_ERR_UNAUTHENTICATED ||
+	    (r == MP_OK && (peer.ns || strcmp(peer.as_id, ar->as_id) != 0))) {
+		refuse(req, h, "AppSKeyAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
+		    "SenderID is not the AS-ID of the application server this token belongs to" :
+		    "unknown sender: a registered application server's bearer token is required");
+		goto out;
+	}
+	if (r == MP_OK)
+		r = lw_session_app_s_key(w->db, w->keystore, &peer, ar->dev_eui, ar->session_key_id,
+		    key, &rc);
+	if (r != MP_OK) {
+		mp_warn("lorawan: AppSKey of DevEUI %s: %s", eui, mp_strerror(r));
+		refuse(req, h, "AppSKeyAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
+		goto out;
+	}
+	if (rc != LW_RESULT_SUCCESS) {
+		refuse(req, h, "AppSKeyAns", rc, "no session of this DevEUI has this SessionKeyID");
+		goto out;
+	}
+	ans = lw_bi_answer(h, "AppSKeyAns", rc, "");
+	if (ans != NULL && (json_object_set_new(ans, "DevEUI", json_string(eui)) != 0 ||
+	    lw_bi_key_envelope(ans, "AppSKey", key, peer.kek_label, peer.kek,
+	    peer.kek_len) != MP_OK ||
+	    mp_hex_encode(ar->session_key_id, LW_SESSION_KEY_ID_LEN, &skid) != MP_OK ||
+	    json_object_set_new(ans, "SessionKeyID", json_string(skid)) != 0)) {
+		json_decref(ans);
+		ans = NULL;
+	}
+	send_answer(req, ans);
+out:
+	free(skid);
+	mp_wipe(key, sizeof(key));
+	lw_peer_clear(&peer);
+}
+
+static void
+lw_js_post(mp_http_req *req, void *arg)
+{
+	char type[sizeof(((lw_bi_header *)0)->message_type)];
+	const uint8_t *body;
+	const char *why = NULL;
+	lw_bi_header h;
+	lw_bi_req breq;
+	size_t len = 0;
+	int r;
+
+	(void)arg;
+	body = mp_http_req_body(req, &len);
+	if ((r = lw_bi_decode(body, len, &h, &breq, &why)) != MP_OK) {
+		answer_type(&h, type);
+		refuse(req, &h, type, r == MP_ERR_UNSUPPORTED ? LW_RESULT_OTHER : LW_RESULT_MALFORMED,
+		    why);
+		return;
+	}
+	if (breq.type == LW_BI_APP_S_KEY_REQ)
+		app_s_key_req(req, mp_http_req_worker(req), &h, &breq.app_s_key);
+	else
+		join_req(req, mp_http_req_worker(req), &h, &breq.join);
 }

@@ -15,7 +15,7 @@
 #include "secure.h"
 
 #define COLUMNS "id, tenant_id, kind, net_id, as_id, kek_label, auth, created_at"
-#define LABEL_MAX 128
+#define LABEL_MAX LW_AS_ID_MAX
 #define SEAL_CONTEXT_MAX (sizeof("lorawan_peer:") + MP_UUID_STR_LEN)
 
 static bool
@@ -137,7 +137,7 @@ lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_pee
 	memset(&p, 0, sizeof(p));
 	if (token == NULL || mp_cred_parse(LW_PEER_TOKEN_PREFIX, token, id, hash) != MP_OK)
 		return MP_ERR_UNAUTHENTICATED;
-	r = mp_db_query_row(db, "SELECT tenant_id, kind, net_id, kek_label, kek, token_hash"
+	r = mp_db_query_row(db, "SELECT tenant_id, kind, net_id, kek_label, kek, token_hash, as_id"
 	    " FROM lorawan_peers WHERE id = $1 AND auth = 'token'", 1, params, &res);
 	if (r == MP_ERR_NOT_FOUND)
 		r = MP_ERR_UNAUTHENTICATED;
@@ -158,6 +158,8 @@ lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_pee
 			goto out;
 		}
 		p.net_id = (uint32_t)net[0] << 16 | (uint32_t)net[1] << 8 | net[2];
+	} else {
+		snprintf(p.as_id, sizeof(p.as_id), "%s", mp_db_value(res, 0, 6));
 	}
 	if ((label = mp_db_value(res, 0, 3)) != NULL) {
 		snprintf(p.kek_label, sizeof(p.kek_label), "%s", label);

@@ -54,7 +54,10 @@ CREATE TABLE lorawan_peers (
 );
 
 -- Every JoinReq and RejoinReq for a known device, answered or refused:
--- result is 'Success' or the Backend Interfaces ResultCode sent back.
+-- result is 'Success' or the Backend Interfaces ResultCode sent back. A
+-- successful join keeps the session's AppSKey for application servers
+-- (AppSKeyReq), sealed like root keys (context 'lorawan_session:<session
+-- key id in hex>'), under the random SessionKeyID the JoinAns named.
 CREATE TABLE lorawan_joins (
 	id bigserial PRIMARY KEY,
 	tenant_id uuid NOT NULL,
@@ -64,7 +67,11 @@ CREATE TABLE lorawan_joins (
 	dev_nonce integer NOT NULL CHECK (dev_nonce BETWEEN 0 AND 65535),
 	join_nonce integer CHECK (join_nonce BETWEEN 1 AND 16777215),
 	result text NOT NULL CHECK (result <> '' AND char_length(result) <= 64),
+	session_key_id bytea UNIQUE CHECK (octet_length(session_key_id) = 16),
+	app_s_key bytea CHECK (octet_length(app_s_key) = 12 + 16 + 16),
 	CHECK ((result = 'Success') = (join_nonce IS NOT NULL)),
+	CHECK ((result = 'Success') = (session_key_id IS NOT NULL)),
+	CHECK ((session_key_id IS NULL) = (app_s_key IS NULL)),
 	FOREIGN KEY (tenant_id, lorawan_device_id) REFERENCES lorawan_devices (tenant_id, id),
 	FOREIGN KEY (tenant_id, peer_id) REFERENCES lorawan_peers (tenant_id, id)
 );

@@ -117,9 +117,11 @@ expect_api "auditor may not reset" "$(api "$AUDREY_KEY" POST "/lorawan/devices/$
 # joins, newest first, paged
 expect_eq "no joins yet" "$(jget "$(api "$ALICE_KEY" GET "/lorawan/devices/$L1/joins" | cut -d' ' -f2-)" 'd')" \
 	'{"items": [], "next_cursor": null}'
-psql -qc "insert into lorawan_joins (tenant_id, lorawan_device_id, dev_nonce, join_nonce, result)
-	values ('$ACME', '$L1', 10, 1, 'Success'), ('$ACME', '$L1', 10, null, 'JoinReqFailed'),
-	('$ACME', '$L1', 11, 2, 'Success')"
+psql -qc "insert into lorawan_joins (tenant_id, lorawan_device_id, dev_nonce, join_nonce, result,
+	session_key_id, app_s_key) values
+	('$ACME', '$L1', 10, 1, 'Success', decode(md5('a'), 'hex'), decode(repeat('00', 44), 'hex')),
+	('$ACME', '$L1', 10, null, 'JoinReqFailed', null, null),
+	('$ACME', '$L1', 11, 2, 'Success', decode(md5('b'), 'hex'), decode(repeat('00', 44), 'hex'))"
 r=$(api "$AUDREY_KEY" GET "/lorawan/devices/$L1/joins?limit=2")
 expect_api "joins" "$r" 200
 expect_eq "newest first" "$(jget "${r#* }" '[(j["dev_nonce"], j["join_nonce"], j["result"]) for j in d["items"]]')" \

@@ -48,6 +48,9 @@ expect_api "register the network server" "$r" 201
 TOKEN=$(field "${r#* }" token)
 r=$(api "$KEY" POST /lorawan/peers '{"kind":"ns","net_id":"000014","auth":"token"}')
 CLEAR_TOKEN=$(field "${r#* }" token)
+ASKEK=f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff
+r=$(api "$KEY" POST /lorawan/peers "{\"kind\":\"as\",\"as_id\":\"app.example\",\"kek_label\":\"as-kek\",\"kek\":\"$ASKEK\",\"auth\":\"token\"}")
+AS_TOKEN=$(field "${r#* }" token)
 
 # joinreq DEVEUI PHY MACVERSION [EXTRA-JSON-MEMBERS]: a JoinReq body
 joinreq() {
@@ -70,6 +73,7 @@ expect_join() {
 	expect_eq "$1: lora-packet checks the MIC" "$(jget "$v" 'd["mic"]')" true
 	expect_eq "$1: session keys equal the unwrapped KeyEnvelopes" "$(jget "$v" 'd["keys_match"]')" true
 	expect_eq "$1: envelopes under the KEK's label" "$(jget "$v" 'sorted(set(d["kek_labels"]))')" '["ns-kek"]'
+	expect_eq "$1: SessionKeyID" "$(jget "${2#* }" 'len(d["SessionKeyID"])')" 32
 	expect_eq "$1: JoinNonce, NetID, DevAddr, RxDelay, OptNeg" \
 		"$(jget "$v" '[d["join_nonce"], d["net_id"], d["dev_addr"], d["rx_delay"], d["opt_neg"]]')" \
 		"[$7, \"$NETID\", \"01abcdef\", 1, $8]"
@@ -99,6 +103,25 @@ r=$(js "$(joinreq 0000000000000110 "$(peer joinreq $N11 $JOINEUI 000000000000011
 	sed 's/"ProtocolVersion":"1.0"/"ProtocolVersion":"1.1"/')" "$TOKEN")
 expect_join "1.1 over BI 1.1" "$r" $A11 $N11 0000000000000110 6 2 true
 expect_eq "BI 1.1: NSIDs swapped" "$(jget "${r#* }" '[d["ProtocolVersion"], d["SenderNSID"], d["ReceiverNSID"]]')" '["1.1", "0c0d", "0a0b"]'
+# the application server fetches that session's AppSKey (AppSKeyReq)
+SKID=$(jget "${r#* }" 'd["SessionKeyID"]')
+APPSKEY=$(echo "${r#* }" | peer joinans $A11 $N11 "$KEK" $JOINEUI 0000000000000110 6 $NETID |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["derived"]["AppSKey"])')
+appskeyreq() { # appskeyreq SENDERID SESSIONKEYID
+	echo "{\"ProtocolVersion\":\"1.0\",\"SenderID\":\"$1\",\"ReceiverID\":\"$JOINEUI\",\"TransactionID\":11,\"MessageType\":\"AppSKeyReq\",\"DevEUI\":\"0000000000000110\",\"SessionKeyID\":\"$2\"}"
+}
+r=$(js "$(appskeyreq app.example "$SKID")" "$AS_TOKEN")
+expect_eq "AppSKeyReq: answer" "$(jget "${r#* }" '[d["MessageType"], d["Result"]["ResultCode"], d["SenderID"], d["ReceiverID"], d["DevEUI"], d["SessionKeyID"], d["AppSKey"]["KEKLabel"]]')" \
+	"[\"AppSKeyAns\", \"Success\", \"$JOINEUI\", \"app.example\", \"0000000000000110\", \"$SKID\", \"as-kek\"]"
+expect_eq "AppSKeyReq: the session's AppSKey under the AS's KEK" \
+	"$(peer unwrap $ASKEK "$(jget "${r#* }" 'd["AppSKey"]')")" "$APPSKEY"
+expect_refusal "AppSKeyReq: unknown SessionKeyID" "$(js "$(appskeyreq app.example 00112233445566778899aabbccddeeff)" "$AS_TOKEN")" UnknownDevEUI
+expect_refusal "AppSKeyReq: a network server's token" "$(js "$(appskeyreq app.example "$SKID")" "$TOKEN")" UnknownSender
+expect_refusal "AppSKeyReq: another AS-ID" "$(js "$(appskeyreq other.example "$SKID")" "$AS_TOKEN")" UnknownSender
+expect_refusal "AppSKeyReq: SessionKeyID of 8 bytes" "$(js "$(appskeyreq app.example 0011223344556677)" "$AS_TOKEN")" MalformedRequest
+expect_refusal "JoinReq with an application server's token" \
+	"$(js "$(joinreq 0000000000000110 "$(peer joinreq $N11 $JOINEUI 0000000000000110 60)" 1.1)" "$AS_TOKEN")" UnknownSender
+
 # a 1.1 device behind a 1.0 network server: OptNeg unset, 1.0 keys from its NwkKey
 r=$(js "$(joinreq 0000000000000110 "$(peer joinreq $N11 $JOINEUI 0000000000000110 7)" 1.0.3)" "$TOKEN")
 expect_join "1.1 device, 1.0.3 network server" "$r" $N11 $N11 0000000000000110 7 3 false

@@ -4,6 +4,8 @@
 //   node peer.js joinreq KEY JOINEUI DEVEUI DEVNONCE
 //     prints the Join-request PHYPayload (hex) with its MIC under KEY
 //     (AppKey for 1.0.x, NwkKey for 1.1); EUIs in display order, DevNonce a number.
+//   node peer.js unwrap KEK KEYENVELOPE-JSON
+//     prints the key of a KeyEnvelope (RFC 3394 unwrap with KEK unless in clear).
 //   node peer.js joinans APPKEY NWKKEY KEK JOINEUI DEVEUI DEVNONCE NETID < JoinAns
 //     decrypts the JoinAns's Join-accept as the device does, checks its MIC,
 //     derives the session keys, unwraps the KeyEnvelopes with KEK (RFC 3394)
@@ -72,5 +74,9 @@ function joinans([appKey, nwkKey, kek, joinEui, devEui, devNonce, netId]) {
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 
+function unwrapCmd([kek, env]) {
+  process.stdout.write(unwrap(hex(kek), JSON.parse(env)) + "\n");
+}
+
 const [cmd, ...args] = process.argv.slice(2);
-({ joinreq, joinans })[cmd](args);
+({ joinreq, joinans, unwrap: unwrapCmd })[cmd](args);

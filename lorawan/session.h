@@ -1,0 +1,31 @@
+/*
+ * Sessions the Join Server keeps for application servers: the AppSKey of
+ * every accepted join, sealed under the key store's master key and found by
+ * the random SessionKeyID its JoinAns named (Backend Interfaces AppSKeyReq).
+ */
+#ifndef LW_SESSION_H
+#define LW_SESSION_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "join.h"
+#include "keystore.h"
+
+#define LW_SESSION_CONTEXT_MAX (sizeof("lorawan_session:") + 2 * LW_SESSION_KEY_ID_LEN)
+
+/* The sealing context of a session's AppSKey: "lorawan_session:<id in hex>". */
+int lw_session_context(const uint8_t id[LW_SESSION_KEY_ID_LEN],
+    char out[LW_SESSION_CONTEXT_MAX]);
+
+/*
+ * The AppSKey of the session id of the device dev_eui in the peer's tenant
+ * into key (wipe it), with *rc LW_RESULT_SUCCESS; *rc LW_RESULT_UNKNOWN_DEV_EUI
+ * when the tenant has no such device or the device no such session. MP_OK
+ * once decided, else the error that kept it from deciding.
+ */
+int lw_session_app_s_key(mp_db *db, const mp_keystore *ks, const lw_peer *peer,
+    uint64_t dev_eui, const uint8_t id[LW_SESSION_KEY_ID_LEN], uint8_t key[LW_KEY_LEN],
+    lw_result *rc);
+
+#endif
