@@ -22,8 +22,9 @@ json() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' 
 TENANT=$(admin -d '{"name":"lorawan-bench"}' "$URL/tenants" | json id)
 TOKEN=$(admin -d "{\"tenant\":\"$TENANT\",\"kind\":\"ns\",\"net_id\":\"000013\",\"kek_label\":\"ns\",\"kek\":\"000102030405060708090a0b0c0d0e0f\",\"auth\":\"token\"}" \
 	"$URL/lorawan/peers" | json token)
-echo "seeding: $("$SEED" "$MIDPKI_TEST_DATABASE_URL" "$I_STATE/master.key" "$TENANT" 000013 \
-	"$devices" "$T/joinreqs")"
+seeded=$("$SEED" "$MIDPKI_TEST_DATABASE_URL" "$I_STATE/master.key" "$TENANT" 000013 "$devices" \
+	"$T/joinreqs")
+echo "seeding: $seeded"
 psql -qc "vacuum analyze"
 
 cat >"$T/join.lua" <<LUA

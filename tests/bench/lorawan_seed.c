@@ -75,7 +75,7 @@ static int
 insert_batch(mp_db *db, const char *tenant, struct seed *s, size_t n)
 {
 	const char **params = calloc(1 + 3 * n, sizeof(*params));
-	mp_buf *dev = mp_buf_new(64 * 1024), *lw = mp_buf_new(64 * 1024);
+	mp_buf *dev = mp_buf_new(256 * 1024), *lw = mp_buf_new(256 * 1024);
 	int r = MP_ERR_NOMEM;
 
 	if (params == NULL || dev == NULL || lw == NULL ||
