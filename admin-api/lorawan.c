@@ -80,6 +80,32 @@ mac_version(api_call *c, const char **out)
 	return false;
 }
 
+/*
+ * The optional root key members for a device of this MAC version: "app_key",
+ * and for 1.1 "nwk_key" too, given together.
+ */
+static bool
+root_key_members(api_call *c, const char *mac, uint8_t nwk[LW_KEY_LEN],
+    uint8_t app[LW_KEY_LEN], bool *has_nwk, bool *has_app)
+{
+	bool v11 = strcmp(mac, "1.1") == 0;
+
+	if (!hex_member(c, "nwk_key", false, LW_KEY_LEN, nwk, has_nwk) ||
+	    !hex_member(c, "app_key", false, LW_KEY_LEN, app, has_app))
+		return false;
+	if (*has_nwk && !v11) {
+		api_error(c, 400, "invalid_value", "'nwk_key' is for LoRaWAN 1.1 devices only;"
+		    " a 1.0.x device has one root key, 'app_key'", "nwk_key");
+		return false;
+	}
+	if (*has_nwk != *has_app && v11) {
+		api_error(c, 400, "missing_field", "a LoRaWAN 1.1 device takes both 'nwk_key' and"
+		    " 'app_key', or neither (both generated)", *has_nwk ? "app_key" : "nwk_key");
+		return false;
+	}
+	return true;
+}
+
 void
 api_lorawan_device_create(api_call *c)
 {
@@ -96,19 +122,8 @@ api_lorawan_device_create(api_call *c)
 	    !api_uuid_field(c, "device", true, &in.device_id) ||
 	    !eui_member(c, "dev_eui", dev_eui) || !eui_member(c, "join_eui", join_eui) ||
 	    !mac_version(c, &in.mac_version) ||
-	    !hex_member(c, "nwk_key", false, LW_KEY_LEN, nwk, &has_nwk) ||
-	    !hex_member(c, "app_key", false, LW_KEY_LEN, app, &has_app))
+	    !root_key_members(c, in.mac_version, nwk, app, &has_nwk, &has_app))
 		goto out;
-	if (has_nwk && strcmp(in.mac_version, "1.1") != 0) {
-		api_error(c, 400, "invalid_value", "'nwk_key' is for LoRaWAN 1.1 devices only;"
-		    " a 1.0.x device has one root key, 'app_key'", "nwk_key");
-		goto out;
-	}
-	if (has_nwk != has_app && strcmp(in.mac_version, "1.1") == 0) {
-		api_error(c, 400, "missing_field", "a LoRaWAN 1.1 device takes both 'nwk_key' and"
-		    " 'app_key', or neither (both generated)", has_nwk ? "app_key" : "nwk_key");
-		goto out;
-	}
 	in.dev_eui = dev_eui;
 	in.join_eui = join_eui;
 	in.nwk_key = has_nwk ? nwk : NULL;
@@ -188,6 +203,42 @@ api_lorawan_device_reset_dev_nonces(api_call *c)
 		return;
 	}
 	api_reply(c, 200, dev);
+}
+
+void
+api_lorawan_device_rotate_keys(api_call *c)
+{
+	static const char *const fields[] = { "nwk_key", "app_key", NULL };
+	uint8_t nwk[LW_KEY_LEN], app[LW_KEY_LEN];
+	bool has_nwk = false, has_app = false;
+	json_t *dev = NULL;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields))
+		goto out;
+	if ((r = lw_device_get(c->db, api_scope(c), c->params[0], &dev)) != MP_OK) {
+		api_fail(c, r, "LoRaWAN device");
+		goto out;
+	}
+	if (!root_key_members(c, json_string_value(json_object_get(dev, "mac_version")), nwk, app,
+	    &has_nwk, &has_app))
+		goto out;
+	json_decref(dev);
+	dev = NULL;
+	if ((r = lw_device_rotate_keys(c->db, ((mp_worker *)mp_http_req_worker(c->req))->keystore,
+	    &c->actor, api_scope(c), c->params[0], has_nwk ? nwk : NULL, has_app ? app : NULL,
+	    &dev)) != MP_OK) {
+		api_fail(c, r, "LoRaWAN device");
+		goto out;
+	}
+	api_reply(c, 200, dev);
+	dev = NULL;
+out:
+	json_decref(dev);
+	mp_wipe(nwk, sizeof(nwk));
+	mp_wipe(app, sizeof(app));
+	api_wipe_secret(c, "nwk_key");
+	api_wipe_secret(c, "app_key");
 }
 
 void

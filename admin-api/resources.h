@@ -71,6 +71,7 @@ void api_lorawan_device_list(api_call *c);
 void api_lorawan_device_get(api_call *c);
 void api_lorawan_device_patch(api_call *c);
 void api_lorawan_device_reset_dev_nonces(api_call *c);
+void api_lorawan_device_rotate_keys(api_call *c);
 void api_lorawan_device_joins(api_call *c);
 void api_lorawan_peer_create(api_call *c);
 void api_lorawan_peer_list(api_call *c);

@@ -82,6 +82,8 @@ const api_route api_routes[] = {
 	{ "PATCH", "/lorawan/devices/{id}", PA | TA | OP, api_lorawan_device_patch, NULL },
 	{ "POST", "/lorawan/devices/{id}/reset-dev-nonces", PA | TA | OP,
 	    api_lorawan_device_reset_dev_nonces, NULL },
+	{ "POST", "/lorawan/devices/{id}/rotate-keys", PA | TA | OP, api_lorawan_device_rotate_keys,
+	    NULL },
 	{ "GET", "/lorawan/devices/{id}/joins", PA | TA | OP | AU, api_lorawan_device_joins, NULL },
 	{ "POST", "/lorawan/peers", PA | TA, api_lorawan_peer_create, "token" },
 	{ "GET", "/lorawan/peers", PA | TA | OP | AU, api_lorawan_peer_list, NULL },

@@ -90,17 +90,49 @@ create_txn(mp_db *db, void *arg, json_t **row)
 	return r;
 }
 
+/*
+ * The root keys of device id, given (NULL: generated) as NwkKey || AppKey —
+ * a 1.0.x device has one root key, its AppKey, in both places — sealed for
+ * its row, as a bytea parameter (free it).
+ */
+static int
+sealed_root_keys(const mp_keystore *ks, const char *id, bool v11, const uint8_t *nwk_key,
+    const uint8_t *app_key, char **param)
+{
+	uint8_t keys[LW_ROOT_KEYS_LEN], *sealed = NULL;
+	char context[SEAL_CONTEXT_MAX];
+	size_t sealed_len = 0;
+	int r = MP_OK;
+
+	if (app_key != NULL)
+		memcpy(keys + LW_KEY_LEN, app_key, LW_KEY_LEN);
+	else if ((r = mp_random_bytes(keys + LW_KEY_LEN, LW_KEY_LEN)) != MP_OK)
+		goto out;
+	if (!v11)
+		memcpy(keys, keys + LW_KEY_LEN, LW_KEY_LEN);
+	else if (nwk_key != NULL)
+		memcpy(keys, nwk_key, LW_KEY_LEN);
+	else if ((r = mp_random_bytes(keys, LW_KEY_LEN)) != MP_OK)
+		goto out;
+	snprintf(context, sizeof(context), "lorawan_device:%s", id);
+	if ((r = mp_keystore_seal(ks, context, keys, sizeof(keys), &sealed, &sealed_len)) != MP_OK)
+		goto out;
+	r = mp_db_bytea_param(sealed, sealed_len, param);
+out:
+	mp_wipe(keys, sizeof(keys));
+	free(sealed);
+	return r;
+}
+
 int
 lw_device_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
     const lw_device_new *in, json_t **out)
 {
-	uint8_t keys[LW_ROOT_KEYS_LEN], *sealed = NULL;
-	char id[MP_UUID_STR_LEN + 1], context[SEAL_CONTEXT_MAX], *sealed_param = NULL;
-	size_t sealed_len = 0;
+	char id[MP_UUID_STR_LEN + 1], *sealed_param = NULL;
 	struct create_ctx c;
 	json_t *details = NULL;
 	bool v11;
-	int r = MP_ERR_INVALID;
+	int r;
 
 	if (actor == NULL || in == NULL || in->tenant_id == NULL || in->device_id == NULL ||
 	    !is_hex(in->dev_eui, 16) || !is_hex(in->join_eui, 16) ||
@@ -109,22 +141,8 @@ lw_device_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
 	v11 = strcmp(in->mac_version, "1.1") == 0;
 	if (!v11 && in->nwk_key != NULL)
 		return MP_ERR_INVALID;
-	/* NwkKey || AppKey; a 1.0.x device has one root key, its AppKey, in both places */
-	if (in->app_key != NULL)
-		memcpy(keys + LW_KEY_LEN, in->app_key, LW_KEY_LEN);
-	else if ((r = mp_random_bytes(keys + LW_KEY_LEN, LW_KEY_LEN)) != MP_OK)
-		goto out;
-	if (!v11)
-		memcpy(keys, keys + LW_KEY_LEN, LW_KEY_LEN);
-	else if (in->nwk_key != NULL)
-		memcpy(keys, in->nwk_key, LW_KEY_LEN);
-	else if ((r = mp_random_bytes(keys, LW_KEY_LEN)) != MP_OK)
-		goto out;
-	if ((r = mp_uuid_new(id)) != MP_OK)
-		goto out;
-	snprintf(context, sizeof(context), "lorawan_device:%s", id);
-	if ((r = mp_keystore_seal(ks, context, keys, sizeof(keys), &sealed, &sealed_len)) != MP_OK ||
-	    (r = mp_db_bytea_param(sealed, sealed_len, &sealed_param)) != MP_OK)
+	if ((r = mp_uuid_new(id)) != MP_OK ||
+	    (r = sealed_root_keys(ks, id, v11, in->nwk_key, in->app_key, &sealed_param)) != MP_OK)
 		goto out;
 	details = json_pack("{s:s, s:s, s:s, s:s, s:s}", "device_id", in->device_id, "dev_eui",
 	    in->dev_eui, "join_eui", in->join_eui, "mac_version", in->mac_version, "keys",
@@ -136,9 +154,49 @@ lw_device_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
 	c = (struct create_ctx){ actor, in, id, sealed_param, details };
 	r = mp_record_txn(db, create_txn, &c, out);
 out:
-	mp_wipe(keys, sizeof(keys));
 	json_decref(details);
-	free(sealed);
+	free(sealed_param);
+	return r;
+}
+
+int
+lw_device_rotate_keys(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
+    const char *tenant_id, const char *id, const uint8_t *nwk_key, const uint8_t *app_key,
+    json_t **out)
+{
+	const char *params[3] = { id, tenant_id, NULL };
+	json_t *dev = NULL, *details = NULL;
+	char *sealed_param = NULL;
+	bool v11;
+	int r;
+
+	if (actor == NULL || id == NULL)
+		return MP_ERR_INVALID;
+	/* the MAC version of a device never changes: read before the change, not locked */
+	if ((r = lw_device_get(db, tenant_id, id, &dev)) != MP_OK)
+		return r;
+	v11 = strcmp(json_string_value(json_object_get(dev, "mac_version")), "1.1") == 0;
+	if ((!v11 && nwk_key != NULL) || (v11 && (nwk_key == NULL) != (app_key == NULL))) {
+		r = MP_ERR_INVALID;
+		goto out;
+	}
+	if ((r = sealed_root_keys(ks, json_string_value(json_object_get(dev, "id")), v11, nwk_key,
+	    app_key, &sealed_param)) != MP_OK)
+		goto out;
+	if ((details = json_pack("{s:s}", "keys", app_key != NULL ? "imported" :
+	    "generated")) == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	params[2] = sealed_param;
+	r = mp_record_insert(db, actor, "lorawan_device.rotate_keys", "lorawan_device",
+	    "UPDATE lorawan_devices l SET root_keys = $3, dev_nonces_used = NULL,"
+	    " dev_nonce_last = NULL, updated_at = now() FROM devices d WHERE l.id = $1"
+	    " AND ($2::uuid IS NULL OR l.tenant_id = $2) AND d.id = l.device_id RETURNING " COLUMNS,
+	    3, params, details, out);
+out:
+	json_decref(dev);
+	json_decref(details);
 	free(sealed_param);
 	return r;
 }

@@ -44,6 +44,17 @@ typedef struct lw_device_new {
 int lw_device_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
     const lw_device_new *in, json_t **out);
 int lw_device_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
+
+/*
+ * New root keys for device id (given, or generated when NULL; for 1.1 both or
+ * neither, for 1.0.x the AppKey only: MP_ERR_INVALID otherwise), sealed in
+ * place of the old ones, with the DevNonce state forgotten (the device was
+ * re-keyed, so it starts again) and the JoinNonce kept counting. Audited as
+ * lorawan_device.rotate_keys with keys "imported" or "generated".
+ */
+int lw_device_rotate_keys(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
+    const char *tenant_id, const char *id, const uint8_t *nwk_key, const uint8_t *app_key,
+    json_t **out);
 /* Up to limit devices ordered by id after after_id (NULL: from the start). */
 int lw_device_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
     json_t **out);

@@ -114,6 +114,22 @@ expect_eq "DevNonce state cleared" "$(psql -Atc "select dev_nonce_last is null a
 expect_api "reset with a body member" "$(api "$OLGA_KEY" POST "/lorawan/devices/$L2/reset-dev-nonces" '{"all":true}')" 400 unknown_field all
 expect_api "auditor may not reset" "$(api "$AUDREY_KEY" POST "/lorawan/devices/$L2/reset-dev-nonces" '{}')" 403 forbidden
 
+# new root keys
+before=$(psql -Atc "select encode(root_keys, 'hex') from lorawan_devices where id = '$L2'")
+expect_api "rotate: NwkKey alone for 1.1" "$(api "$OLGA_KEY" POST "/lorawan/devices/$L2/rotate-keys" "{\"nwk_key\":\"$NWK\"}")" 400 missing_field app_key
+expect_api "rotate: NwkKey for 1.0.x" "$(api "$OLGA_KEY" POST "/lorawan/devices/$L1/rotate-keys" "{\"nwk_key\":\"$NWK\",\"app_key\":\"$APP\"}")" 400 invalid_value nwk_key
+expect_api "rotate: auditor" "$(api "$AUDREY_KEY" POST "/lorawan/devices/$L2/rotate-keys" '{}')" 403 forbidden
+expect_api "rotate: another tenant's device" "$(api "$GUS_KEY" POST "/lorawan/devices/$L2/rotate-keys" '{}')" 404 not_found
+r=$(api "$OLGA_KEY" POST "/lorawan/devices/$L2/rotate-keys" "{\"nwk_key\":\"$APP\",\"app_key\":\"$NWK\"}")
+expect_api "rotate a 1.1 device's keys" "$r" 200
+expect_eq "rotate: no key in the response" "$(jget "${r#* }" '[k for k in d if "key" in k]')" "[]"
+expect_eq "rotate: sealed anew" "$(psql -Atc "select encode(root_keys, 'hex') <> '$before', octet_length(root_keys)
+	from lorawan_devices where id = '$L2'")" "t|60"
+expect_eq "rotate: audited" "$(psql -Atc "select details->>'keys' from audit where action = 'lorawan_device.rotate_keys' and object_id = '$L2'")" imported
+expect_api "rotate a 1.0.2 device, key generated" "$(api "$OLGA_KEY" POST "/lorawan/devices/$L1/rotate-keys" '{}')" 200
+expect_eq "audit entries still hold no key" "$(psql -Atc "select count(*) from audit where details::text ilike '%${NWK:8:12}%'
+	or details::text ilike '%${APP:8:12}%'")" 0
+
 # joins, newest first, paged
 expect_eq "no joins yet" "$(jget "$(api "$ALICE_KEY" GET "/lorawan/devices/$L1/joins" | cut -d' ' -f2-)" 'd')" \
 	'{"items": [], "next_cursor": null}'

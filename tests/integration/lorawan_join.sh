@@ -194,6 +194,15 @@ expect_eq "reset audited" "$(psql -Atc "select count(*) from audit where action 
 r=$(js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 4660)" 1.0.2)" "$TOKEN")
 expect_join "a DevNonce used before the reset" "$r" $K102 - 0000000000000102 4660 3 false
 
+# new root keys: the old AppKey no longer joins, the new one does from DevNonce 0 again
+K104B=5f4e3d2c1b0a99887766554433221100
+r=$(api "$KEY" POST "/lorawan/devices/$D104/rotate-keys" "{\"app_key\":\"$K104B\"}")
+expect_api "rotate the keys" "$r" 200
+expect_refusal "the old AppKey after rotation" \
+	"$(js "$(joinreq 0000000000000104 "$(peer joinreq $K104 $JOINEUI 0000000000000104 12)" 1.0.4)" "$TOKEN")" MICFailed
+r=$(js "$(joinreq 0000000000000104 "$(peer joinreq $K104B $JOINEUI 0000000000000104 0)" 1.0.4)" "$TOKEN")
+expect_join "the new AppKey, DevNonce 0 again" "$r" $K104B - 0000000000000104 0 4 false
+
 # concurrent JoinReqs for one device through two instances: never the same JoinNonce
 new_instance js2
 start_instance MIDPKI_KEYSTORE_MASTER_KEY_FILE="$A_STATE/master.key"
