@@ -146,6 +146,20 @@ decode_app_s_key_req(json_t *o, const lw_bi_header *h, lw_bi_app_s_key_req *ar,
 	return MP_OK;
 }
 
+/* The HomeNSReq members; *why names the first one that is wrong. */
+static int
+decode_home_ns_req(json_t *o, lw_bi_home_ns_req *hr, const char **why)
+{
+	uint64_t v;
+
+	if (!hex_value(str(o, "SenderID"), 3, &v))
+		return bad(why, "SenderID must be a NetID: 6 hex digits");
+	hr->net_id = (uint32_t)v;
+	if (!hex_value(str(o, "DevEUI"), 8, &hr->dev_eui))
+		return bad(why, "DevEUI must be 16 hex digits");
+	return MP_OK;
+}
+
 int
 lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_req *req,
     const char **why)
@@ -184,6 +198,9 @@ lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_req *req,
 	} else if (strcmp(h->message_type, "AppSKeyReq") == 0) {
 		req->type = LW_BI_APP_S_KEY_REQ;
 		r = decode_app_s_key_req(o, h, &req->app_s_key, why);
+	} else if (strcmp(h->message_type, "HomeNSReq") == 0) {
+		req->type = LW_BI_HOME_NS_REQ;
+		r = decode_home_ns_req(o, &req->home_ns, why);
 	} else {
 		*why = "this message type is not served here";
 		r = MP_ERR_UNSUPPORTED;

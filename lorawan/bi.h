@@ -1,7 +1,8 @@
 /*
  * LoRaWAN Backend Interfaces (TS002 1.0 and 1.1) JSON messages as the Join
  * Server receives them from network and application servers: the header
- * every message carries, the JoinReq, the AppSKeyReq, and the answers. Decoding is strict about what it
+ * every message carries, the JoinReq, the AppSKeyReq, the HomeNSReq, and the
+ * answers. Decoding is strict about what it
  * uses and tolerant where TS002 implementations differ: hex in upper or
  * lower case, with or without "0x"; MACVersion "1.1" or "1.1.0".
  */
@@ -58,19 +59,26 @@ typedef struct lw_bi_app_s_key_req {
 	uint8_t session_key_id[LW_SESSION_KEY_ID_LEN];
 } lw_bi_app_s_key_req;
 
-typedef enum { LW_BI_JOIN_REQ, LW_BI_APP_S_KEY_REQ } lw_bi_type;
+/* A HomeNSReq's body. */
+typedef struct lw_bi_home_ns_req {
+	uint32_t net_id;       /* SenderID: the asking network server's NetID */
+	uint64_t dev_eui;
+} lw_bi_home_ns_req;
+
+typedef enum { LW_BI_JOIN_REQ, LW_BI_APP_S_KEY_REQ, LW_BI_HOME_NS_REQ } lw_bi_type;
 
 /* A request the Join Server serves: its type and the body of that type. */
 typedef struct lw_bi_req {
 	lw_bi_type type;
 	lw_bi_join_req join;
 	lw_bi_app_s_key_req app_s_key;
+	lw_bi_home_ns_req home_ns;
 } lw_bi_req;
 
 /*
  * Decodes a request of at most LW_BI_MAX_BODY bytes: its header into *h (as
  * far as it goes, also on failure, so that the answer can echo it) and, for
- * a JoinReq or an AppSKeyReq, its body into *req. MP_ERR_UNSUPPORTED for a
+ * a JoinReq, an AppSKeyReq or a HomeNSReq, its body into *req. MP_ERR_UNSUPPORTED for a
  * well-formed message of another type; MP_ERR_INVALID (with *why, a static
  * sentence naming the field) for anything malformed, MP_ERR_TOO_LARGE for a
  * longer body.

@@ -209,6 +209,49 @@ out:
 	lw_peer_clear(&peer);
 }
 
+/* A HomeNSReq from a network server: the HomeNSAns naming the device's home NetID. */
+static void
+home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
+    const lw_bi_home_ns_req *hr)
+{
+	lw_result rc = LW_RESULT_OTHER;
+	uint32_t net_id = 0;
+	lw_peer peer;
+	json_t *ans;
+	char hex[7];
+	int r;
+
+	memset(&peer, 0, sizeof(peer));
+	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
+	if (r == MP_ERR_UNAUTHENTICATED || (r == MP_OK && (!peer.ns || peer.net_id != hr->net_id))) {
+		refuse(req, h, "HomeNSAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
+		    "SenderID is not the NetID of the network server this token belongs to" :
+		    "unknown sender: a registered network server's bearer token is required");
+		goto out;
+	}
+	if (r == MP_OK)
+		r = lw_session_home_net_id(w->db, &peer, hr->dev_eui, &net_id, &rc);
+	if (r != MP_OK) {
+		mp_warn("lorawan: home network of DevEUI %016llx: %s",
+		    (unsigned long long)hr->dev_eui, mp_strerror(r));
+		refuse(req, h, "HomeNSAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
+		goto out;
+	}
+	if (rc != LW_RESULT_SUCCESS) {
+		refuse(req, h, "HomeNSAns", rc, "no device with this DevEUI has joined");
+		goto out;
+	}
+	snprintf(hex, sizeof(hex), "%06x", (unsigned)net_id);
+	ans = lw_bi_answer(h, "HomeNSAns", rc, "");
+	if (ans != NULL && json_object_set_new(ans, "HNetID", json_string(hex)) != 0) {
+		json_decref(ans);
+		ans = NULL;
+	}
+	send_answer(req, ans);
+out:
+	lw_peer_clear(&peer);
+}
+
 static void
 lw_js_post(mp_http_req *req, void *arg)
 {
@@ -228,8 +271,15 @@ lw_js_post(mp_http_req *req, void *arg)
 		    why);
 		return;
 	}
-	if (breq.type == LW_BI_APP_S_KEY_REQ)
-		app_s_key_req(req, mp_http_req_worker(req), &h, &breq.app_s_key);
-	else
+	switch (breq.type) {
+	case LW_BI_JOIN_REQ:
 		join_req(req, mp_http_req_worker(req), &h, &breq.join);
+		break;
+	case LW_BI_APP_S_KEY_REQ:
+		app_s_key_req(req, mp_http_req_worker(req), &h, &breq.app_s_key);
+		break;
+	case LW_BI_HOME_NS_REQ:
+		home_ns_req(req, mp_http_req_worker(req), &h, &breq.home_ns);
+		break;
+	}
 }

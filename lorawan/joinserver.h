@@ -1,8 +1,8 @@
 /*
  * The LoRaWAN listener's frontend: the Join Server answering Backend
  * Interfaces requests (`POST /`, JSON, a bearer token from POST
- * /api/v1/lorawan/peers): JoinReq from network servers, AppSKeyReq from
- * application servers. Every answer, refusals included, is HTTP 200
+ * /api/v1/lorawan/peers): JoinReq and HomeNSReq from network servers,
+ * AppSKeyReq from application servers. Every answer, refusals included, is HTTP 200
  * with a full answer message whose Result.ResultCode says what happened.
  */
 #ifndef LW_JOINSERVER_H

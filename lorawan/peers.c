@@ -124,11 +124,22 @@ lw_peer_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned li
 }
 
 int
+lw_net_id_parse(const char *hex, uint32_t *out)
+{
+	uint8_t b[3];
+
+	if (hex == NULL || mp_hex_decode_fixed(hex, strlen(hex), b, sizeof(b)) != MP_OK)
+		return MP_ERR_INTEGRITY;
+	*out = (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2];
+	return MP_OK;
+}
+
+int
 lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_peer *out)
 {
-	uint8_t hash[MP_CRED_HASH_LEN], *stored = NULL, *sealed = NULL, *kek = NULL, *net = NULL;
+	uint8_t hash[MP_CRED_HASH_LEN], *stored = NULL, *sealed = NULL, *kek = NULL;
 	char id[MP_UUID_STR_LEN + 1], context[SEAL_CONTEXT_MAX];
-	size_t stored_len = 0, sealed_len = 0, kek_len = 0, net_len = 0;
+	size_t stored_len = 0, sealed_len = 0, kek_len = 0;
 	const char *params[1] = { id }, *label;
 	PGresult *res = NULL;
 	lw_peer p;
@@ -152,12 +163,8 @@ lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_pee
 	snprintf(p.tenant_id, sizeof(p.tenant_id), "%s", mp_db_value(res, 0, 0));
 	p.ns = strcmp(mp_db_value(res, 0, 1), "ns") == 0;
 	if (p.ns) {
-		if ((r = mp_hex_decode(mp_db_value(res, 0, 2), 6, 3, &net, &net_len)) != MP_OK ||
-		    net_len != 3) {
-			r = MP_ERR_INTEGRITY;
+		if ((r = lw_net_id_parse(mp_db_value(res, 0, 2), &p.net_id)) != MP_OK)
 			goto out;
-		}
-		p.net_id = (uint32_t)net[0] << 16 | (uint32_t)net[1] << 8 | net[2];
 	} else {
 		snprintf(p.as_id, sizeof(p.as_id), "%s", mp_db_value(res, 0, 6));
 	}
@@ -183,7 +190,6 @@ out:
 	OPENSSL_clear_free(kek, kek_len);
 	free(stored);
 	free(sealed);
-	free(net);
 	PQclear(res);
 	return r;
 }

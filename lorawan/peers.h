@@ -47,6 +47,9 @@ int lw_peer_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 int lw_peer_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
     json_t **out);
 
+/* A NetID as stored (6 hex digits) as a value; MP_ERR_INTEGRITY for anything else. */
+int lw_net_id_parse(const char *hex, uint32_t *out);
+
 /*
  * The peer that a presented bearer token (auth "token") names, its KEK
  * unsealed into *out (lw_peer_clear it). MP_ERR_UNAUTHENTICATED for a token

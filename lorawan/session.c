@@ -9,6 +9,7 @@
 
 #include "codec.h"
 #include "err.h"
+#include "peers.h"
 
 int
 lw_session_context(const uint8_t id[LW_SESSION_KEY_ID_LEN], char out[LW_SESSION_CONTEXT_MAX])
@@ -64,6 +65,34 @@ out:
 	OPENSSL_clear_free(plain, plain_len);
 	free(sealed);
 	free(idp);
+	PQclear(res);
+	return r;
+}
+
+int
+lw_session_home_net_id(mp_db *db, const lw_peer *peer, uint64_t dev_eui, uint32_t *net_id,
+    lw_result *rc)
+{
+	char eui[17];
+	const char *params[2] = { eui, peer->tenant_id };
+	PGresult *res = NULL;
+	int r;
+
+	snprintf(eui, sizeof(eui), "%016llx", (unsigned long long)dev_eui);
+	r = mp_db_query_row(db, "SELECT p.net_id FROM lorawan_joins j"
+	    " JOIN lorawan_devices l ON l.id = j.lorawan_device_id"
+	    " JOIN devices d ON d.id = l.device_id JOIN lorawan_peers p ON p.id = j.peer_id"
+	    " WHERE d.dev_eui = $1 AND l.tenant_id = $2 AND j.result = 'Success'"
+	    " ORDER BY j.id DESC LIMIT 1", 2, params, &res);
+	if (r == MP_ERR_NOT_FOUND) {
+		*rc = LW_RESULT_UNKNOWN_DEV_EUI;
+		r = MP_OK;
+		goto out;
+	}
+	if (r != MP_OK || (r = lw_net_id_parse(mp_db_value(res, 0, 0), net_id)) != MP_OK)
+		goto out;
+	*rc = LW_RESULT_SUCCESS;
+out:
 	PQclear(res);
 	return r;
 }

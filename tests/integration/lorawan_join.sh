@@ -164,8 +164,19 @@ expect_refusal "DevEUI of 7 bytes" "$(js "$(echo "$good" | sed 's/"DevEUI":"0000
 expect_refusal "PHYPayload one byte short" "$(js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 302 | cut -c3-)" 1.0.2)" "$TOKEN")" MalformedRequest
 expect_refusal "DevEUI not the PHYPayload's" "$(js "$(echo "$good" | sed 's/"DevEUI":"0000000000000102"/"DevEUI":"0000000000000104"/')" "$TOKEN")" MalformedRequest
 expect_refusal "RxDelay 16" "$(js "$(echo "$good" | sed 's/"RxDelay":1/"RxDelay":16/')" "$TOKEN")" MalformedRequest
-r=$(js '{"ProtocolVersion":"1.0","SenderID":"000013","ReceiverID":"70b3d57ed0000000","TransactionID":9,"MessageType":"HomeNSReq","DevEUI":"0000000000000102"}' "$TOKEN")
-expect_eq "a message type not served: its answer type" "$(jget "${r#* }" '[d["MessageType"], d["Result"]["ResultCode"], d["TransactionID"]]')" '["HomeNSAns", "Other", 9]'
+r=$(js '{"ProtocolVersion":"1.0","SenderID":"000013","ReceiverID":"70b3d57ed0000000","TransactionID":9,"MessageType":"RejoinReq","DevEUI":"0000000000000102"}' "$TOKEN")
+expect_eq "a message type not served: its answer type" "$(jget "${r#* }" '[d["MessageType"], d["Result"]["ResultCode"], d["TransactionID"]]')" '["RejoinAns", "Other", 9]'
+
+# HomeNSReq: the NetID of the network server through which the device last joined
+homensreq() { # homensreq DEVEUI
+	echo "{\"ProtocolVersion\":\"1.0\",\"SenderID\":\"$NETID\",\"ReceiverID\":\"$JOINEUI\",\"TransactionID\":12,\"MessageType\":\"HomeNSReq\",\"DevEUI\":\"$1\"}"
+}
+r=$(js "$(homensreq 0000000000000102)" "$TOKEN")
+expect_eq "HomeNSReq: last joined through 000014" "$(jget "${r#* }" '[d["MessageType"], d["Result"]["ResultCode"], d["HNetID"], d["TransactionID"]]')" \
+	'["HomeNSAns", "Success", "000014", 12]'
+expect_eq "HomeNSReq: a 1.1 device" "$(jget "$(js "$(homensreq 0000000000000110)" "$TOKEN" | cut -d' ' -f2-)" 'd["HNetID"]')" "$NETID"
+expect_refusal "HomeNSReq: unknown DevEUI" "$(js "$(homensreq 00000000000000ff)" "$TOKEN")" UnknownDevEUI
+expect_refusal "HomeNSReq: an application server's token" "$(js "$(homensreq 0000000000000102)" "$AS_TOKEN")" UnknownSender
 
 # every join with a known device is recorded
 r=$(api "$KEY" GET "/lorawan/devices/$D104/joins")
