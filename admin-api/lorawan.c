@@ -6,9 +6,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "codec.h"
 #include "err.h"
+#include "export.h"
 #include "lw_devices.h"
 #include "num.h"
 #include "peers.h"
@@ -239,6 +241,58 @@ out:
 	mp_wipe(app, sizeof(app));
 	api_wipe_secret(c, "nwk_key");
 	api_wipe_secret(c, "app_key");
+}
+
+void
+api_lorawan_device_export(api_call *c)
+{
+	static const char *const fields[] = { "tenant", "devices", "kek_label", NULL };
+	const char *tenant, *label, *what = NULL, **ids = NULL;
+	json_t *arr = NULL, *items = NULL, *v;
+	size_t i, n;
+	int r;
+
+	if (!api_only_fields(c, fields) || !api_target_tenant(c, &tenant) ||
+	    !api_string_array(c, "devices", LW_EXPORT_MAX, &arr) ||
+	    !api_string(c, "kek_label", true, KEK_LABEL_MAX, &label))
+		return;
+	if ((n = json_array_size(arr)) == 0) {
+		api_error(c, 400, "missing_field", "'devices' must list 1 to 1000 LoRaWAN device ids",
+		    "devices");
+		return;
+	}
+	if ((ids = calloc(n, sizeof(*ids))) == NULL) {
+		api_fail(c, MP_ERR_NOMEM, "export");
+		return;
+	}
+	json_array_foreach(arr, i, v) {
+		ids[i] = json_string_value(v);
+		for (size_t j = 0; j < i && api_is_uuid(ids[i]); j++)
+			if (strcasecmp(ids[j], ids[i]) == 0)
+				ids[i] = "";
+		if (!api_is_uuid(ids[i])) {
+			api_error(c, 400, "invalid_value", "'devices' must list distinct LoRaWAN"
+			    " device ids", "devices");
+			goto out;
+		}
+	}
+	r = lw_devices_export(c->db, ((mp_worker *)mp_http_req_worker(c->req))->keystore,
+	    &c->actor, tenant, ids, n, label, &items, &what);
+	if (r == MP_ERR_NOT_FOUND || r == MP_ERR_CONFLICT) {
+		api_error(c, r == MP_ERR_CONFLICT ? 409 : 404, r == MP_ERR_CONFLICT ? "conflict" :
+		    "not_found", r == MP_ERR_CONFLICT ? "several peers of the tenant have this KEK"
+		    " label" : what != NULL && strcmp(what, "kek_label") == 0 ?
+		    "no peer of the tenant has a KEK with this label" :
+		    "a listed id is not a LoRaWAN device of the tenant", what);
+		goto out;
+	}
+	if (r != MP_OK) {
+		api_fail(c, r, "export");
+		goto out;
+	}
+	api_reply(c, 200, json_pack("{s:o}", "items", items));
+out:
+	free(ids);
 }
 
 void

@@ -68,6 +68,8 @@ void api_request_reject(api_call *c);
 /* Take root keys or a KEK: wipe them, in the body and the request bytes, before returning. */
 void api_lorawan_device_create(api_call *c);
 void api_lorawan_device_list(api_call *c);
+/* Answers with root keys (wrapped): the route keeps them out of the idempotency record. */
+void api_lorawan_device_export(api_call *c);
 void api_lorawan_device_get(api_call *c);
 void api_lorawan_device_patch(api_call *c);
 void api_lorawan_device_reset_dev_nonces(api_call *c);

@@ -78,6 +78,7 @@ const api_route api_routes[] = {
 	{ "POST", "/requests/{id}/reject", PA | TA | OP, api_request_reject, NULL },
 	{ "POST", "/lorawan/devices", PA | TA | OP, api_lorawan_device_create, NULL },
 	{ "GET", "/lorawan/devices", PA | TA | OP | AU, api_lorawan_device_list, NULL },
+	{ "POST", "/lorawan/devices:export", PA | TA, api_lorawan_device_export, "items" },
 	{ "GET", "/lorawan/devices/{id}", PA | TA | OP | AU, api_lorawan_device_get, NULL },
 	{ "PATCH", "/lorawan/devices/{id}", PA | TA | OP, api_lorawan_device_patch, NULL },
 	{ "POST", "/lorawan/devices/{id}/reset-dev-nonces", PA | TA | OP,

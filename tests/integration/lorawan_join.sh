@@ -214,6 +214,29 @@ expect_refusal "the old AppKey after rotation" \
 r=$(js "$(joinreq 0000000000000104 "$(peer joinreq $K104B $JOINEUI 0000000000000104 0)" 1.0.4)" "$TOKEN")
 expect_join "the new AppKey, DevNonce 0 again" "$r" $K104B - 0000000000000104 0 4 false
 
+# export of root keys for key injection: wrapped under a registered KEK, audited
+r=$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\",\"$D102\"],\"kek_label\":\"ns-kek\"}")
+expect_api "export" "$r" 200
+b=${r#* }
+expect_eq "export: devices" "$(jget "$b" 'sorted((i["dev_eui"], i["mac_version"], "nwk_key" in i) for i in d["items"])')" \
+	'[["0000000000000102", "1.0.2", false], ["0000000000000110", "1.1", true]]'
+unwrapped() { peer unwrap $KEK "$(jget "$b" "[i[\"$2\"] for i in d[\"items\"] if i[\"dev_eui\"] == \"$1\"][0]")"; }
+expect_eq "export: the 1.1 NwkKey" "$(unwrapped 0000000000000110 nwk_key)" $N11
+expect_eq "export: the 1.1 AppKey" "$(unwrapped 0000000000000110 app_key)" $A11
+expect_eq "export: the 1.0.2 AppKey" "$(unwrapped 0000000000000102 app_key)" $K102
+expect_eq "export: labelled" "$(jget "$b" 'sorted(set(i["app_key"]["KEKLabel"] for i in d["items"]))')" '["ns-kek"]'
+expect_eq "export: audited per device" "$(psql -Atc "select count(*), min(details->>'kek_label') from audit where action = 'lorawan_device.export'")" "2|ns-kek"
+OP_KEY=$(user_key "$ACME" olga operator)
+expect_api "export: operator" "$(api "$OP_KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"kek_label\":\"ns-kek\"}")" 403 forbidden
+expect_api "export: unknown label" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"kek_label\":\"nope\"}")" 404 not_found kek_label
+expect_api "export: not a device of the tenant" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\",\"00000000-0000-4000-8000-000000000000\"],\"kek_label\":\"ns-kek\"}")" 404 not_found devices
+expect_api "export: the same device twice" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\",\"$D11\"],\"kek_label\":\"ns-kek\"}")" 400 invalid_value devices
+expect_api "export: no device" "$(api "$KEY" POST /lorawan/devices:export '{"devices":[],"kek_label":"ns-kek"}')" 400 missing_field devices
+api "$KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"000015\",\"kek_label\":\"shared\",\"kek\":\"$KEK\",\"auth\":\"mtls\"}" >/dev/null
+api "$KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"000016\",\"kek_label\":\"shared\",\"kek\":\"$ASKEK\",\"auth\":\"mtls\"}" >/dev/null
+expect_api "export: a label two peers share" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"kek_label\":\"shared\"}")" 409 conflict kek_label
+expect_eq "refused exports are not audited" "$(psql -Atc "select count(*) from audit where action = 'lorawan_device.export'")" 2
+
 # concurrent JoinReqs for one device through two instances: never the same JoinNonce
 new_instance js2
 start_instance MIDPKI_KEYSTORE_MASTER_KEY_FILE="$A_STATE/master.key"
