@@ -5,13 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "bi.h"
 #include "buf.h"
 #include "credential.h"
 #include "err.h"
 #include "lw_devices.h"
+#include "sealed.h"
 #include "secure.h"
 
 struct export_ctx {
@@ -31,9 +30,6 @@ export_kek(mp_db *db, struct export_ctx *c, char peer_id[MP_UUID_STR_LEN + 1],
     uint8_t kek[32], size_t *kek_len)
 {
 	const char *params[2] = { c->tenant_id, c->kek_label };
-	char context[sizeof("lorawan_peer:") + MP_UUID_STR_LEN];
-	uint8_t *sealed = NULL, *plain = NULL;
-	size_t sealed_len = 0, plain_len = 0;
 	PGresult *res = NULL;
 	int r;
 
@@ -46,19 +42,8 @@ export_kek(mp_db *db, struct export_ctx *c, char peer_id[MP_UUID_STR_LEN + 1],
 		goto out;
 	}
 	snprintf(peer_id, MP_UUID_STR_LEN + 1, "%s", mp_db_value(res, 0, 0));
-	snprintf(context, sizeof(context), "lorawan_peer:%s", peer_id);
-	if ((r = mp_db_bytea_value(res, 0, 1, MP_KEYSTORE_SEAL_MAX, &sealed, &sealed_len)) != MP_OK ||
-	    (r = mp_keystore_unseal(c->ks, context, sealed, sealed_len, &plain, &plain_len)) != MP_OK)
-		goto out;
-	if (plain_len > 32) {
-		r = MP_ERR_INTEGRITY;
-		goto out;
-	}
-	memcpy(kek, plain, plain_len);
-	*kek_len = plain_len;
+	r = lw_unseal_value(c->ks, res, 0, 1, LW_SEALED_KEK, peer_id, kek, 32, kek_len);
 out:
-	OPENSSL_clear_free(plain, plain_len);
-	free(sealed);
 	PQclear(res);
 	return r;
 }
@@ -68,21 +53,14 @@ static int
 export_one(const struct export_ctx *c, const PGresult *res, int i, const uint8_t *kek,
     size_t kek_len, json_t **item)
 {
-	char context[sizeof("lorawan_device:") + MP_UUID_STR_LEN];
 	const char *mac = mp_db_value(res, i, 2);
-	uint8_t *sealed = NULL, *keys = NULL;
-	size_t sealed_len = 0, keys_len = 0;
+	uint8_t keys[LW_ROOT_KEYS_LEN];
 	json_t *it = NULL;
 	int r;
 
-	snprintf(context, sizeof(context), "lorawan_device:%s", mp_db_value(res, i, 0));
-	if ((r = mp_db_bytea_value(res, i, 3, MP_KEYSTORE_SEAL_MAX, &sealed, &sealed_len)) != MP_OK ||
-	    (r = mp_keystore_unseal(c->ks, context, sealed, sealed_len, &keys, &keys_len)) != MP_OK)
+	if ((r = lw_unseal_value(c->ks, res, i, 3, LW_SEALED_ROOT_KEYS, mp_db_value(res, i, 0),
+	    keys, sizeof(keys), NULL)) != MP_OK)
 		goto out;
-	if (keys_len != LW_ROOT_KEYS_LEN) {
-		r = MP_ERR_INTEGRITY;
-		goto out;
-	}
 	if ((it = json_pack("{s:s, s:s, s:s}", "id", mp_db_value(res, i, 0), "dev_eui",
 	    mp_db_value(res, i, 1), "mac_version", mac)) == NULL) {
 		r = MP_ERR_NOMEM;
@@ -97,8 +75,7 @@ export_one(const struct export_ctx *c, const PGresult *res, int i, const uint8_t
 	it = NULL;
 out:
 	json_decref(it);
-	OPENSSL_clear_free(keys, keys_len);
-	free(sealed);
+	mp_wipe(keys, sizeof(keys));
 	return r;
 }
 

@@ -5,14 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "codec.h"
 #include "err.h"
 #include "lw_devices.h"
 #include "num.h"
+#include "sealed.h"
 #include "secure.h"
-#include "session.h"
 
 #define JOIN_NONCE_MAX 0xffffff
 
@@ -124,10 +122,8 @@ decide(const struct join_ctx *c, const PGresult *res, uint32_t *join_nonce)
 {
 	const lw_join_in *in = c->in;
 	const char *mac = mp_db_value(res, 0, 2), *last = mp_db_value(res, 0, 6);
-	char context[sizeof("lorawan_device:") + 36];
 	bool dev11 = strcmp(mac, "1.1") == 0, counter = dev11 || strcmp(mac, "1.0.4") == 0;
-	uint8_t *sealed = NULL, *keys = NULL;
-	size_t sealed_len = 0, keys_len = 0;
+	uint8_t keys[LW_ROOT_KEYS_LEN];
 	uint64_t jn = 0, prev = 0;
 	int r;
 
@@ -144,14 +140,9 @@ decide(const struct join_ctx *c, const PGresult *res, uint32_t *join_nonce)
 	if ((r = mp_parse_u64(mp_db_value(res, 0, 5), JOIN_NONCE_MAX, &jn)) != MP_OK ||
 	    (last != NULL && (r = mp_parse_u64(last, UINT16_MAX, &prev)) != MP_OK))
 		return MP_ERR_INTEGRITY;
-	snprintf(context, sizeof(context), "lorawan_device:%s", mp_db_value(res, 0, 0));
-	if ((r = mp_db_bytea_value(res, 0, 3, MP_KEYSTORE_SEAL_MAX, &sealed, &sealed_len)) != MP_OK ||
-	    (r = mp_keystore_unseal(c->ks, context, sealed, sealed_len, &keys, &keys_len)) != MP_OK)
+	if ((r = lw_unseal_value(c->ks, res, 0, 3, LW_SEALED_ROOT_KEYS, mp_db_value(res, 0, 0),
+	    keys, sizeof(keys), NULL)) != MP_OK)
 		goto out;
-	if (keys_len != LW_ROOT_KEYS_LEN) {
-		r = MP_ERR_INTEGRITY;
-		goto out;
-	}
 	r = lw_phy_check_mic(in->req, dev11 ? keys : keys + LW_KEY_LEN);
 	if (r == MP_ERR_INTEGRITY) {
 		refuse(c->out, LW_RESULT_MIC_FAILED, "the Join-request's MIC does not verify");
@@ -172,8 +163,7 @@ decide(const struct join_ctx *c, const PGresult *res, uint32_t *join_nonce)
 		r = accept_join(in, keys, dev11, *join_nonce, c->out);
 	}
 out:
-	free(sealed);
-	OPENSSL_clear_free(keys, keys_len);
+	mp_wipe(keys, sizeof(keys));
 	return r;
 }
 
@@ -185,22 +175,18 @@ static int
 keep_session(const mp_keystore *ks, lw_join_out *out, char **skid, char **sealed)
 {
 	const uint8_t *app = out->opt_neg ? out->k11.app_s_key : out->k10.app_s_key;
-	char context[LW_SESSION_CONTEXT_MAX];
-	uint8_t *s = NULL;
-	size_t len = 0;
+	char *hex = NULL;
 	int r;
 
-	if ((r = mp_random_bytes(out->session_key_id, LW_SESSION_KEY_ID_LEN)) != MP_OK)
+	if ((r = mp_random_bytes(out->session_key_id, LW_SESSION_KEY_ID_LEN)) != MP_OK ||
+	    (r = mp_hex_encode(out->session_key_id, LW_SESSION_KEY_ID_LEN, &hex)) != MP_OK)
 		return r;
-	if ((r = lw_session_context(out->session_key_id, context)) != MP_OK)
-		return r;
-	if ((r = mp_keystore_seal(ks, context, app, LW_KEY_LEN, &s, &len)) == MP_OK &&
-	    (r = mp_db_bytea_param(s, len, sealed)) == MP_OK &&
+	if ((r = lw_seal_param(ks, LW_SEALED_SESSION, hex, app, LW_KEY_LEN, sealed)) == MP_OK &&
 	    (r = mp_db_bytea_param(out->session_key_id, LW_SESSION_KEY_ID_LEN, skid)) != MP_OK) {
 		free(*sealed);
 		*sealed = NULL;
 	}
-	free(s);
+	free(hex);
 	return r;
 }
 

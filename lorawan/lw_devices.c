@@ -9,14 +9,12 @@
 #include "dbjson.h"
 #include "err.h"
 #include "record.h"
+#include "sealed.h"
 #include "secure.h"
 
 /* The columns of a device object; l is lorawan_devices, d the engine's devices. */
 #define COLUMNS "l.id, l.tenant_id, l.device_id, d.dev_eui, l.join_eui, l.mac_version," \
 	" l.status, l.join_nonce, l.created_at, l.updated_at"
-
-/* The sealing context of a device's root keys: bound to its row. */
-#define SEAL_CONTEXT_MAX (sizeof("lorawan_device:") + MP_UUID_STR_LEN)
 
 static bool
 is_hex(const char *s, size_t len)
@@ -99,9 +97,7 @@ static int
 sealed_root_keys(const mp_keystore *ks, const char *id, bool v11, const uint8_t *nwk_key,
     const uint8_t *app_key, char **param)
 {
-	uint8_t keys[LW_ROOT_KEYS_LEN], *sealed = NULL;
-	char context[SEAL_CONTEXT_MAX];
-	size_t sealed_len = 0;
+	uint8_t keys[LW_ROOT_KEYS_LEN];
 	int r = MP_OK;
 
 	if (app_key != NULL)
@@ -114,13 +110,9 @@ sealed_root_keys(const mp_keystore *ks, const char *id, bool v11, const uint8_t 
 		memcpy(keys, nwk_key, LW_KEY_LEN);
 	else if ((r = mp_random_bytes(keys, LW_KEY_LEN)) != MP_OK)
 		goto out;
-	snprintf(context, sizeof(context), "lorawan_device:%s", id);
-	if ((r = mp_keystore_seal(ks, context, keys, sizeof(keys), &sealed, &sealed_len)) != MP_OK)
-		goto out;
-	r = mp_db_bytea_param(sealed, sealed_len, param);
+	r = lw_seal_param(ks, LW_SEALED_ROOT_KEYS, id, keys, sizeof(keys), param);
 out:
 	mp_wipe(keys, sizeof(keys));
-	free(sealed);
 	return r;
 }
 

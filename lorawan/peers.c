@@ -6,17 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "codec.h"
 #include "credential.h"
 #include "err.h"
 #include "record.h"
+#include "sealed.h"
 #include "secure.h"
 
 #define COLUMNS "id, tenant_id, kind, net_id, as_id, kek_label, auth, created_at"
 #define LABEL_MAX LW_AS_ID_MAX
-#define SEAL_CONTEXT_MAX (sizeof("lorawan_peer:") + MP_UUID_STR_LEN)
 
 static bool
 valid(const lw_peer_new *in)
@@ -44,11 +42,9 @@ int
 lw_peer_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
     const lw_peer_new *in, char **token, json_t **out)
 {
-	uint8_t hash[MP_CRED_HASH_LEN], *sealed = NULL;
-	char id[MP_UUID_STR_LEN + 1], context[SEAL_CONTEXT_MAX], *secret = NULL;
-	char *hashp = NULL, *kekp = NULL;
+	uint8_t hash[MP_CRED_HASH_LEN];
+	char id[MP_UUID_STR_LEN + 1], *secret = NULL, *hashp = NULL, *kekp = NULL;
 	const char *params[9];
-	size_t sealed_len = 0;
 	json_t *details = NULL;
 	int r = MP_ERR_INVALID;
 
@@ -61,13 +57,9 @@ lw_peer_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
 	} else if ((r = mp_uuid_new(id)) != MP_OK) {
 		goto out;
 	}
-	if (in->kek != NULL) {
-		snprintf(context, sizeof(context), "lorawan_peer:%s", id);
-		if ((r = mp_keystore_seal(ks, context, in->kek, in->kek_len, &sealed,
-		    &sealed_len)) != MP_OK ||
-		    (r = mp_db_bytea_param(sealed, sealed_len, &kekp)) != MP_OK)
-			goto out;
-	}
+	if (in->kek != NULL &&
+	    (r = lw_seal_param(ks, LW_SEALED_KEK, id, in->kek, in->kek_len, &kekp)) != MP_OK)
+		goto out;
 	details = json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "kind", in->kind, "net_id", in->net_id,
 	    "as_id", in->as_id, "kek_label", in->kek_label, "auth", in->auth);
 	if (details == NULL) {
@@ -96,7 +88,6 @@ out:
 	mp_free_secret_str(secret);
 	mp_free_secret_str(hashp);
 	json_decref(details);
-	free(sealed);
 	free(kekp);
 	return r;
 }
@@ -137,9 +128,9 @@ lw_net_id_parse(const char *hex, uint32_t *out)
 int
 lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_peer *out)
 {
-	uint8_t hash[MP_CRED_HASH_LEN], *stored = NULL, *sealed = NULL, *kek = NULL;
-	char id[MP_UUID_STR_LEN + 1], context[SEAL_CONTEXT_MAX];
-	size_t stored_len = 0, sealed_len = 0, kek_len = 0;
+	uint8_t hash[MP_CRED_HASH_LEN], *stored = NULL;
+	char id[MP_UUID_STR_LEN + 1];
+	size_t stored_len = 0;
 	const char *params[1] = { id }, *label;
 	PGresult *res = NULL;
 	lw_peer p;
@@ -170,26 +161,16 @@ lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_pee
 	}
 	if ((label = mp_db_value(res, 0, 3)) != NULL) {
 		snprintf(p.kek_label, sizeof(p.kek_label), "%s", label);
-		snprintf(context, sizeof(context), "lorawan_peer:%s", id);
-		if ((r = mp_db_bytea_value(res, 0, 4, MP_KEYSTORE_SEAL_MAX, &sealed,
-		    &sealed_len)) != MP_OK ||
-		    (r = mp_keystore_unseal(ks, context, sealed, sealed_len, &kek, &kek_len)) != MP_OK)
+		if ((r = lw_unseal_value(ks, res, 0, 4, LW_SEALED_KEK, id, p.kek, sizeof(p.kek),
+		    &p.kek_len)) != MP_OK)
 			goto out;
-		if (kek_len > sizeof(p.kek)) {
-			r = MP_ERR_INTEGRITY;
-			goto out;
-		}
-		memcpy(p.kek, kek, kek_len);
-		p.kek_len = kek_len;
 	}
 	*out = p;
 	r = MP_OK;
 out:
 	lw_peer_clear(&p);
 	mp_wipe(hash, sizeof(hash));
-	OPENSSL_clear_free(kek, kek_len);
 	free(stored);
-	free(sealed);
 	PQclear(res);
 	return r;
 }

@@ -5,40 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "codec.h"
 #include "err.h"
 #include "peers.h"
-
-int
-lw_session_context(const uint8_t id[LW_SESSION_KEY_ID_LEN], char out[LW_SESSION_CONTEXT_MAX])
-{
-	char *hex = NULL;
-	int r;
-
-	if ((r = mp_hex_encode(id, LW_SESSION_KEY_ID_LEN, &hex)) != MP_OK)
-		return r;
-	snprintf(out, LW_SESSION_CONTEXT_MAX, "lorawan_session:%s", hex);
-	free(hex);
-	return MP_OK;
-}
+#include "sealed.h"
 
 int
 lw_session_app_s_key(mp_db *db, const mp_keystore *ks, const lw_peer *peer,
     uint64_t dev_eui, const uint8_t id[LW_SESSION_KEY_ID_LEN], uint8_t key[LW_KEY_LEN],
     lw_result *rc)
 {
-	char eui[17], context[LW_SESSION_CONTEXT_MAX], *idp = NULL;
+	char eui[17], *idp = NULL, *hex = NULL;
 	const char *params[3] = { eui, peer->tenant_id, NULL };
-	uint8_t *sealed = NULL, *plain = NULL;
-	size_t sealed_len = 0, plain_len = 0;
 	PGresult *res = NULL;
 	int r;
 
 	snprintf(eui, sizeof(eui), "%016llx", (unsigned long long)dev_eui);
 	if ((r = mp_db_bytea_param(id, LW_SESSION_KEY_ID_LEN, &idp)) != MP_OK ||
-	    (r = lw_session_context(id, context)) != MP_OK)
+	    (r = mp_hex_encode(id, LW_SESSION_KEY_ID_LEN, &hex)) != MP_OK)
 		goto out;
 	params[2] = idp;
 	r = mp_db_query_row(db, "SELECT j.app_s_key FROM lorawan_joins j"
@@ -51,19 +35,12 @@ lw_session_app_s_key(mp_db *db, const mp_keystore *ks, const lw_peer *peer,
 		r = MP_OK;
 		goto out;
 	}
-	if (r != MP_OK ||
-	    (r = mp_db_bytea_value(res, 0, 0, MP_KEYSTORE_SEAL_MAX, &sealed, &sealed_len)) != MP_OK ||
-	    (r = mp_keystore_unseal(ks, context, sealed, sealed_len, &plain, &plain_len)) != MP_OK)
+	if (r != MP_OK || (r = lw_unseal_value(ks, res, 0, 0, LW_SEALED_SESSION, hex, key,
+	    LW_KEY_LEN, NULL)) != MP_OK)
 		goto out;
-	if (plain_len != LW_KEY_LEN) {
-		r = MP_ERR_INTEGRITY;
-		goto out;
-	}
-	memcpy(key, plain, LW_KEY_LEN);
 	*rc = LW_RESULT_SUCCESS;
 out:
-	OPENSSL_clear_free(plain, plain_len);
-	free(sealed);
+	free(hex);
 	free(idp);
 	PQclear(res);
 	return r;

@@ -13,12 +13,6 @@
 #include "join.h"
 #include "keystore.h"
 
-#define LW_SESSION_CONTEXT_MAX (sizeof("lorawan_session:") + 2 * LW_SESSION_KEY_ID_LEN)
-
-/* The sealing context of a session's AppSKey: "lorawan_session:<id in hex>". */
-int lw_session_context(const uint8_t id[LW_SESSION_KEY_ID_LEN],
-    char out[LW_SESSION_CONTEXT_MAX]);
-
 /*
  * The AppSKey of the session id of the device dev_eui in the peer's tenant
  * into key (wipe it), with *rc LW_RESULT_SUCCESS; *rc LW_RESULT_UNKNOWN_DEV_EUI

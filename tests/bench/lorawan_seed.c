@@ -1,8 +1,8 @@
 /*
  * Seeder of the Join Server benchmark (tests/bench/lorawan_join.sh): N LoRaWAN
  * 1.0.4 devices of TENANT, each an engine device with DevEUI 70b3d57e00000000
- * + i and a random AppKey sealed under the key store's master key exactly as
- * the admin API seals it, inserted 1,000 to a statement; and for each device
+ * + i and a random AppKey sealed under the key store's master key as the
+ * admin API seals it (lw_seal_param), inserted 1,000 to a statement; and for each device
  * one JoinReq (DevNonce 1, SenderID NETID) as a line of JSON in OUT, its MIC
  * made under the AppKey. Prints the count and the time.
  *   bench_lw_seed CONNINFO MASTER_KEY_FILE TENANT NETID N OUT
@@ -21,6 +21,7 @@
 #include "lw_devices.h"
 #include "num.h"
 #include "phy.h"
+#include "sealed.h"
 #include "secure.h"
 
 #define BATCH 1000
@@ -150,9 +151,7 @@ main(int argc, char **argv)
 		size_t m = n - base < BATCH ? (size_t)(n - base) : BATCH;
 
 		for (size_t i = 0; i < m; i++) {
-			uint8_t keys[LW_ROOT_KEYS_LEN], *sealed = NULL;
-			char context[64];
-			size_t len = 0;
+			uint8_t keys[LW_ROOT_KEYS_LEN];
 			uint64_t eui = DEV_EUI_BASE + base + i;
 
 			snprintf(s[i].serial, sizeof(s[i].serial), "LW-%llu",
@@ -162,13 +161,10 @@ main(int argc, char **argv)
 			    mp_random_bytes(keys + LW_KEY_LEN, LW_KEY_LEN) != MP_OK)
 				goto out;
 			memcpy(keys, keys + LW_KEY_LEN, LW_KEY_LEN);
-			snprintf(context, sizeof(context), "lorawan_device:%s", s[i].id);
-			r = mp_keystore_seal(ks, context, keys, sizeof(keys), &sealed, &len);
-			if (r == MP_OK)
-				r = mp_db_bytea_param(sealed, len, &s[i].sealed);
+			r = lw_seal_param(ks, LW_SEALED_ROOT_KEYS, s[i].id, keys, sizeof(keys),
+			    &s[i].sealed);
 			if (r == MP_OK)
 				r = write_request(out, argv[4], eui, keys);
-			free(sealed);
 			mp_wipe(keys, sizeof(keys));
 			if (r != MP_OK)
 				goto out;
