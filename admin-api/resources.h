@@ -74,5 +74,18 @@ void api_fdo_voucher_list(api_call *c);
 /* JSON; the voucher alone as CBOR or PEM when Accept asks for application/cbor or application/x-pem-file. */
 void api_fdo_voucher_get(api_call *c);
 void api_fdo_voucher_extend(api_call *c);
+/* Take root keys or a KEK: wipe them, in the body and the request bytes, before returning. */
+void api_lorawan_device_create(api_call *c);
+void api_lorawan_device_list(api_call *c);
+/* Answers with root keys (wrapped): the route keeps them out of the idempotency record. */
+void api_lorawan_device_export(api_call *c);
+void api_lorawan_device_get(api_call *c);
+void api_lorawan_device_patch(api_call *c);
+void api_lorawan_device_reset_dev_nonces(api_call *c);
+void api_lorawan_device_rotate_keys(api_call *c);
+void api_lorawan_device_joins(api_call *c);
+void api_lorawan_peer_create(api_call *c);
+void api_lorawan_peer_list(api_call *c);
+void api_lorawan_peer_get(api_call *c);
 
 #endif

@@ -82,6 +82,19 @@ const api_route api_routes[] = {
 	{ "GET", "/fdo/vouchers", PA | TA | OP | AU, api_fdo_voucher_list, NULL },
 	{ "GET", "/fdo/vouchers/{guid}", PA | TA | OP | AU, api_fdo_voucher_get, NULL },
 	{ "POST", "/fdo/vouchers/{guid}/extend", PA | TA | OP, api_fdo_voucher_extend, NULL },
+	{ "POST", "/lorawan/devices", PA | TA | OP, api_lorawan_device_create, NULL },
+	{ "GET", "/lorawan/devices", PA | TA | OP | AU, api_lorawan_device_list, NULL },
+	{ "POST", "/lorawan/devices:export", PA | TA, api_lorawan_device_export, "items" },
+	{ "GET", "/lorawan/devices/{id}", PA | TA | OP | AU, api_lorawan_device_get, NULL },
+	{ "PATCH", "/lorawan/devices/{id}", PA | TA | OP, api_lorawan_device_patch, NULL },
+	{ "POST", "/lorawan/devices/{id}/reset-dev-nonces", PA | TA | OP,
+	    api_lorawan_device_reset_dev_nonces, NULL },
+	{ "POST", "/lorawan/devices/{id}/rotate-keys", PA | TA | OP, api_lorawan_device_rotate_keys,
+	    NULL },
+	{ "GET", "/lorawan/devices/{id}/joins", PA | TA | OP | AU, api_lorawan_device_joins, NULL },
+	{ "POST", "/lorawan/peers", PA | TA, api_lorawan_peer_create, "token" },
+	{ "GET", "/lorawan/peers", PA | TA | OP | AU, api_lorawan_peer_list, NULL },
+	{ "GET", "/lorawan/peers/{id}", PA | TA | OP | AU, api_lorawan_peer_get, NULL },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

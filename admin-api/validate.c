@@ -9,6 +9,7 @@
 #include "codec.h"
 #include "err.h"
 #include "num.h"
+#include "secure.h"
 
 #define DEFAULT_LIMIT 50
 #define MAX_LIMIT 1000

@@ -64,7 +64,7 @@ cli_database_open(const mp_config *cfg, cli_database *d)
 		return r;
 	}
 	mp_info("database schema at version %u (%u migration%s applied now)",
-	    mp_migrations_count, applied, applied == 1 ? "" : "s");
+	    mp_migrations_latest(), applied, applied == 1 ? "" : "s");
 	return MP_OK;
 }
 

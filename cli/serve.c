@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "err.h"
 #include "http.h"
+#include "joinserver.h"
 #include "log.h"
 #include "metrics.h"
 #include "listener.h"
@@ -258,7 +259,7 @@ cmd_serve(int argc, char **argv)
 		{ "admin", cfg->admin_listen, true, admin_routes, admin_routes_count, metrics },
 		{ "est", cfg->est_listen, true, est_routes, est_routes_count, NULL },
 		{ "ocsp", cfg->ocsp_listen, false, ocsp_routes, ocsp_routes_count, responder },
-		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, NULL, 0, metrics },
+		{ "lorawan", cfg->lorawan_listen, cfg->lorawan_tls, lw_routes, lw_routes_count, NULL },
 		{ "fdo", cfg->fdo_listen, cfg->fdo_tls, fdo_routes, fdo_routes_count, NULL },
 	};
 	for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {

@@ -192,6 +192,23 @@ mp_hex_digit(char ch)
 }
 
 int
+mp_hex_decode_fixed(const char *in, size_t len, uint8_t *out, size_t n)
+{
+	if (len != 2 * n)
+		return MP_ERR_INVALID;
+	for (size_t i = 0; i < n; i++) {
+		int hi = mp_hex_digit(in[2 * i]), lo = mp_hex_digit(in[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			mp_wipe(out, n);
+			return MP_ERR_INVALID;
+		}
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return MP_OK;
+}
+
+int
 mp_hex_decode(const char *in, size_t len, size_t max_out, uint8_t **out, size_t *outlen)
 {
 	uint8_t *d;
@@ -202,15 +219,9 @@ mp_hex_decode(const char *in, size_t len, size_t max_out, uint8_t **out, size_t 
 		return MP_ERR_TOO_LARGE;
 	if ((d = malloc(len / 2 + 1)) == NULL)
 		return MP_ERR_NOMEM;
-	for (size_t i = 0; i < len; i += 2) {
-		int hi = mp_hex_digit(in[i]), lo = mp_hex_digit(in[i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			mp_wipe(d, len / 2 + 1);
-			free(d);
-			return MP_ERR_INVALID;
-		}
-		d[i / 2] = (uint8_t)(hi << 4 | lo);
+	if (mp_hex_decode_fixed(in, len, d, len / 2) != MP_OK) {
+		free(d);
+		return MP_ERR_INVALID;
 	}
 	*out = d;
 	*outlen = len / 2;

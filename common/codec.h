@@ -27,6 +27,11 @@ int mp_hex_encode(const uint8_t *in, size_t n, char **out);
 /* The value of one hex digit (either case), or -1; branch-free. */
 int mp_hex_digit(char c);
 int mp_hex_decode(const char *in, size_t len, size_t max_out, uint8_t **out, size_t *outlen);
+/*
+ * Exactly n bytes from len (= 2n) hex digits of either case into out, with
+ * no allocation (for keys: out is wiped on failure). MP_ERR_INVALID otherwise.
+ */
+int mp_hex_decode_fixed(const char *in, size_t len, uint8_t *out, size_t n);
 
 /* "-----BEGIN label-----", base64 at 64 columns, "-----END label-----\n". */
 int mp_pem_encode(const char *label, const uint8_t *der, size_t n, char **out);

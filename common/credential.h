@@ -29,4 +29,7 @@ int mp_cred_new(const char *prefix, char id[MP_UUID_STR_LEN + 1], char **secret,
 int mp_cred_parse(const char *prefix, const char *secret, char id[MP_UUID_STR_LEN + 1],
     uint8_t hash[MP_CRED_HASH_LEN]);
 
+/* A random (version 4) uuid in canonical lower-case form. */
+int mp_uuid_new(char out[MP_UUID_STR_LEN + 1]);
+
 #endif

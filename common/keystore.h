@@ -162,6 +162,26 @@ EVP_PKEY *mp_key_evp(mp_key *k);
  */
 X509 *mp_key_cert(mp_key *k, const uint8_t *der, size_t len);
 
+/* The longest secret mp_keystore_seal takes. */
+#define MP_KEYSTORE_SEAL_MAX 65536
+
+/*
+ * Seals a secret that is not a signing key (LoRaWAN root keys, a peer's KEK)
+ * for storage: AES-256-GCM under the master key, bound to context (additional
+ * data naming where it is stored, e.g. "lorawan_device:<id>", so that sealed
+ * bytes copied elsewhere do not open). *out (free it) is nonce (12) ||
+ * ciphertext || tag (16). MP_ERR_INVALID for an empty secret or one longer
+ * than MP_KEYSTORE_SEAL_MAX.
+ */
+int mp_keystore_seal(const mp_keystore *ks, const char *context, const uint8_t *secret,
+    size_t len, uint8_t **out, size_t *outlen);
+/*
+ * Opens what mp_keystore_seal made with the same context: *out (free with
+ * OPENSSL_clear_free) and its length. MP_ERR_INTEGRITY when it does not verify.
+ */
+int mp_keystore_unseal(const mp_keystore *ks, const char *context, const uint8_t *sealed,
+    size_t len, uint8_t **out, size_t *outlen);
+
 /* Destroys the key (the token object, or the sealed bytes), audited as key.destroy. */
 int mp_key_destroy(mp_keystore *ks, mp_db *db, const mp_actor *actor, const char *id);
 

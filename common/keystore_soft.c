@@ -117,20 +117,16 @@ mp_ks_soft_master(const char *path, uint8_t master[MP_KS_MASTER_LEN], char *err,
 }
 
 int
-mp_ks_soft_seal(mp_keystore *ks, const char *id, EVP_PKEY *pkey, uint8_t **ref, size_t *reflen)
+mp_keystore_seal(const mp_keystore *ks, const char *context, const uint8_t *secret, size_t len,
+    uint8_t **out, size_t *outlen)
 {
-	PKCS8_PRIV_KEY_INFO *p8 = NULL;
-	unsigned char *der = NULL;
 	EVP_CIPHER_CTX *cctx = NULL;
 	uint8_t *sealed = NULL;
-	int derlen = 0, n = 0, fin = 0, r = MP_ERR_CRYPTO;
+	int n = 0, fin = 0, r = MP_ERR_INVALID;
 
-	if ((p8 = EVP_PKEY2PKCS8(pkey)) == NULL ||
-	    (derlen = i2d_PKCS8_PRIV_KEY_INFO(p8, &der)) <= 0) {
-		derlen = 0;
+	if (len == 0 || len > MP_KEYSTORE_SEAL_MAX)
 		goto out;
-	}
-	if ((sealed = malloc(NONCE_LEN + (size_t)derlen + TAG_LEN)) == NULL) {
+	if ((sealed = malloc(NONCE_LEN + len + TAG_LEN)) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
 	}
@@ -139,51 +135,69 @@ mp_ks_soft_seal(mp_keystore *ks, const char *id, EVP_PKEY *pkey, uint8_t **ref, 
 	r = MP_ERR_CRYPTO;
 	if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
 	    EVP_EncryptInit_ex2(cctx, EVP_aes_256_gcm(), ks->master, sealed, NULL) != 1 ||
-	    EVP_EncryptUpdate(cctx, NULL, &n, (const unsigned char *)id, (int)strlen(id)) != 1 ||
-	    EVP_EncryptUpdate(cctx, sealed + NONCE_LEN, &n, der, derlen) != 1 ||
-	    EVP_EncryptFinal_ex(cctx, sealed + NONCE_LEN + n, &fin) != 1 || n + fin != derlen ||
+	    EVP_EncryptUpdate(cctx, NULL, &n, (const unsigned char *)context,
+	    (int)strlen(context)) != 1 ||
+	    EVP_EncryptUpdate(cctx, sealed + NONCE_LEN, &n, secret, (int)len) != 1 ||
+	    EVP_EncryptFinal_ex(cctx, sealed + NONCE_LEN + n, &fin) != 1 || (size_t)(n + fin) != len ||
 	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_GET_TAG, TAG_LEN,
-	    sealed + NONCE_LEN + derlen) != 1)
+	    sealed + NONCE_LEN + len) != 1)
 		goto out;
-	*ref = sealed;
-	*reflen = NONCE_LEN + (size_t)derlen + TAG_LEN;
+	*out = sealed;
+	*outlen = NONCE_LEN + len + TAG_LEN;
 	sealed = NULL;
 	r = MP_OK;
 out:
 	EVP_CIPHER_CTX_free(cctx);
 	free(sealed);
+	return r;
+}
+
+int
+mp_ks_soft_seal(mp_keystore *ks, const char *id, EVP_PKEY *pkey, uint8_t **ref, size_t *reflen)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	unsigned char *der = NULL;
+	int derlen = 0, r = MP_ERR_CRYPTO;
+
+	if ((p8 = EVP_PKEY2PKCS8(pkey)) == NULL ||
+	    (derlen = i2d_PKCS8_PRIV_KEY_INFO(p8, &der)) <= 0) {
+		derlen = 0;
+		goto out;
+	}
+	r = mp_keystore_seal(ks, id, der, (size_t)derlen, ref, reflen);
+out:
 	OPENSSL_clear_free(der, (size_t)derlen);
 	PKCS8_PRIV_KEY_INFO_free(p8);
 	return r;
 }
 
-/* Opens a sealed key: its PKCS#8 DER (wipe it), or MP_ERR_INTEGRITY when the seal does not verify. */
-static int
-unseal(mp_keystore *ks, const char *id, const uint8_t *ref, size_t reflen, uint8_t **der,
-    size_t *derlen)
+int
+mp_keystore_unseal(const mp_keystore *ks, const char *context, const uint8_t *sealed,
+    size_t len, uint8_t **out, size_t *outlen)
 {
 	EVP_CIPHER_CTX *cctx = NULL;
 	uint8_t *pt = NULL;
 	size_t ctlen;
 	int n = 0, fin = 0, r = MP_ERR_INTEGRITY;
 
-	if (reflen <= NONCE_LEN + TAG_LEN || reflen > INT32_MAX)
+	if (len <= NONCE_LEN + TAG_LEN || len > NONCE_LEN + MP_KEYSTORE_SEAL_MAX + TAG_LEN)
 		return MP_ERR_INTEGRITY;
-	ctlen = reflen - NONCE_LEN - TAG_LEN;
+	ctlen = len - NONCE_LEN - TAG_LEN;
 	if ((pt = OPENSSL_malloc(ctlen)) == NULL)
 		return MP_ERR_NOMEM;
 	if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_DecryptInit_ex2(cctx, EVP_aes_256_gcm(), ks->master, ref, NULL) != 1 ||
-	    EVP_DecryptUpdate(cctx, NULL, &n, (const unsigned char *)id, (int)strlen(id)) != 1 ||
-	    EVP_DecryptUpdate(cctx, pt, &n, ref + NONCE_LEN, (int)ctlen) != 1 ||
+	    EVP_DecryptInit_ex2(cctx, EVP_aes_256_gcm(), ks->master, sealed, NULL) != 1 ||
+	    EVP_DecryptUpdate(cctx, NULL, &n, (const unsigned char *)context,
+	    (int)strlen(context)) != 1 ||
+	    EVP_DecryptUpdate(cctx, pt, &n, sealed + NONCE_LEN, (int)ctlen) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN,
-	    (void *)(ref + NONCE_LEN + ctlen)) != 1 ||
+	    (void *)(sealed + NONCE_LEN + ctlen)) != 1 ||
 	    EVP_DecryptFinal_ex(cctx, pt + n, &fin) != 1 || (size_t)(n + fin) != ctlen) {
 		ERR_clear_error();
 		goto out;
 	}
-	*der = pt;
-	*derlen = ctlen;
+	*out = pt;
+	*outlen = ctlen;
 	pt = NULL;
 	r = MP_OK;
 out:
@@ -203,7 +217,7 @@ soft_load(mp_keystore *ks, const char *id, const uint8_t *ref, size_t reflen, EV
 	size_t derlen = 0;
 	int r;
 
-	if ((r = unseal(ks, id, ref, reflen, &der, &derlen)) != MP_OK)
+	if ((r = mp_keystore_unseal(ks, id, ref, reflen, &der, &derlen)) != MP_OK)
 		goto out;
 	p = der;
 	r = MP_ERR_INTEGRITY;

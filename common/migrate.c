@@ -82,6 +82,12 @@ apply_txn(mp_db *db, void *arg)
 	    params, NULL);
 }
 
+unsigned
+mp_migrations_latest(void)
+{
+	return mp_migrations_count > 0 ? mp_migrations[mp_migrations_count - 1].number : 0;
+}
+
 int
 mp_db_migrate(mp_db *db, unsigned *applied, char *err, size_t errsz)
 {

@@ -18,6 +18,9 @@ struct mp_migration {
 extern const struct mp_migration mp_migrations[];
 extern const unsigned mp_migrations_count;
 
+/* The number of the last embedded migration: the schema version this midpki makes. */
+unsigned mp_migrations_latest(void);
+
 /*
  * Applies every embedded migration the database does not have yet, by number,
  * each in its own transaction, recording it in schema_migrations. The run

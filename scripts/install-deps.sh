@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs the Debian 12 packages that building, running and testing MIDPKI need,
-# only those missing. Safe to run again; does nothing when all are present.
+# only those missing, then the npm packages the tests use as peers
+# (scripts/install-test-peers.sh). Safe to run again; does nothing when all are present.
 set -eu
 
 PACKAGES="gcc pkg-config meson ninja-build python3 libssl-dev libevent-dev libpq-dev
 libjansson-dev check postgresql-15 openssl curl ca-certificates procps
-clang libclang-rt-14-dev wrk nginx-light softhsm2 libp11-kit-dev libcbor-dev"
+clang libclang-rt-14-dev wrk nginx-light softhsm2 libp11-kit-dev libcbor-dev nodejs"
 
 missing=""
 for p in $PACKAGES; do
@@ -15,7 +16,10 @@ for p in $PACKAGES; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+# Debian's nodejs comes without npm; a nodejs that bundles npm needs no other package
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+peers="$(dirname "$0")/install-test-peers.sh"
+[ -z "$missing" ] && exec sh "$peers"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing Debian packages:$missing" >&2
@@ -31,3 +35,4 @@ if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing
+exec sh "$peers"

@@ -56,8 +56,13 @@ start_pg() {
 new_instance() {
 	I_NAME=$1
 	I_STATE="$T/$1"
-	ADMIN_PORT=$(free_port); EST_PORT=$(free_port); OCSP_PORT=$(free_port)
-	LORAWAN_PORT=$(free_port); FDO_PORT=$(free_port)
+	# five different ports: free_port may hand out the same free port twice
+	local ports=""
+	while [ "$(echo $ports | wc -w)" -lt 5 ]; do
+		ports=$(for i in 1 2 3 4 5; do free_port; done | sort -u | tr '\n' ' ')
+	done
+	set -- $ports
+	ADMIN_PORT=$1; EST_PORT=$2; OCSP_PORT=$3; LORAWAN_PORT=$4; FDO_PORT=$5
 	I_ENV="MIDPKI_STATE_DIR=$I_STATE MIDPKI_ADMIN_LISTEN=127.0.0.1:$ADMIN_PORT
 MIDPKI_EST_LISTEN=127.0.0.1:$EST_PORT MIDPKI_OCSP_LISTEN=127.0.0.1:$OCSP_PORT
 MIDPKI_OCSP_PUBLIC_URL=http://127.0.0.1:$OCSP_PORT

@@ -81,6 +81,22 @@ START_TEST(hex_roundtrip_and_errors)
 }
 END_TEST
 
+START_TEST(hex_decode_fixed)
+{
+	const uint8_t want[4] = { 0x00, 0xab, 0x7f, 0xff }, zero[4] = { 0 };
+	uint8_t out[4];
+
+	ck_assert_int_eq(mp_hex_decode_fixed("00AB7ffF", 8, out, 4), MP_OK);
+	ck_assert_mem_eq(out, want, 4);
+	/* a bad digit anywhere: refused, and what was decoded is wiped */
+	ck_assert_int_eq(mp_hex_decode_fixed("00ab7fgf", 8, out, 4), MP_ERR_INVALID);
+	ck_assert_mem_eq(out, zero, 4);
+	ck_assert_int_eq(mp_hex_decode_fixed("00ab7f", 6, out, 4), MP_ERR_INVALID);
+	ck_assert_int_eq(mp_hex_decode_fixed("00ab7fff00", 10, out, 4), MP_ERR_INVALID);
+	ck_assert_int_eq(mp_hex_decode_fixed("", 0, out, 0), MP_OK);
+}
+END_TEST
+
 START_TEST(pem_roundtrip)
 {
 	uint8_t der[100], *dec = NULL;
@@ -164,6 +180,7 @@ suite_make(void)
 	tcase_add_test(tc, base64_rfc4648_vectors);
 	tcase_add_test(tc, base64_wrapping_and_errors);
 	tcase_add_test(tc, hex_roundtrip_and_errors);
+	tcase_add_test(tc, hex_decode_fixed);
 	tcase_add_test(tc, pem_roundtrip);
 	tcase_add_test(tc, url_decode);
 	tcase_add_test(tc, numbers_and_durations);

@@ -403,6 +403,50 @@ START_TEST(master_key_file)
 }
 END_TEST
 
+/* Secrets that are not signing keys: sealed under the master key, bound to their context. */
+START_TEST(seal_secret)
+{
+	const uint8_t secret[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17 };
+	uint8_t *sealed = NULL, *opened = NULL, big[1] = { 0 };
+	size_t len = 0, olen = 0;
+	char path[160];
+	mp_keystore *ks, *other;
+
+	snprintf(path, sizeof(path), "%s/seal.key", tmpdir);
+	ks = open_store(path);
+	ck_assert_int_eq(mp_keystore_seal(ks, "lorawan_device:1", secret, sizeof(secret), &sealed,
+	    &len), MP_OK);
+	ck_assert_uint_eq(len, 12 + sizeof(secret) + 16);
+	ck_assert_ptr_null(memmem(sealed, len, secret, 8));
+	ck_assert_int_eq(mp_keystore_unseal(ks, "lorawan_device:1", sealed, len, &opened, &olen),
+	    MP_OK);
+	ck_assert_uint_eq(olen, sizeof(secret));
+	ck_assert_mem_eq(opened, secret, sizeof(secret));
+	OPENSSL_clear_free(opened, olen);
+	opened = NULL;
+	/* another context, altered bytes, a cut tag, another master key: none opens */
+	ck_assert_int_eq(mp_keystore_unseal(ks, "lorawan_device:2", sealed, len, &opened, &olen),
+	    MP_ERR_INTEGRITY);
+	sealed[14] ^= 1;
+	ck_assert_int_eq(mp_keystore_unseal(ks, "lorawan_device:1", sealed, len, &opened, &olen),
+	    MP_ERR_INTEGRITY);
+	sealed[14] ^= 1;
+	ck_assert_int_eq(mp_keystore_unseal(ks, "lorawan_device:1", sealed, 28, &opened, &olen),
+	    MP_ERR_INTEGRITY);
+	snprintf(path, sizeof(path), "%s/seal-other.key", tmpdir);
+	other = open_store(path);
+	ck_assert_int_eq(mp_keystore_unseal(other, "lorawan_device:1", sealed, len, &opened, &olen),
+	    MP_ERR_INTEGRITY);
+	ck_assert_ptr_null(opened);
+	ck_assert_int_eq(mp_keystore_seal(ks, "x", big, 0, &opened, &olen), MP_ERR_INVALID);
+	ck_assert_int_eq(mp_keystore_seal(ks, "x", big, MP_KEYSTORE_SEAL_MAX + 1, &opened, &olen),
+	    MP_ERR_INVALID);
+	free(sealed);
+	mp_keystore_free(other);
+	mp_keystore_free(ks);
+}
+END_TEST
+
 /* The [keystore] section: master_key_file from the environment, or <state dir>/master.key. */
 START_TEST(open_from_config)
 {
@@ -686,6 +730,7 @@ suite_make(void)
 	tcase_add_test(tc, master_key_file);
 	tcase_add_test(tc, master_key_refusals);
 	tcase_add_test(tc, open_from_config);
+	tcase_add_test(tc, seal_secret);
 	tcase_add_test(tc, tampered_row);
 	tcase_add_test(tc, import_pem_not_in_dump);
 	tcase_add_test(tc, destroy);
