@@ -18,10 +18,8 @@
 #include <string.h>
 
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
 #include "codec.h"
@@ -213,28 +211,11 @@ positive_int(const mp_der_tlv *t)
 static int
 ec_key(const char *group, size_t field_len, const uint8_t *point, size_t len, EVP_PKEY **out)
 {
-	EVP_PKEY_CTX *ctx = NULL;
-	OSSL_PARAM params[3];
-	int r = MP_ERR_INVALID;
-
 	/* compressed or uncompressed; never the point at infinity */
 	if (!(len == 1 + 2 * field_len && point[0] == 0x04) &&
 	    !(len == 1 + field_len && (point[0] == 0x02 || point[0] == 0x03)))
-		goto out;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, len);
-	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL) {
-		r = MP_ERR_NOMEM;
-		goto out;
-	}
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
-	r = MP_OK;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	return r;
+		return MP_ERR_INVALID;
+	return mp_ec_public_key(group, point, len, out);
 }
 
 /* An RSA public key from RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }. */

@@ -656,6 +656,28 @@ out:
 	return r;
 }
 
+int
+mp_ec_public_key(const char *group, const uint8_t *point, size_t len, EVP_PKEY **out)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM params[3];
+	int r = MP_ERR_NOMEM;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, len);
+	params[2] = OSSL_PARAM_construct_end();
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL)
+		goto out;
+	r = MP_ERR_INVALID;
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		goto out;
+	r = MP_OK;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
 mp_key *
 mp_key_ref(mp_key *k)
 {

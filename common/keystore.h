@@ -115,6 +115,12 @@ void mp_key_release(mp_key *k);
  */
 int mp_rsa_public_key(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen,
     EVP_PKEY **out);
+/*
+ * An EC public key on group ("P-256", "P-384") from its encoded point
+ * (X9.62, compressed or not). MP_ERR_NOMEM; MP_ERR_INVALID when OpenSSL
+ * refuses the point (off the curve, the point at infinity, a wrong length).
+ */
+int mp_ec_public_key(const char *group, const uint8_t *point, size_t len, EVP_PKEY **out);
 /* Another reference to k (release each with mp_key_release); returns k. */
 mp_key *mp_key_ref(mp_key *k);
 const mp_key_spec *mp_key_get_spec(const mp_key *k);
