@@ -18,7 +18,7 @@ ALICE=$(user_key "$ACME" alice tenant-admin)
 OLGA=$(user_key "$ACME" olga operator)
 GUS=$(user_key "$GLOBEX" gus tenant-admin)
 
-BUILTINS='["iec62351-device", "ocsp-signer", "pre-enrollment", "short-lived-device", "tls-client", "tls-server"]'
+BUILTINS='["iec62351-device", "ocsp-signer", "pre-enrollment", "short-lived-device", "ssh-technician", "tls-client", "tls-server"]'
 r=$(api "$OLGA" GET "/profiles?limit=1000")
 expect_api "list profiles (operator)" "$r" 200
 expect_eq "built-in profiles" "$(jget "${r#* }" 'sorted(p["name"] for p in d["items"])')" "$BUILTINS"
@@ -26,7 +26,7 @@ expect_eq "all marked builtin" "$(jget "${r#* }" 'all(p["builtin"] is True for p
 TLS=$(jget "${r#* }" '[p["id"] for p in d["items"] if p["name"] == "tls-client"][0]')
 BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "tls-client"][0])')
 r=$(api "$OLGA" GET "/profiles?kind=ssh-user")
-expect_eq "no ssh-user profiles" "$(jget "${r#* }" 'len(d["items"])')" 0
+expect_eq "the built-in ssh-user profile" "$(jget "${r#* }" '[p["name"] for p in d["items"]]')" '["ssh-technician"]'
 r=$(api "$OLGA" GET "/profiles?kind=pgp")
 expect_api "unknown kind filter" "$r" 400 invalid_value kind
 r=$(api "$GUS" GET "/profiles/$TLS")

@@ -1,0 +1,399 @@
+/*
+ * User certificates: the request checked against the user's record and the
+ * ssh-user profile, signed by the tenant's CA, committed with its identity
+ * and audit entry; and the reads of issued certificates.
+ */
+#include "sshca.h"
+#include "sshca_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cert.h"
+#include "engine.h"
+#include "err.h"
+#include "profile.h"
+#include "record.h"
+#include "secure.h"
+#include "sshkey.h"
+
+#define CERT_COLUMNS \
+	"s.id, s.tenant_id, s.ca_id, s.ca_key_id, s.serial::text AS serial, s.kind, s.key_id," \
+	" to_json(s.principals) AS principals, s.public_key, s.fingerprint, s.certificate," \
+	" s.valid_after, s.valid_before, CASE WHEN s.revoked_at IS NOT NULL THEN 'revoked'" \
+	" WHEN s.valid_before <= now() THEN 'expired' ELSE i.status END AS status, i.user_id," \
+	" i.device_id, i.profile_id, s.created_at"
+#define CERT_FROM " FROM ssh_certificates s JOIN identities i ON i.id = s.id"
+
+/* An ssh-user profile by id or name, the tenant's before the platform's ($1 ref, $2 tenant). */
+static const char profile_sql[] =
+    "SELECT id, name, body FROM profiles WHERE kind = 'ssh-user'"
+    " AND (id::text = $1 OR name = $1) AND (tenant_id = $2 OR tenant_id ="
+    " (SELECT id FROM tenants WHERE name = '" MP_BOOTSTRAP_TENANT "'))"
+    " ORDER BY tenant_id = $2 DESC LIMIT 1";
+
+static const char ca_sql[] =
+    "SELECT id FROM ssh_cas WHERE tenant_id = $1 AND name = $2 AND kind = 'user'"
+    " AND status = 'active'";
+
+struct issue_ctx {
+	const sshca_env *env;
+	const mp_actor *actor;
+	const sshca_user_req *in;
+	const sshca_pubkey *key;
+	mp_detail *d;
+};
+
+/* The state one try of the transaction builds; cleared after it. */
+struct issue_try {
+	json_t *user;
+	json_t *profile_row;
+	sshca_profile *profile;
+	char **principals;
+	size_t n_principals;
+	char *ca_id;
+	char *ca_key_id;
+	mp_key *ca_key;
+	char *tenant_name;
+};
+
+static void
+try_clear(struct issue_try *t)
+{
+	json_decref(t->user);
+	json_decref(t->profile_row);
+	sshca_profile_free(t->profile);
+	sshca_principals_free(t->principals);
+	free(t->ca_id);
+	free(t->ca_key_id);
+	mp_key_release(t->ca_key);
+	free(t->tenant_name);
+}
+
+/* The user (active) and the tenant's name. */
+static int
+load_user(struct issue_ctx *c, struct issue_try *t)
+{
+	const char *params[1] = { c->in->tenant_id };
+	PGresult *res = NULL;
+	int r;
+
+	if ((r = mp_user_get(c->env->db, c->in->tenant_id, c->in->user_id, &t->user)) != MP_OK) {
+		if (r == MP_ERR_NOT_FOUND)
+			mp_detail_set(c->d, "user", "no such user in the tenant");
+		return r;
+	}
+	if (strcmp(json_string_value(json_object_get(t->user, "status")), "active") != 0)
+		return mp_refuse(c->d, MP_ERR_POLICY, "user", "the user is %s",
+		    json_string_value(json_object_get(t->user, "status")));
+	if ((r = mp_db_query_row(c->env->db, "SELECT name FROM tenants WHERE id = $1", 1, params,
+	    &res)) != MP_OK)
+		return r;
+	t->tenant_name = strdup(mp_db_value(res, 0, 0));
+	PQclear(res);
+	return t->tenant_name == NULL ? MP_ERR_NOMEM : MP_OK;
+}
+
+static int
+load_profile(struct issue_ctx *c, struct issue_try *t)
+{
+	const char *ref = c->in->profile != NULL ? c->in->profile : SSHCA_TECHNICIAN_PROFILE;
+	const char *params[2] = { ref, c->in->tenant_id };
+	mp_detail ignored;
+	int r;
+
+	if ((r = mp_record_get(c->env->db, profile_sql, 2, params, &t->profile_row)) != MP_OK) {
+		if (r == MP_ERR_NOT_FOUND)
+			mp_detail_set(c->d, "profile", "no ssh-user profile \"%.128s\"", ref);
+		return r;
+	}
+	/* a stored profile that no longer parses is our fault, not the caller's */
+	if (sshca_profile_parse(json_object_get(t->profile_row, "body"), &t->profile, &ignored) !=
+	    MP_OK)
+		return MP_ERR_INTEGRITY;
+	return MP_OK;
+}
+
+/* The tenant's CA the profile names; the default user CA is made on first use. */
+static int
+find_ca(struct issue_ctx *c, struct issue_try *t)
+{
+	const char *params[2] = { c->in->tenant_id, t->profile->ca };
+	sshca_ca_new nc = { c->in->tenant_id, SSHCA_DEFAULT_USER_CA, "user", NULL, NULL };
+	PGresult *res = NULL;
+	json_t *ca = NULL;
+	int r;
+
+	r = mp_db_query_row(c->env->db, ca_sql, 2, params, &res);
+	if (r == MP_ERR_NOT_FOUND && strcmp(t->profile->ca, SSHCA_DEFAULT_USER_CA) == 0) {
+		/* first use: the tenant's row lock makes concurrent first issuances wait for one CA */
+		PQclear(res);
+		res = NULL;
+		if ((r = mp_db_query_row(c->env->db, "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE",
+		    1, params, &res)) != MP_OK)
+			goto out;
+		PQclear(res);
+		res = NULL;
+		if ((r = mp_db_query_row(c->env->db, ca_sql, 2, params, &res)) == MP_ERR_NOT_FOUND) {
+			if ((r = sshca_ca_create(c->env, c->actor, &nc, &ca, c->d)) != MP_OK)
+				goto out;
+			r = (t->ca_id = strdup(json_string_value(json_object_get(ca, "id")))) == NULL ?
+			    MP_ERR_NOMEM : MP_OK;
+			goto out;
+		}
+	}
+	if (r == MP_ERR_NOT_FOUND)
+		mp_detail_set(c->d, "ca", "the tenant has no active user CA \"%s\"", t->profile->ca);
+	if (r != MP_OK)
+		goto out;
+	r = (t->ca_id = strdup(mp_db_value(res, 0, 0))) == NULL ? MP_ERR_NOMEM : MP_OK;
+out:
+	json_decref(ca);
+	PQclear(res);
+	return r;
+}
+
+/* The validity: backdated for clock skew, the TTL asked for or the profile's default. */
+static int
+validity(struct issue_ctx *c, const sshca_profile *p, uint64_t *after, uint64_t *before)
+{
+	uint64_t ttl = c->in->ttl_s != 0 ? c->in->ttl_s : p->ttl_default_s;
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (ttl > p->ttl_max_s)
+		return mp_refuse(c->d, MP_ERR_POLICY, "ttl", "at most %llus under this profile",
+		    (unsigned long long)p->ttl_max_s);
+	*after = now - p->backdate_s;
+	*before = now + ttl;
+	return MP_OK;
+}
+
+static int
+check_key_type(struct issue_ctx *c, const sshca_profile *p)
+{
+	sshca_key_type type = c->key->type;
+
+	if ((p->key_types & (1u << type)) == 0)
+		return mp_refuse(c->d, MP_ERR_POLICY, "public_key", "%s keys are not allowed by the "
+		    "profile", sshca_key_type_name(type));
+	if (p->require_sk && !sshca_key_type_is_sk(type))
+		return mp_refuse(c->d, MP_ERR_POLICY, "public_key", "the profile requires a FIDO "
+		    "security key (sk-ssh-ed25519@openssh.com or sk-ecdsa-sha2-nistp256@openssh.com)");
+	return MP_OK;
+}
+
+/* A random serial in 1 .. 2^63-1 (a bigint column). */
+static int
+new_serial(uint64_t *out)
+{
+	uint64_t s = 0;
+	int r;
+
+	do {
+		if ((r = mp_random_bytes(&s, sizeof(s))) != MP_OK)
+			return r;
+		s &= INT64_MAX;
+	} while (s == 0);
+	*out = s;
+	return MP_OK;
+}
+
+/* Signs the certificate; *line is its line, *key_id its key id. */
+static int
+sign(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after, uint64_t before,
+    char **line, char **key_id)
+{
+	sshca_cert_input in;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	const char *why;
+	char kid[SSHCA_KEY_ID_MAX + 1];
+	int r;
+
+	snprintf(kid, sizeof(kid), "user=%s tenant=%s serial=%llu profile=%s%s%.128s",
+	    json_string_value(json_object_get(t->user, "name")), t->tenant_name,
+	    (unsigned long long)serial, json_string_value(json_object_get(t->profile_row, "name")),
+	    c->in->request_id != NULL ? " request=" : "",
+	    c->in->request_id != NULL ? c->in->request_id : "");
+	memset(&in, 0, sizeof(in));
+	in.kind = SSHCA_CERT_USER;
+	in.subject = c->key;
+	in.serial = serial;
+	in.key_id = kid;
+	in.principals = (const char *const *)t->principals;
+	in.n_principals = t->n_principals;
+	in.valid_after = after;
+	in.valid_before = before;
+	in.critical = t->profile->critical;
+	in.n_critical = t->profile->n_critical;
+	in.extensions = t->profile->extensions;
+	in.n_extensions = t->profile->n_extensions;
+	if ((r = sshca_cert_sign(t->ca_key, &in, &blob, &len, &why)) != MP_OK) {
+		mp_detail_set(c->d, "ca", "%s", why);
+		return r;
+	}
+	r = sshca_pubkey_line(sshca_cert_type_name(c->key->type), blob, len, NULL, line);
+	free(blob);
+	if (r == MP_OK && (*key_id = strdup(kid)) == NULL) {
+		free(*line);
+		*line = NULL;
+		r = MP_ERR_NOMEM;
+	}
+	return r;
+}
+
+/* Inserts the identity, the certificate row and the audit entry; *row is the certificate. */
+static int
+store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
+    uint64_t before, const char *line, const char *key_id, json_t **row)
+{
+	char ser[24], va[24], vb[24], *pub = NULL, *fp = NULL, *principals = NULL;
+	const char *params[13];
+	json_t *plist = NULL, *details = NULL, *cert = NULL;
+	PGresult *res = NULL;
+	int r = MP_ERR_NOMEM;
+
+	snprintf(ser, sizeof(ser), "%llu", (unsigned long long)serial);
+	snprintf(va, sizeof(va), "%llu", (unsigned long long)after);
+	snprintf(vb, sizeof(vb), "%llu", (unsigned long long)before);
+	if ((plist = json_array()) == NULL)
+		goto out;
+	for (size_t i = 0; i < t->n_principals; i++)
+		if (json_array_append_new(plist, json_string(t->principals[i])) != 0)
+			goto out;
+	if ((principals = json_dumps(plist, JSON_COMPACT)) == NULL)
+		goto out;
+	if ((r = sshca_pubkey_line(sshca_key_type_name(c->key->type), c->key->blob,
+	    c->key->blob_len, NULL, &pub)) != MP_OK ||
+	    (r = sshca_fingerprint(c->key->blob, c->key->blob_len, &fp)) != MP_OK)
+		goto out;
+	params[0] = c->in->tenant_id;
+	params[1] = c->in->user_id;
+	params[2] = json_string_value(json_object_get(t->profile_row, "id"));
+	params[3] = va;
+	params[4] = vb;
+	params[5] = ser;
+	if ((r = mp_db_query_row(c->env->db, "INSERT INTO identities (tenant_id, kind, user_id,"
+	    " profile_id, status, not_before, not_after, ref) VALUES ($1, 'ssh-user', $2, $3,"
+	    " 'active', to_timestamp($4), to_timestamp($5), $6) RETURNING id", 6, params, &res)) !=
+	    MP_OK)
+		goto out;
+	params[1] = mp_db_value(res, 0, 0);
+	params[2] = t->ca_id;
+	params[6] = t->ca_key_id;
+	params[7] = key_id;
+	params[8] = principals;
+	params[9] = pub;
+	params[10] = fp;
+	params[11] = line;
+	if ((r = mp_db_query(c->env->db, "INSERT INTO ssh_certificates (id, tenant_id, ca_id,"
+	    " ca_key_id, serial, kind, key_id, principals, public_key, fingerprint, certificate,"
+	    " valid_after, valid_before) SELECT $2, $1, $3, $7, $6, 'user', $8,"
+	    " ARRAY(SELECT jsonb_array_elements_text($9::jsonb)), $10, $11, $12,"
+	    " to_timestamp($4), to_timestamp($5)", 12, params, NULL)) != MP_OK)
+		goto out;
+	if ((r = sshca_cert_get(c->env->db, c->in->tenant_id, params[1], &cert)) != MP_OK)
+		goto out;
+	r = MP_ERR_NOMEM;
+	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:I}", "serial", ser,
+	    "ca_id", t->ca_id, "user_id", c->in->user_id, "key_id", key_id, "principals", plist,
+	    "fingerprint", fp, "profile", json_string_value(json_object_get(t->profile_row, "name")),
+	    "valid_after", (json_int_t)after, "valid_before", (json_int_t)before)) == NULL)
+		goto out;
+	if ((r = mp_audit_write(c->env->db, &(mp_actor){ c->actor->kind, c->actor->id,
+	    c->in->tenant_id }, "ssh_certificate.issue", "ssh_certificate", params[1], details)) !=
+	    MP_OK)
+		goto out;
+	*row = cert;
+	cert = NULL;
+out:
+	json_decref(cert);
+	json_decref(details);
+	json_decref(plist);
+	PQclear(res);
+	free(principals);
+	free(pub);
+	free(fp);
+	return r;
+}
+
+static int
+issue_txn(mp_db *db, void *arg, json_t **row)
+{
+	struct issue_ctx *c = arg;
+	struct issue_try t = { 0 };
+	uint64_t serial, after, before;
+	char *line = NULL, *key_id = NULL;
+	int r;
+
+	(void)db;
+	if ((r = load_user(c, &t)) != MP_OK || (r = load_profile(c, &t)) != MP_OK ||
+	    (r = check_key_type(c, t.profile)) != MP_OK ||
+	    (r = sshca_principals(t.profile, t.user, c->in->principals, &t.principals,
+	    &t.n_principals, c->d)) != MP_OK ||
+	    (r = validity(c, t.profile, &after, &before)) != MP_OK || (r = find_ca(c, &t)) != MP_OK)
+		goto out;
+	if ((r = sshca_ca_signing_key(c->env, t.ca_id, &t.ca_key, &t.ca_key_id)) != MP_OK) {
+		if (r == MP_ERR_NOT_FOUND)
+			mp_detail_set(c->d, "ca", "the SSH CA has no active key");
+		goto out;
+	}
+	if ((r = new_serial(&serial)) != MP_OK ||
+	    (r = sign(c, &t, serial, after, before, &line, &key_id)) != MP_OK)
+		goto out;
+	r = store(c, &t, serial, after, before, line, key_id, row);
+out:
+	free(line);
+	free(key_id);
+	try_clear(&t);
+	return r;
+}
+
+int
+sshca_issue_user(const sshca_env *env, const mp_actor *actor, const sshca_user_req *in,
+    json_t **out, mp_detail *d)
+{
+	struct issue_ctx c = { env, actor, in, NULL, d };
+	sshca_pubkey *key = NULL;
+	const char *why = NULL;
+	int r;
+
+	if (in->tenant_id == NULL || in->user_id == NULL)
+		return MP_ERR_INVALID;
+	if (in->public_key == NULL)
+		return mp_refuse(d, MP_ERR_INVALID, "public_key", "is required");
+	if ((r = sshca_pubkey_parse_line(in->public_key, in->public_key_len, &key, &why)) != MP_OK)
+		return mp_refuse(d, r == MP_ERR_TOO_LARGE ? MP_ERR_INVALID : r, "public_key", "%s",
+		    why);
+	c.key = key;
+	r = mp_record_txn(env->db, issue_txn, &c, out);
+	sshca_pubkey_free(key);
+	return r;
+}
+
+int
+sshca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out)
+{
+	const char *params[2] = { id, tenant_id };
+
+	return mp_record_get(db, "SELECT " CERT_COLUMNS CERT_FROM " WHERE s.id::text = $1"
+	    " AND ($2::uuid IS NULL OR s.tenant_id = $2)", 2, params, out);
+}
+
+int
+sshca_cert_list(mp_db *db, const char *tenant_id, const sshca_cert_filter *f, json_t **out)
+{
+	char lim[16];
+	const char *params[7] = { tenant_id, f->user_id, f->device_id, f->ca_id, f->status,
+		f->after_id, lim };
+
+	snprintf(lim, sizeof(lim), "%u", f->limit == 0 ? MP_RECORD_LIST_DEFAULT :
+	    f->limit > MP_RECORD_LIST_MAX ? MP_RECORD_LIST_MAX : f->limit);
+	return mp_record_list(db, "SELECT * FROM (SELECT " CERT_COLUMNS CERT_FROM
+	    " WHERE ($1::uuid IS NULL OR s.tenant_id = $1) AND ($2::uuid IS NULL OR i.user_id = $2)"
+	    " AND ($3::uuid IS NULL OR i.device_id = $3) AND ($4::uuid IS NULL OR s.ca_id = $4)"
+	    " AND ($6::uuid IS NULL OR s.id > $6)) x WHERE ($5::text IS NULL OR x.status = $5)"
+	    " ORDER BY x.id LIMIT $7", 7, params, out);
+}

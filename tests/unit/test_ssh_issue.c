@@ -1,0 +1,430 @@
+/*
+ * The SSH CA issuer (ssh-ca/cas.c, ssh-ca/issue.c) against a throwaway
+ * PostgreSQL (with-pg.sh): a technician's certificate under the built-in
+ * profile with its CA made on first use, its rows and audit entries, read
+ * back by `ssh-keygen -L`; every refusal leaving nothing behind; CAs and
+ * their published lines; concurrent first issuances agreeing on one CA.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "engine.h"
+#include "err.h"
+#include "pg_harness.h"
+#include "ssh_harness.h"
+#include "sshca.h"
+
+static const mp_actor actor = { "user", "ssh-issue-test", NULL };
+static char dir[64], conninfo[512];
+static mp_db *db;
+static mp_keystore *ks;
+static char tenant[MP_UUID_STR_LEN + 1];
+
+static void
+new_user(const char *name, const char *role, const char *attributes, char *id_out)
+{
+	json_t *attrs = json_loads(attributes, 0, NULL), *u = NULL;
+
+	ck_assert_int_eq(mp_user_create(db, &actor, tenant, name, NULL, attrs, &u), MP_OK);
+	snprintf(id_out, MP_UUID_STR_LEN + 1, "%s", json_string_value(json_object_get(u, "id")));
+	if (role != NULL)
+		ck_assert_int_eq(mp_user_add_role(db, &actor, tenant, id_out, role), MP_OK);
+	json_decref(u);
+	json_decref(attrs);
+}
+
+static void
+fixture_up(void)
+{
+	char path[128], err[256];
+	mp_keystore_config cfg = { path, NULL, 0, NULL };
+	json_t *t = NULL;
+
+	snprintf(dir, sizeof(dir), "/tmp/midpki-sshissue.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/master.key", dir);
+	snprintf(conninfo, sizeof(conninfo), "%s", pg_fresh_database("ssh_issue"));
+	db = pg_connect_migrated(conninfo);
+	ck_assert_msg(mp_keystore_open(&cfg, &ks, err, sizeof(err)) == MP_OK, "%s", err);
+	ck_assert_int_eq(mp_tenant_create(db, &actor, MP_BOOTSTRAP_TENANT, NULL), MP_OK);
+	ck_assert_int_eq(sshca_bootstrap(db), MP_OK);
+	ck_assert_int_eq(sshca_bootstrap(db), MP_OK);
+	ck_assert_int_eq(mp_tenant_create(db, &actor, "acme", &t), MP_OK);
+	snprintf(tenant, sizeof(tenant), "%s", json_string_value(json_object_get(t, "id")));
+	json_decref(t);
+}
+
+static void
+fixture_down(void)
+{
+	char cmd[128];
+
+	mp_keystore_free(ks);
+	mp_db_close(db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static uint64_t
+count(const char *sql, const char *param)
+{
+	const char *params[1] = { param };
+
+	return pg_scalar_u64(db, sql, param != NULL ? 1 : 0, params);
+}
+
+static sshca_env
+env_of(mp_db *d)
+{
+	return (sshca_env){ d, ks, "software" };
+}
+
+static sshca_user_req
+req_for(const char *user_id, size_t sample)
+{
+	sshca_user_req in;
+
+	memset(&in, 0, sizeof(in));
+	in.tenant_id = tenant;
+	in.user_id = user_id;
+	in.public_key = ssh_samples[sample].line;
+	in.public_key_len = strlen(ssh_samples[sample].line);
+	return in;
+}
+
+/* `ssh-keygen -L` of the certificate line: its output. */
+static void
+keygen_list(const char *line, char *out, size_t outsz)
+{
+	char path[128], cmd[256];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/c-cert.pub", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fprintf(f, "%s\n", line);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -L -f %s 2>&1", path);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	ck_assert_msg(pclose(f) == 0, "%s", out);
+}
+
+START_TEST(technician_certificate)
+{
+	sshca_env env = env_of(db);
+	char alice[MP_UUID_STR_LEN + 1], out[8192], want[512];
+	sshca_user_req in;
+	json_t *c = NULL, *c2 = NULL, *cas = NULL, *list = NULL, *key;
+	const char *id, *serial;
+	mp_detail d = { "", "" };
+	sshca_cert_filter f = { 0 };
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\", \"site-b\"]}", alice);
+	in = req_for(alice, 0);
+	in.request_id = "req-1";
+	ck_assert_msg(sshca_issue_user(&env, &actor, &in, &c, &d) == MP_OK, "%s: %s", d.field,
+	    d.message);
+	id = json_string_value(json_object_get(c, "id"));
+	serial = json_string_value(json_object_get(c, "serial"));
+	ck_assert_str_eq(json_string_value(json_object_get(c, "tenant_id")), tenant);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "user_id")), alice);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "kind")), "user");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "status")), "active");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "fingerprint")),
+	    ssh_samples[0].fingerprint);
+	ck_assert_uint_eq(json_array_size(json_object_get(c, "principals")), 3);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c, "principals"), 0)),
+	    "tech:site-a");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c, "principals"), 2)),
+	    "user:alice");
+	snprintf(want, sizeof(want), "user=alice tenant=acme serial=%s profile=ssh-technician "
+	    "request=req-1", serial);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "key_id")), want);
+	ck_assert_int_eq(strncmp(json_string_value(json_object_get(c, "certificate")),
+	    "ssh-ed25519-cert-v01@openssh.com AAAA", 37), 0);
+	/* 8 hours, backdated 5 minutes */
+	ck_assert_uint_eq(count("SELECT extract(epoch FROM valid_before - valid_after)::bigint"
+	    " FROM ssh_certificates WHERE id = $1", id), 8 * 3600 + 300);
+	ck_assert_uint_eq(count("SELECT count(*) FROM identities WHERE id = $1 AND kind = 'ssh-user'"
+	    " AND status = 'active' AND not_after = (SELECT valid_before FROM ssh_certificates"
+	    " WHERE id = $1)", id), 1);
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue'"
+	    " AND object_id = $1 AND details->>'serial' = (SELECT serial::text FROM"
+	    " ssh_certificates WHERE id = $1::uuid)", id), 1);
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_ca.create'"
+	    " AND tenant_id = $1", tenant), 1);
+
+	/* the CA made on first use */
+	ck_assert_int_eq(sshca_ca_list(db, tenant, NULL, 0, &cas), MP_OK);
+	ck_assert_uint_eq(json_array_size(cas), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(cas, 0), "name")), "user");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(cas, 0), "kind")), "user");
+	key = json_array_get(json_object_get(json_array_get(cas, 0), "keys"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(key, "algorithm")), "ed25519");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "ca_key_id")),
+	    json_string_value(json_object_get(key, "key_id")));
+
+	keygen_list(json_string_value(json_object_get(c, "certificate")), out, sizeof(out));
+	snprintf(want, sizeof(want), "Key ID: \"user=alice tenant=acme serial=%s "
+	    "profile=ssh-technician request=req-1\"\n", serial);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	snprintf(want, sizeof(want), "Signing CA: ED25519 %s (using ssh-ed25519)\n",
+	    json_string_value(json_object_get(key, "fingerprint")));
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "Principals: \n                tech:site-a\n"
+	    "                tech:site-b\n                user:alice\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "Extensions: \n                permit-pty\n") != NULL, "%s", out);
+
+	/* again, with a TTL and a subset: the same CA, another serial */
+	in.ttl_s = 3600;
+	in.request_id = NULL;
+	in.principals = json_pack("[s]", "tech:site-b");
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c2, &d), MP_OK);
+	json_decref((json_t *)in.principals);
+	ck_assert_str_ne(json_string_value(json_object_get(c2, "serial")), serial);
+	ck_assert_str_eq(json_string_value(json_object_get(c2, "ca_id")),
+	    json_string_value(json_object_get(c, "ca_id")));
+	ck_assert_uint_eq(json_array_size(json_object_get(c2, "principals")), 1);
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_cas", NULL), 1);
+	ck_assert_uint_eq(count("SELECT extract(epoch FROM valid_before - valid_after)::bigint"
+	    " FROM ssh_certificates WHERE id = $1",
+	    json_string_value(json_object_get(c2, "id"))), 3600 + 300);
+
+	/* reads */
+	json_decref(cas);
+	ck_assert_int_eq(sshca_cert_get(db, tenant, id, &cas), MP_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(cas, "serial")), serial);
+	ck_assert_int_eq(sshca_cert_get(db, "00000000-0000-0000-0000-000000000000", id, &list),
+	    MP_ERR_NOT_FOUND);
+	f.user_id = alice;
+	ck_assert_int_eq(sshca_cert_list(db, tenant, &f, &list), MP_OK);
+	ck_assert_uint_eq(json_array_size(list), 2);
+	json_decref(list);
+	f.status = "expired";
+	ck_assert_int_eq(sshca_cert_list(db, tenant, &f, &list), MP_OK);
+	ck_assert_uint_eq(json_array_size(list), 0);
+	json_decref(list);
+	f.status = "active";
+	f.limit = 1;
+	ck_assert_int_eq(sshca_cert_list(db, NULL, &f, &list), MP_OK);
+	ck_assert_uint_eq(json_array_size(list), 1);
+	json_decref(list);
+	json_decref(cas);
+	json_decref(c2);
+	json_decref(c);
+}
+END_TEST
+
+static void
+expect_refused(sshca_user_req *in, int err, const char *field, const char *why)
+{
+	sshca_env env = env_of(db);
+	mp_detail d = { "", "" };
+	json_t *c = NULL;
+	uint64_t before = count("SELECT count(*) FROM identities", NULL);
+
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, in, &c, &d), err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strcmp(d.field, field) == 0, "field %s, not %s", d.field, field);
+	ck_assert_msg(strstr(d.message, why) != NULL, "\"%s\" lacks \"%s\"", d.message, why);
+	ck_assert_uint_eq(count("SELECT count(*) FROM identities", NULL), before);
+}
+
+START_TEST(refusals)
+{
+	char alice[MP_UUID_STR_LEN + 1], olga[MP_UUID_STR_LEN + 1], dave[MP_UUID_STR_LEN + 1];
+	json_t *body = json_loads("{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"tech:{site}\"],"
+	    " \"key_types\": [\"ssh-ed25519\", \"sk-ssh-ed25519@openssh.com\"],"
+	    " \"require_sk\": true}", 0, NULL);
+	json_t *body2 = json_loads("{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"tech:{site}\"],"
+	    " \"ca\": \"ops\"}", 0, NULL);
+	json_t *req = json_pack("[s]", "tech:site-z");
+	mp_user_patch patch = { NULL, NULL, "disabled", NULL };
+	sshca_user_req in;
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\"]}", alice);
+	new_user("olga", "operator", "{\"sites\": [\"site-a\"]}", olga);
+	new_user("dave", "technician", "{}", dave);
+	ck_assert_int_eq(mp_profile_create(db, &actor, tenant, "fido-only", "ssh-user", body, false,
+	    NULL), MP_OK);
+	ck_assert_int_eq(mp_profile_create(db, &actor, tenant, "ops-ca", "ssh-user", body2, false,
+	    NULL), MP_OK);
+
+	in = req_for(alice, 0);
+	in.ttl_s = 13 * 3600;
+	expect_refused(&in, MP_ERR_POLICY, "ttl", "at most 43200s under this profile");
+	in = req_for(alice, 0);
+	in.public_key = ssh_line_rsa2048;
+	in.public_key_len = strlen(ssh_line_rsa2048);
+	expect_refused(&in, MP_ERR_UNSUPPORTED, "public_key", "at least 3072 bits");
+	in.public_key = "ssh-ed25519 AAAA!";
+	in.public_key_len = strlen(in.public_key);
+	expect_refused(&in, MP_ERR_INVALID, "public_key", "not valid base64");
+	in = req_for(alice, 0);
+	in.principals = req;
+	expect_refused(&in, MP_ERR_POLICY, "principals", "\"tech:site-z\" is not a principal");
+	in = req_for(olga, 0);
+	expect_refused(&in, MP_ERR_POLICY, "user", "none of the roles");
+	in = req_for(dave, 0);
+	in.profile = "fido-only";
+	expect_refused(&in, MP_ERR_POLICY, "public_key", "requires a FIDO security key");
+	in = req_for(dave, 4);
+	in.profile = "fido-only";
+	expect_refused(&in, MP_ERR_POLICY, "principals", "no principals");
+	in = req_for(alice, 1);
+	in.profile = "fido-only";
+	expect_refused(&in, MP_ERR_POLICY, "public_key", "ecdsa-sha2-nistp256 keys are not allowed");
+	in = req_for(alice, 0);
+	in.profile = "no-such-profile";
+	expect_refused(&in, MP_ERR_NOT_FOUND, "profile", "no ssh-user profile \"no-such-profile\"");
+	in.profile = "ops-ca";
+	expect_refused(&in, MP_ERR_NOT_FOUND, "ca", "no active user CA \"ops\"");
+	in = req_for("00000000-0000-0000-0000-000000000000", 0);
+	expect_refused(&in, MP_ERR_NOT_FOUND, "user", "no such user");
+	ck_assert_int_eq(mp_user_update(db, &actor, tenant, alice, &patch, NULL), MP_OK);
+	in = req_for(alice, 0);
+	expect_refused(&in, MP_ERR_POLICY, "user", "the user is disabled");
+	/* the FIDO key under the FIDO profile passes */
+	{
+		sshca_env env = env_of(db);
+		char eve[MP_UUID_STR_LEN + 1];
+		mp_detail d = { "", "" };
+		json_t *c = NULL;
+
+		new_user("eve", "technician", "{\"sites\": [\"site-e\"]}", eve);
+		in = req_for(eve, 4);
+		in.profile = "fido-only";
+		ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_OK);
+		ck_assert_int_eq(strncmp(json_string_value(json_object_get(c, "certificate")),
+		    "sk-ssh-ed25519-cert-v01@openssh.com ", 36), 0);
+		json_decref(c);
+	}
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates", NULL), 1);
+	json_decref(req);
+	json_decref(body2);
+	json_decref(body);
+}
+END_TEST
+
+START_TEST(cas_and_public_keys)
+{
+	sshca_env env = env_of(db);
+	sshca_ca_new h = { tenant, "hosts", "host", "ec-p256", NULL };
+	sshca_ca_new u = { tenant, "ops", "user", "rsa-3072", NULL };
+	mp_detail d = { "", "" };
+	json_t *ca = NULL, *ca2 = NULL, *got = NULL;
+	char *lines = NULL, want[256];
+	const char *fp;
+
+	ck_assert_int_eq(sshca_ca_create(&env, &actor, &h, &ca, &d), MP_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(ca, "kind")), "host");
+	ck_assert_str_eq(json_string_value(json_object_get(ca, "status")), "active");
+	ck_assert_int_eq(sshca_ca_public_keys(db, tenant, json_string_value(json_object_get(ca,
+	    "id")), &lines), MP_OK);
+	snprintf(want, sizeof(want), "@cert-authority * %s midpki:acme/hosts\n", json_string_value(
+	    json_object_get(json_array_get(json_object_get(ca, "keys"), 0), "public_key")));
+	ck_assert_str_eq(lines, want);
+	ck_assert_int_eq(strncmp(lines, "@cert-authority * ecdsa-sha2-nistp256 AAAA", 42), 0);
+	free(lines);
+	ck_assert_int_eq(sshca_ca_create(&env, &actor, &u, &ca2, &d), MP_OK);
+	ck_assert_int_eq(sshca_ca_public_keys(db, tenant, json_string_value(json_object_get(ca2,
+	    "id")), &lines), MP_OK);
+	ck_assert_int_eq(strncmp(lines, "ssh-rsa AAAA", 12), 0);
+	ck_assert_ptr_nonnull(strstr(lines, " midpki:acme/ops\n"));
+	free(lines);
+	fp = json_string_value(json_object_get(json_array_get(json_object_get(ca2, "keys"), 0),
+	    "fingerprint"));
+	ck_assert_int_eq(strncmp(fp, "SHA256:", 7), 0);
+	ck_assert_int_eq(sshca_ca_get(db, tenant, json_string_value(json_object_get(ca2, "id")),
+	    &got), MP_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(got, "name")), "ops");
+	ck_assert_int_eq(sshca_ca_public_keys(db, "00000000-0000-0000-0000-000000000000",
+	    json_string_value(json_object_get(ca2, "id")), &lines), MP_ERR_NOT_FOUND);
+
+	ck_assert_int_eq(sshca_ca_create(&env, &actor, &h, NULL, &d), MP_ERR_CONFLICT);
+	ck_assert_str_eq(d.field, "name");
+	h.name = "Hosts";
+	ck_assert_int_eq(sshca_ca_create(&env, &actor, &h, NULL, &d), MP_ERR_INVALID);
+	ck_assert_str_eq(d.field, "name");
+	h.name = "hosts2";
+	h.kind = "device";
+	ck_assert_int_eq(sshca_ca_create(&env, &actor, &h, NULL, &d), MP_ERR_INVALID);
+	ck_assert_str_eq(d.field, "kind");
+	h.kind = "host";
+	h.algorithm = "rsa-2048";
+	ck_assert_int_eq(sshca_ca_create(&env, &actor, &h, NULL, &d), MP_ERR_INVALID);
+	ck_assert_str_eq(d.field, "algorithm");
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_cas", NULL), 2);
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_ca.create'", NULL),
+	    2);
+	json_decref(got);
+	json_decref(ca2);
+	json_decref(ca);
+}
+END_TEST
+
+struct worker {
+	const char *user_id;
+	int r;
+};
+
+static void *
+issue_thread(void *arg)
+{
+	struct worker *w = arg;
+	mp_db *mine = pg_connect(conninfo);
+	sshca_env env = env_of(mine);
+	sshca_user_req in = req_for(w->user_id, 0);
+	mp_detail d = { "", "" };
+	json_t *c = NULL;
+
+	w->r = sshca_issue_user(&env, &actor, &in, &c, &d);
+	json_decref(c);
+	mp_db_close(mine);
+	return NULL;
+}
+
+START_TEST(first_use_concurrent)
+{
+	char users[4][MP_UUID_STR_LEN + 1], name[16];
+	struct worker w[4];
+	pthread_t th[4];
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "tech%d", i);
+		new_user(name, "technician", "{\"sites\": [\"site-a\"]}", users[i]);
+		w[i].user_id = users[i];
+	}
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, issue_thread, &w[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(w[i].r, MP_OK);
+	}
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_cas", NULL), 1);
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates", NULL), 4);
+	ck_assert_uint_eq(count("SELECT count(DISTINCT serial) FROM ssh_certificates", NULL), 4);
+}
+END_TEST
+
+Suite *
+suite_make(void)
+{
+	Suite *s = suite_create("ssh_issue");
+	TCase *tc = tcase_create("issuer");
+
+	tcase_add_checked_fixture(tc, fixture_up, fixture_down);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, technician_certificate);
+	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, cas_and_public_keys);
+	tcase_add_test(tc, first_use_concurrent);
+	suite_add_tcase(s, tc);
+	return s;
+}
