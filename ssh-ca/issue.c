@@ -53,6 +53,7 @@ struct issue_try {
 	sshca_profile *profile;
 	char **principals;
 	size_t n_principals;
+	char *id;
 	char *ca_id;
 	char *ca_key_id;
 	mp_key *ca_key;
@@ -66,6 +67,7 @@ try_clear(struct issue_try *t)
 	json_decref(t->profile_row);
 	sshca_profile_free(t->profile);
 	sshca_principals_free(t->principals);
+	free(t->id);
 	free(t->ca_id);
 	free(t->ca_key_id);
 	mp_key_release(t->ca_key);
@@ -200,6 +202,20 @@ new_serial(uint64_t *out)
 	return MP_OK;
 }
 
+/* The certificate's id, made first so that its key id can name it. */
+static int
+new_id(mp_db *db, char **out)
+{
+	PGresult *res = NULL;
+	int r;
+
+	if ((r = mp_db_query_row(db, "SELECT gen_random_uuid()", 0, NULL, &res)) != MP_OK)
+		return r;
+	*out = strdup(mp_db_value(res, 0, 0));
+	PQclear(res);
+	return *out == NULL ? MP_ERR_NOMEM : MP_OK;
+}
+
 /* Signs the certificate; *line is its line, *key_id its key id. */
 static int
 sign(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after, uint64_t before,
@@ -212,9 +228,10 @@ sign(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after, 
 	char kid[SSHCA_KEY_ID_MAX + 1];
 	int r;
 
-	snprintf(kid, sizeof(kid), "user=%s tenant=%s serial=%llu profile=%s%s%.128s",
+	snprintf(kid, sizeof(kid), "user=%s tenant=%s serial=%llu id=%s profile=%s%s%.128s",
 	    json_string_value(json_object_get(t->user, "name")), t->tenant_name,
-	    (unsigned long long)serial, json_string_value(json_object_get(t->profile_row, "name")),
+	    (unsigned long long)serial, t->id,
+	    json_string_value(json_object_get(t->profile_row, "name")),
 	    c->in->request_id != NULL ? " request=" : "",
 	    c->in->request_id != NULL ? c->in->request_id : "");
 	memset(&in, 0, sizeof(in));
@@ -250,9 +267,8 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
     uint64_t before, const char *line, const char *key_id, json_t **row)
 {
 	char ser[24], va[24], vb[24], *pub = NULL, *fp = NULL, *principals = NULL;
-	const char *params[13];
+	const char *params[12];
 	json_t *plist = NULL, *details = NULL, *cert = NULL;
-	PGresult *res = NULL;
 	int r = MP_ERR_NOMEM;
 
 	snprintf(ser, sizeof(ser), "%llu", (unsigned long long)serial);
@@ -275,12 +291,12 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
 	params[3] = va;
 	params[4] = vb;
 	params[5] = ser;
-	if ((r = mp_db_query_row(c->env->db, "INSERT INTO identities (tenant_id, kind, user_id,"
-	    " profile_id, status, not_before, not_after, ref) VALUES ($1, 'ssh-user', $2, $3,"
-	    " 'active', to_timestamp($4), to_timestamp($5), $6) RETURNING id", 6, params, &res)) !=
-	    MP_OK)
+	params[6] = t->id;
+	if ((r = mp_db_query(c->env->db, "INSERT INTO identities (id, tenant_id, kind, user_id,"
+	    " profile_id, status, not_before, not_after, ref) VALUES ($7, $1, 'ssh-user', $2, $3,"
+	    " 'active', to_timestamp($4), to_timestamp($5), $6)", 7, params, NULL)) != MP_OK)
 		goto out;
-	params[1] = mp_db_value(res, 0, 0);
+	params[1] = t->id;
 	params[2] = t->ca_id;
 	params[6] = t->ca_key_id;
 	params[7] = key_id;
@@ -312,7 +328,6 @@ out:
 	json_decref(cert);
 	json_decref(details);
 	json_decref(plist);
-	PQclear(res);
 	free(principals);
 	free(pub);
 	free(fp);
@@ -340,7 +355,7 @@ issue_txn(mp_db *db, void *arg, json_t **row)
 			mp_detail_set(c->d, "ca", "the SSH CA has no active key");
 		goto out;
 	}
-	if ((r = new_serial(&serial)) != MP_OK ||
+	if ((r = new_id(c->env->db, &t.id)) != MP_OK || (r = new_serial(&serial)) != MP_OK ||
 	    (r = sign(c, &t, serial, after, before, &line, &key_id)) != MP_OK)
 		goto out;
 	r = store(c, &t, serial, after, before, line, key_id, row);

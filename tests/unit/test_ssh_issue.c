@@ -143,8 +143,8 @@ START_TEST(technician_certificate)
 	    "tech:site-a");
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c, "principals"), 2)),
 	    "user:alice");
-	snprintf(want, sizeof(want), "user=alice tenant=acme serial=%s profile=ssh-technician "
-	    "request=req-1", serial);
+	snprintf(want, sizeof(want), "user=alice tenant=acme serial=%s id=%s "
+	    "profile=ssh-technician request=req-1", serial, id);
 	ck_assert_str_eq(json_string_value(json_object_get(c, "key_id")), want);
 	ck_assert_int_eq(strncmp(json_string_value(json_object_get(c, "certificate")),
 	    "ssh-ed25519-cert-v01@openssh.com AAAA", 37), 0);
@@ -171,8 +171,8 @@ START_TEST(technician_certificate)
 	    json_string_value(json_object_get(key, "key_id")));
 
 	keygen_list(json_string_value(json_object_get(c, "certificate")), out, sizeof(out));
-	snprintf(want, sizeof(want), "Key ID: \"user=alice tenant=acme serial=%s "
-	    "profile=ssh-technician request=req-1\"\n", serial);
+	snprintf(want, sizeof(want), "Key ID: \"user=alice tenant=acme serial=%s id=%s "
+	    "profile=ssh-technician request=req-1\"\n", serial, id);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	snprintf(want, sizeof(want), "Signing CA: ED25519 %s (using ssh-ed25519)\n",
 	    json_string_value(json_object_get(key, "fingerprint")));
