@@ -31,6 +31,10 @@ bool api_is_uuid(const char *s);
 /* A path parameter that must be a UUID: 400 invalid_uuid otherwise. */
 bool api_path_uuid(api_call *c, const char *value);
 
+/* A query parameter of at most max bytes (400 too_long); *out NULL when absent. */
+bool api_query_text(api_call *c, const char *name, size_t max, const char **out);
+/* A query parameter that must be a UUID (400 invalid_uuid); *out NULL when absent. */
+bool api_query_uuid(api_call *c, const char *name, const char **out);
 /* A JSON object member; *out is borrowed (NULL when absent). */
 bool api_object(api_call *c, const char *field, json_t **out);
 

@@ -9,7 +9,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "err.h"
-#include "profile.h"
+#include "sshprofile.h"
 #include "record.h"
 #include "sshkey.h"
 

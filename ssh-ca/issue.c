@@ -14,7 +14,7 @@
 #include "cert.h"
 #include "engine.h"
 #include "err.h"
-#include "profile.h"
+#include "sshprofile.h"
 #include "record.h"
 #include "secure.h"
 #include "sshkey.h"

@@ -58,8 +58,14 @@ expect_api "body over 32768 bytes" "$r" 400 too_long body
 r=$(api "$ALICE" POST /profiles '{"name":"bad","kind":"pgp","body":{}}')
 expect_api "unknown kind" "$r" 400 invalid_value kind
 r=$(api "$ALICE" POST /profiles '{"name":"techs","kind":"ssh-user","body":{"principals":["ops"]}}')
-expect_api "other kinds are stored as given" "$r" 201
+expect_api "an ssh-user body is checked" "$r" 400 invalid body.ttl
+r=$(api "$ALICE" POST /profiles '{"name":"techs","kind":"ssh-user","body":{"ttl":{"max":"1h"},"principals":["ops"]}}')
+expect_api "an ssh-user principal template needs a placeholder" "$r" 400 invalid body.principals[0]
+r=$(api "$ALICE" POST /profiles '{"name":"techs","kind":"ssh-user","body":{"ttl":{"max":"1h"},"principals":["ops:{user}"]}}')
+expect_api "an ssh-user profile" "$r" 201
 TECHS=$(jget "${r#* }" 'd["id"]')
+r=$(api "$ALICE" POST /profiles '{"name":"hosts","kind":"ssh-host","body":{"principals":["ops"]}}')
+expect_api "other kinds are stored as given" "$r" 201
 r=$(api "$ALICE" POST /profiles "{\"name\":\"stations\",\"body\":$BODY}")
 expect_api "name taken" "$r" 409 conflict name
 r=$(api "$ALICE" POST /profiles "{\"name\":\"tls-client\",\"body\":$BODY}")

@@ -1,5 +1,5 @@
 /*
- * ssh-user profiles (ssh-ca/profile.c): the built-in profile and a full one
+ * ssh-user profiles (ssh-ca/sshprofile.c): the built-in profile and a full one
  * read member by member, every refusal with its field, and the principals a
  * user gets: from its sites and name, filtered by request, never empty.
  */
@@ -8,7 +8,7 @@
 
 #include "check_main.h"
 #include "err.h"
-#include "profile.h"
+#include "sshprofile.h"
 #include "users.h"
 
 static sshca_profile *

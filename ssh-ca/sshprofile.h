@@ -4,8 +4,8 @@
  * format is written down field by field in docs/ssh.md; the built-in
  * profile "ssh-technician" is a row of the platform tenant (sshca_bootstrap).
  */
-#ifndef SSHCA_PROFILE_H
-#define SSHCA_PROFILE_H
+#ifndef SSHCA_SSHPROFILE_H
+#define SSHCA_SSHPROFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "profile.h"
+#include "sshprofile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
