@@ -88,17 +88,21 @@ api_ssh_ca_get(api_call *c)
 void
 api_ssh_ca_public_key(api_call *c)
 {
-	char *text = NULL;
+	mp_buf *text = NULL;
 	int r;
 
 	if (!api_path_uuid(c, c->params[0]))
 		return;
-	if ((r = sshca_ca_public_keys(c->db, api_scope(c), c->params[0], &text)) != MP_OK) {
-		api_fail(c, r, "SSH CA");
+	if ((text = mp_buf_new(SIZE_MAX)) == NULL) {
+		api_fail(c, MP_ERR_NOMEM, "SSH CA");
 		return;
 	}
-	mp_http_reply(c->req, 200, "text/plain; charset=utf-8", text, strlen(text));
-	free(text);
+	if ((r = sshca_ca_public_keys(c->db, api_scope(c), c->params[0], text)) != MP_OK)
+		api_fail(c, r, "SSH CA");
+	else
+		mp_http_reply(c->req, 200, "text/plain; charset=utf-8", mp_buf_ptr(text),
+		    mp_buf_len(text));
+	mp_buf_free(text);
 }
 
 /* The X-Request-Id header when it is a short token of letters, digits, '.', '_', '-'. */

@@ -623,10 +623,25 @@ mp_key_release(mp_key *k)
 	key_unref(k);
 }
 
+/* A public key of type ("RSA", "EC") from params: MP_ERR_INVALID when OpenSSL refuses them. */
+static int
+public_from_params(const char *type, const OSSL_PARAM *params, EVP_PKEY **out)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	int r = MP_ERR_INVALID;
+
+	if (ctx == NULL)
+		return MP_ERR_NOMEM;
+	if (EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, (OSSL_PARAM *)params) == 1)
+		r = MP_OK;
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
 int
 mp_rsa_public_key(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen, EVP_PKEY **out)
 {
-	EVP_PKEY_CTX *ctx = NULL;
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
 	BIGNUM *bn = NULL, *be = NULL;
@@ -639,16 +654,10 @@ mp_rsa_public_key(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen, 
 	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL)
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
 		goto out;
-	r = MP_ERR_INVALID;
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
-	r = MP_OK;
+	r = public_from_params("RSA", params, out);
 out:
-	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn);
@@ -659,23 +668,12 @@ out:
 int
 mp_ec_public_key(const char *group, const uint8_t *point, size_t len, EVP_PKEY **out)
 {
-	EVP_PKEY_CTX *ctx = NULL;
 	OSSL_PARAM params[3];
-	int r = MP_ERR_NOMEM;
 
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, len);
 	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL)
-		goto out;
-	r = MP_ERR_INVALID;
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
-	r = MP_OK;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	return r;
+	return public_from_params("EC", params, out);
 }
 
 mp_key *

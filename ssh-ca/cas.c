@@ -158,19 +158,17 @@ sshca_ca_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned l
 	char lim[16];
 	const char *params[3] = { tenant_id, after_id, lim };
 
-	snprintf(lim, sizeof(lim), "%u", limit == 0 ? MP_RECORD_LIST_DEFAULT :
-	    limit > MP_RECORD_LIST_MAX ? MP_RECORD_LIST_MAX : limit);
+	mp_record_limit(limit, lim);
 	return mp_record_list(db, "SELECT " CA_COLUMNS " FROM ssh_cas c"
 	    " WHERE ($1::uuid IS NULL OR c.tenant_id = $1) AND ($2::uuid IS NULL OR c.id > $2)"
-	    " ORDER BY c.id LIMIT $3", 3, params, out);
+	    " ORDER BY c.id LIMIT $3::int", 3, params, out);
 }
 
 int
-sshca_ca_public_keys(mp_db *db, const char *tenant_id, const char *id, char **out)
+sshca_ca_public_keys(mp_db *db, const char *tenant_id, const char *id, mp_buf *out)
 {
 	const char *params[2] = { id, tenant_id };
 	PGresult *res = NULL;
-	mp_buf *b = NULL;
 	int r;
 
 	if ((r = mp_db_query(db, "SELECT c.kind, k.public_key, t.name, c.name FROM ssh_cas c"
@@ -179,26 +177,12 @@ sshca_ca_public_keys(mp_db *db, const char *tenant_id, const char *id, char **ou
 	    " WHERE c.id::text = $1 AND ($2::uuid IS NULL OR c.tenant_id = $2)"
 	    " ORDER BY k.created_at DESC, k.key_id", 2, params, &res)) != MP_OK)
 		return r;
-	r = MP_ERR_NOT_FOUND;
-	if (PQntuples(res) == 0)
-		goto out;
-	r = MP_ERR_NOMEM;
-	if ((b = mp_buf_new(SIZE_MAX)) == NULL)
-		goto out;
-	for (int i = 0; i < PQntuples(res); i++) {
-		if (mp_db_value(res, i, 1) == NULL)
-			continue;
-		if ((r = mp_buf_putf(b, "%s%s midpki:%s/%s\n",
-		    strcmp(mp_db_value(res, i, 0), "host") == 0 ? "@cert-authority * " : "",
-		    mp_db_value(res, i, 1), mp_db_value(res, i, 2), mp_db_value(res, i, 3))) != MP_OK)
-			goto out;
-	}
-	r = MP_ERR_NOMEM;
-	if ((*out = strdup(mp_buf_str(b))) == NULL)
-		goto out;
-	r = MP_OK;
-out:
-	mp_buf_free(b);
+	r = PQntuples(res) == 0 ? MP_ERR_NOT_FOUND : MP_OK;
+	for (int i = 0; i < PQntuples(res) && r == MP_OK; i++)
+		if (mp_db_value(res, i, 1) != NULL)
+			r = mp_buf_putf(out, "%s%s midpki:%s/%s\n",
+			    strcmp(mp_db_value(res, i, 0), "host") == 0 ? "@cert-authority * " : "",
+			    mp_db_value(res, i, 1), mp_db_value(res, i, 2), mp_db_value(res, i, 3));
 	PQclear(res);
 	return r;
 }

@@ -85,67 +85,70 @@ sort_options(const sshca_option *opts, size_t n, bool critical, sshca_option **s
 	return MP_OK;
 }
 
-/* string name, string data: data is empty or itself one string holding the value. */
+/*
+ * Appends the options to inner: string name, string data (empty, or one
+ * string holding the value).
+ */
 static int
-put_options(mp_buf *b, const sshca_option *opts, size_t n)
+pack_options(mp_buf *inner, const sshca_option *opts, size_t n)
 {
-	mp_buf *inner = mp_buf_new(SSHCA_CERT_MAX);
-	int r = MP_ERR_NOMEM;
+	int r = MP_OK;
 
-	if (inner == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && r == MP_OK; i++) {
 		const char *v = opts[i].value;
 
 		if ((r = mp_buf_put_string(inner, opts[i].name, strlen(opts[i].name))) != MP_OK)
-			goto out;
+			break;
 		if (v == NULL)
 			r = mp_buf_put_u32(inner, 0);
 		else if ((r = mp_buf_put_u32(inner, (uint32_t)(4 + strlen(v)))) == MP_OK)
 			r = mp_buf_put_string(inner, v, strlen(v));
-		if (r != MP_OK)
-			goto out;
 	}
-	r = mp_buf_put_string(b, mp_buf_ptr(inner), mp_buf_len(inner));
-out:
-	mp_buf_free(inner);
+	return r;
+}
+
+/* Appends the principals to inner, one string each. */
+static int
+pack_principals(mp_buf *inner, const sshca_cert_input *in)
+{
+	int r = MP_OK;
+
+	for (size_t i = 0; i < in->n_principals && r == MP_OK; i++)
+		r = mp_buf_put_string(inner, in->principals[i], strlen(in->principals[i]));
+	return r;
+}
+
+/* Appends what inner holds to b as one string, and empties inner. */
+static int
+put_packed(mp_buf *b, mp_buf *inner)
+{
+	int r = mp_buf_put_string(b, mp_buf_ptr(inner), mp_buf_len(inner));
+
+	mp_buf_reset(inner);
 	return r;
 }
 
 static int
-put_principals(mp_buf *b, const sshca_cert_input *in, const char **why)
+check_principals(const sshca_cert_input *in, const char **why)
 {
-	mp_buf *inner = NULL;
-	int r = MP_ERR_INVALID;
-
 	*why = "a certificate needs at least one principal (none would mean anyone)";
 	if (in->n_principals == 0)
-		return r;
+		return MP_ERR_INVALID;
 	*why = "too many principals";
 	if (in->n_principals > SSHCA_PRINCIPALS_MAX)
-		return r;
+		return MP_ERR_INVALID;
 	for (size_t i = 0; i < in->n_principals; i++) {
 		size_t n = strlen(in->principals[i]);
 
 		*why = "a principal is empty, too long or contains a comma";
 		if (n == 0 || n > SSHCA_PRINCIPAL_MAX || strchr(in->principals[i], ',') != NULL)
-			return r;
+			return MP_ERR_INVALID;
 		*why = "a principal is named twice";
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(in->principals[k], in->principals[i]) == 0)
-				return r;
+				return MP_ERR_INVALID;
 	}
-	*why = "out of memory";
-	if ((inner = mp_buf_new(SSHCA_CERT_MAX)) == NULL)
-		return MP_ERR_NOMEM;
-	for (size_t i = 0; i < in->n_principals; i++)
-		if ((r = mp_buf_put_string(inner, in->principals[i], strlen(in->principals[i]))) !=
-		    MP_OK)
-			goto out;
-	r = mp_buf_put_string(b, mp_buf_ptr(inner), mp_buf_len(inner));
-out:
-	mp_buf_free(inner);
-	return r;
+	return MP_OK;
 }
 
 /* The inner signature blob of ECDSA: mpint r, mpint s (RFC 5656 §3.1.2), from DER. */
@@ -218,7 +221,7 @@ sshca_cert_sign(mp_key *ca, const sshca_cert_input *in, uint8_t **blob, size_t *
 	const char *tname = sshca_cert_type_name(subj->type);
 	sshca_option *crit = NULL, *ext = NULL;
 	uint8_t nonce[SSHCA_NONCE_LEN];
-	mp_buf *b = NULL, *cakey = NULL;
+	mp_buf *b = NULL, *cakey = NULL, *inner = NULL;
 	uint8_t *copy = NULL;
 	int r = MP_ERR_INVALID;
 
@@ -231,12 +234,14 @@ sshca_cert_sign(mp_key *ca, const sshca_cert_input *in, uint8_t **blob, size_t *
 	*why = "valid_after must be before valid_before";
 	if (in->valid_after >= in->valid_before)
 		goto out;
-	if ((r = sort_options(in->critical, in->n_critical, true, &crit, why)) != MP_OK ||
+	if ((r = check_principals(in, why)) != MP_OK ||
+	    (r = sort_options(in->critical, in->n_critical, true, &crit, why)) != MP_OK ||
 	    (r = sort_options(in->extensions, in->n_extensions, false, &ext, why)) != MP_OK)
 		goto out;
 	r = MP_ERR_NOMEM;
 	*why = "out of memory";
-	if ((b = mp_buf_new(SSHCA_CERT_MAX)) == NULL || (cakey = mp_buf_new(SSHCA_BLOB_MAX)) == NULL)
+	if ((b = mp_buf_new(SSHCA_CERT_MAX)) == NULL || (cakey = mp_buf_new(SSHCA_BLOB_MAX)) == NULL ||
+	    (inner = mp_buf_new(SSHCA_CERT_MAX)) == NULL)
 		goto out;
 	*why = "the CA key cannot sign SSH certificates (RSA-PSS, or RSA below 3072 bits)";
 	if ((r = sshca_key_blob(ca, cakey)) != MP_OK)
@@ -250,15 +255,14 @@ sshca_cert_sign(mp_key *ca, const sshca_cert_input *in, uint8_t **blob, size_t *
 	    MP_OK ||
 	    (r = mp_buf_put_u64(b, in->serial)) != MP_OK ||
 	    (r = mp_buf_put_u32(b, (uint32_t)in->kind)) != MP_OK ||
-	    (r = mp_buf_put_string(b, in->key_id, strlen(in->key_id))) != MP_OK)
-		goto out;
-	if ((r = put_principals(b, in, why)) != MP_OK)
-		goto out;
-	*why = "the certificate could not be made";
-	if ((r = mp_buf_put_u64(b, in->valid_after)) != MP_OK ||
+	    (r = mp_buf_put_string(b, in->key_id, strlen(in->key_id))) != MP_OK ||
+	    (r = pack_principals(inner, in)) != MP_OK || (r = put_packed(b, inner)) != MP_OK ||
+	    (r = mp_buf_put_u64(b, in->valid_after)) != MP_OK ||
 	    (r = mp_buf_put_u64(b, in->valid_before)) != MP_OK ||
-	    (r = put_options(b, crit, in->n_critical)) != MP_OK ||
-	    (r = put_options(b, ext, in->n_extensions)) != MP_OK ||
+	    (r = pack_options(inner, crit, in->n_critical)) != MP_OK ||
+	    (r = put_packed(b, inner)) != MP_OK ||
+	    (r = pack_options(inner, ext, in->n_extensions)) != MP_OK ||
+	    (r = put_packed(b, inner)) != MP_OK ||
 	    (r = mp_buf_put_string(b, "", 0)) != MP_OK ||
 	    (r = mp_buf_put_string(b, mp_buf_ptr(cakey), mp_buf_len(cakey))) != MP_OK ||
 	    (r = put_signature(b, ca)) != MP_OK)
@@ -274,6 +278,7 @@ sshca_cert_sign(mp_key *ca, const sshca_cert_input *in, uint8_t **blob, size_t *
 out:
 	free(crit);
 	free(ext);
+	mp_buf_free(inner);
 	mp_buf_free(cakey);
 	mp_buf_free(b);
 	return r;

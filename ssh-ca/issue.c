@@ -272,8 +272,8 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
 	int r = MP_ERR_NOMEM;
 
 	snprintf(ser, sizeof(ser), "%llu", (unsigned long long)serial);
-	snprintf(va, sizeof(va), "%llu", (unsigned long long)after);
-	snprintf(vb, sizeof(vb), "%llu", (unsigned long long)before);
+	mp_record_time((int64_t)after, va);
+	mp_record_time((int64_t)before, vb);
 	if ((plist = json_array()) == NULL)
 		goto out;
 	for (size_t i = 0; i < t->n_principals; i++)
@@ -294,7 +294,8 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
 	params[6] = t->id;
 	if ((r = mp_db_query(c->env->db, "INSERT INTO identities (id, tenant_id, kind, user_id,"
 	    " profile_id, status, not_before, not_after, ref) VALUES ($7, $1, 'ssh-user', $2, $3,"
-	    " 'active', to_timestamp($4), to_timestamp($5), $6)", 7, params, NULL)) != MP_OK)
+	    " 'active', to_timestamp($4::bigint), to_timestamp($5::bigint), $6)", 7, params,
+	    NULL)) != MP_OK)
 		goto out;
 	params[1] = t->id;
 	params[2] = t->ca_id;
@@ -308,7 +309,7 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
 	    " ca_key_id, serial, kind, key_id, principals, public_key, fingerprint, certificate,"
 	    " valid_after, valid_before) SELECT $2, $1, $3, $7, $6, 'user', $8,"
 	    " ARRAY(SELECT jsonb_array_elements_text($9::jsonb)), $10, $11, $12,"
-	    " to_timestamp($4), to_timestamp($5)", 12, params, NULL)) != MP_OK)
+	    " to_timestamp($4::bigint), to_timestamp($5::bigint)", 12, params, NULL)) != MP_OK)
 		goto out;
 	if ((r = sshca_cert_get(c->env->db, c->in->tenant_id, params[1], &cert)) != MP_OK)
 		goto out;
@@ -404,11 +405,10 @@ sshca_cert_list(mp_db *db, const char *tenant_id, const sshca_cert_filter *f, js
 	const char *params[7] = { tenant_id, f->user_id, f->device_id, f->ca_id, f->status,
 		f->after_id, lim };
 
-	snprintf(lim, sizeof(lim), "%u", f->limit == 0 ? MP_RECORD_LIST_DEFAULT :
-	    f->limit > MP_RECORD_LIST_MAX ? MP_RECORD_LIST_MAX : f->limit);
+	mp_record_limit(f->limit, lim);
 	return mp_record_list(db, "SELECT * FROM (SELECT " CERT_COLUMNS CERT_FROM
 	    " WHERE ($1::uuid IS NULL OR s.tenant_id = $1) AND ($2::uuid IS NULL OR i.user_id = $2)"
 	    " AND ($3::uuid IS NULL OR i.device_id = $3) AND ($4::uuid IS NULL OR s.ca_id = $4)"
 	    " AND ($6::uuid IS NULL OR s.id > $6)) x WHERE ($5::text IS NULL OR x.status = $5)"
-	    " ORDER BY x.id LIMIT $7", 7, params, out);
+	    " ORDER BY x.id LIMIT $7::int", 7, params, out);
 }

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "buf.h"
 #include "db.h"
 #include "keystore.h"
 #include "refusal.h"
@@ -54,15 +55,16 @@ int sshca_ca_create(const sshca_env *env, const mp_actor *actor, const sshca_ca_
     json_t **out, mp_detail *d);
 /* CA id of tenant_id (NULL: any tenant). */
 int sshca_ca_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
-/* CAs of tenant_id (NULL: every tenant) ordered by id, after after_id (may be NULL), at most limit. */
+/* CAs of tenant_id (NULL: every tenant) by id, after after_id (may be NULL), at most limit. */
 int sshca_ca_list(mp_db *db, const char *tenant_id, const char *after_id, unsigned limit,
     json_t **out);
 /*
- * The lines that publish CA id's active keys, one per key, each ending in a
- * newline: "<type> <base64> <comment>" for sshd's TrustedUserCAKeys, and for
- * a host CA "@cert-authority * <type> <base64> <comment>" for known_hosts.
+ * Appends to out the lines that publish CA id's active keys, one per key,
+ * each ending in a newline: "<type> <base64> <comment>" for sshd's
+ * TrustedUserCAKeys, and for a host CA "@cert-authority * <type> <base64>
+ * <comment>" for known_hosts.
  */
-int sshca_ca_public_keys(mp_db *db, const char *tenant_id, const char *id, char **out);
+int sshca_ca_public_keys(mp_db *db, const char *tenant_id, const char *id, mp_buf *out);
 
 /* A user certificate request. */
 typedef struct sshca_user_req {

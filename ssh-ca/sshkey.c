@@ -1,5 +1,6 @@
 #include "sshkey.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,26 +360,22 @@ int
 sshca_pubkey_line(const char *type_name, const uint8_t *blob, size_t len, const char *comment,
     char **out)
 {
-	mp_buf *b = NULL;
-	char *b64 = NULL;
+	bool has_comment = comment != NULL && comment[0] != '\0';
+	char *b64 = NULL, *line;
+	size_t n;
 	int r;
 
 	if ((r = mp_b64_encode(blob, len, false, &b64)) != MP_OK)
 		return r;
-	r = MP_ERR_NOMEM;
-	if ((b = mp_buf_new(SIZE_MAX)) == NULL)
-		goto out;
-	if ((r = mp_buf_putf(b, "%s %s", type_name, b64)) != MP_OK ||
-	    (comment != NULL && comment[0] != '\0' && (r = mp_buf_putf(b, " %s", comment)) != MP_OK))
-		goto out;
-	r = MP_ERR_NOMEM;
-	if ((*out = strdup(mp_buf_str(b))) == NULL)
-		goto out;
-	r = MP_OK;
-out:
+	n = strlen(type_name) + 1 + strlen(b64) + (has_comment ? 1 + strlen(comment) : 0) + 1;
+	if ((line = malloc(n)) != NULL)
+		snprintf(line, n, "%s %s%s%s", type_name, b64, has_comment ? " " : "",
+		    has_comment ? comment : "");
 	free(b64);
-	mp_buf_free(b);
-	return r;
+	if (line == NULL)
+		return MP_ERR_NOMEM;
+	*out = line;
+	return MP_OK;
 }
 
 int

@@ -110,6 +110,21 @@ parse_ttl(const json_t *body, sshca_profile *p, mp_detail *d)
 	return MP_OK;
 }
 
+/* An array member of min to max entries (of what); *out NULL when absent. */
+static int
+get_array(const json_t *body, const char *key, size_t min, size_t max, const char *what,
+    const json_t **out, mp_detail *d)
+{
+	const json_t *a = json_object_get(body, key);
+
+	*out = a;
+	if (a == NULL || (json_is_array(a) && json_array_size(a) >= min &&
+	    json_array_size(a) <= max))
+		return MP_OK;
+	return mp_refuse(d, MP_ERR_INVALID, key, "must be an array of %zu to %zu %s", min, max,
+	    what);
+}
+
 /* Whether s may be part of a principal: printable ASCII, no blank, no comma. */
 static bool
 principal_chars(const char *s)
@@ -136,14 +151,16 @@ placeholder(const char *t)
 static int
 parse_principals(const json_t *body, sshca_profile *p, mp_detail *d)
 {
-	const json_t *a = json_object_get(body, "principals"), *e;
+	const json_t *a, *e;
 	char field[48];
 	size_t i;
+	int r;
 
-	if (!json_is_array(a) || json_array_size(a) == 0 ||
-	    json_array_size(a) > SSHCA_PROFILE_TEMPLATES_MAX)
-		return mp_refuse(d, MP_ERR_INVALID, "principals", "must be an array of 1 to %d "
-		    "templates", SSHCA_PROFILE_TEMPLATES_MAX);
+	if ((r = get_array(body, "principals", 1, SSHCA_PROFILE_TEMPLATES_MAX, "templates", &a,
+	    d)) != MP_OK)
+		return r;
+	if (a == NULL)
+		return mp_refuse(d, MP_ERR_INVALID, "principals", "is required");
 	if ((p->templates = calloc(json_array_size(a), sizeof(char *))) == NULL)
 		return MP_ERR_NOMEM;
 	json_array_foreach(a, i, e) {
@@ -213,15 +230,14 @@ parse_critical(const json_t *body, sshca_profile *p, mp_detail *d)
 static int
 parse_extensions(const json_t *body, sshca_profile *p, mp_detail *d)
 {
-	const json_t *a = json_object_get(body, "extensions"), *e;
+	const json_t *a, *e;
 	char field[48];
 	size_t i;
+	int r;
 
-	if (a == NULL)
-		return MP_OK;
-	if (!json_is_array(a) || json_array_size(a) > SSHCA_OPTIONS_MAX)
-		return mp_refuse(d, MP_ERR_INVALID, "extensions", "must be an array of at most %d "
-		    "names", SSHCA_OPTIONS_MAX);
+	if ((r = get_array(body, "extensions", 0, SSHCA_OPTIONS_MAX, "names", &a, d)) != MP_OK ||
+	    a == NULL)
+		return r;
 	if ((p->extensions = calloc(json_array_size(a) + 1, sizeof(*p->extensions))) == NULL)
 		return MP_ERR_NOMEM;
 	json_array_foreach(a, i, e) {
@@ -245,18 +261,18 @@ parse_extensions(const json_t *body, sshca_profile *p, mp_detail *d)
 static int
 parse_keys(const json_t *body, sshca_profile *p, mp_detail *d)
 {
-	const json_t *a = json_object_get(body, "key_types"), *v, *e;
+	const json_t *a, *v, *e;
 	char field[48];
 	size_t i;
+	int r;
 
 	p->key_types = 0;
-	if (a == NULL) {
+	if ((r = get_array(body, "key_types", 1, SSHCA_KEY_SK_ECDSA_P256, "key types", &a, d)) !=
+	    MP_OK)
+		return r;
+	if (a == NULL)
 		for (sshca_key_type t = SSHCA_KEY_ED25519; t <= SSHCA_KEY_SK_ECDSA_P256; t++)
 			p->key_types |= 1u << t;
-	} else if (!json_is_array(a) || json_array_size(a) == 0) {
-		return mp_refuse(d, MP_ERR_INVALID, "key_types", "must be a non-empty array of key "
-		    "types");
-	}
 	json_array_foreach(a, i, e) {
 		sshca_key_type t = json_is_string(e) ? sshca_key_type_parse(json_string_value(e)) : 0;
 
@@ -281,14 +297,13 @@ parse_keys(const json_t *body, sshca_profile *p, mp_detail *d)
 static int
 parse_roles(const json_t *body, sshca_profile *p, mp_detail *d)
 {
-	const json_t *a = json_object_get(body, "roles"), *e;
+	const json_t *a, *e;
 	char field[48];
 	size_t i;
+	int r;
 
-	if (a == NULL)
-		return MP_OK;
-	if (!json_is_array(a) || json_array_size(a) == 0)
-		return mp_refuse(d, MP_ERR_INVALID, "roles", "must be a non-empty array of role names");
+	if ((r = get_array(body, "roles", 1, 5, "role names", &a, d)) != MP_OK || a == NULL)
+		return r;
 	json_array_foreach(a, i, e) {
 		mp_role role;
 

@@ -1,5 +1,13 @@
 #include "ssh_harness.h"
 
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "pg_harness.h"
+
 static const char line_ed25519[] =
 	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBgicMEkRq3qOtBRoDRj3VG67/2roFa9hcxkByGIMnWf"
 	" tech@site-a";
@@ -71,3 +79,46 @@ const ssh_sample ssh_samples[] = {
 };
 
 const size_t ssh_n_samples = sizeof(ssh_samples) / sizeof(ssh_samples[0]);
+
+void
+ssh_store_open(ssh_store *s, const char *dbname)
+{
+	char path[128], err[256];
+	mp_keystore_config cfg = { path, NULL, 0, NULL };
+
+	snprintf(s->dir, sizeof(s->dir), "/tmp/midpki-ssh.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(s->dir));
+	snprintf(path, sizeof(path), "%s/master.key", s->dir);
+	snprintf(s->conninfo, sizeof(s->conninfo), "%s", pg_fresh_database(dbname));
+	s->db = pg_connect_migrated(s->conninfo);
+	ck_assert_msg(mp_keystore_open(&cfg, &s->ks, err, sizeof(err)) == MP_OK, "%s", err);
+}
+
+void
+ssh_store_close(ssh_store *s)
+{
+	char cmd[128];
+
+	mp_keystore_free(s->ks);
+	mp_db_close(s->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", s->dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+void
+ssh_keygen_list(const char *dir, const char *line, char *out, size_t outsz)
+{
+	char path[128], cmd[256];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/key-cert.pub", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fprintf(f, "%s\n", line);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -L -f %s 2>&1", path);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	ck_assert_msg(pclose(f) == 0, "ssh-keygen -L failed: %s", out);
+}

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "db.h"
+#include "keystore.h"
 #include "sshkey.h"
 
 typedef struct ssh_sample {
@@ -27,5 +29,20 @@ extern const size_t ssh_n_samples;
 extern const char ssh_line_rsa2048[];
 extern const char ssh_line_p521[];
 extern const char ssh_line_dsa[];
+
+/* A temporary directory, a fresh migrated database and a software key store in it. */
+typedef struct ssh_store {
+	char dir[64];
+	char conninfo[512];
+	mp_db *db;
+	mp_keystore *ks;
+} ssh_store;
+
+void ssh_store_open(ssh_store *s, const char *dbname);
+/* Closes both and removes the directory. */
+void ssh_store_close(ssh_store *s);
+
+/* What `ssh-keygen -L` prints for the certificate line (written to a file in dir); must exit 0. */
+void ssh_keygen_list(const char *dir, const char *line, char *out, size_t outsz);
 
 #endif

@@ -24,32 +24,18 @@
 #include "sshkey.h"
 
 static const mp_actor actor = { "user", "ssh-cert-test", NULL };
-static char dir[64];
-static mp_db *db;
-static mp_keystore *ks;
+static ssh_store st;
 
 static void
 fixture_up(void)
 {
-	char path[128], err[256];
-	mp_keystore_config cfg = { path, NULL, 0, NULL };
-
-	snprintf(dir, sizeof(dir), "/tmp/midpki-sshcert.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	db = pg_connect_migrated(pg_fresh_database("ssh_cert"));
-	ck_assert_msg(mp_keystore_open(&cfg, &ks, err, sizeof(err)) == MP_OK, "%s", err);
+	ssh_store_open(&st, "ssh_cert");
 }
 
 static void
 fixture_down(void)
 {
-	char cmd[128];
-
-	mp_keystore_free(ks);
-	mp_db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ssh_store_close(&st);
 }
 
 static mp_key *
@@ -62,8 +48,8 @@ new_key(const char *alg)
 
 	snprintf(label, sizeof(label), "ssh-ca-%u-%s", made++, alg);
 	ck_assert_int_eq(mp_key_spec_parse(alg, &spec), MP_OK);
-	ck_assert_int_eq(mp_key_generate(ks, db, &actor, "software", &spec, label, id), MP_OK);
-	ck_assert_int_eq(mp_key_load(ks, db, id, &k), MP_OK);
+	ck_assert_int_eq(mp_key_generate(st.ks, st.db, &actor, "software", &spec, label, id), MP_OK);
+	ck_assert_int_eq(mp_key_load(st.ks, st.db, id, &k), MP_OK);
 	return k;
 }
 
@@ -268,20 +254,10 @@ check_fields(mp_key *ca, const sshca_cert_input *in, const uint8_t *blob, size_t
 static void
 check_with_ssh_keygen(mp_key *ca, const sshca_cert_input *in, const char *line)
 {
-	char path[128], cmd[256], out[8192], want[512], *cafp = NULL, *fp = NULL;
+	char out[8192], want[512], *cafp = NULL, *fp = NULL;
 	mp_buf *cakey = mp_buf_new(SSHCA_BLOB_MAX);
-	size_t n;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/key-cert.pub", dir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fprintf(f, "%s\n", line);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "ssh-keygen -L -f %s 2>&1", path);
-	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	ck_assert_msg(pclose(f) == 0, "ssh-keygen -L failed: %s", out);
+	ssh_keygen_list(st.dir, line, out, sizeof(out));
 	ck_assert_int_eq(sshca_key_blob(ca, cakey), MP_OK);
 	ck_assert_int_eq(sshca_fingerprint(mp_buf_ptr(cakey), mp_buf_len(cakey), &cafp), MP_OK);
 	ck_assert_int_eq(sshca_fingerprint(in->subject->blob, in->subject->blob_len, &fp), MP_OK);

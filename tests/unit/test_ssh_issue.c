@@ -19,9 +19,8 @@
 #include "sshca.h"
 
 static const mp_actor actor = { "user", "ssh-issue-test", NULL };
-static char dir[64], conninfo[512];
+static ssh_store st;
 static mp_db *db;
-static mp_keystore *ks;
 static char tenant[MP_UUID_STR_LEN + 1];
 
 static void
@@ -40,16 +39,10 @@ new_user(const char *name, const char *role, const char *attributes, char *id_ou
 static void
 fixture_up(void)
 {
-	char path[128], err[256];
-	mp_keystore_config cfg = { path, NULL, 0, NULL };
 	json_t *t = NULL;
 
-	snprintf(dir, sizeof(dir), "/tmp/midpki-sshissue.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/master.key", dir);
-	snprintf(conninfo, sizeof(conninfo), "%s", pg_fresh_database("ssh_issue"));
-	db = pg_connect_migrated(conninfo);
-	ck_assert_msg(mp_keystore_open(&cfg, &ks, err, sizeof(err)) == MP_OK, "%s", err);
+	ssh_store_open(&st, "ssh_issue");
+	db = st.db;
 	ck_assert_int_eq(mp_tenant_create(db, &actor, MP_BOOTSTRAP_TENANT, NULL), MP_OK);
 	ck_assert_int_eq(sshca_bootstrap(db), MP_OK);
 	ck_assert_int_eq(sshca_bootstrap(db), MP_OK);
@@ -61,12 +54,7 @@ fixture_up(void)
 static void
 fixture_down(void)
 {
-	char cmd[128];
-
-	mp_keystore_free(ks);
-	mp_db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ssh_store_close(&st);
 }
 
 static uint64_t
@@ -80,7 +68,7 @@ count(const char *sql, const char *param)
 static sshca_env
 env_of(mp_db *d)
 {
-	return (sshca_env){ d, ks, "software" };
+	return (sshca_env){ d, st.ks, "software" };
 }
 
 static sshca_user_req
@@ -94,25 +82,6 @@ req_for(const char *user_id, size_t sample)
 	in.public_key = ssh_samples[sample].line;
 	in.public_key_len = strlen(ssh_samples[sample].line);
 	return in;
-}
-
-/* `ssh-keygen -L` of the certificate line: its output. */
-static void
-keygen_list(const char *line, char *out, size_t outsz)
-{
-	char path[128], cmd[256];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/c-cert.pub", dir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fprintf(f, "%s\n", line);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "ssh-keygen -L -f %s 2>&1", path);
-	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
-	n = fread(out, 1, outsz - 1, f);
-	out[n] = '\0';
-	ck_assert_msg(pclose(f) == 0, "%s", out);
 }
 
 START_TEST(technician_certificate)
@@ -170,7 +139,8 @@ START_TEST(technician_certificate)
 	ck_assert_str_eq(json_string_value(json_object_get(c, "ca_key_id")),
 	    json_string_value(json_object_get(key, "key_id")));
 
-	keygen_list(json_string_value(json_object_get(c, "certificate")), out, sizeof(out));
+	ssh_keygen_list(st.dir, json_string_value(json_object_get(c, "certificate")), out,
+	    sizeof(out));
 	snprintf(want, sizeof(want), "Key ID: \"user=alice tenant=acme serial=%s id=%s "
 	    "profile=ssh-technician request=req-1\"\n", serial, id);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
@@ -319,25 +289,27 @@ START_TEST(cas_and_public_keys)
 	sshca_ca_new u = { tenant, "ops", "user", "rsa-3072", NULL };
 	mp_detail d = { "", "" };
 	json_t *ca = NULL, *ca2 = NULL, *got = NULL;
-	char *lines = NULL, want[256];
+	mp_buf *lines = mp_buf_new(4096);
+	char want[256];
 	const char *fp;
 
 	ck_assert_int_eq(sshca_ca_create(&env, &actor, &h, &ca, &d), MP_OK);
 	ck_assert_str_eq(json_string_value(json_object_get(ca, "kind")), "host");
 	ck_assert_str_eq(json_string_value(json_object_get(ca, "status")), "active");
 	ck_assert_int_eq(sshca_ca_public_keys(db, tenant, json_string_value(json_object_get(ca,
-	    "id")), &lines), MP_OK);
+	    "id")), lines), MP_OK);
 	snprintf(want, sizeof(want), "@cert-authority * %s midpki:acme/hosts\n", json_string_value(
 	    json_object_get(json_array_get(json_object_get(ca, "keys"), 0), "public_key")));
-	ck_assert_str_eq(lines, want);
-	ck_assert_int_eq(strncmp(lines, "@cert-authority * ecdsa-sha2-nistp256 AAAA", 42), 0);
-	free(lines);
+	ck_assert_str_eq(mp_buf_str(lines), want);
+	ck_assert_int_eq(strncmp(mp_buf_str(lines), "@cert-authority * ecdsa-sha2-nistp256 AAAA", 42),
+	    0);
+	mp_buf_reset(lines);
 	ck_assert_int_eq(sshca_ca_create(&env, &actor, &u, &ca2, &d), MP_OK);
 	ck_assert_int_eq(sshca_ca_public_keys(db, tenant, json_string_value(json_object_get(ca2,
-	    "id")), &lines), MP_OK);
-	ck_assert_int_eq(strncmp(lines, "ssh-rsa AAAA", 12), 0);
-	ck_assert_ptr_nonnull(strstr(lines, " midpki:acme/ops\n"));
-	free(lines);
+	    "id")), lines), MP_OK);
+	ck_assert_int_eq(strncmp(mp_buf_str(lines), "ssh-rsa AAAA", 12), 0);
+	ck_assert_ptr_nonnull(strstr(mp_buf_str(lines), " midpki:acme/ops\n"));
+	mp_buf_reset(lines);
 	fp = json_string_value(json_object_get(json_array_get(json_object_get(ca2, "keys"), 0),
 	    "fingerprint"));
 	ck_assert_int_eq(strncmp(fp, "SHA256:", 7), 0);
@@ -345,7 +317,8 @@ START_TEST(cas_and_public_keys)
 	    &got), MP_OK);
 	ck_assert_str_eq(json_string_value(json_object_get(got, "name")), "ops");
 	ck_assert_int_eq(sshca_ca_public_keys(db, "00000000-0000-0000-0000-000000000000",
-	    json_string_value(json_object_get(ca2, "id")), &lines), MP_ERR_NOT_FOUND);
+	    json_string_value(json_object_get(ca2, "id")), lines), MP_ERR_NOT_FOUND);
+	mp_buf_free(lines);
 
 	ck_assert_int_eq(sshca_ca_create(&env, &actor, &h, NULL, &d), MP_ERR_CONFLICT);
 	ck_assert_str_eq(d.field, "name");
@@ -378,7 +351,7 @@ static void *
 issue_thread(void *arg)
 {
 	struct worker *w = arg;
-	mp_db *mine = pg_connect(conninfo);
+	mp_db *mine = pg_connect(st.conninfo);
 	sshca_env env = env_of(mine);
 	sshca_user_req in = req_for(w->user_id, 0);
 	mp_detail d = { "", "" };

@@ -104,7 +104,7 @@ START_TEST(refusals)
 		{ "{\"ttl\": {\"max\": \"0s\"}, \"principals\": [\"{user}\"]}", "ttl.max", "duration" },
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"backdate\": \"2h\", \"principals\": [\"{user}\"]}",
 		  "backdate", "at most 3600s" },
-		{ "{\"ttl\": {\"max\": \"1h\"}}", "principals", "array of 1 to 16" },
+		{ "{\"ttl\": {\"max\": \"1h\"}}", "principals", "is required" },
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": []}", "principals", "array of 1 to 16" },
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"ops\"]}", "principals[0]",
 		  "exactly one of {site} and {user}" },
@@ -119,7 +119,7 @@ START_TEST(refusals)
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{user}\"], \"roles\": [\"root\"]}",
 		  "roles[0]", "role name" },
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{user}\"], \"roles\": []}", "roles",
-		  "non-empty" },
+		  "array of 1 to 5 role names" },
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{user}\"],"
 		  " \"critical_options\": {\"no-pty\": true}}", "critical_options.no-pty",
 		  "unknown critical option" },
@@ -139,7 +139,7 @@ START_TEST(refusals)
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{user}\"],"
 		  " \"key_types\": [\"ssh-dss\"]}", "key_types[0]", "must be one of" },
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{user}\"], \"key_types\": []}",
-		  "key_types", "non-empty" },
+		  "key_types", "array of 1 to 6 key types" },
 		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{user}\"],"
 		  " \"key_types\": [\"ssh-ed25519\"], \"require_sk\": true}", "require_sk",
 		  "allows no FIDO key type" },
