@@ -1,6 +1,7 @@
 /*
  * /api/v1/ssh: SSH CAs (list, create, show, the lines that publish their
- * keys) and OpenSSH user certificates (issue, list, show). A caller whose
+ * keys, their KRLs) and OpenSSH user certificates (issue, list, show,
+ * revoke). A caller whose
  * only issuing role is technician gets certificates for itself and sees only
  * its own; operators and administrators issue for the technicians of their
  * tenant. Refusals of the issuer map as the X.509 CA's do (api_ca_fail).
@@ -103,6 +104,26 @@ api_ssh_ca_public_key(api_call *c)
 		mp_http_reply(c->req, 200, "text/plain; charset=utf-8", mp_buf_ptr(text),
 		    mp_buf_len(text));
 	mp_buf_free(text);
+}
+
+void
+api_ssh_ca_krl(api_call *c)
+{
+	mp_buf *krl = NULL;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]))
+		return;
+	if ((krl = mp_buf_new(SIZE_MAX)) == NULL) {
+		api_fail(c, MP_ERR_NOMEM, "SSH CA");
+		return;
+	}
+	if ((r = sshca_krl(c->db, api_scope(c), c->params[0], krl)) != MP_OK)
+		api_fail(c, r, "SSH CA");
+	else
+		mp_http_reply(c->req, 200, "application/octet-stream", mp_buf_ptr(krl),
+		    mp_buf_len(krl));
+	mp_buf_free(krl);
 }
 
 /* The X-Request-Id header when it is a short token of letters, digits, '.', '_', '-'. */
@@ -220,6 +241,25 @@ api_ssh_cert_get(api_call *c)
 	if (self_only(c) && (owner == NULL || strcasecmp(owner, c->who.user_id) != 0)) {
 		json_decref(cert);
 		api_fail(c, MP_ERR_NOT_FOUND, "SSH certificate");
+		return;
+	}
+	api_reply(c, 200, cert);
+}
+
+void
+api_ssh_cert_revoke(api_call *c)
+{
+	static const char *const fields[] = { NULL };
+	json_t *cert = NULL;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields))
+		return;
+	if ((r = sshca_cert_revoke(c->db, &c->actor, api_scope(c), c->params[0], &cert)) != MP_OK) {
+		if (r == MP_ERR_CONFLICT)
+			api_error(c, 409, "conflict", "the certificate is revoked already", NULL);
+		else
+			api_fail(c, r, "SSH certificate");
 		return;
 	}
 	api_reply(c, 200, cert);

@@ -106,6 +106,21 @@ typedef struct sshca_cert_filter {
 int sshca_cert_list(mp_db *db, const char *tenant_id, const sshca_cert_filter *f,
     json_t **out);
 
+/*
+ * Revokes certificate id of tenant_id (NULL: any tenant) and its identity,
+ * audited as ssh_certificate.revoke. MP_ERR_CONFLICT when it is revoked
+ * already. The CA's KRL lists it from then on, until it expires.
+ */
+int sshca_cert_revoke(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
+    json_t **out);
+
+/*
+ * Appends the current KRL of CA ca_id (ssh-ca/krl.h) to out: for each of its
+ * keys the serials of the revoked certificates it signed that have not
+ * expired; its version is the number of revocations the CA has had.
+ */
+int sshca_krl(mp_db *db, const char *tenant_id, const char *ca_id, mp_buf *out);
+
 /* Creates the built-in SSH profiles of the platform tenant unless they exist. */
 int sshca_bootstrap(mp_db *db);
 

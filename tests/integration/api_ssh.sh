@@ -4,9 +4,10 @@
 # user's sites), the tenant's user CA made on first use and published at
 # /ssh/cas/{id}/public-key, and a throwaway sshd on a loopback high port
 # trusting it (TrustedUserCAKeys, AuthorizedPrincipalsFile of a station at
-# site-a) with ssh as the client: the right site logs in and the key id is in
-# sshd's log, another site, an expired certificate and a wrong source address
-# are refused, force-command is enforced. Then refusals, roles, reads, audit.
+# site-a, RevokedKeys from the CA's KRL) with ssh as the client: the right site
+# logs in and the key id is in sshd's log, another site, an expired
+# certificate, a revoked one and a wrong source address are refused,
+# force-command is enforced. Then refusals, roles, reads, audit.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
@@ -75,18 +76,28 @@ expect_eq "public key (technician)" "$code" 200
 expect_contains "TrustedUserCAKeys line" "$(cat "$T/user_ca.pub")" "ssh-ed25519 AAAA"
 expect_contains "TrustedUserCAKeys comment" "$(cat "$T/user_ca.pub")" " midpki:acme/user"
 
+# krl FILE: the user CA's KRL as the API serves it (to a technician)
+krl() {
+	local code
+	code=$(admin_curl "$API/ssh/cas/$CA_ID/krl" -H "Authorization: Bearer $TARA" -o "$1.new" -w '%{http_code}')
+	expect_eq "KRL" "$code" 200
+	mv "$1.new" "$1"
+}
+
 # a station of site-a
 LOGIN=$(id -un)
 SSH_PORT=$(free_port)
 mkdir -p "$T/sshd"
 ssh-keygen -q -t ed25519 -N '' -f "$T/sshd/host_ed25519"
 echo "tech:site-a" >"$T/sshd/principals"
+krl "$T/sshd/revoked.krl"
 cat >"$T/sshd/sshd_config" <<EOF
 ListenAddress 127.0.0.1:$SSH_PORT
 HostKey $T/sshd/host_ed25519
 PidFile $T/sshd/sshd.pid
 TrustedUserCAKeys $T/user_ca.pub
 AuthorizedPrincipalsFile $T/sshd/principals
+RevokedKeys $T/sshd/revoked.krl
 AuthorizedKeysFile none
 PubkeyAuthentication yes
 PasswordAuthentication no
@@ -131,6 +142,25 @@ expect_api "an operator issues for a technician" "$r" 201
 save tara-ec "$r"
 expect_eq "the subset" "$(jget "${r#* }" 'd["principals"]')" '["tech:site-a"]'
 expect_eq "tara's ECDSA key logs in" "$(login tara-ec)" hello
+TARA_EC=$(field "${r#* }" id)
+
+# revocation: the KRL that sshd reads lists the certificate
+r=$(api "$TARA" POST "/ssh/certificates/$TARA_EC/revoke" '{}')
+expect_api "a technician does not revoke" "$r" 403 forbidden
+r=$(api "$OLGA" POST "/ssh/certificates/$TARA_EC/revoke" '{}')
+expect_api "an operator revokes" "$r" 200
+expect_eq "revoked" "$(field "${r#* }" status)" revoked
+r=$(api "$OLGA" POST "/ssh/certificates/$TARA_EC/revoke" '{}')
+expect_api "revoked twice" "$r" 409 conflict
+krl "$T/sshd/revoked.krl"
+expect_contains "ssh-keygen -Q: revoked" \
+	"$(ssh-keygen -Q -f "$T/sshd/revoked.krl" "$T/keys/tara-ec-cert.pub" 2>&1)" ": REVOKED"
+expect_contains "ssh-keygen -Q: another certificate" \
+	"$(ssh-keygen -Q -f "$T/sshd/revoked.krl" "$T/keys/tara-cert.pub" 2>&1)" ": ok"
+login tara-ec >/dev/null && fail "a revoked certificate logged in"
+ok "a revoked certificate is refused"
+expect_contains "sshd: why" "$(cat "$T/sshd.log")" "revoked by file"
+expect_eq "tara's other certificate still logs in" "$(login tara)" hello
 
 # profiles of acme: a short one, a forced command, a source address
 profile() { # profile NAME BODY
@@ -205,6 +235,8 @@ expect_api "list tara's certificates" "$r" 200
 expect_eq "tara's certificates" "$(jget "${r#* }" 'len(d["items"])')" 6
 r=$(api "$OLGA" GET "/ssh/certificates?user=$TARA_ID&status=expired")
 expect_eq "tara's expired certificate" "$(jget "${r#* }" 'len(d["items"])')" 1
+r=$(api "$OLGA" GET "/ssh/certificates?status=revoked")
+expect_eq "the revoked certificate" "$(jget "${r#* }" '[c["id"] for c in d["items"]]')" "[\"$TARA_EC\"]"
 r=$(api "$BEN" GET /ssh/certificates)
 expect_eq "a technician sees its own" "$(jget "${r#* }" '[c["user_id"] for c in d["items"]]')" "[\"$BEN_ID\"]"
 r=$(api "$BEN" GET "/ssh/certificates?user=$TARA_ID")
@@ -224,6 +256,8 @@ expect_eq "audit: ssh_certificate.issue" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue' AND tenant_id = '$ACME'")" 7
 expect_eq "audit: ssh_ca.create" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_ca.create' AND tenant_id = '$ACME'")" 2
+expect_eq "audit: ssh_certificate.revoke" \
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.revoke' AND object_id = '$TARA_EC'")" 1
 expect_eq "audit of tara's certificate names its serial" \
 	"$(psql -tAc "SELECT details->>'serial' FROM audit WHERE action = 'ssh_certificate.issue' AND object_id = '$TARA_CERT'")" \
 	"$TARA_SERIAL"

@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "check_main.h"
+#include "codec.h"
 #include "engine.h"
 #include "err.h"
+#include "krl.h"
+#include "num.h"
 #include "pg_harness.h"
 #include "ssh_harness.h"
 #include "sshca.h"
@@ -342,6 +345,158 @@ START_TEST(cas_and_public_keys)
 }
 END_TEST
 
+/* `ssh-keygen -Q -f krl` of a certificate line: its exit status and output. */
+static int
+krl_query(const mp_buf *krl, const char *cert_line, char *out, size_t outsz)
+{
+	char kpath[128], cpath[128], cmd[384];
+	size_t n;
+	FILE *f;
+
+	snprintf(kpath, sizeof(kpath), "%s/ca.krl", st.dir);
+	snprintf(cpath, sizeof(cpath), "%s/q-cert.pub", st.dir);
+	ck_assert_ptr_nonnull(f = fopen(kpath, "wb"));
+	ck_assert_uint_eq(fwrite(mp_buf_ptr(krl), 1, mp_buf_len(krl), f), mp_buf_len(krl));
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(cpath, "w"));
+	fprintf(f, "%s\n", cert_line);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -Q -f %s %s 2>&1", kpath, cpath);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	return pclose(f);
+}
+
+static uint64_t
+get_u64(mp_buf *b)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(mp_buf_get_u64(b, &v), MP_OK);
+	return v;
+}
+
+/* A u32-length-prefixed string of b, which must be want (len bytes). */
+static void
+expect_bytes(mp_buf *b, const void *want, size_t len)
+{
+	uint32_t n = 0;
+
+	ck_assert_int_eq(mp_buf_get_u32(b, &n), MP_OK);
+	ck_assert_uint_eq(n, len);
+	ck_assert_mem_eq(mp_buf_ptr(b), want, len);
+	ck_assert_int_eq(mp_buf_consume(b, len), MP_OK);
+}
+
+START_TEST(revocation_and_krl)
+{
+	sshca_env env = env_of(db);
+	char alice[MP_UUID_STR_LEN + 1], out[1024];
+	json_t *c[3] = { NULL, NULL, NULL }, *rev = NULL, *ca = NULL;
+	mp_buf *krl = mp_buf_new(65536), *copy = mp_buf_new(65536);
+	uint64_t serials[2], now = (uint64_t)time(NULL);
+	uint8_t *blob = NULL, serial_list[16], type = 0;
+	const char *line;
+	size_t bloblen = 0;
+	mp_detail d = { "", "" };
+	sshca_user_req in;
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\"]}", alice);
+	in = req_for(alice, 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c[i], &d), MP_OK);
+	for (int i = 0; i < 2; i++) {
+		const char *id = json_string_value(json_object_get(c[i], "id"));
+
+		ck_assert_int_eq(sshca_cert_revoke(db, &actor, tenant, id, &rev), MP_OK);
+		ck_assert_str_eq(json_string_value(json_object_get(rev, "status")), "revoked");
+		json_decref(rev);
+		rev = NULL;
+		ck_assert_int_eq(sshca_cert_revoke(db, &actor, tenant, id, &rev), MP_ERR_CONFLICT);
+		ck_assert_int_eq(sshca_cert_revoke(db, &actor, "00000000-0000-0000-0000-000000000000",
+		    id, &rev), MP_ERR_NOT_FOUND);
+		ck_assert_uint_eq(count("SELECT count(*) FROM identities WHERE id = $1"
+		    " AND status = 'revoked'", id), 1);
+		ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action ="
+		    " 'ssh_certificate.revoke' AND object_id = $1", id), 1);
+		ck_assert_int_eq(mp_parse_u64(json_string_value(json_object_get(c[i], "serial")),
+		    UINT64_MAX, &serials[i]), MP_OK);
+	}
+	ck_assert_int_eq(sshca_cert_revoke(db, &actor, tenant, "00000000-0000-0000-0000-000000000000",
+	    &rev), MP_ERR_NOT_FOUND);
+	if (serials[0] > serials[1]) {
+		uint64_t t = serials[0];
+
+		serials[0] = serials[1];
+		serials[1] = t;
+	}
+
+	/* the KRL field by field */
+	ck_assert_int_eq(sshca_krl(db, tenant, json_string_value(json_object_get(c[0], "ca_id")),
+	    krl), MP_OK);
+	ck_assert_int_eq(sshca_ca_get(db, tenant, json_string_value(json_object_get(c[0], "ca_id")),
+	    &ca), MP_OK);
+	line = json_string_value(json_object_get(json_array_get(json_object_get(ca, "keys"), 0),
+	    "public_key"));
+	ck_assert_int_eq(mp_b64_decode(strchr(line, ' ') + 1, strlen(strchr(line, ' ') + 1), false,
+	    4096, &blob, &bloblen), MP_OK);
+	ck_assert_int_eq(mp_buf_put(copy, mp_buf_ptr(krl), mp_buf_len(krl)), MP_OK);
+	ck_assert(get_u64(copy) == 0x5353484b524c0a00ull);
+	ck_assert_int_eq(mp_buf_get_u32(copy, &(uint32_t){ 0 }), MP_OK);
+	ck_assert(get_u64(copy) == 2);         /* two revocations */
+	ck_assert(get_u64(copy) + 5 >= now);   /* generated */
+	ck_assert(get_u64(copy) == 0);         /* flags */
+	expect_bytes(copy, "", 0);             /* reserved */
+	expect_bytes(copy, "user", 4);         /* comment: the CA's name */
+	ck_assert_int_eq(mp_buf_get_u8(copy, &type), MP_OK);
+	ck_assert_uint_eq(type, 1);            /* certificates */
+	ck_assert_int_eq(mp_buf_consume(copy, 4), MP_OK);
+	expect_bytes(copy, blob, bloblen);     /* the CA key */
+	expect_bytes(copy, "", 0);
+	ck_assert_int_eq(mp_buf_get_u8(copy, &type), MP_OK);
+	ck_assert_uint_eq(type, 0x20);         /* serial list */
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 8; k++)
+			serial_list[8 * i + k] = (uint8_t)(serials[i] >> (56 - 8 * k));
+	expect_bytes(copy, serial_list, sizeof(serial_list));
+	ck_assert_uint_eq(mp_buf_len(copy), 0);
+
+	/* what ssh-keygen makes of it */
+	for (int i = 0; i < 3; i++) {
+		int st_code = krl_query(krl, json_string_value(json_object_get(c[i], "certificate")),
+		    out, sizeof(out));
+
+		ck_assert_msg(strstr(out, i < 2 ? ": REVOKED" : ": ok") != NULL, "%d: %s", i, out);
+		ck_assert_int_eq(st_code != 0, i < 2);
+	}
+	ck_assert_int_eq(sshca_krl(db, "00000000-0000-0000-0000-000000000000",
+	    json_string_value(json_object_get(c[0], "ca_id")), krl), MP_ERR_NOT_FOUND);
+	free(blob);
+	json_decref(ca);
+	for (int i = 0; i < 3; i++)
+		json_decref(c[i]);
+	mp_buf_free(copy);
+	mp_buf_free(krl);
+}
+END_TEST
+
+START_TEST(krl_refuses_unsorted)
+{
+	static const uint64_t serials[] = { 5, 3 };
+	static const uint8_t blob[] = { 0, 0, 0, 1, 'x' };
+	sshca_krl_ca ca = { blob, sizeof(blob), serials, 2 };
+	mp_buf *b = mp_buf_new(4096);
+
+	ck_assert_int_eq(sshca_krl_encode(1, 1, "c", &ca, 1, b), MP_ERR_INVALID);
+	mp_buf_reset(b);
+	ca.n_serials = 0;
+	ck_assert_int_eq(sshca_krl_encode(1, 1, "c", &ca, 1, b), MP_OK);
+	ck_assert_uint_eq(mp_buf_len(b), 8 + 4 + 8 + 8 + 8 + 4 + 4 + 1); /* header only */
+	mp_buf_free(b);
+}
+END_TEST
+
 struct worker {
 	const char *user_id;
 	int r;
@@ -398,6 +553,8 @@ suite_make(void)
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, cas_and_public_keys);
 	tcase_add_test(tc, first_use_concurrent);
+	tcase_add_test(tc, revocation_and_krl);
+	tcase_add_test(tc, krl_refuses_unsorted);
 	suite_add_tcase(s, tc);
 	return s;
 }
