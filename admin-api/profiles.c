@@ -2,7 +2,7 @@
  * /api/v1/profiles: issuance policies. The platform's (built-in) profiles are
  * listed for every tenant, marked "builtin", and only platform admins change
  * them. Bodies of kind x509 are checked by the X.509 issuer's parser, those
- * of kind ssh-user by the SSH CA's.
+ * of kinds ssh-user and ssh-host by the SSH CA's.
  */
 #include "resources.h"
 
@@ -35,9 +35,9 @@ is_kind(const char *s)
 }
 
 /*
- * Checks body (an object) for a profile of kind: its size, and for x509 and
- * ssh-user its meaning (400 "invalid" naming "body.<path>"). Other kinds are
- * stored as given until their issuers arrive.
+ * Checks body (an object) for a profile of kind: its size, and for x509,
+ * ssh-user and ssh-host its meaning (400 "invalid" naming "body.<path>").
+ * Other kinds are stored as given until their issuers arrive.
  */
 static bool
 check_body(api_call *c, const char *kind, json_t *body)
@@ -58,10 +58,11 @@ check_body(api_call *c, const char *kind, json_t *body)
 		api_error(c, 400, "too_long", "'body' is longer than 32768 bytes as JSON", "body");
 		return false;
 	}
-	if (strcmp(kind, "ssh-user") == 0) {
+	if (strcmp(kind, "ssh-user") == 0 || strcmp(kind, "ssh-host") == 0) {
 		sshca_profile *sp = NULL;
 
-		if ((r = sshca_profile_parse(body, &sp, &d)) != MP_OK) {
+		if ((r = sshca_profile_parse(body, kind[4] == 'h' ? SSHCA_CERT_HOST : SSHCA_CERT_USER,
+		    &sp, &d)) != MP_OK) {
 			api_ca_fail(c, r, &d, "body.", "profile body");
 			return false;
 		}

@@ -68,6 +68,7 @@ void api_ssh_ca_public_key(api_call *c);
 /* The CA's current KRL, as application/octet-stream (sshd's RevokedKeys). */
 void api_ssh_ca_krl(api_call *c);
 void api_ssh_user_cert_issue(api_call *c);
+void api_ssh_host_cert_issue(api_call *c);
 void api_ssh_cert_list(api_call *c);
 void api_ssh_cert_get(api_call *c);
 void api_ssh_cert_revoke(api_call *c);

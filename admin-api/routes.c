@@ -79,6 +79,7 @@ const api_route api_routes[] = {
 	{ "GET", "/ssh/cas/{id}/public-key", API_ROLES_ALL, api_ssh_ca_public_key, NULL },
 	{ "GET", "/ssh/cas/{id}/krl", API_ROLES_ALL, api_ssh_ca_krl, NULL },
 	{ "POST", "/ssh/user-certificates", PA | TA | OP | TE, api_ssh_user_cert_issue, NULL },
+	{ "POST", "/ssh/host-certificates", PA | TA | OP, api_ssh_host_cert_issue, NULL },
 	{ "GET", "/ssh/certificates", API_ROLES_ALL, api_ssh_cert_list, NULL },
 	{ "GET", "/ssh/certificates/{id}", API_ROLES_ALL, api_ssh_cert_get, NULL },
 	{ "POST", "/ssh/certificates/{id}/revoke", PA | TA | OP, api_ssh_cert_revoke, NULL },

@@ -1,7 +1,7 @@
 /*
  * /api/v1/ssh: SSH CAs (list, create, show, the lines that publish their
- * keys, their KRLs) and OpenSSH user certificates (issue, list, show,
- * revoke). A caller whose
+ * keys, their KRLs), OpenSSH user certificates and host certificates for
+ * devices (issue, list, show, revoke). A caller whose
  * only issuing role is technician gets certificates for itself and sees only
  * its own; operators and administrators issue for the technicians of their
  * tenant. Refusals of the issuer map as the X.509 CA's do (api_ca_fail).
@@ -14,6 +14,7 @@
 
 #include "ca_env.h"
 #include "config.h"
+#include "devices.h"
 #include "err.h"
 #include "sshprofile.h"
 #include "sshca.h"
@@ -181,6 +182,45 @@ api_ssh_user_cert_issue(api_call *c)
 	ssh_env(c, &env);
 	r = sshca_issue_user(&env, &c->actor, &in, &out, &d);
 	json_decref(user);
+	if (r != MP_OK) {
+		api_ca_fail(c, r, &d, NULL, "SSH certificate");
+		return;
+	}
+	api_reply(c, 201, out);
+}
+
+void
+api_ssh_host_cert_issue(api_call *c)
+{
+	static const char *const fields[] = { "device", "public_key", "ttl", "profile", NULL };
+	mp_detail d = { { 0 }, { 0 } };
+	sshca_host_req in = { 0 };
+	json_t *dev = NULL, *out = NULL;
+	int64_t ttl = 0;
+	sshca_env env;
+	bool has;
+	int r;
+
+	if (!api_only_fields(c, fields) || !api_uuid_field(c, "device", true, &in.device_id) ||
+	    !api_string(c, "public_key", true, SSHCA_LINE_MAX, &in.public_key) ||
+	    !api_duration_member(c, "ttl", TTL_MIN_S, SSHCA_PROFILE_TTL_MAX_S, &has, &ttl) ||
+	    !api_string(c, "profile", false, PROFILE_MAX_LEN, &in.profile))
+		return;
+	if ((r = mp_device_get(c->db, api_scope(c), in.device_id, &dev)) != MP_OK) {
+		if (r == MP_ERR_NOT_FOUND)
+			api_error(c, 404, "not_found", "device not found", "device");
+		else
+			api_fail(c, r, "device");
+		return;
+	}
+	in.tenant_id = json_string_value(json_object_get(dev, "tenant_id"));
+	in.device_id = json_string_value(json_object_get(dev, "id"));
+	in.public_key_len = strlen(in.public_key);
+	in.ttl_s = (uint64_t)ttl;
+	in.request_id = request_id(c);
+	ssh_env(c, &env);
+	r = sshca_issue_host(&env, &c->actor, &in, &out, &d);
+	json_decref(dev);
 	if (r != MP_OK) {
 		api_ca_fail(c, r, &d, NULL, "SSH certificate");
 		return;

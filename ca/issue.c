@@ -272,6 +272,23 @@ issuing_signer(const ca_env *env, const char *tenant_id, const char *ref, ca_sig
 	return r;
 }
 
+/*
+ * After a store refused as a conflict: whether the CA was retired meanwhile
+ * (the signer may come from the cache, older than the retirement).
+ */
+static bool
+ca_retired(const ca_env *env, const char *ca_id)
+{
+	const char *params[1] = { ca_id };
+	PGresult *res = NULL;
+	bool retired;
+
+	retired = mp_db_query_row(env->db, "SELECT 1 FROM cas WHERE id = $1 AND status <> 'active'",
+	    1, params, &res) == MP_OK;
+	PQclear(res);
+	return retired;
+}
+
 int
 ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, json_t **out,
     X509 **cert_out, ca_detail *d)
@@ -342,7 +359,9 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 			not_after, "" };
 
 		if ((r = store(env, &s)) != MP_OK) {
-			if (r == MP_ERR_CONFLICT)
+			if (r == MP_ERR_CONFLICT && ca_retired(env, ca.id))
+				ca_refuse(d, r, "profile.ca", "CA %s cannot issue (retired)", ca.id);
+			else if (r == MP_ERR_CONFLICT)
 				ca_refuse(d, r, in->device_id != NULL ? "device" : "profile.ca",
 				    "the device is no longer active or its CA was retired");
 			goto out;

@@ -1,7 +1,8 @@
 /*
- * User certificates: the request checked against the user's record and the
- * ssh-user profile, signed by the tenant's CA, committed with its identity
- * and audit entry; and the reads of issued certificates.
+ * User and host certificates: the request checked against the user's or the
+ * device's record and the ssh-user or ssh-host profile, signed by the
+ * tenant's CA, committed with its identity and audit entry; and the reads of
+ * issued certificates.
  */
 #include "sshca.h"
 #include "sshca_priv.h"
@@ -13,6 +14,7 @@
 
 #include "cert.h"
 #include "engine.h"
+#include "devices.h"
 #include "err.h"
 #include "sshprofile.h"
 #include "record.h"
@@ -27,28 +29,57 @@
 	" i.device_id, i.profile_id, s.created_at"
 #define CERT_FROM " FROM ssh_certificates s JOIN identities i ON i.id = s.id"
 
-/* An ssh-user profile by id or name, the tenant's before the platform's ($1 ref, $2 tenant). */
+/* A profile of kind $3 by id or name, the tenant's before the platform's ($1 ref, $2 tenant). */
 static const char profile_sql[] =
-    "SELECT id, name, body FROM profiles WHERE kind = 'ssh-user'"
+    "SELECT id, name, body FROM profiles WHERE kind = $3"
     " AND (id::text = $1 OR name = $1) AND (tenant_id = $2 OR tenant_id ="
     " (SELECT id FROM tenants WHERE name = '" MP_BOOTSTRAP_TENANT "'))"
     " ORDER BY tenant_id = $2 DESC LIMIT 1";
 
 static const char ca_sql[] =
-    "SELECT id FROM ssh_cas WHERE tenant_id = $1 AND name = $2 AND kind = 'user'"
+    "SELECT id FROM ssh_cas WHERE tenant_id = $1 AND name = $2 AND kind = $3"
     " AND status = 'active'";
+
+/* A request of either kind, as the public functions take it. */
+struct issue_in {
+	sshca_cert_kind kind;
+	const char *tenant_id;
+	const char *subject_id;       /* the user or the device */
+	const char *public_key;
+	size_t public_key_len;
+	uint64_t ttl_s;
+	const char *profile;
+	const json_t *principals;
+	const char *request_id;
+};
+
+/* The names of a kind: its profile kind, its CA kind, the subject's word. */
+struct kind_names {
+	const char *profile_kind;     /* "ssh-user" */
+	const char *ca_kind;          /* "user" */
+	const char *subject;          /* "user" */
+	const char *default_profile;
+	const char *default_ca;
+	const char *key_id_name;      /* the subject's member in the key id: "name", "serial" */
+};
+
+static const struct kind_names user_names = { "ssh-user", "user", "user",
+	SSHCA_TECHNICIAN_PROFILE, SSHCA_DEFAULT_USER_CA, "name" };
+static const struct kind_names host_names = { "ssh-host", "host", "device",
+	SSHCA_DEVICE_HOST_PROFILE, SSHCA_DEFAULT_HOST_CA, "serial" };
 
 struct issue_ctx {
 	const sshca_env *env;
 	const mp_actor *actor;
-	const sshca_user_req *in;
+	const struct issue_in *in;
+	const struct kind_names *names;
 	const sshca_pubkey *key;
 	mp_detail *d;
 };
 
 /* The state one try of the transaction builds; cleared after it. */
 struct issue_try {
-	json_t *user;
+	json_t *subject;
 	json_t *profile_row;
 	sshca_profile *profile;
 	char **principals;
@@ -63,7 +94,7 @@ struct issue_try {
 static void
 try_clear(struct issue_try *t)
 {
-	json_decref(t->user);
+	json_decref(t->subject);
 	json_decref(t->profile_row);
 	sshca_profile_free(t->profile);
 	sshca_principals_free(t->principals);
@@ -74,22 +105,25 @@ try_clear(struct issue_try *t)
 	free(t->tenant_name);
 }
 
-/* The user (active) and the tenant's name. */
+/* The user or the device (active) and the tenant's name. */
 static int
-load_user(struct issue_ctx *c, struct issue_try *t)
+load_subject(struct issue_ctx *c, struct issue_try *t)
 {
-	const char *params[1] = { c->in->tenant_id };
+	const char *params[1] = { c->in->tenant_id }, *who = c->names->subject;
 	PGresult *res = NULL;
 	int r;
 
-	if ((r = mp_user_get(c->env->db, c->in->tenant_id, c->in->user_id, &t->user)) != MP_OK) {
+	r = c->in->kind == SSHCA_CERT_HOST ?
+	    mp_device_get(c->env->db, c->in->tenant_id, c->in->subject_id, &t->subject) :
+	    mp_user_get(c->env->db, c->in->tenant_id, c->in->subject_id, &t->subject);
+	if (r != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
-			mp_detail_set(c->d, "user", "no such user in the tenant");
+			mp_detail_set(c->d, who, "no such %s in the tenant", who);
 		return r;
 	}
-	if (strcmp(json_string_value(json_object_get(t->user, "status")), "active") != 0)
-		return mp_refuse(c->d, MP_ERR_POLICY, "user", "the user is %s",
-		    json_string_value(json_object_get(t->user, "status")));
+	if (strcmp(json_string_value(json_object_get(t->subject, "status")), "active") != 0)
+		return mp_refuse(c->d, MP_ERR_POLICY, who, "the %s is %s", who,
+		    json_string_value(json_object_get(t->subject, "status")));
 	if ((r = mp_db_query_row(c->env->db, "SELECT name FROM tenants WHERE id = $1", 1, params,
 	    &res)) != MP_OK)
 		return r;
@@ -101,35 +135,37 @@ load_user(struct issue_ctx *c, struct issue_try *t)
 static int
 load_profile(struct issue_ctx *c, struct issue_try *t)
 {
-	const char *ref = c->in->profile != NULL ? c->in->profile : SSHCA_TECHNICIAN_PROFILE;
-	const char *params[2] = { ref, c->in->tenant_id };
+	const char *ref = c->in->profile != NULL ? c->in->profile : c->names->default_profile;
+	const char *params[3] = { ref, c->in->tenant_id, c->names->profile_kind };
 	mp_detail ignored;
 	int r;
 
-	if ((r = mp_record_get(c->env->db, profile_sql, 2, params, &t->profile_row)) != MP_OK) {
+	if ((r = mp_record_get(c->env->db, profile_sql, 3, params, &t->profile_row)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
-			mp_detail_set(c->d, "profile", "no ssh-user profile \"%.128s\"", ref);
+			mp_detail_set(c->d, "profile", "no %s profile \"%.128s\"",
+			    c->names->profile_kind, ref);
 		return r;
 	}
 	/* a stored profile that no longer parses is our fault, not the caller's */
-	if (sshca_profile_parse(json_object_get(t->profile_row, "body"), &t->profile, &ignored) !=
-	    MP_OK)
+	if (sshca_profile_parse(json_object_get(t->profile_row, "body"), c->in->kind, &t->profile,
+	    &ignored) != MP_OK)
 		return MP_ERR_INTEGRITY;
 	return MP_OK;
 }
 
-/* The tenant's CA the profile names; the default user CA is made on first use. */
+/* The tenant's CA the profile names; the default CA of the kind is made on first use. */
 static int
 find_ca(struct issue_ctx *c, struct issue_try *t)
 {
-	const char *params[2] = { c->in->tenant_id, t->profile->ca };
-	sshca_ca_new nc = { c->in->tenant_id, SSHCA_DEFAULT_USER_CA, "user", NULL, NULL };
+	const char *params[3] = { c->in->tenant_id, t->profile->ca, c->names->ca_kind };
+	sshca_ca_new nc = { c->in->tenant_id, c->names->default_ca, c->names->ca_kind, NULL,
+		NULL };
 	PGresult *res = NULL;
 	json_t *ca = NULL;
 	int r;
 
-	r = mp_db_query_row(c->env->db, ca_sql, 2, params, &res);
-	if (r == MP_ERR_NOT_FOUND && strcmp(t->profile->ca, SSHCA_DEFAULT_USER_CA) == 0) {
+	r = mp_db_query_row(c->env->db, ca_sql, 3, params, &res);
+	if (r == MP_ERR_NOT_FOUND && strcmp(t->profile->ca, c->names->default_ca) == 0) {
 		/* first use: the tenant's row lock makes concurrent first issuances wait for one CA */
 		PQclear(res);
 		res = NULL;
@@ -138,7 +174,7 @@ find_ca(struct issue_ctx *c, struct issue_try *t)
 			goto out;
 		PQclear(res);
 		res = NULL;
-		if ((r = mp_db_query_row(c->env->db, ca_sql, 2, params, &res)) == MP_ERR_NOT_FOUND) {
+		if ((r = mp_db_query_row(c->env->db, ca_sql, 3, params, &res)) == MP_ERR_NOT_FOUND) {
 			if ((r = sshca_ca_create(c->env, c->actor, &nc, &ca, c->d)) != MP_OK)
 				goto out;
 			r = (t->ca_id = strdup(json_string_value(json_object_get(ca, "id")))) == NULL ?
@@ -147,7 +183,8 @@ find_ca(struct issue_ctx *c, struct issue_try *t)
 		}
 	}
 	if (r == MP_ERR_NOT_FOUND)
-		mp_detail_set(c->d, "ca", "the tenant has no active user CA \"%s\"", t->profile->ca);
+		mp_detail_set(c->d, "ca", "the tenant has no active %s CA \"%s\"", c->names->ca_kind,
+		    t->profile->ca);
 	if (r != MP_OK)
 		goto out;
 	r = (t->ca_id = strdup(mp_db_value(res, 0, 0))) == NULL ? MP_ERR_NOMEM : MP_OK;
@@ -228,14 +265,15 @@ sign(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after, 
 	char kid[SSHCA_KEY_ID_MAX + 1];
 	int r;
 
-	snprintf(kid, sizeof(kid), "user=%s tenant=%s serial=%llu id=%s profile=%s%s%.128s",
-	    json_string_value(json_object_get(t->user, "name")), t->tenant_name,
+	snprintf(kid, sizeof(kid), "%s=%s tenant=%s serial=%llu id=%s profile=%s%s%.128s",
+	    c->names->subject, json_string_value(json_object_get(t->subject,
+	    c->names->key_id_name)), t->tenant_name,
 	    (unsigned long long)serial, t->id,
 	    json_string_value(json_object_get(t->profile_row, "name")),
 	    c->in->request_id != NULL ? " request=" : "",
 	    c->in->request_id != NULL ? c->in->request_id : "");
 	memset(&in, 0, sizeof(in));
-	in.kind = SSHCA_CERT_USER;
+	in.kind = c->in->kind;
 	in.subject = c->key;
 	in.serial = serial;
 	in.key_id = kid;
@@ -267,7 +305,7 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
     uint64_t before, const char *line, const char *key_id, json_t **row)
 {
 	char ser[24], va[24], vb[24], *pub = NULL, *fp = NULL, *principals = NULL;
-	const char *params[12];
+	const char *params[13];
 	json_t *plist = NULL, *details = NULL, *cert = NULL;
 	int r = MP_ERR_NOMEM;
 
@@ -286,15 +324,17 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
 	    (r = sshca_fingerprint(c->key->blob, c->key->blob_len, &fp)) != MP_OK)
 		goto out;
 	params[0] = c->in->tenant_id;
-	params[1] = c->in->user_id;
+	params[1] = c->in->kind == SSHCA_CERT_USER ? c->in->subject_id : NULL;
 	params[2] = json_string_value(json_object_get(t->profile_row, "id"));
 	params[3] = va;
 	params[4] = vb;
 	params[5] = ser;
 	params[6] = t->id;
+	params[7] = c->names->profile_kind;
+	params[8] = c->in->kind == SSHCA_CERT_HOST ? c->in->subject_id : NULL;
 	if ((r = mp_db_query(c->env->db, "INSERT INTO identities (id, tenant_id, kind, user_id,"
-	    " profile_id, status, not_before, not_after, ref) VALUES ($7, $1, 'ssh-user', $2, $3,"
-	    " 'active', to_timestamp($4::bigint), to_timestamp($5::bigint), $6)", 7, params,
+	    " device_id, profile_id, status, not_before, not_after, ref) VALUES ($7, $1, $8, $2, $9,"
+	    " $3, 'active', to_timestamp($4::bigint), to_timestamp($5::bigint), $6)", 9, params,
 	    NULL)) != MP_OK)
 		goto out;
 	params[1] = t->id;
@@ -305,19 +345,21 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
 	params[9] = pub;
 	params[10] = fp;
 	params[11] = line;
+	params[12] = c->names->ca_kind;
 	if ((r = mp_db_query(c->env->db, "INSERT INTO ssh_certificates (id, tenant_id, ca_id,"
 	    " ca_key_id, serial, kind, key_id, principals, public_key, fingerprint, certificate,"
-	    " valid_after, valid_before) SELECT $2, $1, $3, $7, $6, 'user', $8,"
+	    " valid_after, valid_before) SELECT $2, $1, $3, $7, $6, $13, $8,"
 	    " ARRAY(SELECT jsonb_array_elements_text($9::jsonb)), $10, $11, $12,"
-	    " to_timestamp($4::bigint), to_timestamp($5::bigint)", 12, params, NULL)) != MP_OK)
+	    " to_timestamp($4::bigint), to_timestamp($5::bigint)", 13, params, NULL)) != MP_OK)
 		goto out;
 	if ((r = sshca_cert_get(c->env->db, c->in->tenant_id, params[1], &cert)) != MP_OK)
 		goto out;
 	r = MP_ERR_NOMEM;
 	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:I}", "serial", ser,
-	    "ca_id", t->ca_id, "user_id", c->in->user_id, "key_id", key_id, "principals", plist,
-	    "fingerprint", fp, "profile", json_string_value(json_object_get(t->profile_row, "name")),
-	    "valid_after", (json_int_t)after, "valid_before", (json_int_t)before)) == NULL)
+	    "ca_id", t->ca_id, c->in->kind == SSHCA_CERT_HOST ? "device_id" : "user_id",
+	    c->in->subject_id, "key_id", key_id, "principals", plist, "fingerprint", fp, "profile",
+	    json_string_value(json_object_get(t->profile_row, "name")), "valid_after",
+	    (json_int_t)after, "valid_before", (json_int_t)before)) == NULL)
 		goto out;
 	if ((r = mp_audit_write(c->env->db, &(mp_actor){ c->actor->kind, c->actor->id,
 	    c->in->tenant_id }, "ssh_certificate.issue", "ssh_certificate", params[1], details)) !=
@@ -345,9 +387,9 @@ issue_txn(mp_db *db, void *arg, json_t **row)
 	int r;
 
 	(void)db;
-	if ((r = load_user(c, &t)) != MP_OK || (r = load_profile(c, &t)) != MP_OK ||
+	if ((r = load_subject(c, &t)) != MP_OK || (r = load_profile(c, &t)) != MP_OK ||
 	    (r = check_key_type(c, t.profile)) != MP_OK ||
-	    (r = sshca_principals(t.profile, t.user, c->in->principals, &t.principals,
+	    (r = sshca_principals(t.profile, t.subject, c->in->principals, &t.principals,
 	    &t.n_principals, c->d)) != MP_OK ||
 	    (r = validity(c, t.profile, &after, &before)) != MP_OK || (r = find_ca(c, &t)) != MP_OK)
 		goto out;
@@ -367,16 +409,17 @@ out:
 	return r;
 }
 
-int
-sshca_issue_user(const sshca_env *env, const mp_actor *actor, const sshca_user_req *in,
-    json_t **out, mp_detail *d)
+static int
+issue(const sshca_env *env, const mp_actor *actor, const struct issue_in *in, json_t **out,
+    mp_detail *d)
 {
-	struct issue_ctx c = { env, actor, in, NULL, d };
+	struct issue_ctx c = { env, actor, in, in->kind == SSHCA_CERT_HOST ? &host_names :
+		&user_names, NULL, d };
 	sshca_pubkey *key = NULL;
 	const char *why = NULL;
 	int r;
 
-	if (in->tenant_id == NULL || in->user_id == NULL)
+	if (in->tenant_id == NULL || in->subject_id == NULL)
 		return MP_ERR_INVALID;
 	if (in->public_key == NULL)
 		return mp_refuse(d, MP_ERR_INVALID, "public_key", "is required");
@@ -387,6 +430,26 @@ sshca_issue_user(const sshca_env *env, const mp_actor *actor, const sshca_user_r
 	r = mp_record_txn(env->db, issue_txn, &c, out);
 	sshca_pubkey_free(key);
 	return r;
+}
+
+int
+sshca_issue_user(const sshca_env *env, const mp_actor *actor, const sshca_user_req *in,
+    json_t **out, mp_detail *d)
+{
+	struct issue_in i = { SSHCA_CERT_USER, in->tenant_id, in->user_id, in->public_key,
+		in->public_key_len, in->ttl_s, in->profile, in->principals, in->request_id };
+
+	return issue(env, actor, &i, out, d);
+}
+
+int
+sshca_issue_host(const sshca_env *env, const mp_actor *actor, const sshca_host_req *in,
+    json_t **out, mp_detail *d)
+{
+	struct issue_in i = { SSHCA_CERT_HOST, in->tenant_id, in->device_id, in->public_key,
+		in->public_key_len, in->ttl_s, in->profile, NULL, in->request_id };
+
+	return issue(env, actor, &i, out, d);
 }
 
 int

@@ -1,8 +1,9 @@
 /*
  * The SSH CA issuer: a tenant's SSH CAs (user or host, keys in the key
- * store, several active keys for rotation) and OpenSSH user certificates for
- * its users under an ssh-user profile, each committed with its identity and
- * audit entry in one transaction before it is returned. Refusals fill an
+ * store, several active keys for rotation), OpenSSH user certificates for
+ * its users under an ssh-user profile and host certificates for its devices
+ * under an ssh-host profile, each committed with its identity and audit
+ * entry in one transaction before it is returned; revocation and KRLs. Refusals fill an
  * mp_detail naming the field and why. docs/ssh.md describes the objects.
  *
  * CA objects: id, tenant_id, name, kind, status, created_at, updated_at, keys
@@ -32,10 +33,12 @@ typedef struct sshca_env {
 	const char *key_backend;  /* "software" or "pkcs11" */
 } sshca_env;
 
-/* The CA a tenant's user certificates come from unless the profile names another. */
+/* The CAs a tenant's user and host certificates come from unless the profile names another. */
 #define SSHCA_DEFAULT_USER_CA "user"
-/* The built-in profile for technicians. */
+#define SSHCA_DEFAULT_HOST_CA "host"
+/* The built-in profiles for technicians and for devices' host keys. */
 #define SSHCA_TECHNICIAN_PROFILE "ssh-technician"
+#define SSHCA_DEVICE_HOST_PROFILE "ssh-device-host"
 
 typedef struct sshca_ca_new {
 	const char *tenant_id;
@@ -89,6 +92,28 @@ typedef struct sshca_user_req {
  * "user", "profile" or "ca") for what does not exist.
  */
 int sshca_issue_user(const sshca_env *env, const mp_actor *actor, const sshca_user_req *in,
+    json_t **out, mp_detail *d);
+
+/* A host certificate request. */
+typedef struct sshca_host_req {
+	const char *tenant_id;
+	const char *device_id;        /* the subject, a device of tenant_id */
+	const char *public_key;       /* the device's OpenSSH host key line */
+	size_t public_key_len;
+	uint64_t ttl_s;               /* 0: the profile's default */
+	const char *profile;          /* id or name; NULL: SSHCA_DEVICE_HOST_PROFILE */
+	const char *request_id;       /* carried in the key id; may be NULL */
+} sshca_host_req;
+
+/*
+ * Issues a host certificate as sshca_issue_user does a user certificate: the
+ * device active, principals from its record under an ssh-host profile
+ * ({serial}, {id}, {site}), signed by the tenant's host CA the profile names
+ * (the "host" CA is made on first use), stored with an identity of kind
+ * ssh-host for the device. Refusals name "device" where the user ones name
+ * "user".
+ */
+int sshca_issue_host(const sshca_env *env, const mp_actor *actor, const sshca_host_req *in,
     json_t **out, mp_detail *d);
 
 /* Certificate id of tenant_id (NULL: any tenant). */

@@ -18,6 +18,10 @@ static const sshca_builtin_profile builtins[] = {
 	    "\"ttl\": {\"default\": \"8h\", \"max\": \"12h\"}, \"backdate\": \"5m\", "
 	    "\"principals\": [\"tech:{site}\", \"user:{user}\"], "
 	    "\"extensions\": [\"permit-pty\"]}" },
+	{ "ssh-device-host", "ssh-host",
+	    "{\"description\": \"Devices: host certificates named by the device record\", "
+	    "\"ttl\": {\"default\": \"30d\", \"max\": \"90d\"}, \"backdate\": \"5m\", "
+	    "\"principals\": [\"{serial}\", \"{id}\"]}" },
 };
 
 const sshca_builtin_profile *
@@ -135,17 +139,28 @@ principal_chars(const char *s)
 	return true;
 }
 
-/* The placeholder in t ("{site}" or "{user}") or NULL when it has none or more than one. */
-static const char *
-placeholder(const char *t)
-{
-	const char *site = strstr(t, "{site}"), *user = strstr(t, "{user}");
-	const char *ph = site != NULL ? "{site}" : "{user}", *at = site != NULL ? site : user;
+/*
+ * What templates may hold: for users {site} (each of attributes.sites) and
+ * {user} (the name); for devices {serial}, {id} and {site} (attributes.site).
+ */
+static const char *const user_placeholders[] = { "{site}", "{user}", NULL };
+static const char *const host_placeholders[] = { "{serial}", "{id}", "{site}", NULL };
 
-	if ((site == NULL) == (user == NULL) || strchr(at + 1, '{') != NULL ||
-	    strchr(t, '{') != at || strchr(t, '}') != at + 5 || strrchr(t, '}') != at + 5)
+/* The placeholder of kind in t, or NULL when it has none, another or more than one. */
+static const char *
+placeholder(const char *t, sshca_cert_kind kind)
+{
+	const char *const *set = kind == SSHCA_CERT_HOST ? host_placeholders : user_placeholders;
+	const char *open = strchr(t, '{'), *close = strchr(t, '}');
+
+	if (open == NULL || close == NULL || close < open || strchr(open + 1, '{') != NULL ||
+	    strchr(close + 1, '}') != NULL)
 		return NULL;
-	return ph;
+	for (size_t i = 0; set[i] != NULL; i++)
+		if ((size_t)(close - open + 1) == strlen(set[i]) &&
+		    strncmp(open, set[i], strlen(set[i])) == 0)
+			return set[i];
+	return NULL;
 }
 
 static int
@@ -170,9 +185,10 @@ parse_principals(const json_t *body, sshca_profile *p, mp_detail *d)
 
 		snprintf(field, sizeof(field), "principals[%zu]", i);
 		if (t == NULL || json_string_length(e) > TEMPLATE_MAX ||
-		    strlen(t) != json_string_length(e) || (ph = placeholder(t)) == NULL)
+		    strlen(t) != json_string_length(e) || (ph = placeholder(t, p->kind)) == NULL)
 			return mp_refuse(d, MP_ERR_INVALID, field, "must be a template of at most %d "
-			    "characters with exactly one of {site} and {user}", TEMPLATE_MAX);
+			    "characters with exactly one of %s", TEMPLATE_MAX, p->kind == SSHCA_CERT_HOST ?
+			    "{serial}, {id} and {site}" : "{site} and {user}");
 		snprintf(literal, sizeof(literal), "%.*s%s", (int)(strstr(t, ph) - t), t,
 		    strstr(t, ph) + strlen(ph));
 		if (!principal_chars(literal))
@@ -317,10 +333,16 @@ parse_roles(const json_t *body, sshca_profile *p, mp_detail *d)
 }
 
 int
-sshca_profile_parse(const json_t *body, sshca_profile **out, mp_detail *d)
+sshca_profile_parse(const json_t *body, sshca_cert_kind kind, sshca_profile **out,
+    mp_detail *d)
 {
-	static const char *const members[] = { "description", "ca", "roles", "ttl", "backdate",
-		"principals", "critical_options", "extensions", "key_types", "require_sk" };
+	/* host certificates have no critical options, and devices no roles */
+	static const char *const user_members[] = { "description", "ca", "roles", "ttl",
+		"backdate", "principals", "critical_options", "extensions", "key_types", "require_sk",
+		NULL };
+	static const char *const host_members[] = { "description", "ca", "ttl", "backdate",
+		"principals", "key_types", NULL };
+	const char *const *members = kind == SSHCA_CERT_HOST ? host_members : user_members;
 	sshca_profile *p = NULL;
 	const char *key, *s;
 	const json_t *v;
@@ -331,18 +353,20 @@ sshca_profile_parse(const json_t *body, sshca_profile **out, mp_detail *d)
 	json_object_foreach((json_t *)body, key, v) {
 		bool known = false;
 
-		for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+		for (size_t i = 0; members[i] != NULL; i++)
 			known = known || strcmp(members[i], key) == 0;
 		if (!known)
-			return mp_refuse(d, MP_ERR_INVALID, key, "unknown member of an ssh-user profile");
+			return mp_refuse(d, MP_ERR_INVALID, key, "unknown member of an %s profile",
+			    kind == SSHCA_CERT_HOST ? "ssh-host" : "ssh-user");
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return MP_ERR_NOMEM;
+	p->kind = kind;
 	if ((r = get_string(body, "description", 1024, &s, d)) != MP_OK ||
 	    (r = get_string(body, "ca", 64, &s, d)) != MP_OK)
 		goto out;
 	r = MP_ERR_NOMEM;
-	if ((p->ca = strdup(s != NULL ? s : "user")) == NULL)
+	if ((p->ca = strdup(s != NULL ? s : kind == SSHCA_CERT_HOST ? "host" : "user")) == NULL)
 		goto out;
 	if ((r = parse_roles(body, p, d)) != MP_OK || (r = parse_ttl(body, p, d)) != MP_OK ||
 	    (r = parse_principals(body, p, d)) != MP_OK || (r = parse_critical(body, p, d)) != MP_OK ||
@@ -366,11 +390,15 @@ sshca_principals_free(char **list)
 	free(list);
 }
 
-/* Appends template t with value in place of its placeholder, unless already there. */
+/*
+ * Appends template t with value in place of its placeholder ph (in lower
+ * case when lower), unless already there.
+ */
 static int
-add_principal(char **list, size_t *n, size_t max, const char *t, const char *value)
+add_principal(char **list, size_t *n, const char *t, const char *ph, const char *value,
+    bool lower)
 {
-	const char *ph = placeholder(t), *at = strstr(t, ph);
+	const char *at = strstr(t, ph);
 	size_t len = (size_t)(at - t) + strlen(value) + strlen(at + strlen(ph));
 	char *s;
 
@@ -379,13 +407,17 @@ add_principal(char **list, size_t *n, size_t max, const char *t, const char *val
 	if ((s = malloc(len + 1)) == NULL)
 		return MP_ERR_NOMEM;
 	snprintf(s, len + 1, "%.*s%s%s", (int)(at - t), t, value, at + strlen(ph));
+	/* ssh compares host names in lower case: so are the names of a host certificate */
+	for (char *q = s; lower && *q != '\0'; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
 	for (size_t i = 0; i < *n; i++) {
 		if (strcmp(list[i], s) == 0) {
 			free(s);
 			return MP_OK;
 		}
 	}
-	if (*n >= max) {
+	if (*n >= SSHCA_PRINCIPALS_MAX) {
 		free(s);
 		return MP_ERR_POLICY;
 	}
@@ -395,7 +427,8 @@ add_principal(char **list, size_t *n, size_t max, const char *t, const char *val
 
 /* Keeps only the requested principals of list, each of which must be there. */
 static int
-keep_requested(char **list, size_t *n, const json_t *requested, mp_detail *d)
+keep_requested(char **list, size_t *n, const json_t *requested, const char *subject,
+    mp_detail *d)
 {
 	const json_t *e;
 	size_t i, kept = 0;
@@ -414,7 +447,7 @@ keep_requested(char **list, size_t *n, const json_t *requested, mp_detail *d)
 			have = strcmp(list[k], s) == 0;
 		if (!have)
 			return mp_refuse(d, MP_ERR_POLICY, "principals", "\"%.64s\" is not a principal "
-			    "of this user under the profile", s);
+			    "of this %s under the profile", s, subject);
 	}
 	for (size_t k = 0; k < *n; k++) {
 		bool want = false;
@@ -432,59 +465,91 @@ keep_requested(char **list, size_t *n, const json_t *requested, mp_detail *d)
 	return MP_OK;
 }
 
-int
-sshca_principals(const sshca_profile *p, const json_t *user, const json_t *requested,
-    char ***out, size_t *n, mp_detail *d)
+/* Expands template t (placeholder ph) for each of the user's sites. */
+static int
+add_sites(char **list, size_t *n, const char *t, const char *ph, const json_t *sites,
+    mp_detail *d)
 {
-	const json_t *sites = json_object_get(json_object_get(user, "attributes"), "sites");
-	const json_t *roles = json_object_get(user, "roles"), *e;
-	const char *name = json_string_value(json_object_get(user, "name"));
-	unsigned held = 0;
-	char **list = NULL;
-	size_t count = 0, i;
-	int r = MP_ERR_POLICY;
+	const json_t *e;
+	size_t i;
+	int r = MP_OK;
 
-	json_array_foreach(roles, i, e) {
+	if (sites != NULL && !json_is_array(sites))
+		return mp_refuse(d, MP_ERR_POLICY, "user", "the user's attributes.sites is not a list");
+	json_array_foreach(sites, i, e) {
+		if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e) ||
+		    (r = add_principal(list, n, t, ph, json_string_value(e), false)) != MP_OK)
+			return mp_refuse(d, r == MP_ERR_NOMEM ? r : MP_ERR_POLICY, "user",
+			    "attributes.sites[%zu] of the user cannot be a principal", i);
+	}
+	return MP_OK;
+}
+
+/* Whether the user holds one of p's roles (or p asks for none). */
+static bool
+holds_role(const sshca_profile *p, const json_t *user)
+{
+	const json_t *e;
+	unsigned held = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(user, "roles"), i, e) {
 		mp_role role;
 
 		if (json_is_string(e) && mp_role_parse(json_string_value(e), &role) == MP_OK)
 			held |= (unsigned)role;
 	}
-	if (p->roles != 0 && (held & p->roles) == 0)
+	return p->roles == 0 || (held & p->roles) != 0;
+}
+
+int
+sshca_principals(const sshca_profile *p, const json_t *subject, const json_t *requested,
+    char ***out, size_t *n, mp_detail *d)
+{
+	const bool host = p->kind == SSHCA_CERT_HOST;
+	const char *who = host ? "device" : "user";
+	const json_t *attrs = json_object_get(subject, "attributes");
+	char **list = NULL;
+	size_t count = 0;
+	int r = MP_ERR_POLICY;
+
+	if (!host && !holds_role(p, subject))
 		return mp_refuse(d, MP_ERR_POLICY, "user", "the user holds none of the roles the "
 		    "profile requires");
-	if (sites != NULL && !json_is_array(sites))
-		return mp_refuse(d, MP_ERR_POLICY, "user", "the user's attributes.sites is not a list");
 	if ((list = calloc(SSHCA_PRINCIPALS_MAX + 1, sizeof(char *))) == NULL)
 		return MP_ERR_NOMEM;
 	for (size_t t = 0; t < p->n_templates; t++) {
-		if (strcmp(placeholder(p->templates[t]), "{user}") == 0) {
-			if (name == NULL || (r = add_principal(list, &count, SSHCA_PRINCIPALS_MAX,
-			    p->templates[t], name)) != MP_OK) {
-				r = r == MP_ERR_NOMEM ? r : MP_ERR_POLICY;
-				mp_detail_set(d, "user", "the user's name cannot be a principal");
+		const char *ph = placeholder(p->templates[t], p->kind), *member;
+		const json_t *v;
+
+		if (!host && strcmp(ph, "{site}") == 0) {
+			if ((r = add_sites(list, &count, p->templates[t], ph, json_object_get(attrs,
+			    "sites"), d)) != MP_OK)
 				goto out;
-			}
 			continue;
 		}
-		json_array_foreach(sites, i, e) {
-			if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e) ||
-			    (r = add_principal(list, &count, SSHCA_PRINCIPALS_MAX, p->templates[t],
-			    json_string_value(e))) != MP_OK) {
-				r = r == MP_ERR_NOMEM ? r : MP_ERR_POLICY;
-				mp_detail_set(d, "user", "attributes.sites[%zu] of the user cannot be a "
-				    "principal", i);
-				goto out;
-			}
+		/* one value from the record: {user} the name, {serial}, {id}, a device's {site} */
+		member = strcmp(ph, "{user}") == 0 ? "name" : strcmp(ph, "{serial}") == 0 ? "serial" :
+		    strcmp(ph, "{id}") == 0 ? "id" : "site";
+		v = json_object_get(strcmp(member, "site") == 0 ? attrs : subject, member);
+		if (v == NULL && strcmp(member, "site") == 0)
+			continue;
+		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+		    (r = add_principal(list, &count, p->templates[t], ph, json_string_value(v),
+		    host)) != MP_OK) {
+			r = r == MP_ERR_NOMEM ? r : MP_ERR_POLICY;
+			mp_detail_set(d, who, "the %s's %s cannot be a principal", who,
+			    strcmp(member, "site") == 0 ? "attributes.site" : member);
+			goto out;
 		}
 	}
 	r = MP_ERR_POLICY;
 	if (count == 0) {
-		mp_detail_set(d, "principals", "the user has no principals under this profile (no "
-		    "sites): a certificate without principals is never issued");
+		mp_detail_set(d, "principals", "the %s has no principals under this profile%s: a "
+		    "certificate without principals is never issued", who, host ? "" : " (no sites)");
 		goto out;
 	}
-	if (requested != NULL && (r = keep_requested(list, &count, requested, d)) != MP_OK)
+	if (requested != NULL && (r = keep_requested(list, &count, requested, who, d)) != MP_OK)
 		goto out;
 	*out = list;
 	*n = count;

@@ -1,8 +1,9 @@
 /*
- * SSH user profiles (kind "ssh-user"): the JSON body of a profile row read
- * into what issuance needs, and the principals a user gets under it. The
- * format is written down field by field in docs/ssh.md; the built-in
- * profile "ssh-technician" is a row of the platform tenant (sshca_bootstrap).
+ * SSH profiles (kinds "ssh-user" and "ssh-host"): the JSON body of a profile
+ * row read into what issuance needs, and the principals a user or a device
+ * gets under it. The format is written down field by field in docs/ssh.md;
+ * the built-in profiles "ssh-technician" and "ssh-device-host" are rows of
+ * the platform tenant (sshca_bootstrap).
  */
 #ifndef SSHCA_SSHPROFILE_H
 #define SSHCA_SSHPROFILE_H
@@ -21,12 +22,13 @@
 #define SSHCA_PROFILE_BACKDATE_MAX_S 3600
 
 typedef struct sshca_profile {
-	char *ca;                 /* the tenant's SSH CA that signs; default "user" */
+	sshca_cert_kind kind;     /* user (ssh-user) or host (ssh-host) */
+	char *ca;                 /* the tenant's SSH CA that signs; default "user" or "host" */
 	unsigned roles;           /* mp_role bits: the user needs one of them; 0: any */
 	uint64_t ttl_default_s;
 	uint64_t ttl_max_s;
 	uint64_t backdate_s;
-	char **templates;         /* principal templates with {site} or {user} */
+	char **templates;         /* principal templates, each with one placeholder */
 	size_t n_templates;
 	sshca_option *critical;   /* names and values owned by the profile */
 	size_t n_critical;
@@ -37,24 +39,29 @@ typedef struct sshca_profile {
 } sshca_profile;
 
 /*
- * Reads a profile body (an object; unknown members refused). MP_ERR_INVALID
+ * Reads a profile body of kind (an object; unknown members refused; a host
+ * profile has no roles, critical options or extensions). MP_ERR_INVALID
  * with d naming the member ("ttl.max", "principals[1]" ...) and why.
  */
-int sshca_profile_parse(const json_t *body, sshca_profile **out, mp_detail *d);
+int sshca_profile_parse(const json_t *body, sshca_cert_kind kind, sshca_profile **out,
+    mp_detail *d);
 void sshca_profile_free(sshca_profile *p);
 
 /*
- * The principals of user (a users object: name, attributes, roles) under p:
- * each template expanded, "{user}" to the user's name and "{site}" once for
- * each string of attributes.sites, in template order, each once. With
- * requested (a JSON array of strings, or NULL for all), only those, each of
- * which must be among them. *out is a NULL-terminated array (free with
+ * The principals of subject under p: for a user profile a users object
+ * (name, attributes, roles), "{user}" its name and "{site}" once for each
+ * string of attributes.sites; for a host profile a devices object,
+ * "{serial}", "{id}" and "{site}" its attributes.site (a template whose site
+ * is absent gives nothing), in lower case as ssh compares host names. In
+ * template order, each once. With requested (a
+ * JSON array of strings, or NULL for all), only those, each of which must be
+ * among them. *out is a NULL-terminated array (free with
  * sshca_principals_free), never empty: MP_ERR_POLICY when no principal
- * results, when the user holds none of p's roles, when a site cannot be a
- * principal, or for a requested principal the user does not have;
+ * results, when the user holds none of p's roles, when a value cannot be a
+ * principal, or for a requested principal the subject does not have;
  * MP_ERR_INVALID for a malformed requested list.
  */
-int sshca_principals(const sshca_profile *p, const json_t *user, const json_t *requested,
+int sshca_principals(const sshca_profile *p, const json_t *subject, const json_t *requested,
     char ***out, size_t *n, mp_detail *d);
 void sshca_principals_free(char **list);
 

@@ -18,7 +18,7 @@ ALICE=$(user_key "$ACME" alice tenant-admin)
 OLGA=$(user_key "$ACME" olga operator)
 GUS=$(user_key "$GLOBEX" gus tenant-admin)
 
-BUILTINS='["iec62351-device", "ocsp-signer", "pre-enrollment", "short-lived-device", "ssh-technician", "tls-client", "tls-server"]'
+BUILTINS='["iec62351-device", "ocsp-signer", "pre-enrollment", "short-lived-device", "ssh-device-host", "ssh-technician", "tls-client", "tls-server"]'
 r=$(api "$OLGA" GET "/profiles?limit=1000")
 expect_api "list profiles (operator)" "$r" 200
 expect_eq "built-in profiles" "$(jget "${r#* }" 'sorted(p["name"] for p in d["items"])')" "$BUILTINS"
@@ -64,7 +64,13 @@ expect_api "an ssh-user principal template needs a placeholder" "$r" 400 invalid
 r=$(api "$ALICE" POST /profiles '{"name":"techs","kind":"ssh-user","body":{"ttl":{"max":"1h"},"principals":["ops:{user}"]}}')
 expect_api "an ssh-user profile" "$r" 201
 TECHS=$(jget "${r#* }" 'd["id"]')
-r=$(api "$ALICE" POST /profiles '{"name":"hosts","kind":"ssh-host","body":{"principals":["ops"]}}')
+r=$(api "$ALICE" POST /profiles '{"name":"hosts","kind":"ssh-host","body":{"ttl":{"max":"1h"},"principals":["{user}"]}}')
+expect_api "an ssh-host template names the device" "$r" 400 invalid body.principals[0]
+r=$(api "$ALICE" POST /profiles '{"name":"hosts","kind":"ssh-host","body":{"ttl":{"max":"1h"},"principals":["{serial}.{site}"]}}')
+expect_api "an ssh-host template has one placeholder" "$r" 400 invalid body.principals[0]
+r=$(api "$ALICE" POST /profiles '{"name":"hosts","kind":"ssh-host","body":{"ttl":{"max":"1h"},"principals":["{serial}.example"]}}')
+expect_api "an ssh-host profile" "$r" 201
+r=$(api "$ALICE" POST /profiles '{"name":"keys","kind":"lorawan","body":{"x":1}}')
 expect_api "other kinds are stored as given" "$r" 201
 r=$(api "$ALICE" POST /profiles "{\"name\":\"stations\",\"body\":$BODY}")
 expect_api "name taken" "$r" 409 conflict name

@@ -4,10 +4,12 @@
 # user's sites), the tenant's user CA made on first use and published at
 # /ssh/cas/{id}/public-key, and a throwaway sshd on a loopback high port
 # trusting it (TrustedUserCAKeys, AuthorizedPrincipalsFile of a station at
-# site-a, RevokedKeys from the CA's KRL) with ssh as the client: the right site
-# logs in and the key id is in sshd's log, another site, an expired
-# certificate, a revoked one and a wrong source address are refused,
-# force-command is enforced. Then refusals, roles, reads, audit.
+# site-a, RevokedKeys from the CA's KRL, a host certificate for the station's
+# device record) with ssh as the client: the right site logs in and the key id
+# is in sshd's log, another site, an expired certificate, a revoked one and a
+# wrong source address are refused, force-command is enforced; the client
+# trusts the station through @cert-authority with strict host key checking,
+# and not under another name. Then refusals, roles, reads, audit.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
@@ -89,11 +91,24 @@ LOGIN=$(id -un)
 SSH_PORT=$(free_port)
 mkdir -p "$T/sshd"
 ssh-keygen -q -t ed25519 -N '' -f "$T/sshd/host_ed25519"
+r=$(api "$OLGA" POST /devices '{"serial":"CS-0001","model":"wallbox-22","attributes":{"site":"site-a"}}')
+expect_api "the station's device record" "$r" 201
+STATION=$(field "${r#* }" id)
+r=$(api "$OLGA" POST /ssh/host-certificates "{\"device\":\"$STATION\",\"public_key\":$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read().strip()))' "$T/sshd/host_ed25519.pub")}")
+expect_api "a host certificate for the station" "$r" 201
+expect_eq "host principals from the device record, in lower case" "$(jget "${r#* }" 'd["principals"]')" "[\"cs-0001\", \"$STATION\"]"
+field "${r#* }" certificate >"$T/sshd/host_ed25519-cert.pub"
+HOST_CA=$(field "${r#* }" ca_id)
+code=$(admin_curl "$API/ssh/cas/$HOST_CA/public-key" -H "Authorization: Bearer $TARA" -o "$T/known_hosts" -w '%{http_code}')
+expect_eq "the host CA's @cert-authority line" "$(cut -c1-30 "$T/known_hosts")" "@cert-authority * ssh-ed25519 "
+r=$(api "$TARA" POST /ssh/host-certificates "{\"device\":\"$STATION\",\"public_key\":$(pub tara)}")
+expect_api "a technician does not issue host certificates" "$r" 403 forbidden
 echo "tech:site-a" >"$T/sshd/principals"
 krl "$T/sshd/revoked.krl"
 cat >"$T/sshd/sshd_config" <<EOF
 ListenAddress 127.0.0.1:$SSH_PORT
 HostKey $T/sshd/host_ed25519
+HostCertificate $T/sshd/host_ed25519-cert.pub
 PidFile $T/sshd/sshd.pid
 TrustedUserCAKeys $T/user_ca.pub
 AuthorizedPrincipalsFile $T/sshd/principals
@@ -125,6 +140,19 @@ login() {
 }
 
 expect_eq "tara (site-a) logs in" "$(login tara)" hello
+
+# as_host ALIAS: logs in checking the station's host certificate for the name ALIAS
+as_host() {
+	ssh -F /dev/null -p "$SSH_PORT" -i "$T/keys/tara" -o CertificateFile="$T/keys/tara-cert.pub" \
+		-o IdentitiesOnly=yes -o BatchMode=yes -o PreferredAuthentications=publickey \
+		-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$T/known_hosts" \
+		-o GlobalKnownHostsFile=/dev/null -o HostKeyAlias="$1" -o ConnectTimeout=10 \
+		"$LOGIN@127.0.0.1" 'echo hello' 2>>"$T/ssh-host.log"
+}
+expect_eq "the station is trusted as CS-0001 through @cert-authority" "$(as_host CS-0001)" hello
+as_host CS-0002 >/dev/null && fail "the station was trusted under another name"
+ok "the station is not trusted as CS-0002"
+expect_contains "ssh: why" "$(cat "$T/ssh-host.log")" "Certificate invalid: name is not a listed principal"
 expect_contains "sshd logs the key id" "$(cat "$T/sshd.log")" "ID user=tara tenant=acme serial=$TARA_SERIAL"
 
 r=$(issue "$BEN" ben)
@@ -253,9 +281,9 @@ expect_api "unknown status filter" "$r" 400 invalid_value status
 
 # audit
 expect_eq "audit: ssh_certificate.issue" \
-	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue' AND tenant_id = '$ACME'")" 7
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue' AND tenant_id = '$ACME'")" 8
 expect_eq "audit: ssh_ca.create" \
-	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_ca.create' AND tenant_id = '$ACME'")" 2
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_ca.create' AND tenant_id = '$ACME'")" 3
 expect_eq "audit: ssh_certificate.revoke" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.revoke' AND object_id = '$TARA_EC'")" 1
 expect_eq "audit of tara's certificate names its serial" \

@@ -497,6 +497,76 @@ START_TEST(krl_refuses_unsorted)
 }
 END_TEST
 
+START_TEST(host_certificate)
+{
+	sshca_env env = env_of(db);
+	json_t *attrs = json_pack("{s:s}", "site", "site-a"), *dev = NULL, *c = NULL, *cas = NULL;
+	mp_device_new nd = { 0 };
+	sshca_host_req in = { 0 };
+	mp_detail d = { "", "" };
+	char out[8192], want[256];
+	const char *dev_id;
+
+	nd.tenant_id = tenant;
+	nd.serial = "CS-0001";
+	nd.attributes = attrs;
+	ck_assert_int_eq(mp_device_create(db, &actor, &nd, &dev), MP_OK);
+	dev_id = json_string_value(json_object_get(dev, "id"));
+	in.tenant_id = tenant;
+	in.device_id = dev_id;
+	in.public_key = ssh_samples[1].line;
+	in.public_key_len = strlen(ssh_samples[1].line);
+	ck_assert_msg(sshca_issue_host(&env, &actor, &in, &c, &d) == MP_OK, "%s: %s", d.field,
+	    d.message);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "kind")), "host");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "device_id")), dev_id);
+	ck_assert(json_is_null(json_object_get(c, "user_id")));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c, "principals"), 0)),
+	    "cs-0001");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c, "principals"), 1)),
+	    dev_id);
+	ck_assert_uint_eq(count("SELECT extract(epoch FROM valid_before - valid_after)::bigint"
+	    " FROM ssh_certificates WHERE id = $1", json_string_value(json_object_get(c, "id"))),
+	    30 * 86400 + 300);
+	ck_assert_uint_eq(count("SELECT count(*) FROM identities WHERE kind = 'ssh-host'"
+	    " AND device_id = $1", dev_id), 1);
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue'"
+	    " AND details->>'device_id' = $1", dev_id), 1);
+	ck_assert_int_eq(sshca_ca_list(db, tenant, NULL, 0, &cas), MP_OK);
+	ck_assert_uint_eq(json_array_size(cas), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(cas, 0), "name")), "host");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(cas, 0), "kind")), "host");
+	ssh_keygen_list(st.dir, json_string_value(json_object_get(c, "certificate")), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "Type: ecdsa-sha2-nistp256-cert-v01@openssh.com host certificate")
+	    != NULL, "%s", out);
+	snprintf(want, sizeof(want), "Key ID: \"device=CS-0001 tenant=acme serial=%s id=%s "
+	    "profile=ssh-device-host\"", json_string_value(json_object_get(c, "serial")),
+	    json_string_value(json_object_get(c, "id")));
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "Critical Options: (none)") != NULL, "%s", out);
+
+	in.ttl_s = 91 * 86400;
+	json_decref(c);
+	c = NULL;
+	ck_assert_int_eq(sshca_issue_host(&env, &actor, &in, &c, &d), MP_ERR_POLICY);
+	ck_assert_str_eq(d.field, "ttl");
+	in.ttl_s = 0;
+	ck_assert_int_eq(mp_device_set_status(db, &actor, tenant, dev_id, "suspended", NULL),
+	    MP_OK);
+	ck_assert_int_eq(sshca_issue_host(&env, &actor, &in, &c, &d), MP_ERR_POLICY);
+	ck_assert_str_eq(d.field, "device");
+	ck_assert_str_eq(d.message, "the device is suspended");
+	in.device_id = "00000000-0000-0000-0000-000000000000";
+	ck_assert_int_eq(sshca_issue_host(&env, &actor, &in, &c, &d), MP_ERR_NOT_FOUND);
+	ck_assert_str_eq(d.field, "device");
+	ck_assert_ptr_null(c);
+	json_decref(cas);
+	json_decref(dev);
+	json_decref(attrs);
+}
+END_TEST
+
 struct worker {
 	const char *user_id;
 	int r;
@@ -555,6 +625,7 @@ suite_make(void)
 	tcase_add_test(tc, first_use_concurrent);
 	tcase_add_test(tc, revocation_and_krl);
 	tcase_add_test(tc, krl_refuses_unsorted);
+	tcase_add_test(tc, host_certificate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,16 +12,23 @@
 #include "users.h"
 
 static sshca_profile *
-parse_ok(const char *text)
+parse_kind(const char *text, sshca_cert_kind kind)
 {
 	json_t *body = json_loads(text, 0, NULL);
 	sshca_profile *p = NULL;
 	mp_detail d = { "", "" };
 
 	ck_assert_ptr_nonnull(body);
-	ck_assert_msg(sshca_profile_parse(body, &p, &d) == MP_OK, "%s: %s", d.field, d.message);
+	ck_assert_msg(sshca_profile_parse(body, kind, &p, &d) == MP_OK, "%s: %s", d.field,
+	    d.message);
 	json_decref(body);
 	return p;
+}
+
+static sshca_profile *
+parse_ok(const char *text)
+{
+	return parse_kind(text, SSHCA_CERT_USER);
 }
 
 START_TEST(builtin_technician)
@@ -31,7 +38,7 @@ START_TEST(builtin_technician)
 	size_t n;
 
 	b = sshca_builtin_profiles(&n);
-	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(b[0].name, "ssh-technician");
 	ck_assert_str_eq(b[0].kind, "ssh-user");
 	p = parse_ok(b[0].body_json);
@@ -155,7 +162,7 @@ START_TEST(refusals)
 		mp_detail d = { "", "" };
 
 		ck_assert_ptr_nonnull(body);
-		ck_assert_int_eq(sshca_profile_parse(body, &p, &d), MP_ERR_INVALID);
+		ck_assert_int_eq(sshca_profile_parse(body, SSHCA_CERT_USER, &p, &d), MP_ERR_INVALID);
 		ck_assert_ptr_null(p);
 		ck_assert_msg(strcmp(d.field, cases[i].field) == 0, "case %zu: field %s", i, d.field);
 		ck_assert_msg(strstr(d.message, cases[i].why) != NULL, "case %zu: %s", i, d.message);
@@ -273,6 +280,95 @@ START_TEST(never_empty)
 }
 END_TEST
 
+#define DEVICE "{\"id\": \"6f1c2a8e-58b4-4e8e-9d63-0d5b7f2f1a11\", \"serial\": \"CS-0001\", " \
+	"\"attributes\": {\"site\": \"site-a\"}}"
+
+/* The principals of a device (JSON text) under a host profile (JSON text), or the error. */
+static int
+host_principals(const char *profile, const char *device, char ***out, size_t *n, mp_detail *d)
+{
+	sshca_profile *p = parse_kind(profile, SSHCA_CERT_HOST);
+	json_t *dev = json_loads(device, 0, NULL);
+	int r;
+
+	ck_assert_ptr_nonnull(dev);
+	*out = NULL;
+	r = sshca_principals(p, dev, NULL, out, n, d);
+	json_decref(dev);
+	sshca_profile_free(p);
+	return r;
+}
+
+START_TEST(host_profiles)
+{
+	static const struct {
+		const char *body;
+		const char *field;
+		const char *why;
+	} bad[] = {
+		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{serial}\"], \"roles\": "
+		  "[\"operator\"]}", "roles", "unknown member of an ssh-host profile" },
+		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{serial}\"], "
+		  "\"critical_options\": {}}", "critical_options", "unknown member" },
+		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{serial}\"], "
+		  "\"extensions\": []}", "extensions", "unknown member" },
+		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{user}\"]}", "principals[0]",
+		  "exactly one of {serial}, {id} and {site}" },
+		{ "{\"ttl\": {\"max\": \"1h\"}, \"principals\": [\"{serial}.{site}\"]}",
+		  "principals[0]", "exactly one" },
+	};
+	const sshca_builtin_profile *b;
+	sshca_profile *p;
+	mp_detail d = { "", "" };
+	char **list;
+	size_t n;
+
+	b = sshca_builtin_profiles(&n);
+	ck_assert_str_eq(b[1].name, "ssh-device-host");
+	ck_assert_str_eq(b[1].kind, "ssh-host");
+	p = parse_kind(b[1].body_json, SSHCA_CERT_HOST);
+	ck_assert_int_eq(p->kind, SSHCA_CERT_HOST);
+	ck_assert_str_eq(p->ca, "host");
+	ck_assert_uint_eq(p->ttl_default_s, 30 * 86400);
+	ck_assert_uint_eq(p->ttl_max_s, 90 * 86400);
+	ck_assert_uint_eq(p->roles, 0);
+	ck_assert_uint_eq(p->n_critical + p->n_extensions, 0);
+	sshca_profile_free(p);
+	ck_assert_int_eq(host_principals(b[1].body_json, DEVICE, &list, &n, &d), MP_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(list[0], "cs-0001"); /* ssh compares host names in lower case */
+	ck_assert_str_eq(list[1], "6f1c2a8e-58b4-4e8e-9d63-0d5b7f2f1a11");
+	sshca_principals_free(list);
+	ck_assert_int_eq(host_principals("{\"ttl\": {\"max\": \"1h\"}, \"principals\": "
+	    "[\"{serial}.example\", \"{site}.stations.example\"]}", DEVICE, &list, &n, &d), MP_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(list[0], "cs-0001.example");
+	ck_assert_str_eq(list[1], "site-a.stations.example");
+	sshca_principals_free(list);
+	/* a device without a site: that template gives nothing */
+	ck_assert_int_eq(host_principals("{\"ttl\": {\"max\": \"1h\"}, \"principals\": "
+	    "[\"{site}.example\"]}", "{\"id\": \"x\", \"serial\": \"CS-0002\"}", &list, &n, &d),
+	    MP_ERR_POLICY);
+	ck_assert_str_eq(d.field, "principals");
+	ck_assert_msg(strstr(d.message, "the device has no principals") != NULL, "%s", d.message);
+	ck_assert_int_eq(host_principals(b[1].body_json, "{\"id\": \"x\", \"serial\": \"CS 3\"}",
+	    &list, &n, &d), MP_ERR_POLICY);
+	ck_assert_str_eq(d.field, "device");
+	ck_assert_str_eq(d.message, "the device's serial cannot be a principal");
+	ck_assert_ptr_null(list);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *body = json_loads(bad[i].body, 0, NULL);
+
+		p = NULL;
+		ck_assert_int_eq(sshca_profile_parse(body, SSHCA_CERT_HOST, &p, &d), MP_ERR_INVALID);
+		ck_assert_ptr_null(p);
+		ck_assert_msg(strcmp(d.field, bad[i].field) == 0, "case %zu: field %s", i, d.field);
+		ck_assert_msg(strstr(d.message, bad[i].why) != NULL, "case %zu: %s", i, d.message);
+		json_decref(body);
+	}
+}
+END_TEST
+
 Suite *
 suite_make(void)
 {
@@ -285,6 +381,7 @@ suite_make(void)
 	tcase_add_test(tc, principals_from_record);
 	tcase_add_test(tc, principals_refused);
 	tcase_add_test(tc, never_empty);
+	tcase_add_test(tc, host_profiles);
 	suite_add_tcase(s, tc);
 	return s;
 }
