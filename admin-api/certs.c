@@ -41,13 +41,8 @@ api_cert_issue(api_call *c)
 	    !api_duration_member(c, "validity", VALIDITY_MIN_S, VALIDITY_MAX_S, &has,
 		&in.validity_s))
 		return;
-	if ((r = mp_device_get(c->db, api_scope(c), in.device_id, &dev)) != MP_OK) {
-		if (r == MP_ERR_NOT_FOUND)
-			api_error(c, 404, "not_found", "device not found", "device");
-		else
-			api_fail(c, r, "device");
+	if (!api_find_member(c, mp_device_get, in.device_id, "device", &dev))
 		return;
-	}
 	in.tenant_id = json_string_value(json_object_get(dev, "tenant_id"));
 	in.csr_len = strlen(in.csr);
 	api_ca_env(c, &env);

@@ -166,13 +166,8 @@ api_ssh_user_cert_issue(api_call *c)
 		    "user");
 		return;
 	}
-	if ((r = mp_user_get(c->db, api_scope(c), in.user_id, &user)) != MP_OK) {
-		if (r == MP_ERR_NOT_FOUND)
-			api_error(c, 404, "not_found", "user not found", "user");
-		else
-			api_fail(c, r, "user");
+	if (!api_find_member(c, mp_user_get, in.user_id, "user", &user))
 		return;
-	}
 	in.tenant_id = json_string_value(json_object_get(user, "tenant_id"));
 	in.user_id = json_string_value(json_object_get(user, "id"));
 	in.public_key_len = strlen(in.public_key);
@@ -206,13 +201,8 @@ api_ssh_host_cert_issue(api_call *c)
 	    !api_duration_member(c, "ttl", TTL_MIN_S, SSHCA_PROFILE_TTL_MAX_S, &has, &ttl) ||
 	    !api_string(c, "profile", false, PROFILE_MAX_LEN, &in.profile))
 		return;
-	if ((r = mp_device_get(c->db, api_scope(c), in.device_id, &dev)) != MP_OK) {
-		if (r == MP_ERR_NOT_FOUND)
-			api_error(c, 404, "not_found", "device not found", "device");
-		else
-			api_fail(c, r, "device");
+	if (!api_find_member(c, mp_device_get, in.device_id, "device", &dev))
 		return;
-	}
 	in.tenant_id = json_string_value(json_object_get(dev, "tenant_id"));
 	in.device_id = json_string_value(json_object_get(dev, "id"));
 	in.public_key_len = strlen(in.public_key);

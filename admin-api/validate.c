@@ -245,6 +245,22 @@ api_get_by_id(api_call *c, api_get_fn fn, const char *what)
 	api_reply(c, 200, obj);
 }
 
+bool
+api_find_member(api_call *c, api_get_fn fn, const char *id, const char *field, json_t **out)
+{
+	char msg[80];
+	int r;
+
+	if ((r = fn(c->db, api_scope(c), id, out)) == MP_OK)
+		return true;
+	snprintf(msg, sizeof(msg), "%s not found", field);
+	if (r == MP_ERR_NOT_FOUND)
+		api_error(c, 404, "not_found", msg, field);
+	else
+		api_fail(c, r, field);
+	return false;
+}
+
 void
 api_list_by_id(api_call *c, api_list_fn fn, const char *what)
 {

@@ -68,6 +68,13 @@ typedef int (*api_get_fn)(mp_db *db, const char *tenant_id, const char *id, json
  */
 void api_get_by_id(api_call *c, api_get_fn fn, const char *what);
 
+/*
+ * The object id that a body member field names, read with fn in the caller's
+ * scope into *out (decref it): true. Otherwise sends 404 "<field> not found"
+ * naming field (another failure as api_fail) and returns false.
+ */
+bool api_find_member(api_call *c, api_get_fn fn, const char *id, const char *field,
+    json_t **out);
 /* An engine or issuer list ordered by id: at most limit after after_id, scoped to tenant_id. */
 typedef int (*api_list_fn)(mp_db *db, const char *tenant_id, const char *after_id,
     unsigned limit, json_t **out);

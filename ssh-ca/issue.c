@@ -382,7 +382,7 @@ issue_txn(mp_db *db, void *arg, json_t **row)
 {
 	struct issue_ctx *c = arg;
 	struct issue_try t = { 0 };
-	uint64_t serial, after, before;
+	uint64_t serial = 0, after = 0, before = 0;
 	char *line = NULL, *key_id = NULL;
 	int r;
 
