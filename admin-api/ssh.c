@@ -166,10 +166,13 @@ api_ssh_user_cert_issue(api_call *c)
 		    "user");
 		return;
 	}
-	if (!api_find_member(c, mp_user_get, in.user_id, "user", &user))
-		return;
-	in.tenant_id = json_string_value(json_object_get(user, "tenant_id"));
-	in.user_id = json_string_value(json_object_get(user, "id"));
+	/* the issuer finds the user in the caller's tenant; a platform admin's names its own */
+	if ((in.tenant_id = api_scope(c)) == NULL) {
+		if (!api_find_member(c, mp_user_get, in.user_id, "user", &user))
+			return;
+		in.tenant_id = json_string_value(json_object_get(user, "tenant_id"));
+		in.user_id = json_string_value(json_object_get(user, "id"));
+	}
 	in.public_key_len = strlen(in.public_key);
 	in.ttl_s = (uint64_t)ttl;
 	in.principals = principals;

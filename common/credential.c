@@ -114,3 +114,25 @@ mp_cred_parse(const char *prefix, const char *secret, char id[MP_UUID_STR_LEN + 
 	uuid_from_hex(secret + PREFIX_LEN + 1, id);
 	return MP_OK;
 }
+
+int
+mp_uuid_new(char out[MP_UUID_STR_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b[16];
+	size_t o = 0;
+	int r;
+
+	if ((r = mp_random_bytes(b, sizeof(b))) != MP_OK)
+		return r;
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	for (size_t i = 0; i < sizeof(b); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+	return MP_OK;
+}

@@ -14,6 +14,9 @@
 #define MP_CRED_HASH_LEN 32
 #define MP_UUID_STR_LEN 36
 
+/* A random (version 4) uuid in canonical lower-case form. */
+int mp_uuid_new(char out[MP_UUID_STR_LEN + 1]);
+
 /*
  * A fresh secret with this prefix (3 lower-case letters): its row id as a
  * canonical uuid in id (37 bytes with NUL), the secret in *secret (free it

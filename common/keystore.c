@@ -283,28 +283,6 @@ backend_named(const mp_keystore *ks, const char *name, const struct mp_ks_backen
 	return MP_ERR_INVALID;
 }
 
-/* A random (version 4) uuid in canonical lower-case form. */
-static int
-new_uuid(char out[MP_UUID_STR_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t b[16];
-	size_t o = 0;
-	int r;
-
-	if ((r = mp_random_bytes(b, sizeof(b))) != MP_OK)
-		return r;
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	for (size_t i = 0; i < sizeof(b); i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[o] = '\0';
-	return MP_OK;
-}
 
 struct insert_ctx {
 	const mp_actor *actor;
@@ -372,7 +350,7 @@ mp_key_generate(mp_keystore *ks, mp_db *db, const mp_actor *actor, const char *b
 		return r;
 	if (!spec_valid(spec))
 		return MP_ERR_INVALID;
-	if ((r = backend_named(ks, backend, &be)) != MP_OK || (r = new_uuid(id)) != MP_OK)
+	if ((r = backend_named(ks, backend, &be)) != MP_OK || (r = mp_uuid_new(id)) != MP_OK)
 		return r;
 	mp_key_spec_name(spec, alg);
 	if ((r = be->generate(ks, id, spec, label, &spki, &spkilen, &ref, &reflen)) != MP_OK)
@@ -429,7 +407,7 @@ mp_key_import_pem(mp_keystore *ks, mp_db *db, const mp_actor *actor, const char 
 		goto out;
 	}
 	mp_key_spec_name(&spec, alg);
-	if ((r = new_uuid(id)) != MP_OK || (r = mp_ks_spki(pkey, &spki, &spkilen)) != MP_OK ||
+	if ((r = mp_uuid_new(id)) != MP_OK || (r = mp_ks_spki(pkey, &spki, &spkilen)) != MP_OK ||
 	    (r = mp_ks_soft_seal(ks, id, pkey, &ref, &reflen)) != MP_OK)
 		goto out;
 	c = (struct insert_ctx){ actor, "key.import", id, mp_ks_soft.name, alg, spki, spkilen,

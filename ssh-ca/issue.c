@@ -29,12 +29,22 @@
 	" i.device_id, i.profile_id, s.created_at"
 #define CERT_FROM " FROM ssh_certificates s JOIN identities i ON i.id = s.id"
 
-/* A profile of kind $3 by id or name, the tenant's before the platform's ($1 ref, $2 tenant). */
-static const char profile_sql[] =
-    "SELECT id, name, body FROM profiles WHERE kind = $3"
+/*
+ * What an issuance needs beside its subject, in one round trip: the profile of
+ * kind $3 by id or name $1 (the tenant's before the platform's), the name of
+ * tenant $2, and the tenant's active CA of kind $4 that the profile names
+ * (default $5) with its newest active key (NULL when there is none yet).
+ */
+static const char policy_sql[] =
+    "SELECT p.id, p.name, p.body, t.name AS tenant_name, c.id AS ca_id, k.key_id AS ca_key_id"
+    " FROM (SELECT id, name, body FROM profiles WHERE kind = $3"
     " AND (id::text = $1 OR name = $1) AND (tenant_id = $2 OR tenant_id ="
     " (SELECT id FROM tenants WHERE name = '" MP_BOOTSTRAP_TENANT "'))"
-    " ORDER BY tenant_id = $2 DESC LIMIT 1";
+    " ORDER BY tenant_id = $2 DESC LIMIT 1) p JOIN tenants t ON t.id = $2"
+    " LEFT JOIN ssh_cas c ON c.tenant_id = $2 AND c.kind = $4 AND c.status = 'active'"
+    " AND c.name = COALESCE(p.body->>'ca', $5)"
+    " LEFT JOIN LATERAL (SELECT key_id FROM ssh_ca_keys WHERE ca_id = c.id"
+    " AND status = 'active' ORDER BY created_at DESC, key_id LIMIT 1) k ON true";
 
 static const char ca_sql[] =
     "SELECT id FROM ssh_cas WHERE tenant_id = $1 AND name = $2 AND kind = $3"
@@ -84,7 +94,7 @@ struct issue_try {
 	sshca_profile *profile;
 	char **principals;
 	size_t n_principals;
-	char *id;
+	char id[MP_UUID_STR_LEN + 1];
 	char *ca_id;
 	char *ca_key_id;
 	mp_key *ca_key;
@@ -98,19 +108,17 @@ try_clear(struct issue_try *t)
 	json_decref(t->profile_row);
 	sshca_profile_free(t->profile);
 	sshca_principals_free(t->principals);
-	free(t->id);
 	free(t->ca_id);
 	free(t->ca_key_id);
 	mp_key_release(t->ca_key);
 	free(t->tenant_name);
 }
 
-/* The user or the device (active) and the tenant's name. */
+/* The user or the device, which must be active. */
 static int
 load_subject(struct issue_ctx *c, struct issue_try *t)
 {
-	const char *params[1] = { c->in->tenant_id }, *who = c->names->subject;
-	PGresult *res = NULL;
+	const char *who = c->names->subject;
 	int r;
 
 	r = c->in->kind == SSHCA_CERT_HOST ?
@@ -124,23 +132,32 @@ load_subject(struct issue_ctx *c, struct issue_try *t)
 	if (strcmp(json_string_value(json_object_get(t->subject, "status")), "active") != 0)
 		return mp_refuse(c->d, MP_ERR_POLICY, who, "the %s is %s", who,
 		    json_string_value(json_object_get(t->subject, "status")));
-	if ((r = mp_db_query_row(c->env->db, "SELECT name FROM tenants WHERE id = $1", 1, params,
-	    &res)) != MP_OK)
-		return r;
-	t->tenant_name = strdup(mp_db_value(res, 0, 0));
-	PQclear(res);
-	return t->tenant_name == NULL ? MP_ERR_NOMEM : MP_OK;
+	return MP_OK;
 }
 
+/* A string member of o in a new allocation, or NULL (*out NULL) when it is null or absent. */
 static int
-load_profile(struct issue_ctx *c, struct issue_try *t)
+dup_member(const json_t *o, const char *key, char **out)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	*out = NULL;
+	if (v == NULL)
+		return MP_OK;
+	return (*out = strdup(v)) == NULL ? MP_ERR_NOMEM : MP_OK;
+}
+
+/* The profile, the tenant's name, and the CA with its signing key when it exists. */
+static int
+load_policy(struct issue_ctx *c, struct issue_try *t)
 {
 	const char *ref = c->in->profile != NULL ? c->in->profile : c->names->default_profile;
-	const char *params[3] = { ref, c->in->tenant_id, c->names->profile_kind };
+	const char *params[5] = { ref, c->in->tenant_id, c->names->profile_kind,
+		c->names->ca_kind, c->names->default_ca };
 	mp_detail ignored;
 	int r;
 
-	if ((r = mp_record_get(c->env->db, profile_sql, 3, params, &t->profile_row)) != MP_OK) {
+	if ((r = mp_record_get(c->env->db, policy_sql, 5, params, &t->profile_row)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
 			mp_detail_set(c->d, "profile", "no %s profile \"%.128s\"",
 			    c->names->profile_kind, ref);
@@ -150,7 +167,13 @@ load_profile(struct issue_ctx *c, struct issue_try *t)
 	if (sshca_profile_parse(json_object_get(t->profile_row, "body"), c->in->kind, &t->profile,
 	    &ignored) != MP_OK)
 		return MP_ERR_INTEGRITY;
-	return MP_OK;
+	if ((r = dup_member(t->profile_row, "tenant_name", &t->tenant_name)) != MP_OK ||
+	    (r = dup_member(t->profile_row, "ca_id", &t->ca_id)) != MP_OK ||
+	    (r = dup_member(t->profile_row, "ca_key_id", &t->ca_key_id)) != MP_OK)
+		return r;
+	if (t->ca_key_id != NULL)
+		r = mp_key_load(c->env->ks, c->env->db, t->ca_key_id, &t->ca_key);
+	return r;
 }
 
 /* The tenant's CA the profile names; the default CA of the kind is made on first use. */
@@ -239,20 +262,6 @@ new_serial(uint64_t *out)
 	return MP_OK;
 }
 
-/* The certificate's id, made first so that its key id can name it. */
-static int
-new_id(mp_db *db, char **out)
-{
-	PGresult *res = NULL;
-	int r;
-
-	if ((r = mp_db_query_row(db, "SELECT gen_random_uuid()", 0, NULL, &res)) != MP_OK)
-		return r;
-	*out = strdup(mp_db_value(res, 0, 0));
-	PQclear(res);
-	return *out == NULL ? MP_ERR_NOMEM : MP_OK;
-}
-
 /* Signs the certificate; *line is its line, *key_id its key id. */
 static int
 sign(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after, uint64_t before,
@@ -299,14 +308,37 @@ sign(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after, 
 	return r;
 }
 
-/* Inserts the identity, the certificate row and the audit entry; *row is the certificate. */
+/*
+ * The identity, the certificate row and the audit entry in one statement
+ * ($1 tenant, $2 user or NULL, $3 profile, $4 and $5 validity, $6 serial, $7 id,
+ * $8 identity kind, $9 device or NULL, $10 CA, $11 CA key, $12 key id,
+ * $13 principals as JSON, $14 subject key line, $15 its fingerprint,
+ * $16 certificate line, $17 certificate kind, $18 and $19 actor, $20 audit
+ * details), answering the certificate as sshca_cert_get does.
+ */
+static const char store_sql[] =
+    "WITH i AS (INSERT INTO identities (id, tenant_id, kind, user_id, device_id, profile_id,"
+    " status, not_before, not_after, ref) VALUES ($7, $1, $8, $2, $9, $3, 'active',"
+    " to_timestamp($4::bigint), to_timestamp($5::bigint), $6::bigint::text)"
+    " RETURNING id, status, user_id, device_id, profile_id),"
+    " s AS (INSERT INTO ssh_certificates (id, tenant_id, ca_id, ca_key_id, serial, kind, key_id,"
+    " principals, public_key, fingerprint, certificate, valid_after, valid_before)"
+    " SELECT i.id, $1, $10, $11, $6::bigint, $17, $12,"
+    " ARRAY(SELECT jsonb_array_elements_text($13::jsonb)), $14, $15, $16,"
+    " to_timestamp($4::bigint), to_timestamp($5::bigint) FROM i RETURNING *),"
+    " a AS (" MP_AUDIT_INSERT " SELECT $1, $18, $19, 'ssh_certificate.issue', 'ssh_certificate',"
+    " s.id, $20::jsonb FROM s)"
+    " SELECT " CERT_COLUMNS " FROM s JOIN i ON i.id = s.id";
+
+/* Stores the certificate (store_sql); *row is the certificate. */
 static int
 store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
     uint64_t before, const char *line, const char *key_id, json_t **row)
 {
-	char ser[24], va[24], vb[24], *pub = NULL, *fp = NULL, *principals = NULL;
-	const char *params[13];
-	json_t *plist = NULL, *details = NULL, *cert = NULL;
+	char ser[24], va[24], vb[24], *pub = NULL, *fp = NULL, *principals = NULL, *dtext = NULL;
+	const char *params[20];
+	json_t *plist = NULL, *details = NULL;
+	bool host = c->in->kind == SSHCA_CERT_HOST;
 	int r = MP_ERR_NOMEM;
 
 	snprintf(ser, sizeof(ser), "%llu", (unsigned long long)serial);
@@ -323,54 +355,40 @@ store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
 	    c->key->blob_len, NULL, &pub)) != MP_OK ||
 	    (r = sshca_fingerprint(c->key->blob, c->key->blob_len, &fp)) != MP_OK)
 		goto out;
+	r = MP_ERR_NOMEM;
+	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:I}", "serial", ser,
+	    "ca_id", t->ca_id, host ? "device_id" : "user_id", c->in->subject_id, "key_id", key_id,
+	    "principals", plist, "fingerprint", fp, "profile",
+	    json_string_value(json_object_get(t->profile_row, "name")), "valid_after",
+	    (json_int_t)after, "valid_before", (json_int_t)before)) == NULL)
+		goto out;
+	if ((r = mp_audit_details_text(details, &dtext)) != MP_OK)
+		goto out;
 	params[0] = c->in->tenant_id;
-	params[1] = c->in->kind == SSHCA_CERT_USER ? c->in->subject_id : NULL;
+	params[1] = host ? NULL : c->in->subject_id;
 	params[2] = json_string_value(json_object_get(t->profile_row, "id"));
 	params[3] = va;
 	params[4] = vb;
 	params[5] = ser;
 	params[6] = t->id;
 	params[7] = c->names->profile_kind;
-	params[8] = c->in->kind == SSHCA_CERT_HOST ? c->in->subject_id : NULL;
-	if ((r = mp_db_query(c->env->db, "INSERT INTO identities (id, tenant_id, kind, user_id,"
-	    " device_id, profile_id, status, not_before, not_after, ref) VALUES ($7, $1, $8, $2, $9,"
-	    " $3, 'active', to_timestamp($4::bigint), to_timestamp($5::bigint), $6)", 9, params,
-	    NULL)) != MP_OK)
-		goto out;
-	params[1] = t->id;
-	params[2] = t->ca_id;
-	params[6] = t->ca_key_id;
-	params[7] = key_id;
-	params[8] = principals;
-	params[9] = pub;
-	params[10] = fp;
-	params[11] = line;
-	params[12] = c->names->ca_kind;
-	if ((r = mp_db_query(c->env->db, "INSERT INTO ssh_certificates (id, tenant_id, ca_id,"
-	    " ca_key_id, serial, kind, key_id, principals, public_key, fingerprint, certificate,"
-	    " valid_after, valid_before) SELECT $2, $1, $3, $7, $6, $13, $8,"
-	    " ARRAY(SELECT jsonb_array_elements_text($9::jsonb)), $10, $11, $12,"
-	    " to_timestamp($4::bigint), to_timestamp($5::bigint)", 13, params, NULL)) != MP_OK)
-		goto out;
-	if ((r = sshca_cert_get(c->env->db, c->in->tenant_id, params[1], &cert)) != MP_OK)
-		goto out;
-	r = MP_ERR_NOMEM;
-	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:I}", "serial", ser,
-	    "ca_id", t->ca_id, c->in->kind == SSHCA_CERT_HOST ? "device_id" : "user_id",
-	    c->in->subject_id, "key_id", key_id, "principals", plist, "fingerprint", fp, "profile",
-	    json_string_value(json_object_get(t->profile_row, "name")), "valid_after",
-	    (json_int_t)after, "valid_before", (json_int_t)before)) == NULL)
-		goto out;
-	if ((r = mp_audit_write(c->env->db, &(mp_actor){ c->actor->kind, c->actor->id,
-	    c->in->tenant_id }, "ssh_certificate.issue", "ssh_certificate", params[1], details)) !=
-	    MP_OK)
-		goto out;
-	*row = cert;
-	cert = NULL;
+	params[8] = host ? c->in->subject_id : NULL;
+	params[9] = t->ca_id;
+	params[10] = t->ca_key_id;
+	params[11] = key_id;
+	params[12] = principals;
+	params[13] = pub;
+	params[14] = fp;
+	params[15] = line;
+	params[16] = c->names->ca_kind;
+	params[17] = c->actor->kind;
+	params[18] = c->actor->id;
+	params[19] = dtext;
+	r = mp_record_get(c->env->db, store_sql, 20, params, row);
 out:
-	json_decref(cert);
 	json_decref(details);
 	json_decref(plist);
+	free(dtext);
 	free(principals);
 	free(pub);
 	free(fp);
@@ -387,18 +405,27 @@ issue_txn(mp_db *db, void *arg, json_t **row)
 	int r;
 
 	(void)db;
-	if ((r = load_subject(c, &t)) != MP_OK || (r = load_profile(c, &t)) != MP_OK ||
+	if ((r = load_subject(c, &t)) != MP_OK || (r = load_policy(c, &t)) != MP_OK ||
 	    (r = check_key_type(c, t.profile)) != MP_OK ||
 	    (r = sshca_principals(t.profile, t.subject, c->in->principals, &t.principals,
 	    &t.n_principals, c->d)) != MP_OK ||
-	    (r = validity(c, t.profile, &after, &before)) != MP_OK || (r = find_ca(c, &t)) != MP_OK)
+	    (r = validity(c, t.profile, &after, &before)) != MP_OK)
 		goto out;
-	if ((r = sshca_ca_signing_key(c->env, t.ca_id, &t.ca_key, &t.ca_key_id)) != MP_OK) {
-		if (r == MP_ERR_NOT_FOUND)
-			mp_detail_set(c->d, "ca", "the SSH CA has no active key");
-		goto out;
+	if (t.ca_key == NULL) {
+		/* the first certificate of its CA, or a CA without an active key */
+		free(t.ca_id);
+		t.ca_id = NULL;
+		if ((r = find_ca(c, &t)) != MP_OK)
+			goto out;
+		free(t.ca_key_id);
+		t.ca_key_id = NULL;
+		if ((r = sshca_ca_signing_key(c->env, t.ca_id, &t.ca_key, &t.ca_key_id)) != MP_OK) {
+			if (r == MP_ERR_NOT_FOUND)
+				mp_detail_set(c->d, "ca", "the SSH CA has no active key");
+			goto out;
+		}
 	}
-	if ((r = new_id(c->env->db, &t.id)) != MP_OK || (r = new_serial(&serial)) != MP_OK ||
+	if ((r = mp_uuid_new(t.id)) != MP_OK || (r = new_serial(&serial)) != MP_OK ||
 	    (r = sign(c, &t, serial, after, before, &line, &key_id)) != MP_OK)
 		goto out;
 	r = store(c, &t, serial, after, before, line, key_id, row);
