@@ -114,7 +114,13 @@ r=$(api "$KEY" POST "/certificates/$HELD/resume" '{}')
 expect_api "resume" "$r" 200
 wait_delta "Remove From CRL"
 expect_eq "resumed accepted with deltas" "$(verdict held delta)" OK
-expect_eq "revoked still refused with deltas" "$(verdict bad delta)" "certificate revoked"
+# openssl verify takes the CA's newest CRL as its base, a delta too: when the delta is a
+# second younger than the full CRL it alone is read, and it does not list a certificate
+# revoked before its base. So the two halves are checked on their own.
+expect_eq "revoked still refused by the full CRL" "$(verdict bad full)" "certificate revoked"
+openssl crl -in "$T/delta.pem" -noout -text | grep -q "$(serial bad)" &&
+	fail "the delta CRL lists the revoked certificate again"
+ok "the delta CRL leaves the revoked certificate revoked"
 
 # a device's status carries to its certificates
 r=$(api "$KEY" PATCH "/devices/$D2" '{"status":"suspended"}')
