@@ -279,6 +279,14 @@ expect_api "another tenant's certificate" "$r" 404 not_found
 r=$(api "$OLGA" GET "/ssh/certificates?status=valid")
 expect_api "unknown status filter" "$r" 400 invalid_value status
 
+# a suspended technician loses its certificates
+r=$(api "$ALICE" PATCH "/users/$BEN_ID" '{"status":"suspended"}')
+expect_api "suspend ben" "$r" 200
+r=$(api "$OLGA" GET "/ssh/certificates?user=$BEN_ID")
+expect_eq "ben's certificate revoked with him" "$(jget "${r#* }" '[c["status"] for c in d["items"]]')" '["revoked"]'
+krl "$T/ben.krl"
+expect_contains "the KRL lists it" "$(ssh-keygen -Q -f "$T/ben.krl" "$T/keys/ben-cert.pub" 2>&1)" ": REVOKED"
+
 # audit
 expect_eq "audit: ssh_certificate.issue" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue' AND tenant_id = '$ACME'")" 8

@@ -567,6 +567,67 @@ START_TEST(host_certificate)
 }
 END_TEST
 
+START_TEST(subjects_losing_their_status)
+{
+	sshca_env env = env_of(db);
+	char alice[MP_UUID_STR_LEN + 1], bob[MP_UUID_STR_LEN + 1];
+	json_t *dev = NULL, *c = NULL;
+	mp_device_new nd = { 0 };
+	sshca_host_req hin = { 0 };
+	mp_user_patch suspend = { NULL, NULL, "suspended", NULL };
+	mp_user_patch resume = { NULL, NULL, "active", NULL };
+	mp_detail d = { "", "" };
+	sshca_user_req in;
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\"]}", alice);
+	new_user("bob", "technician", "{\"sites\": [\"site-a\"]}", bob);
+	for (int i = 0; i < 2; i++) {
+		in = req_for(i == 0 ? alice : bob, 0);
+		ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_OK);
+		json_decref(c);
+		ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_OK);
+		json_decref(c);
+	}
+	nd.tenant_id = tenant;
+	nd.serial = "CS-0009";
+	ck_assert_int_eq(mp_device_create(db, &actor, &nd, &dev), MP_OK);
+	hin.tenant_id = tenant;
+	hin.device_id = json_string_value(json_object_get(dev, "id"));
+	hin.public_key = ssh_samples[0].line;
+	hin.public_key_len = strlen(ssh_samples[0].line);
+	ck_assert_int_eq(sshca_issue_host(&env, &actor, &hin, &c, &d), MP_OK);
+	json_decref(c);
+
+	/* a suspended user loses its certificates for good; another user keeps its own */
+	ck_assert_int_eq(mp_user_update(db, &actor, tenant, alice, &suspend, NULL), MP_OK);
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates s JOIN identities i"
+	    " ON i.id = s.id WHERE i.user_id = $1 AND s.revoked_at IS NOT NULL"
+	    " AND i.status = 'revoked'", alice), 2);
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_certificate.revoke'"
+	    " AND details->>'cause' = 'user'", NULL), 2);
+	ck_assert_int_eq(mp_user_update(db, &actor, tenant, alice, &resume, NULL), MP_OK);
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates s JOIN identities i"
+	    " ON i.id = s.id WHERE i.user_id = $1 AND s.revoked_at IS NULL", alice), 0);
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates s JOIN identities i"
+	    " ON i.id = s.id WHERE i.user_id = $1 AND s.revoked_at IS NULL", bob), 2);
+	/* a disabled user too */
+	ck_assert_int_eq(mp_user_disable(db, &actor, tenant, bob), MP_OK);
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates s JOIN identities i"
+	    " ON i.id = s.id WHERE i.user_id = $1 AND s.revoked_at IS NULL", bob), 0);
+	/* a suspended device */
+	ck_assert_int_eq(mp_device_set_status(db, &actor, tenant, hin.device_id, "suspended",
+	    NULL), MP_OK);
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates s JOIN identities i"
+	    " ON i.id = s.id WHERE i.device_id = $1 AND s.revoked_at IS NOT NULL",
+	    hin.device_id), 1);
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_certificate.revoke'",
+	    NULL), 5);
+	ck_assert_int_eq(mp_identities_revoke_ssh(db, &actor, tenant, alice, hin.device_id),
+	    MP_ERR_INVALID);
+	json_decref(dev);
+}
+END_TEST
+
 struct worker {
 	const char *user_id;
 	int r;
@@ -626,6 +687,7 @@ suite_make(void)
 	tcase_add_test(tc, revocation_and_krl);
 	tcase_add_test(tc, krl_refuses_unsorted);
 	tcase_add_test(tc, host_certificate);
+	tcase_add_test(tc, subjects_losing_their_status);
 	suite_add_tcase(s, tc);
 	return s;
 }
