@@ -114,9 +114,9 @@ r=$(api "$KEY" POST "/certificates/$HELD/resume" '{}')
 expect_api "resume" "$r" 200
 wait_delta "Remove From CRL"
 expect_eq "resumed accepted with deltas" "$(verdict held delta)" OK
-# openssl verify takes the CA's newest CRL as its base, a delta too: when the delta is a
-# second younger than the full CRL it alone is read, and it does not list a certificate
-# revoked before its base. So the two halves are checked on their own.
+# Checked on each CRL: with the full CRL listing it and the delta not taking it off (both
+# as they should be), `openssl verify -use_deltas` of the pair answered OK now and then
+# when the machine was loaded (3 of 4 full runs), so its verdict is not the check here.
 expect_eq "revoked still refused by the full CRL" "$(verdict bad full)" "certificate revoked"
 openssl crl -in "$T/delta.pem" -noout -text | grep -q "$(serial bad)" &&
 	fail "the delta CRL lists the revoked certificate again"
