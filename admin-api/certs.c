@@ -41,13 +41,8 @@ api_cert_issue(api_call *c)
 	    !api_duration_member(c, "validity", VALIDITY_MIN_S, VALIDITY_MAX_S, &has,
 		&in.validity_s))
 		return;
-	if ((r = mp_device_get(c->db, api_scope(c), in.device_id, &dev)) != MP_OK) {
-		if (r == MP_ERR_NOT_FOUND)
-			api_error(c, 404, "not_found", "device not found", "device");
-		else
-			api_fail(c, r, "device");
+	if (!api_find_member(c, mp_device_get, in.device_id, "device", &dev))
 		return;
-	}
 	in.tenant_id = json_string_value(json_object_get(dev, "tenant_id"));
 	in.csr_len = strlen(in.csr);
 	api_ca_env(c, &env);
@@ -61,35 +56,6 @@ api_cert_issue(api_call *c)
 		api_reply(c, 202, json_pack("{s:o}", "request", out));
 	else
 		api_reply(c, 201, out);
-}
-
-/* A query filter of at most max bytes; *out NULL when absent. */
-static bool
-query_text(api_call *c, const char *name, size_t max, const char **out)
-{
-	const char *v = mp_http_req_query(c->req, name);
-	char msg[80];
-
-	*out = v;
-	if (v == NULL || strlen(v) <= max)
-		return true;
-	snprintf(msg, sizeof(msg), "'%s' is longer than %zu bytes", name, max);
-	api_error(c, 400, "too_long", msg, name);
-	return false;
-}
-
-/* A query filter that must be a UUID. */
-static bool
-query_uuid(api_call *c, const char *name, const char **out)
-{
-	char msg[80];
-
-	*out = mp_http_req_query(c->req, name);
-	if (*out == NULL || api_is_uuid(*out))
-		return true;
-	snprintf(msg, sizeof(msg), "'%s' must be a UUID", name);
-	api_error(c, 400, "invalid_uuid", msg, name);
-	return false;
 }
 
 /* Whether s is an even number of hex digits, 2 to SERIAL_MAX_LEN. */
@@ -120,10 +86,10 @@ api_cert_list(api_call *c)
 	unsigned limit;
 	int r;
 
-	if (!query_uuid(c, "device", &f.device_id) ||
-	    !query_text(c, "serial", SERIAL_MAX_LEN, &f.serial) ||
-	    !query_text(c, "status", 16, &f.status) || !query_uuid(c, "profile", &f.profile_id) ||
-	    !query_uuid(c, "ca", &f.ca_id) ||
+	if (!api_query_uuid(c, "device", &f.device_id) ||
+	    !api_query_text(c, "serial", SERIAL_MAX_LEN, &f.serial) ||
+	    !api_query_text(c, "status", 16, &f.status) || !api_query_uuid(c, "profile", &f.profile_id) ||
+	    !api_query_uuid(c, "ca", &f.ca_id) ||
 	    !api_time_query(c, "expiring_before", &has_before, &before) ||
 	    !api_duration_query(c, "expiring_within", 0, VALIDITY_MAX_S, &has_within, &within))
 		return;

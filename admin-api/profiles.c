@@ -1,7 +1,8 @@
 /*
  * /api/v1/profiles: issuance policies. The platform's (built-in) profiles are
  * listed for every tenant, marked "builtin", and only platform admins change
- * them. Bodies of kind x509 are checked by the X.509 issuer's parser.
+ * them. Bodies of kind x509 are checked by the X.509 issuer's parser, those
+ * of kinds ssh-user and ssh-host by the SSH CA's.
  */
 #include "resources.h"
 
@@ -12,6 +13,7 @@
 #include "err.h"
 #include "profile.h"
 #include "profiles.h"
+#include "sshprofile.h"
 #include "validate.h"
 #include "values.h"
 
@@ -33,9 +35,9 @@ is_kind(const char *s)
 }
 
 /*
- * Checks body (an object) for a profile of kind: its size, and for x509 its
- * meaning (400 "invalid" naming "body.<path>"). Other kinds are stored as
- * given until their issuers arrive.
+ * Checks body (an object) for a profile of kind: its size, and for x509,
+ * ssh-user and ssh-host its meaning (400 "invalid" naming "body.<path>").
+ * Other kinds are stored as given until their issuers arrive.
  */
 static bool
 check_body(api_call *c, const char *kind, json_t *body)
@@ -55,6 +57,17 @@ check_body(api_call *c, const char *kind, json_t *body)
 	if (len > BODY_MAX_BYTES) {
 		api_error(c, 400, "too_long", "'body' is longer than 32768 bytes as JSON", "body");
 		return false;
+	}
+	if (strcmp(kind, "ssh-user") == 0 || strcmp(kind, "ssh-host") == 0) {
+		sshca_profile *sp = NULL;
+
+		if ((r = sshca_profile_parse(body, kind[4] == 'h' ? SSHCA_CERT_HOST : SSHCA_CERT_USER,
+		    &sp, &d)) != MP_OK) {
+			api_ca_fail(c, r, &d, "body.", "profile body");
+			return false;
+		}
+		sshca_profile_free(sp);
+		return true;
 	}
 	if (strcmp(kind, "x509") != 0)
 		return true;

@@ -60,6 +60,19 @@ void api_cert_revoke(api_call *c);
 void api_cert_suspend(api_call *c);
 void api_cert_resume(api_call *c);
 
+void api_ssh_ca_list(api_call *c);
+void api_ssh_ca_create(api_call *c);
+void api_ssh_ca_get(api_call *c);
+/* The lines that publish the CA's keys, as text/plain (sshd's TrustedUserCAKeys, known_hosts). */
+void api_ssh_ca_public_key(api_call *c);
+/* The CA's current KRL, as application/octet-stream (sshd's RevokedKeys). */
+void api_ssh_ca_krl(api_call *c);
+void api_ssh_user_cert_issue(api_call *c);
+void api_ssh_host_cert_issue(api_call *c);
+void api_ssh_cert_list(api_call *c);
+void api_ssh_cert_get(api_call *c);
+void api_ssh_cert_revoke(api_call *c);
+
 void api_request_list(api_call *c);
 void api_request_get(api_call *c);
 void api_request_approve(api_call *c);

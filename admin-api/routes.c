@@ -20,6 +20,7 @@ const size_t admin_routes_count = sizeof(admin_routes) / sizeof(admin_routes[0])
 #define TA MP_ROLE_TENANT_ADMIN
 #define OP MP_ROLE_OPERATOR
 #define AU MP_ROLE_AUDITOR
+#define TE MP_ROLE_TECHNICIAN
 
 /*
  * Every admin API route and the roles that may call it. docs/openapi.json
@@ -72,6 +73,16 @@ const api_route api_routes[] = {
 	{ "POST", "/certificates/{id}/revoke", PA | TA | OP, api_cert_revoke, NULL },
 	{ "POST", "/certificates/{id}/suspend", PA | TA | OP, api_cert_suspend, NULL },
 	{ "POST", "/certificates/{id}/resume", PA | TA | OP, api_cert_resume, NULL },
+	{ "GET", "/ssh/cas", PA | TA | OP | AU, api_ssh_ca_list, NULL },
+	{ "POST", "/ssh/cas", PA | TA, api_ssh_ca_create, NULL },
+	{ "GET", "/ssh/cas/{id}", PA | TA | OP | AU, api_ssh_ca_get, NULL },
+	{ "GET", "/ssh/cas/{id}/public-key", API_ROLES_ALL, api_ssh_ca_public_key, NULL },
+	{ "GET", "/ssh/cas/{id}/krl", API_ROLES_ALL, api_ssh_ca_krl, NULL },
+	{ "POST", "/ssh/user-certificates", PA | TA | OP | TE, api_ssh_user_cert_issue, NULL },
+	{ "POST", "/ssh/host-certificates", PA | TA | OP, api_ssh_host_cert_issue, NULL },
+	{ "GET", "/ssh/certificates", API_ROLES_ALL, api_ssh_cert_list, NULL },
+	{ "GET", "/ssh/certificates/{id}", API_ROLES_ALL, api_ssh_cert_get, NULL },
+	{ "POST", "/ssh/certificates/{id}/revoke", PA | TA | OP, api_ssh_cert_revoke, NULL },
 	{ "GET", "/requests", PA | TA | OP | AU, api_request_list, NULL },
 	{ "GET", "/requests/{id}", PA | TA | OP | AU, api_request_get, NULL },
 	{ "POST", "/requests/{id}/approve", PA | TA | OP, api_request_approve, NULL },

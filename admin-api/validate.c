@@ -246,6 +246,22 @@ api_get_by_id(api_call *c, api_get_fn fn, const char *what)
 	api_reply(c, 200, obj);
 }
 
+bool
+api_find_member(api_call *c, api_get_fn fn, const char *id, const char *field, json_t **out)
+{
+	char msg[80];
+	int r;
+
+	if ((r = fn(c->db, api_scope(c), id, out)) == MP_OK)
+		return true;
+	snprintf(msg, sizeof(msg), "%s not found", field);
+	if (r == MP_ERR_NOT_FOUND)
+		api_error(c, 404, "not_found", msg, field);
+	else
+		api_fail(c, r, field);
+	return false;
+}
+
 void
 api_list_by_id(api_call *c, api_list_fn fn, const char *what)
 {
@@ -263,4 +279,31 @@ api_list_by_id(api_call *c, api_list_fn fn, const char *what)
 		return;
 	}
 	api_reply(c, 200, api_page_result(items, limit, "id"));
+}
+
+bool
+api_query_text(api_call *c, const char *name, size_t max, const char **out)
+{
+	const char *v = mp_http_req_query(c->req, name);
+	char msg[80];
+
+	*out = v;
+	if (v == NULL || strlen(v) <= max)
+		return true;
+	snprintf(msg, sizeof(msg), "'%s' is longer than %zu bytes", name, max);
+	api_error(c, 400, "too_long", msg, name);
+	return false;
+}
+
+bool
+api_query_uuid(api_call *c, const char *name, const char **out)
+{
+	char msg[80];
+
+	*out = mp_http_req_query(c->req, name);
+	if (*out == NULL || api_is_uuid(*out))
+		return true;
+	snprintf(msg, sizeof(msg), "'%s' must be a UUID", name);
+	api_error(c, 400, "invalid_uuid", msg, name);
+	return false;
 }

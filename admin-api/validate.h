@@ -31,6 +31,10 @@ bool api_is_uuid(const char *s);
 /* A path parameter that must be a UUID: 400 invalid_uuid otherwise. */
 bool api_path_uuid(api_call *c, const char *value);
 
+/* A query parameter of at most max bytes (400 too_long); *out NULL when absent. */
+bool api_query_text(api_call *c, const char *name, size_t max, const char **out);
+/* A query parameter that must be a UUID (400 invalid_uuid); *out NULL when absent. */
+bool api_query_uuid(api_call *c, const char *name, const char **out);
 /* A JSON object member; *out is borrowed (NULL when absent). */
 bool api_object(api_call *c, const char *field, json_t **out);
 
@@ -64,6 +68,13 @@ typedef int (*api_get_fn)(mp_db *db, const char *tenant_id, const char *id, json
  */
 void api_get_by_id(api_call *c, api_get_fn fn, const char *what);
 
+/*
+ * The object id that a body member field names, read with fn in the caller's
+ * scope into *out (decref it): true. Otherwise sends 404 "<field> not found"
+ * naming field (another failure as api_fail) and returns false.
+ */
+bool api_find_member(api_call *c, api_get_fn fn, const char *id, const char *field,
+    json_t **out);
 /* An engine or issuer list ordered by id: at most limit after after_id, scoped to tenant_id. */
 typedef int (*api_list_fn)(mp_db *db, const char *tenant_id, const char *after_id,
     unsigned limit, json_t **out);

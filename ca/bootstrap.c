@@ -38,24 +38,10 @@ ensure_profiles(mp_db *db, const char *platform)
 	int r;
 
 	b = ca_builtin_profiles(&n);
-	for (size_t i = 0; i < n; i++) {
-		json_t *row = NULL, *body;
-		json_error_t jerr;
-
-		if ((r = mp_profile_find_by_name(db, platform, b[i].name, &row)) == MP_OK) {
-			json_decref(row);
-			continue;
-		}
-		if (r != MP_ERR_NOT_FOUND)
+	for (size_t i = 0; i < n; i++)
+		if ((r = mp_profile_ensure(db, &system_actor, platform, b[i].name, "x509",
+		    b[i].body_json, b[i].approval_required)) != MP_OK)
 			return r;
-		if ((body = json_loads(b[i].body_json, 0, &jerr)) == NULL)
-			return MP_ERR_INTERNAL;
-		r = mp_profile_create(db, &system_actor, platform, b[i].name, "x509", body,
-		    b[i].approval_required, NULL);
-		json_decref(body);
-		if (r != MP_OK)
-			return r;
-	}
 	return MP_OK;
 }
 

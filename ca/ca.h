@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "refusal.h"
 #include "keystore.h"
 
 /* What every issuer call needs: the caller's connection, the key store, our public URLs. */
@@ -59,14 +60,8 @@ ca_shared *ca_shared_new(void);
 /* s may be NULL; no issuance may be running. */
 void ca_shared_free(ca_shared *s);
 
-/* The longest error detail a call reports (a field name and why). */
-#define CA_DETAIL_MAX 256
-
 /* Extra words on a refusal: which field of the input or profile, and why. */
-typedef struct ca_detail {
-	char field[64];
-	char message[CA_DETAIL_MAX];
-} ca_detail;
+typedef mp_detail ca_detail;
 
 /* A new CA: a root when parent_id is NULL, else an intermediate signed by parent_id. */
 typedef struct ca_new {

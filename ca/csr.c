@@ -18,10 +18,8 @@
 #include <string.h>
 
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
 #include "codec.h"

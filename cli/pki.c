@@ -13,6 +13,7 @@
 #include "err.h"
 #include "log.h"
 #include "presign.h"
+#include "sshca.h"
 #include "tls.h"
 
 /* Listener certificates are renewed at start when they have less than this left. */
@@ -133,6 +134,11 @@ cli_pki_start(const mp_config *cfg, mp_db *db, cli_pki *out)
 		else
 			mp_error("cannot set up the platform CA: %s: %s", mp_strerror(r),
 			    mp_db_errmsg(db));
+		goto out;
+	}
+	if ((r = sshca_bootstrap(db)) != MP_OK) {
+		mp_error("cannot set up the SSH CA's built-in profiles: %s: %s", mp_strerror(r),
+		    mp_db_errmsg(db));
 		goto out;
 	}
 	if ((sans = server_sans(cfg->tls_server_names)) == NULL) {

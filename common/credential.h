@@ -14,6 +14,9 @@
 #define MP_CRED_HASH_LEN 32
 #define MP_UUID_STR_LEN 36
 
+/* A random (version 4) uuid in canonical lower-case form. */
+int mp_uuid_new(char out[MP_UUID_STR_LEN + 1]);
+
 /*
  * A fresh secret with this prefix (3 lower-case letters): its row id as a
  * canonical uuid in id (37 bytes with NUL), the secret in *secret (free it
@@ -28,8 +31,5 @@ int mp_cred_new(const char *prefix, char id[MP_UUID_STR_LEN + 1], char **secret,
  */
 int mp_cred_parse(const char *prefix, const char *secret, char id[MP_UUID_STR_LEN + 1],
     uint8_t hash[MP_CRED_HASH_LEN]);
-
-/* A random (version 4) uuid in canonical lower-case form. */
-int mp_uuid_new(char out[MP_UUID_STR_LEN + 1]);
 
 #endif

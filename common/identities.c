@@ -104,6 +104,36 @@ static const struct follow_rule follow_rules[] = {
 };
 
 int
+mp_identities_revoke_ssh(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *user_id, const char *device_id)
+{
+	const char *params[2] = { user_id, device_id };
+	PGresult *res = NULL;
+	int r;
+
+	if ((user_id == NULL) == (device_id == NULL))
+		return MP_ERR_INVALID;
+	if ((r = mp_db_query(db, "WITH t AS (SELECT s.id FROM ssh_certificates s"
+	    " JOIN identities i ON i.id = s.id WHERE (i.user_id = $1 OR i.device_id = $2)"
+	    " AND s.revoked_at IS NULL AND s.valid_before > now() FOR UPDATE OF s, i),"
+	    " u AS (UPDATE identities SET status = 'revoked', updated_at = now()"
+	    " WHERE id IN (SELECT id FROM t))"
+	    " UPDATE ssh_certificates s SET revoked_at = now() FROM t WHERE s.id = t.id"
+	    " RETURNING s.id, s.serial::text, s.ca_id", 2, params, &res)) != MP_OK)
+		return r;
+	for (int i = 0; i < PQntuples(res) && r == MP_OK; i++) {
+		json_t *details = json_pack("{s:s, s:s, s:s}", "serial", mp_db_value(res, i, 1),
+		    "ca_id", mp_db_value(res, i, 2), "cause", user_id != NULL ? "user" : "device");
+
+		r = details == NULL ? MP_ERR_NOMEM : mp_audit_write_in(db, actor, tenant_id,
+		    "ssh_certificate.revoke", "ssh_certificate", mp_db_value(res, i, 0), details);
+		json_decref(details);
+	}
+	PQclear(res);
+	return r;
+}
+
+int
 mp_identities_follow_device(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *device_id, const char *status)
 {
@@ -121,6 +151,9 @@ mp_identities_follow_device(mp_db *db, const mp_actor *actor, const char *tenant
 		}
 	if (rule == NULL)
 		return MP_OK;
+	if (strcmp(status, "active") != 0 &&
+	    (r = mp_identities_revoke_ssh(db, actor, tenant_id, NULL, device_id)) != MP_OK)
+		return r;
 	/* the CA rows first, shared: CRL generation orders against them (ca/lifecycle.c) */
 	if ((r = mp_db_query(db, "SELECT 1 FROM cas WHERE id IN (SELECT c.ca_id FROM certificates c"
 	    " JOIN identities i ON i.id = c.id WHERE i.device_id = $1) ORDER BY id FOR SHARE", 1,

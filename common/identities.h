@@ -48,9 +48,21 @@ int mp_identity_set_status(mp_db *db, const mp_actor *actor, const char *tenant_
  * operator put), "decommissioned" revokes every active or held one
  * (cessationOfOperation). Each certificate is audited
  * (certificate.suspend/resume/revoke) and its CA's CRL service told
- * (pg_notify midpki_crl), in the caller's transaction.
+ * (pg_notify midpki_crl), in the caller's transaction. "suspended" and
+ * "decommissioned" also revoke its SSH certificates (mp_identities_revoke_ssh).
  */
 int mp_identities_follow_device(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *device_id, const char *status);
+
+/*
+ * Revokes the SSH certificates of a user or of a device (exactly one of
+ * user_id and device_id) that are neither revoked nor expired, and their
+ * identities: SSH certificates have no hold, so a suspended, disabled or
+ * decommissioned subject loses them for good. Each is audited as
+ * ssh_certificate.revoke with its serial, CA and cause ("user" or "device"),
+ * in the caller's transaction; the CAs' KRLs list them from then on.
+ */
+int mp_identities_revoke_ssh(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *user_id, const char *device_id);
 
 #endif

@@ -26,7 +26,6 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
 #include "err.h"
@@ -487,9 +486,6 @@ static int
 ec_public(struct mp_p11 *p, CK_OBJECT_HANDLE pubobj, const char *group, size_t field,
     EVP_PKEY **out)
 {
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *prm = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	ASN1_OCTET_STRING *os = NULL;
 	const unsigned char *q;
 	const uint8_t *pt;
@@ -511,19 +507,10 @@ ec_public(struct mp_p11 *p, CK_OBJECT_HANDLE pubobj, const char *group, size_t f
 		pt = ASN1_STRING_get0_data(os);
 		plen = (size_t)ASN1_STRING_length(os);
 	}
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, plen) != 1 ||
-	    (prm = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, prm) != 1)
+	if (mp_ec_public_key(group, field, pt, plen, out) != MP_OK)
 		goto out;
 	r = MP_OK;
 out:
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(prm);
-	OSSL_PARAM_BLD_free(bld);
 	ASN1_OCTET_STRING_free(os);
 	free(attr);
 	return r;

@@ -53,6 +53,24 @@ mp_profile_find_by_name(mp_db *db, const char *tenant_id, const char *name, json
 	    " WHERE tenant_id = $1 AND name = $2", 2, params, out);
 }
 
+int
+mp_profile_ensure(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *name,
+    const char *kind, const char *body_json, bool approval_required)
+{
+	json_t *row = NULL, *body;
+	int r;
+
+	if ((r = mp_profile_find_by_name(db, tenant_id, name, &row)) != MP_ERR_NOT_FOUND) {
+		json_decref(row);
+		return r;
+	}
+	if ((body = json_loads(body_json, 0, NULL)) == NULL)
+		return MP_ERR_INTERNAL;
+	r = mp_profile_create(db, actor, tenant_id, name, kind, body, approval_required, NULL);
+	json_decref(body);
+	return r;
+}
+
 /* The platform tenant's id, as a CTE every visible-profile query starts with ($1: its name). */
 #define PLATFORM_CTE "WITH pt AS (SELECT id FROM tenants WHERE name = $1) "
 #define VISIBLE_COLUMNS COLUMNS ", tenant_id IN (SELECT id FROM pt) AS builtin"

@@ -17,6 +17,13 @@
 /* Creates a profile (body: an object or NULL for {}; not consumed); audited as profile.create. */
 int mp_profile_create(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *name,
     const char *kind, json_t *body, bool approval_required, json_t **out);
+/*
+ * Creates profile name of tenant_id from body_json (a constant of the
+ * caller) unless the tenant has a profile of that name: the built-in
+ * profiles, made at start.
+ */
+int mp_profile_ensure(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *name,
+    const char *kind, const char *body_json, bool approval_required);
 int mp_profile_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 int mp_profile_find_by_name(mp_db *db, const char *tenant_id, const char *name, json_t **out);
 

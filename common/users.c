@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "identities.h"
 #include "num.h"
 #include "record.h"
 
@@ -263,6 +264,10 @@ update_txn(mp_db *db, void *arg, json_t **out)
 	}
 	if ((r = mp_user_get(db, NULL, c->id, &after)) != MP_OK)
 		goto out;
+	if (p->status != NULL && strcmp(p->status, "active") != 0 &&
+	    (r = mp_identities_revoke_ssh(db, c->actor, json_string_value(json_object_get(after,
+	    "tenant_id")), c->id, NULL)) != MP_OK)
+		goto out;
 	if ((details = json_object()) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
@@ -322,7 +327,9 @@ disable_txn(mp_db *db, void *arg)
 	    " WHERE id = $1", 1, params, NULL)) != MP_OK ||
 	    (r = mp_db_query_row(db, "WITH k AS (UPDATE api_keys SET revoked_at = now()"
 	    " WHERE user_id = $1 AND revoked_at IS NULL RETURNING 1) SELECT count(*) FROM k", 1,
-	    params, &keys)) != MP_OK)
+	    params, &keys)) != MP_OK ||
+	    (r = mp_identities_revoke_ssh(db, c->actor, mp_db_value(lock, 0, 0), c->id, NULL)) !=
+	    MP_OK)
 		goto out;
 	if (mp_parse_u64(PQgetvalue(keys, 0, 0), UINT32_MAX, &revoked) != MP_OK) {
 		r = MP_ERR_INTERNAL;

@@ -6,7 +6,8 @@ set -eu
 
 PACKAGES="gcc pkg-config meson ninja-build python3 libssl-dev libevent-dev libpq-dev
 libjansson-dev check postgresql-15 openssl curl ca-certificates procps
-clang libclang-rt-14-dev wrk nginx-light softhsm2 libp11-kit-dev libcbor-dev nodejs"
+clang libclang-rt-14-dev wrk nginx-light softhsm2 libp11-kit-dev libcbor-dev nodejs
+openssh-client openssh-server"
 
 missing=""
 for p in $PACKAGES; do

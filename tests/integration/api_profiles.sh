@@ -18,7 +18,7 @@ ALICE=$(user_key "$ACME" alice tenant-admin)
 OLGA=$(user_key "$ACME" olga operator)
 GUS=$(user_key "$GLOBEX" gus tenant-admin)
 
-BUILTINS='["iec62351-device", "ocsp-signer", "pre-enrollment", "short-lived-device", "tls-client", "tls-server"]'
+BUILTINS='["iec62351-device", "ocsp-signer", "pre-enrollment", "short-lived-device", "ssh-device-host", "ssh-technician", "tls-client", "tls-server"]'
 r=$(api "$OLGA" GET "/profiles?limit=1000")
 expect_api "list profiles (operator)" "$r" 200
 expect_eq "built-in profiles" "$(jget "${r#* }" 'sorted(p["name"] for p in d["items"])')" "$BUILTINS"
@@ -26,7 +26,7 @@ expect_eq "all marked builtin" "$(jget "${r#* }" 'all(p["builtin"] is True for p
 TLS=$(jget "${r#* }" '[p["id"] for p in d["items"] if p["name"] == "tls-client"][0]')
 BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "tls-client"][0])')
 r=$(api "$OLGA" GET "/profiles?kind=ssh-user")
-expect_eq "no ssh-user profiles" "$(jget "${r#* }" 'len(d["items"])')" 0
+expect_eq "the built-in ssh-user profile" "$(jget "${r#* }" '[p["name"] for p in d["items"]]')" '["ssh-technician"]'
 r=$(api "$OLGA" GET "/profiles?kind=pgp")
 expect_api "unknown kind filter" "$r" 400 invalid_value kind
 r=$(api "$GUS" GET "/profiles/$TLS")
@@ -58,8 +58,20 @@ expect_api "body over 32768 bytes" "$r" 400 too_long body
 r=$(api "$ALICE" POST /profiles '{"name":"bad","kind":"pgp","body":{}}')
 expect_api "unknown kind" "$r" 400 invalid_value kind
 r=$(api "$ALICE" POST /profiles '{"name":"techs","kind":"ssh-user","body":{"principals":["ops"]}}')
-expect_api "other kinds are stored as given" "$r" 201
+expect_api "an ssh-user body is checked" "$r" 400 invalid body.ttl
+r=$(api "$ALICE" POST /profiles '{"name":"techs","kind":"ssh-user","body":{"ttl":{"max":"1h"},"principals":["ops"]}}')
+expect_api "an ssh-user principal template needs a placeholder" "$r" 400 invalid body.principals[0]
+r=$(api "$ALICE" POST /profiles '{"name":"techs","kind":"ssh-user","body":{"ttl":{"max":"1h"},"principals":["ops:{user}"]}}')
+expect_api "an ssh-user profile" "$r" 201
 TECHS=$(jget "${r#* }" 'd["id"]')
+r=$(api "$ALICE" POST /profiles '{"name":"hosts","kind":"ssh-host","body":{"ttl":{"max":"1h"},"principals":["{user}"]}}')
+expect_api "an ssh-host template names the device" "$r" 400 invalid body.principals[0]
+r=$(api "$ALICE" POST /profiles '{"name":"hosts","kind":"ssh-host","body":{"ttl":{"max":"1h"},"principals":["{serial}.{site}"]}}')
+expect_api "an ssh-host template has one placeholder" "$r" 400 invalid body.principals[0]
+r=$(api "$ALICE" POST /profiles '{"name":"hosts","kind":"ssh-host","body":{"ttl":{"max":"1h"},"principals":["{serial}.example"]}}')
+expect_api "an ssh-host profile" "$r" 201
+r=$(api "$ALICE" POST /profiles '{"name":"keys","kind":"lorawan","body":{"x":1}}')
+expect_api "other kinds are stored as given" "$r" 201
 r=$(api "$ALICE" POST /profiles "{\"name\":\"stations\",\"body\":$BODY}")
 expect_api "name taken" "$r" 409 conflict name
 r=$(api "$ALICE" POST /profiles "{\"name\":\"tls-client\",\"body\":$BODY}")

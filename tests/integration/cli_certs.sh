@@ -57,7 +57,7 @@ expect_contains "cas show" "$OUT" "status: retired"
 # profiles
 adm profiles list
 expect_rc "profiles list" 0
-expect_eq "profiles list: built-in" "$(echo "$OUT" | tail -n +2 | grep -c ' true *$')" 6
+expect_eq "profiles list: built-in" "$(echo "$OUT" | tail -n +2 | grep -c ' true *$')" 8
 adm --json profiles list --kind x509 --limit 1000
 jq_ "$OUT" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "tls-client"][0])' >"$T/body.json"
 adm profiles create --name lab --body "$T/body.json" --approval

@@ -1,14 +1,14 @@
-#include "detail.h"
+#include "refusal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
 static void
-detail_vset(ca_detail *d, const char *field, const char *fmt, va_list ap)
+detail_vset(mp_detail *d, const char *field, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
 static void
-detail_vset(ca_detail *d, const char *field, const char *fmt, va_list ap)
+detail_vset(mp_detail *d, const char *field, const char *fmt, va_list ap)
 {
 	if (d == NULL)
 		return;
@@ -17,7 +17,7 @@ detail_vset(ca_detail *d, const char *field, const char *fmt, va_list ap)
 }
 
 void
-ca_detail_set(ca_detail *d, const char *field, const char *fmt, ...)
+mp_detail_set(mp_detail *d, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -27,7 +27,7 @@ ca_detail_set(ca_detail *d, const char *field, const char *fmt, ...)
 }
 
 int
-ca_refuse(ca_detail *d, int err, const char *field, const char *fmt, ...)
+mp_refuse(mp_detail *d, int err, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
