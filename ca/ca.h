@@ -204,6 +204,13 @@ int ca_request_list(mp_db *db, const char *tenant_id, const char *status, const 
     unsigned limit, json_t **out);
 int ca_request_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 /*
+ * The newest request of device_id (of tenant_id) made with exactly the CSR
+ * bytes csr (as given to ca_issue), as ca_request_get shows it, plus
+ * certificate_pem once it was approved. MP_ERR_NOT_FOUND when there is none.
+ */
+int ca_request_find_csr(mp_db *db, const char *tenant_id, const char *device_id,
+    const uint8_t *csr, size_t csr_len, json_t **out);
+/*
  * Approves (issuing the certificate, returned in *out as by ca_issue) or
  * rejects a pending request. MP_ERR_DENIED when actor is the requester;
  * MP_ERR_CONFLICT when it is no longer pending.

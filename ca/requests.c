@@ -32,6 +32,45 @@ ca_request_get(mp_db *db, const char *tenant_id, const char *id, json_t **out)
 	    " WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)", 2, params, out);
 }
 
+int
+ca_request_find_csr(mp_db *db, const char *tenant_id, const char *device_id,
+    const uint8_t *csr, size_t csr_len, json_t **out)
+{
+	const char *params[3] = { tenant_id, device_id, NULL };
+	json_t *row = NULL, *cert = NULL;
+	char *csr_hex = NULL;
+	int r;
+
+	if (tenant_id == NULL || device_id == NULL) {
+		r = MP_ERR_INVALID;
+		goto out;
+	}
+	if ((r = mp_db_bytea_param(csr, csr_len, &csr_hex)) != MP_OK)
+		goto out;
+	params[2] = csr_hex;
+	if ((r = mp_record_get(db, "SELECT " CA_REQUEST_COLUMNS " FROM certificate_requests"
+	    " WHERE tenant_id = $1 AND device_id = $2 AND csr = $3::bytea"
+	    " ORDER BY created_at DESC LIMIT 1", 3, params, &row)) != MP_OK)
+		goto out;
+	if (json_is_string(json_object_get(row, "certificate_id"))) {
+		if ((r = ca_cert_get(db, tenant_id, json_string_value(json_object_get(row,
+		    "certificate_id")), &cert)) != MP_OK)
+			goto out;
+		if (json_object_set(row, "certificate_pem", json_object_get(cert,
+		    "certificate_pem")) != 0) {
+			r = MP_ERR_NOMEM;
+			goto out;
+		}
+	}
+	*out = row;
+	row = NULL;
+out:
+	json_decref(row);
+	json_decref(cert);
+	free(csr_hex);
+	return r;
+}
+
 struct decide_ctx {
 	const ca_env *env;
 	const mp_actor *actor;

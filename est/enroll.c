@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 
@@ -22,30 +23,70 @@
 /* Seconds a client is told to wait before asking again for a request awaiting approval. */
 #define APPROVAL_RETRY_AFTER "600"
 
-/* Spends one use of the token for serial; replies and returns false on failure. */
-static bool
-spend_token(mp_http_req *req, const char *serial, const char *token, json_t **out)
+/* Replies to a token that mp_enroll_token_consume refused with r. */
+static void
+token_refused(mp_http_req *req, int r)
 {
-	static const mp_actor device = { "device", NULL, NULL };
-	mp_worker *w = mp_http_req_worker(req);
-	int r = mp_enroll_token_consume(w->db, &device, token, serial, out);
-
 	switch (r) {
-	case MP_OK:
-		return true;
 	case MP_ERR_UNAUTHENTICATED:
 		est_reply_unauthorized(req, "the serial number and enrollment token do not match a"
 		    " valid token");
-		return false;
+		return;
 	case MP_ERR_EXPIRED:
 		est_reply_unauthorized(req, "the enrollment token has expired");
-		return false;
+		return;
 	case MP_ERR_DENIED:
 		est_reply_text(req, 403, "the device is not active");
-		return false;
+		return;
 	}
 	est_reply_fail(req, r, "enrollment token");
-	return false;
+}
+
+/*
+ * A request repeated with a token its first request used up: answered from
+ * the request awaiting approval that the same CSR made (still pending: 202
+ * again; approved: the certificate; rejected: 403). Whether it replied.
+ */
+static bool
+answer_repeat(mp_http_req *req, const char *serial, const char *token, const uint8_t *csr,
+    size_t csr_len)
+{
+	mp_worker *w = mp_http_req_worker(req);
+	json_t *tok = NULL, *rq = NULL;
+	const char *status;
+	uint8_t *der = NULL;
+	size_t len;
+	bool replied = false;
+	int r;
+
+	if (mp_enroll_token_check(w->db, token, serial, &tok) != MP_OK)
+		goto out;
+	r = ca_request_find_csr(w->db, json_string_value(json_object_get(tok, "tenant_id")),
+	    json_string_value(json_object_get(tok, "device_id")), csr, csr_len, &rq);
+	if (r == MP_ERR_NOT_FOUND)
+		goto out;
+	replied = true;
+	if (r != MP_OK) {
+		est_reply_fail(req, r, "certificate request");
+		goto out;
+	}
+	status = json_string_value(json_object_get(rq, "status"));
+	if (strcmp(status, "pending") == 0) {
+		mp_http_set_header(req, "Retry-After", APPROVAL_RETRY_AFTER);
+		est_reply_text(req, 202, "the request awaits approval by an operator");
+	} else if (strcmp(status, "approved") != 0) {
+		est_reply_text(req, 403, "the request was rejected by an operator");
+	} else if ((r = est_certs_only(json_string_value(json_object_get(rq, "certificate_pem")),
+	    &der, &len)) != MP_OK) {
+		est_reply_fail(req, r, "approved certificate");
+	} else {
+		est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
+	}
+out:
+	OPENSSL_free(der);
+	json_decref(rq);
+	json_decref(tok);
+	return replied;
 }
 
 void
@@ -133,6 +174,7 @@ out:
 void
 est_simpleenroll(mp_http_req *req, void *arg)
 {
+	static const mp_actor device = { "device", NULL, NULL };
 	mp_worker *w = mp_http_req_worker(req);
 	char *serial = NULL, *token = NULL;
 	uint8_t *csr = NULL;
@@ -151,15 +193,20 @@ est_simpleenroll(mp_http_req *req, void *arg)
 		    " number and its enrollment token");
 		goto out;
 	}
-	if (!est_enroll_body(req, &csr, &csr_len) || !spend_token(req, serial, token, &tok))
+	if (!est_enroll_body(req, &csr, &csr_len))
 		goto out;
+	if ((r = mp_enroll_token_consume(w->db, &device, token, serial, &tok)) != MP_OK) {
+		if (r != MP_ERR_UNAUTHENTICATED || !answer_repeat(req, serial, token, csr, csr_len))
+			token_refused(req, r);
+		goto out;
+	}
 	if (!est_enroll_issue(req, json_string_value(json_object_get(tok, "tenant_id")),
 	    json_string_value(json_object_get(tok, "device_id")),
 	    json_string_value(json_object_get(tok, "profile_id")), csr, csr_len)) {
-		mp_actor device = { "device", json_string_value(json_object_get(tok, "device_id")),
+		mp_actor who = { "device", json_string_value(json_object_get(tok, "device_id")),
 			json_string_value(json_object_get(tok, "tenant_id")) };
 
-		if ((r = mp_enroll_token_refund(w->db, &device, device.tenant_id,
+		if ((r = mp_enroll_token_refund(w->db, &who, who.tenant_id,
 		    json_string_value(json_object_get(tok, "id")))) != MP_OK)
 			mp_warn("EST: the use of enrollment token %s could not be given back: %s",
 			    json_string_value(json_object_get(tok, "id")), mp_strerror(r));

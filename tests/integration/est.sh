@@ -12,7 +12,9 @@
 # trust anchor, mapped to the registered device or registered automatically,
 # refused for an unknown manufacturer, an unregistered device, or revocation
 # information we cannot check; a pre-enrollment certificate works once, also
-# when 20 clients use it at the same time; TLS 1.2 and 1.3.
+# when 20 clients use it at the same time; a profile that needs approval
+# answers 202 until an operator decides, then the same request gets the
+# certificate (or 403); TLS 1.2 and 1.3.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -313,6 +315,41 @@ for i in $(seq 1 20); do
 done
 wait $PIDS
 expect_eq "20 concurrent uses of one pre-enrollment certificate" "$(cat "$T"/p*.code | sort | uniq -c | awk '{ print $2 "x" $1 }' | paste -sd' ' -)" "200x1 403x19"
+
+# --- a profile that needs approval: 202 with Retry-After, then the same request gets the answer
+r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"gated\",\"body\":$BODY,\"approval_required\":true}")
+expect_api "profile with approval" "$r" 201
+GATED=$(field "${r#* }" id)
+for s in CS-12 CS-13; do
+	r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"$s\"}")
+	eval "DEV_${s#CS-}=$(field "${r#* }" id)"
+done
+gated_token() {
+	local r
+	r=$(api "$KEY" POST "/devices/$1/enrollment-tokens" "{\"profile\":\"$GATED\"}")
+	field "${r#* }" token
+}
+TOK=$(gated_token "$DEV_12")
+csr dev12 "/CN=CS-12"
+expect_eq "enroll under approval" "$(enroll "CS-12:$TOK" "$T/dev12.b64")" 202
+expect_eq "approval: Retry-After" "$(header Retry-After)" 600
+expect_eq "the same request while pending" "$(enroll "CS-12:$TOK" "$T/dev12.b64")" 202
+csr dev12b "/CN=CS-12"
+expect_eq "another request with the used token" "$(enroll "CS-12:$TOK" "$T/dev12b.b64")" 401
+expect_eq "one pending request" "$(psql -tAc "SELECT count(*) FROM certificate_requests WHERE device_id = '$DEV_12' AND status = 'pending'")" 1
+REQ=$(psql -tAc "SELECT id FROM certificate_requests WHERE device_id = '$DEV_12'")
+expect_api "approve" "$(api "$KEY" POST "/requests/$REQ/approve" '{}')" 201
+expect_eq "the same request once approved" "$(enroll "CS-12:$TOK" "$T/dev12.b64")" 200
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/dev12.pem" || fail "approved certificate"
+expect_eq "approved certificate: subject" "$(openssl x509 -in "$T/dev12.pem" -noout -subject -nameopt RFC2253)" "subject=serialNumber=CS-12,CN=CS-12"
+expect_eq "approved certificate: the CSR's key" "$(openssl x509 -in "$T/dev12.pem" -noout -pubkey)" "$(openssl pkey -in "$T/dev12.key" -pubout)"
+TOK=$(gated_token "$DEV_13")
+csr dev13 "/CN=CS-13"
+expect_eq "enroll under approval (CS-13)" "$(enroll "CS-13:$TOK" "$T/dev13.b64")" 202
+REQ=$(psql -tAc "SELECT id FROM certificate_requests WHERE device_id = '$DEV_13'")
+expect_api "reject" "$(api "$KEY" POST "/requests/$REQ/reject" '{}')" 200
+expect_eq "the same request once rejected" "$(enroll "CS-13:$TOK" "$T/dev13.b64")" 403
+expect_contains "rejected: reason" "$(cat "$T/b")" "rejected"
 
 # --- every base64 style of RFC 8951, with and without Content-Transfer-Encoding, TLS 1.2 and 1.3
 TOK=$(token "$DEV_2" 6)
