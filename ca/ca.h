@@ -119,6 +119,12 @@ typedef struct ca_issue_req {
 	const char *csr;        /* PEM or DER */
 	size_t csr_len;
 	int64_t validity_s;     /* 0: the profile's default */
+	/*
+	 * The TLS channel binding of the connection the request came on, base64
+	 * (tls-unique on TLS 1.2, tls-exporter on TLS 1.3), for profiles that
+	 * link proof of possession to it; NULL when there is none (admin API).
+	 */
+	const char *channel_binding;
 } ca_issue_req;
 
 /*
@@ -130,7 +136,8 @@ typedef struct ca_issue_req {
  * profile_id, requested_by. *pending says which one *out is.
  * MP_ERR_INVALID with *detail for a CSR that does not parse or whose
  * signature fails; MP_ERR_POLICY with *detail naming the field for anything
- * the profile or the device record does not allow; MP_ERR_NOT_FOUND (field
+ * the profile or the device record does not allow (field
+ * "csr.challengePassword" when the profile's channel binding is not met); MP_ERR_NOT_FOUND (field
  * "device" or "profile") for either that does not exist; MP_ERR_CONFLICT for
  * a device that is not active or a retired CA.
  */

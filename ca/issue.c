@@ -18,6 +18,7 @@
 #include "err.h"
 #include "profile.h"
 #include "record.h"
+#include "secure.h"
 
 /* An x509 profile by id or name, the tenant's before the platform's, as profile_* columns. */
 #define PROFILE_PICK(tenant, ref) \
@@ -410,6 +411,31 @@ request_pending(const ca_env *env, const mp_actor *actor, const ca_issue_req *re
 	return r;
 }
 
+/*
+ * Proof-of-possession linking (RFC 7030 3.5): the CSR's challengePassword
+ * against the channel binding of the connection, as the profile wants it.
+ */
+static int
+channel_binding_check(const ca_profile *p, const ca_csr *csr, const char *binding,
+    ca_detail *d)
+{
+	ca_channel_binding want = ca_profile_channel_binding(p);
+	const char *pw = csr->challenge_password;
+
+	if (want == CA_CB_NONE || (want == CA_CB_OPTIONAL && (pw == NULL || binding == NULL)))
+		return MP_OK;
+	if (binding == NULL)
+		return ca_refuse(d, MP_ERR_POLICY, "csr.challengePassword", "the profile links the"
+		    " request to its TLS channel, which this path has none of");
+	if (pw == NULL)
+		return ca_refuse(d, MP_ERR_POLICY, "csr.challengePassword", "must carry the TLS"
+		    " channel binding (tls-unique on TLS 1.2, tls-exporter on TLS 1.3), base64");
+	if (!mp_ct_equal(pw, strlen(pw), binding, strlen(binding)))
+		return ca_refuse(d, MP_ERR_POLICY, "csr.challengePassword", "does not match the"
+		    " TLS channel binding of this connection");
+	return MP_OK;
+}
+
 int
 ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
     bool allow_pending, json_t **out, bool *pending, ca_detail *d)
@@ -438,6 +464,10 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 		goto out;
 	}
 	if ((r = profile_take(device, req->profile, &p, d)) != MP_OK)
+		goto out;
+	/* checked when the request is made; an approval issues what was checked then */
+	if (allow_pending && (r = channel_binding_check(p.parsed, csr, req->channel_binding, d)) !=
+	    MP_OK)
 		goto out;
 	if (p.approval && allow_pending) {
 		if ((r = request_pending(env, actor, req, &p, out)) == MP_OK)

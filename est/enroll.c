@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "body.h"
 #include "ca.h"
+#include "codec.h"
 #include "csr.h"
 #include "enroll_tokens.h"
 #include "idevid.h"
@@ -139,9 +140,10 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 {
 	mp_worker *w = mp_http_req_worker(req);
 	mp_actor actor = { "device", device, tenant };
-	ca_issue_req in = { tenant, device, profile, (const char *)csr, csr_len, 0 };
+	ca_issue_req in = { tenant, device, profile, (const char *)csr, csr_len, 0, NULL };
 	ca_detail d = { { 0 }, { 0 } };
-	uint8_t *der = NULL;
+	uint8_t *der = NULL, binding[MP_HTTP_CHANNEL_BINDING_MAX];
+	char *binding_b64 = NULL;
 	json_t *out = NULL;
 	bool pending = false, done = false;
 	size_t len;
@@ -149,6 +151,13 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 	int r;
 
 	ca_env_of_worker(w, &env);
+	if (mp_http_req_channel_binding(req, binding, &len, NULL) == MP_OK) {
+		if ((r = mp_b64_encode(binding, len, false, &binding_b64)) != MP_OK) {
+			est_reply_fail(req, r, "channel binding");
+			goto out;
+		}
+		in.channel_binding = binding_b64;
+	}
 	if ((r = ca_issue(&env, &actor, &in, &out, &pending, &d)) != MP_OK) {
 		est_enroll_refused(req, r, &d);
 		goto out;
@@ -167,6 +176,7 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 	est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
 out:
 	OPENSSL_free(der);
+	free(binding_b64);
 	json_decref(out);
 	return done;
 }

@@ -14,7 +14,9 @@
 # information we cannot check; a pre-enrollment certificate works once, also
 # when 20 clients use it at the same time; a profile that needs approval
 # answers 202 until an operator decides, then the same request gets the
-# certificate (or 403); TLS 1.2 and 1.3.
+# certificate (or 403); a profile that requires channel binding takes only a
+# CSR carrying the connection's tls-unique (TLS 1.2) or tls-exporter (TLS 1.3);
+# TLS 1.2 and 1.3.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -350,6 +352,33 @@ REQ=$(psql -tAc "SELECT id FROM certificate_requests WHERE device_id = '$DEV_13'
 expect_api "reject" "$(api "$KEY" POST "/requests/$REQ/reject" '{}')" 200
 expect_eq "the same request once rejected" "$(enroll "CS-13:$TOK" "$T/dev13.b64")" 403
 expect_contains "rejected: reason" "$(cat "$T/b")" "rejected"
+
+# --- proof-of-possession linking: a profile that requires the TLS channel binding
+r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"bound\",\"body\":$(python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b["channel_binding"]="required"; print(json.dumps(b))' "$BODY")}")
+expect_api "profile with channel binding" "$r" 201
+BOUND=$(field "${r#* }" id)
+r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-14\"}")
+DEV_14=$(field "${r#* }" id)
+r=$(api "$KEY" POST "/devices/$DEV_14/enrollment-tokens" "{\"profile\":\"$BOUND\",\"uses\":2}")
+TOK=$(field "${r#* }" token)
+# bound TLS MODE: status line of an enrollment by est_bound.py; the body in $T/b
+bound() {
+	python3 "$(dirname "$0")/est_bound.py" 127.0.0.1 "$EST_PORT" "$I_STATE/trust.pem" CS-14 \
+		"$TOK" "$1" "$2" "$T" >"$T/b" 2>&1
+	head -n 1 "$T/b" | cut -d' ' -f2
+}
+for tls in 1.2 1.3; do
+	expect_eq "TLS $tls: no binding in the CSR" "$(bound $tls none)" 400
+	expect_contains "TLS $tls: no binding: reason" "$(cat "$T/b")" "csr.challengePassword: must carry the TLS channel binding"
+	expect_eq "TLS $tls: a binding of another channel" "$(bound $tls wrong)" 400
+	expect_contains "TLS $tls: another channel: reason" "$(cat "$T/b")" "does not match the TLS channel binding"
+	expect_eq "TLS $tls: the connection's binding" "$(bound $tls right)" 200
+done
+expect_eq "both bound enrollments issued" "$(psql -tAc "SELECT count(*) FROM identities WHERE device_id = '$DEV_14'")" 2
+csr dev14 "/CN=CS-14"
+r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
+print(json.dumps({"device": sys.argv[1], "profile": "bound", "csr_pem": open(sys.argv[2]).read()}))' "$DEV_14" <(openssl req -in "$T/dev14.der" -inform DER))")
+expect_api "the admin API has no channel to bind to" "$r" 422 refused_by_policy csr.challengePassword
 
 # --- every base64 style of RFC 8951, with and without Content-Transfer-Encoding, TLS 1.2 and 1.3
 TOK=$(token "$DEV_2" 6)
