@@ -45,12 +45,16 @@ build-fuzz/build.ninja:
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debug -Dc_args=-fsanitize=fuzzer-no-link
 
-# libFuzzer targets (clang); each runs briefly over its seed corpus
+# libFuzzer targets (clang); each runs briefly over its seed corpus, keeping what
+# it finds in a temporary directory so that the checked-in corpus stays as it is
 fuzz: deps build-fuzz/build.ninja
 	meson compile -C build-fuzz
 	for t in $$(find build-fuzz/tests/fuzz -maxdepth 1 -type f -name 'fuzz_*'); do \
 		n=$$(basename $$t | sed 's/^fuzz_//'); \
-		$$t tests/fuzz/corpus/$$n -max_total_time=$${FUZZ_SECONDS:-20} || exit 1; \
+		d=$$(mktemp -d); \
+		$$t $$d tests/fuzz/corpus/$$n -max_total_time=$${FUZZ_SECONDS:-20} || \
+			{ rm -rf $$d; exit 1; }; \
+		rm -rf $$d; \
 	done
 
 clean:

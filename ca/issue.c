@@ -274,22 +274,26 @@ issuing_signer(const ca_env *env, const char *tenant_id, const char *ref, ca_sig
 }
 
 /*
- * Says why the commit refused the certificate: the CA was retired (also when
- * the cached signer did not know it yet), else the device is no longer active.
+ * The commit refused the certificate: its device is no longer active or its
+ * CA was retired since the (possibly cached) signer was read. Reads the CA
+ * again, refreshing the cache, to say which.
  */
 static void
-store_conflict(const ca_env *env, const ca_issue_in *in, const ca_signer *ca, ca_detail *d)
+refuse_commit(const ca_env *env, const ca_issue_in *in, const ca_signer *ca, ca_detail *d)
 {
-	ca_signer now = { 0 };
-	bool retired = in->device_id == NULL;
+	const char *ref = in->ca_id != NULL ? in->ca_id : ca_profile_ca(in->profile->parsed);
+	ca_signer fresh = { 0 };
+	bool retired = ca_signer_load(env, in->tenant_id, ref, &fresh) == MP_OK && !fresh.active;
 
-	if (!retired && ca_signer_load(env, ca->tenant_id, ca->id, &now) == MP_OK)
-		retired = !now.active;
-	ca_signer_clear(&now);
+	if (env->shared != NULL && fresh.id[0] != '\0')
+		ca_shared_signer_put(env->shared, in->tenant_id, ref, &fresh);
+	ca_signer_clear(&fresh);
 	if (retired)
 		ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "CA %s cannot issue (retired)", ca->id);
-	else
+	else if (in->device_id != NULL)
 		ca_refuse(d, MP_ERR_CONFLICT, "device", "the device is no longer active");
+	else
+		ca_refuse(d, MP_ERR_CONFLICT, "profile.ca", "CA %s cannot issue", ca->id);
 }
 
 int
@@ -363,7 +367,7 @@ ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in, js
 
 		if ((r = store(env, &s)) != MP_OK) {
 			if (r == MP_ERR_CONFLICT)
-				store_conflict(env, in, &ca, d);
+				refuse_commit(env, in, &ca, d);
 			goto out;
 		}
 		if ((r = issued_object(&s, der, len, not_before, not_after, out)) != MP_OK)

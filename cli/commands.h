@@ -6,5 +6,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_ocsp(int argc, char **argv);
+int cmd_est(int argc, char **argv);
 
 #endif

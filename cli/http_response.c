@@ -23,6 +23,7 @@ struct head {
 	uint64_t length;         /* for BODY_LENGTH */
 	const char *ctype;       /* Content-Type value inside data, not NUL-terminated */
 	size_t ctype_len;
+	long retry_after;        /* seconds, or -1 */
 };
 
 /* Exact, case-insensitive equality of a counted name with a C string. */
@@ -92,6 +93,22 @@ parse_length(const char *v, size_t n, size_t max_body, bool *seen, uint64_t *len
 	return MP_OK;
 }
 
+/* A Retry-After of delay-seconds (RFC 9110 10.2.3), capped at a day; -1 for anything else. */
+static long
+parse_delay(const char *v, size_t n)
+{
+	char digits[12];
+	uint64_t value;
+
+	if (n == 0 || n >= sizeof(digits))
+		return -1;
+	memcpy(digits, v, n);
+	digits[n] = '\0';
+	if (mp_parse_u64(digits, UINT64_MAX / 2, &value) != MP_OK)
+		return -1;
+	return value > 86400 ? 86400 : (long)value;
+}
+
 /*
  * Parses the status line and headers starting at data[from]. Returns MP_OK
  * with *h filled, CLI_HTTP_NEED_MORE, or an error.
@@ -108,6 +125,7 @@ parse_head(const char *data, size_t len, size_t from, bool eof, size_t max_body,
 		return avail >= CLI_HTTP_MAX_HEAD ? MP_ERR_TOO_LARGE : eof ? MP_ERR_INVALID
 									 : CLI_HTTP_NEED_MORE;
 	memset(h, 0, sizeof(*h));
+	h->retry_after = -1;
 	if ((r = parse_status_line(data + from, eol - from, &h->status)) != MP_OK)
 		return r;
 	for (pos = eol + 2;; pos = eol + 2) {
@@ -145,6 +163,8 @@ parse_head(const char *data, size_t len, size_t from, bool eof, size_t max_body,
 		} else if (name_is(data + pos, colon - pos, "Content-Type")) {
 			h->ctype = data + vstart;
 			h->ctype_len = vend - vstart;
+		} else if (name_is(data + pos, colon - pos, "Retry-After")) {
+			h->retry_after = parse_delay(data + vstart, vend - vstart);
 		}
 	}
 	h->end = eol + 2;
@@ -293,6 +313,7 @@ cli_http_parse(const char *data, size_t len, bool eof, size_t max_body, cli_http
 	resp->body[body_len] = '\0';
 	resp->body_len = body_len;
 	resp->status = h.status;
+	resp->retry_after = h.retry_after;
 	r = MP_ERR_NOMEM;
 	if (h.ctype != NULL && (resp->content_type = strndup(h.ctype, h.ctype_len)) == NULL)
 		goto out;

@@ -19,6 +19,7 @@
 typedef struct cli_http_response {
 	int status;          /* 100..599 */
 	char *content_type;  /* the Content-Type value, or NULL */
+	long retry_after;    /* Retry-After in seconds (at most a day), or -1 when absent or a date */
 	char *body;          /* body_len bytes followed by a NUL (not counted) */
 	size_t body_len;
 } cli_http_response;

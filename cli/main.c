@@ -17,6 +17,8 @@ usage(FILE *f)
 	    "  migrate          apply database migrations and exit\n"
 	    "  audit verify     check the audit log's hash chain (audit head: print its head)\n"
 	    "  admin ...        the admin API's client (see midpki admin --help)\n"
+	    "  ocsp export      write an OCSP bundle for isolated networks (midpki ocsp --help)\n"
+	    "  est ...          the EST client a device runs (see midpki est --help)\n"
 	    "  config defaults  print a configuration file with every key and its default\n"
 	    "  version          print the version\n"
 	    "  help             this text\n");
@@ -50,6 +52,10 @@ main(int argc, char **argv)
 		return cmd_audit(argc - 2, argv + 2);
 	if (strcmp(argv[1], "admin") == 0)
 		return cmd_admin(argc - 2, argv + 2);
+	if (strcmp(argv[1], "ocsp") == 0)
+		return cmd_ocsp(argc - 2, argv + 2);
+	if (strcmp(argv[1], "est") == 0)
+		return cmd_est(argc - 2, argv + 2);
 	fprintf(stderr, "midpki: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -12,4 +12,13 @@
  */
 int cli_load_config(int argc, char **argv, const char *usage, mp_config **out);
 
+/* An option that sets a configuration key, as --state-dir DIR sets [state] dir. */
+typedef struct cli_config_option {
+	const char *flag, *section, *key;
+} cli_config_option;
+
+/* cli_load_config that also takes the nopts options opts, each followed by its value. */
+int cli_load_config_with(int argc, char **argv, const char *usage, const cli_config_option *opts,
+    size_t nopts, mp_config **out);
+
 #endif

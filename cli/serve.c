@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "audit.h"
+#include "bundle.h"
 #include "body.h"
 #include "est.h"
 #include "crl_service.h"
@@ -35,13 +36,20 @@
 #include "worker.h"
 
 static const char serve_usage[] =
-    "usage: midpki serve [--config FILE] [--state-dir DIR]\n"
+    "usage: midpki serve [--config FILE] [--state-dir DIR] [--ocsp-bundle FILE]\n"
     "\n"
     "Runs every enabled listener (admin, EST, OCSP, LoRaWAN, FDO) until SIGTERM or\n"
     "SIGINT. With no database URL configured, starts an embedded PostgreSQL in\n"
     "<state dir>/pg and stops it on exit. Every configuration key can be set in\n"
     "FILE or by an environment variable MIDPKI_<SECTION>_<KEY>; see\n"
-    "`midpki config defaults` and docs/configuration.md.\n";
+    "`midpki config defaults` and docs/configuration.md.\n"
+    "\n"
+    "--ocsp-bundle FILE ([ocsp] bundle): no database; only the OCSP listener runs,\n"
+    "answering from the bundle `midpki ocsp export` wrote, whose CAs must chain to\n"
+    "[ocsp] bundle_trust (default <state dir>/trust.pem). A newer bundle written\n"
+    "over FILE is loaded without a restart.\n";
+
+static const cli_config_option serve_options[] = { { "--ocsp-bundle", "ocsp", "bundle" } };
 
 /* One listener as configured: name, address, whether it speaks TLS, its routes and their arg. */
 struct listener_def {
@@ -115,6 +123,60 @@ seal_audit(void *arg)
 	} while (sealed == 1000);
 }
 
+/* The OCSP listener alone, answering from a bundle: no database, no keys. */
+static int
+serve_bundle(const mp_config *cfg)
+{
+	mp_metrics *metrics = NULL;
+	mp_http_server *srv = NULL;
+	ocsp_responder *responder = NULL;
+	X509_STORE *trust = NULL;
+	char err[1024], trust_path[4200];
+	int rc = 1;
+
+	if (cfg->ocsp_listen[0] == '\0') {
+		mp_error("an OCSP bundle is served on the OCSP listener, which is disabled");
+		return 1;
+	}
+	if (cfg->ocsp_bundle_trust[0] != '\0')
+		snprintf(trust_path, sizeof(trust_path), "%s", cfg->ocsp_bundle_trust);
+	else
+		snprintf(trust_path, sizeof(trust_path), "%s/trust.pem", cfg->state_dir);
+	if (ocsp_bundle_trust_load(trust_path, &trust, err, sizeof(err)) != MP_OK) {
+		mp_error("OCSP bundle trust anchors: %s", err);
+		return 1;
+	}
+	if ((metrics = mp_metrics_new()) == NULL || (srv = mp_http_server_new(cfg, metrics)) == NULL) {
+		X509_STORE_free(trust);
+		mp_error("out of memory");
+		goto out;
+	}
+	{
+		ocsp_responder_config oc = { NULL, 0, NULL, metrics, 0, cfg->ocsp_max_age_ms / 1000,
+			cfg->ocsp_response_validity_ms / 1000, 0, 0, cfg->ocsp_bundle, trust };
+
+		if (ocsp_responder_start(&oc, &responder) != MP_OK) {
+			mp_error("cannot serve the OCSP bundle %s", cfg->ocsp_bundle);
+			goto out;
+		}
+	}
+	if (mp_http_listen(srv, "ocsp", cfg->ocsp_listen, NULL, ocsp_routes, ocsp_routes_count,
+	    responder, err, sizeof(err)) != MP_OK) {
+		mp_error("ocsp listener: %s", err);
+		goto out;
+	}
+	mp_info("ocsp listening on http://%s, answering from the bundle %s (no database; the"
+	    " other listeners do not run)", cfg->ocsp_listen, cfg->ocsp_bundle);
+	if (mp_http_server_run(srv) != MP_OK)
+		goto out;
+	rc = 0;
+out:
+	mp_http_server_free(srv);
+	ocsp_responder_stop(responder);
+	mp_metrics_free(metrics);
+	return rc;
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -131,8 +193,13 @@ cmd_serve(int argc, char **argv)
 	char err[1024];
 	int rc = 1, r;
 
-	if ((r = cli_load_config(argc, argv, serve_usage, &cfg)) != 0)
+	if ((r = cli_load_config_with(argc, argv, serve_usage, serve_options,
+	    sizeof(serve_options) / sizeof(serve_options[0]), &cfg)) != 0)
 		return r == 1 ? 0 : r;
+	if (cfg->ocsp_bundle[0] != '\0') {
+		rc = serve_bundle(cfg);
+		goto out;
+	}
 
 	if (cli_database_open(cfg, &d) != MP_OK)
 		goto out;
@@ -166,7 +233,7 @@ cmd_serve(int argc, char **argv)
 	if (cfg->ocsp_listen[0] != '\0') {
 		ocsp_responder_config oc = { d.conninfo, cfg->database_connect_timeout_ms, pki.ks,
 			metrics, cfg->ocsp_cache_bytes, cfg->ocsp_max_age_ms / 1000,
-			cfg->ocsp_response_validity_ms / 1000, 0, 0 };
+			cfg->ocsp_response_validity_ms / 1000, 0, 0, NULL, NULL };
 
 		ocsp_stapler_config sc = { d.conninfo, cfg->database_connect_timeout_ms, NULL,
 			pki.tls.cert, pki.tls_issuer };

@@ -231,11 +231,10 @@ mp_buf_get_u64(mp_buf *b, uint64_t *v)
 }
 
 int
-mp_buf_get_cstring(mp_buf *b, size_t maxlen, char **out)
+mp_buf_get_string_direct(mp_buf *b, size_t maxlen, const uint8_t **p, size_t *len)
 {
 	uint32_t n;
 	size_t save = b->off;
-	char *s;
 	int r;
 
 	if ((r = mp_buf_get_u32(b, &n)) != MP_OK)
@@ -244,17 +243,32 @@ mp_buf_get_cstring(mp_buf *b, size_t maxlen, char **out)
 		b->off = save;
 		return n > maxlen ? MP_ERR_TOO_LARGE : MP_ERR_INVALID;
 	}
-	if (memchr(b->d + b->off, '\0', n) != NULL) {
+	*p = b->d + b->off;
+	*len = n;
+	b->off += n;
+	return MP_OK;
+}
+
+int
+mp_buf_get_cstring(mp_buf *b, size_t maxlen, char **out)
+{
+	size_t save = b->off, n;
+	const uint8_t *p;
+	char *s;
+	int r;
+
+	if ((r = mp_buf_get_string_direct(b, maxlen, &p, &n)) != MP_OK)
+		return r;
+	if (memchr(p, '\0', n) != NULL) {
 		b->off = save;
 		return MP_ERR_INVALID;
 	}
-	if ((s = malloc((size_t)n + 1)) == NULL) {
+	if ((s = malloc(n + 1)) == NULL) {
 		b->off = save;
 		return MP_ERR_NOMEM;
 	}
-	memcpy(s, b->d + b->off, n);
+	memcpy(s, p, n);
 	s[n] = '\0';
-	b->off += n;
 	*out = s;
 	return MP_OK;
 }

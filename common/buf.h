@@ -43,6 +43,11 @@ int mp_buf_get_u64(mp_buf *b, uint64_t *v);
  * NUL-terminated allocation; refuses an embedded NUL (MP_ERR_INVALID).
  */
 int mp_buf_get_cstring(mp_buf *b, size_t maxlen, char **out);
+/*
+ * Reads a u32-length-prefixed string of at most maxlen bytes in place: *p
+ * points into the buffer, valid until the buffer is next changed or freed.
+ */
+int mp_buf_get_string_direct(mp_buf *b, size_t maxlen, const uint8_t **p, size_t *len);
 /* Skips n unread bytes. */
 int mp_buf_consume(mp_buf *b, size_t n);
 

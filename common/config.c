@@ -63,6 +63,12 @@ static const struct cfg_key keys[] = {
 	{ "ocsp", "max_age", CFG_DURATION, OFF(ocsp_max_age_ms), "1h", 0, 7 * 24 * HOUR_MS, NULL,
 	  "The most Cache-Control max-age says on an OCSP answer fetched by GET (it never\n"
 	  "# goes past the answer's nextUpdate)." },
+	{ "ocsp", "bundle", CFG_STR, OFF(ocsp_bundle), "", 0, 0, NULL,
+	  "An OCSP bundle (midpki ocsp export) to serve with no database: `midpki serve`\n"
+	  "# then runs only the OCSP listener, answering from the bundle and loading a newer\n"
+	  "# one written over this path. Empty: serve from the database." },
+	{ "ocsp", "bundle_trust", CFG_STR, OFF(ocsp_bundle_trust), "", 0, 0, NULL,
+	  "PEM certificates a bundle's CAs must chain to. Empty: <state dir>/trust.pem." },
 	{ "lorawan", "listen", CFG_LISTEN, OFF(lorawan_listen), "127.0.0.1:8090", 0, 0, NULL,
 	  "LoRaWAN Join Server. Empty disables the listener." },
 	{ "lorawan", "tls", CFG_BOOL, OFF(lorawan_tls), "false", 0, 0, NULL,

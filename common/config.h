@@ -25,6 +25,8 @@ typedef struct mp_config {
 	uint64_t ocsp_refresh_before_ms;    /* [ocsp] refresh_before: re-sign when less is left */
 	uint64_t ocsp_cache_bytes;  /* [ocsp] cache_bytes: the responder's cache bound */
 	uint64_t ocsp_max_age_ms;   /* [ocsp] max_age: the most a GET answer's max-age says */
+	char *ocsp_bundle;          /* [ocsp] bundle: serve this bundle, no database; empty = off */
+	char *ocsp_bundle_trust;    /* [ocsp] bundle_trust: PEM anchors; empty = <state dir>/trust.pem */
 	char *lorawan_listen;
 	bool lorawan_tls;
 	char *fdo_listen;

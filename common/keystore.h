@@ -135,6 +135,14 @@ int mp_key_sign_ocsp(mp_key *k, OCSP_BASICRESP *bs, X509 *signer);
 int mp_key_sign_data(mp_key *k, int md_nid, const uint8_t *msg, size_t len, uint8_t **sig,
     size_t *siglen);
 /*
+ * Verifies sig over msg with pub, as mp_key_sign_data(k, 0, ...) signs with
+ * a key of spec: the same digest and padding. MP_ERR_INVALID when pub is not
+ * a key of spec's algorithm and size, MP_ERR_INTEGRITY for a signature that
+ * does not verify, MP_ERR_NOMEM.
+ */
+int mp_verify_data(const mp_key_spec *spec, EVP_PKEY *pub, const uint8_t *msg, size_t len,
+    const uint8_t *sig, size_t siglen);
+/*
  * The signing key as an EVP_PKEY for OpenSSL APIs that take one (a TLS
  * server context), borrowed: valid while the handle is. Never serialize it.
  */

@@ -16,45 +16,12 @@
 #include <openssl/x509.h>
 
 #include "err.h"
+#include "fdio.h"
 #include "keystore_priv.h"
 #include "secure.h"
 
 #define NONCE_LEN 12
 #define TAG_LEN 16
-
-/* Reads exactly n bytes from fd. */
-static int
-read_full(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t got = read(fd, p, n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return MP_ERR_IO;
-		p += got;
-		n -= (size_t)got;
-	}
-	return MP_OK;
-}
-
-/* Writes exactly n bytes to fd. */
-static int
-write_full(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t put = write(fd, p, n);
-
-		if (put < 0 && errno == EINTR)
-			continue;
-		if (put <= 0)
-			return MP_ERR_IO;
-		p += put;
-		n -= (size_t)put;
-	}
-	return MP_OK;
-}
 
 /* Reads an existing master key file, refusing a wrong size or loose permissions. */
 static int
@@ -81,7 +48,7 @@ master_read(int fd, const char *path, uint8_t master[MP_KS_MASTER_LEN], char *er
 		    " bytes", path, (long long)st.st_size, MP_KS_MASTER_LEN);
 		return MP_ERR_CONFIG;
 	}
-	if (read_full(fd, master, MP_KS_MASTER_LEN) != MP_OK) {
+	if (mp_read_full(fd, master, MP_KS_MASTER_LEN) != MP_OK) {
 		mp_wipe(master, MP_KS_MASTER_LEN);
 		snprintf(err, errsz, "master key file %s: cannot read it", path);
 		return MP_ERR_IO;
@@ -106,7 +73,7 @@ master_create(const char *path, uint8_t master[MP_KS_MASTER_LEN], char *err, siz
 		snprintf(err, errsz, "cannot create master key file %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (write_full(fd, key, sizeof(key)) != MP_OK || fsync(fd) != 0) {
+	if (mp_write_full(fd, key, sizeof(key)) != MP_OK || fsync(fd) != 0) {
 		snprintf(err, errsz, "cannot write master key file %s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);

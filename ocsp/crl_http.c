@@ -8,10 +8,12 @@
 
 #include <openssl/evp.h>
 
+#include "bundle.h"
 #include "crl.h"
 #include "err.h"
 #include "http_cache.h"
 #include "log.h"
+#include "responder.h"
 #include "worker.h"
 
 /* The length of a UUID in text form. */
@@ -53,12 +55,50 @@ etag_of(const uint8_t *der, size_t len, char out[35])
 	return MP_OK;
 }
 
-/* 404 for what does not exist, 503 while the database is away, 500 otherwise. */
+/*
+ * A copy of CA id's full or delta CRL (crl true) or certificate from the
+ * bundle b: MP_ERR_NOT_FOUND when it has none, MP_ERR_EXPIRED for a CRL past
+ * its nextUpdate (stale status is not served).
+ */
+static int
+bundle_fetch(ocsp_bundle *b, const char *id, bool crl, bool delta, uint8_t **der, size_t *len,
+    int64_t *this_update, int64_t *next_update)
+{
+	long i = ocsp_bundle_find_ca(b, id);
+	ocsp_bundle_crl c = { NULL, 0, 0, 0 };
+
+	if (i < 0)
+		return MP_ERR_NOT_FOUND;
+	if (!crl)
+		ocsp_bundle_ca_der(b, (size_t)i, &c.der, &c.len);
+	else if (ocsp_bundle_crl_get(b, (size_t)i, delta, &c) != MP_OK)
+		return MP_ERR_NOT_FOUND;
+	if (crl && c.next_update != 0 && c.next_update <= (int64_t)time(NULL))
+		return MP_ERR_EXPIRED;
+	if ((*der = malloc(c.len)) == NULL)
+		return MP_ERR_NOMEM;
+	memcpy(*der, c.der, c.len);
+	*len = c.len;
+	if (this_update != NULL) {
+		*this_update = c.this_update;
+		*next_update = c.next_update;
+	}
+	return MP_OK;
+}
+
+/*
+ * 404 for what does not exist, 503 while the database is away or when the
+ * bundle's CRL is stale, 500 otherwise.
+ */
 static void
 reply_failure(mp_http_req *req, int r, const char *what)
 {
 	if (r == MP_ERR_NOT_FOUND) {
 		mp_http_reply_error(req, 404, "not_found", what, NULL);
+	} else if (r == MP_ERR_EXPIRED) {
+		mp_http_reply_error(req, 503, "stale",
+		    "the CRL in the OCSP bundle is past its nextUpdate; a newer bundle is needed",
+		    NULL);
 	} else if (r == MP_ERR_DB_UNAVAILABLE) {
 		mp_http_reply_error(req, 503, "database_unavailable",
 		    "the database is not reachable; retry later", NULL);
@@ -99,14 +139,14 @@ ocsp_crl_get(mp_http_req *req, void *arg)
 {
 	const char *name = mp_http_req_path(req) + strlen("/crl/");
 	mp_worker *w = mp_http_req_worker(req);
+	ocsp_bundle *b = ocsp_responder_bundle(arg);
 	char id[ID_LEN + 1], cc[64], lm[OCSP_HTTP_DATE_MAX], ex[OCSP_HTTP_DATE_MAX];
 	uint8_t *der = NULL;
 	size_t len = 0;
-	int64_t this_update, next_update, age;
+	int64_t this_update = 0, next_update = 0, age;
 	bool delta;
 	int r;
 
-	(void)arg;
 	if (split_name(name, "-delta.crl", id))
 		delta = true;
 	else if (split_name(name, ".crl", id))
@@ -114,19 +154,22 @@ ocsp_crl_get(mp_http_req *req, void *arg)
 	else {
 		mp_http_reply_error(req, 404, "not_found",
 		    "CRLs are at /crl/<ca id>.crl and /crl/<ca id>-delta.crl", NULL);
-		return;
+		goto out;
 	}
-	r = ca_crl_fetch(w->db, id, delta, &der, &len, &this_update, &next_update);
+	r = b != NULL ? bundle_fetch(b, id, true, delta, &der, &len, &this_update, &next_update) :
+	    ca_crl_fetch(w->db, id, delta, &der, &len, &this_update, &next_update);
 	if (r != MP_OK) {
 		reply_failure(req, r, delta ? "no delta CRL for this CA" : "no CRL for this CA");
-		return;
+		goto out;
 	}
 	age = next_update - (int64_t)time(NULL);
 	snprintf(cc, sizeof(cc), "public, max-age=%lld, no-transform", (long long)(age > 0 ? age : 0));
 	ocsp_http_date(this_update, lm);
 	ocsp_http_date(next_update, ex);
 	reply_der(req, "application/pkix-crl", der, len, cc, lm, ex);
+out:
 	free(der);
+	ocsp_bundle_unref(b);
 }
 
 void
@@ -134,22 +177,26 @@ ocsp_ca_cert_get(mp_http_req *req, void *arg)
 {
 	const char *name = mp_http_req_path(req) + strlen("/ca/");
 	mp_worker *w = mp_http_req_worker(req);
+	ocsp_bundle *b = ocsp_responder_bundle(arg);
 	char id[ID_LEN + 1], cc[64];
 	uint8_t *der = NULL;
 	size_t len = 0;
 	int r;
 
-	(void)arg;
 	if (!split_name(name, ".crt", id)) {
 		mp_http_reply_error(req, 404, "not_found", "CA certificates are at /ca/<ca id>.crt",
 		    NULL);
-		return;
+		goto out;
 	}
-	if ((r = ca_cert_der_fetch(w->db, id, &der, &len)) != MP_OK) {
+	r = b != NULL ? bundle_fetch(b, id, false, false, &der, &len, NULL, NULL) :
+	    ca_cert_der_fetch(w->db, id, &der, &len);
+	if (r != MP_OK) {
 		reply_failure(req, r, "no such CA");
-		return;
+		goto out;
 	}
 	snprintf(cc, sizeof(cc), "public, max-age=%d, no-transform", CERT_MAX_AGE);
 	reply_der(req, "application/pkix-cert", der, len, cc, NULL, NULL);
+out:
 	free(der);
+	ocsp_bundle_unref(b);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "der.h"
 #include "err.h"
 #include "http_cache.h"
@@ -215,12 +216,15 @@ send_signed(mp_http_req *req, ocsp_responder *r, const uint8_t *resp, size_t len
 		mp_http_reply(req, 200, "application/ocsp-response", resp, len);
 }
 
-/* Assembles core and signer (into scratch, or a buffer of its own when larger) and sends it. */
+/*
+ * Assembles core and the signer certificate (into scratch, or a buffer of its
+ * own when larger) and sends it.
+ */
 static void
 send_core(mp_http_req *req, ocsp_responder *r, const uint8_t *core, size_t core_len,
-    const ocsp_signer *s, const ocsp_cache_val *val, bool cacheable)
+    const uint8_t *signer, size_t signer_len, const ocsp_cache_val *val, bool cacheable)
 {
-	size_t need = ocsp_response_size(core_len, s->der_len), len;
+	size_t need = ocsp_response_size(core_len, signer_len), len;
 	uint8_t *buf = scratch, *big = NULL;
 
 	if (need == 0) {
@@ -231,7 +235,7 @@ send_core(mp_http_req *req, ocsp_responder *r, const uint8_t *core, size_t core_
 		refuse_error(req, r, MP_ERR_NOMEM);
 		return;
 	}
-	len = ocsp_response_assemble(core, core_len, s->der, s->der_len, buf, need);
+	len = ocsp_response_assemble(core, core_len, signer, signer_len, buf, need);
 	if (len == 0)
 		refuse_error(req, r, MP_ERR_INTERNAL);
 	else
@@ -530,8 +534,46 @@ answer_many(mp_http_req *req, ocsp_responder *r, const ocsp_ca_table *t, const o
 	if ((rc = ocsp_core_tag(core, core_len, &val.tag)) != MP_OK)
 		refuse_error(req, r, rc);
 	else
-		send_core(req, r, core, core_len, signing->signers[0], &val, get && !q->has_nonce);
+		send_core(req, r, core, core_len, signing->signers[0]->der, signing->signers[0]->der_len,
+		    &val, get && !q->has_nonce);
 	free(core);
+}
+
+/*
+ * Bundle mode: the pre-signed response for the one CertID of q from t's
+ * bundle, as it was signed (a nonce is not echoed); unauthorized when the
+ * bundle has none for it, tryLater once its nextUpdate has passed.
+ */
+static void
+answer_bundle(mp_http_req *req, ocsp_responder *r, const ocsp_ca_table *t,
+    const ocsp_request *q, bool get)
+{
+	const ocsp_ca *ca;
+	ocsp_bundle_resp br;
+	ocsp_cache_val val;
+	int rc;
+
+	if (q->n != 1) {
+		refuse(req, r, OCSP_STATUS_MALFORMED_REQUEST);
+		return;
+	}
+	if ((ca = ocsp_ca_table_find(t, &q->ids[0])) == NULL ||
+	    ocsp_bundle_find(t->bundle, (size_t)(ca - t->cas), q->ids[0].hash, q->ids[0].serial,
+		q->ids[0].serial_len, &br) != MP_OK) {
+		refuse(req, r, OCSP_STATUS_UNAUTHORIZED);
+		return;
+	}
+	if (br.next_update <= (int64_t)time(NULL)) {
+		refuse(req, r, OCSP_STATUS_TRY_LATER);
+		return;
+	}
+	val = (ocsp_cache_val){ br.status, -1, 0, br.this_update, br.next_update, 0, 0, false };
+	if ((rc = ocsp_core_tag(br.core, br.core_len, &val.tag)) != MP_OK) {
+		refuse_error(req, r, rc);
+		return;
+	}
+	count_status(r, br.status);
+	send_core(req, r, br.core, br.core_len, br.signer, br.signer_len, &val, get);
 }
 
 /* Parses der and answers it. */
@@ -549,7 +591,9 @@ answer(mp_http_req *req, ocsp_responder *r, const uint8_t *der, size_t len, bool
 		return;
 	}
 	t = responder_table(r);
-	if (q.n == 1 && !q.has_nonce) {
+	if (t->bundle != NULL) {
+		answer_bundle(req, r, t, &q, get);
+	} else if (q.n == 1 && !q.has_nonce) {
 		const ocsp_ca *ca = ocsp_ca_table_find(t, &q.ids[0]);
 
 		if (ca == NULL)
@@ -620,6 +664,8 @@ responder_free(ocsp_responder *r)
 	ocsp_ca_table_unref(r->table);
 	ocsp_cache_free(r->cache);
 	pthread_mutex_destroy(&r->table_lock);
+	X509_STORE_free(r->bundle_trust);
+	free(r->bundle_path);
 	free(r->conninfo);
 	free(r);
 }
@@ -633,12 +679,19 @@ ocsp_responder_start(const ocsp_responder_config *cfg, ocsp_responder **out)
 	int rc = MP_ERR_NOMEM;
 
 	if (cfg->validity_s == 0 || cfg->validity_s > INT32_MAX || cfg->max_age_s > INT32_MAX ||
-	    cfg->unknown_validity_s > INT32_MAX || cfg->ks == NULL)
+	    cfg->unknown_validity_s > INT32_MAX ||
+	    (cfg->bundle_path == NULL ? cfg->ks == NULL : cfg->bundle_trust == NULL)) {
+		X509_STORE_free(cfg->bundle_trust);
 		return MP_ERR_INVALID;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		X509_STORE_free(cfg->bundle_trust);
 		return MP_ERR_NOMEM;
+	}
+	r->bundle_trust = cfg->bundle_trust;
 	r->wake[0] = r->wake[1] = -1;
 	if (pthread_mutex_init(&r->table_lock, NULL) != 0) {
+		X509_STORE_free(r->bundle_trust);
 		free(r);
 		return MP_ERR_NOMEM;
 	}
@@ -654,7 +707,12 @@ ocsp_responder_start(const ocsp_responder_config *cfg, ocsp_responder **out)
 	if ((r->conninfo = strdup(cfg->conninfo != NULL ? cfg->conninfo : "")) == NULL ||
 	    (r->cache = ocsp_cache_new(cfg->cache_bytes)) == NULL)
 		goto out;
-	if (mp_db_connect(r->conninfo, r->connect_timeout_ms, &r->db, err, sizeof(err)) == MP_OK &&
+	if (cfg->bundle_path != NULL) {
+		if ((r->bundle_path = strdup(cfg->bundle_path)) == NULL)
+			goto out;
+		if ((rc = responder_bundle_reload(r)) != MP_OK)
+			goto out;
+	} else if (mp_db_connect(r->conninfo, r->connect_timeout_ms, &r->db, err, sizeof(err)) == MP_OK &&
 	    ocsp_ca_table_load(r->db, r->ks, &t) == MP_OK) {
 		r->table = t;
 		responder_count(r, OC_RELOADS);
@@ -686,6 +744,20 @@ ocsp_responder_stop(ocsp_responder *r)
 		return;
 	responder_watch_stop(r);
 	responder_free(r);
+}
+
+ocsp_bundle *
+ocsp_responder_bundle(ocsp_responder *r)
+{
+	ocsp_ca_table *t;
+	ocsp_bundle *b;
+
+	if (r == NULL || r->bundle_path == NULL)
+		return NULL;
+	t = responder_table(r);
+	b = ocsp_bundle_ref(t->bundle);
+	ocsp_ca_table_unref(t);
+	return b;
 }
 
 void

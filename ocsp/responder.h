@@ -41,6 +41,15 @@ typedef struct ocsp_responder_config {
 	uint64_t validity_s;          /* nextUpdate - thisUpdate of a known certificate's answer signed on request */
 	uint64_t unknown_validity_s;  /* the same for an unknown serial; 0: one hour */
 	uint64_t reload_ms;           /* how often the CA table is read again; 0: 60 s */
+	/*
+	 * Bundle mode (no database: conninfo and ks unused): the bundle file
+	 * (bundle.h) to answer from, and what its CAs must chain to (kept by the
+	 * responder, which frees it). The bundle is loaded again whenever a file
+	 * is written or moved to bundle_path, and replaces the current one when
+	 * it verifies and was made later.
+	 */
+	const char *bundle_path;
+	X509_STORE *bundle_trust;
 } ocsp_responder_config;
 
 typedef struct ocsp_responder ocsp_responder;
@@ -49,6 +58,8 @@ typedef struct ocsp_responder ocsp_responder;
  * Loads the CA table (an empty one, retried by the thread, when the
  * database is unreachable) and starts the thread. MP_ERR_INVALID for a zero
  * validity_s; MP_ERR_NOMEM; MP_ERR_INTERNAL when the thread cannot start.
+ * In bundle mode the bundle must load and verify: otherwise its error, the
+ * reason logged.
  */
 int ocsp_responder_start(const ocsp_responder_config *cfg, ocsp_responder **out);
 
@@ -67,6 +78,9 @@ void ocsp_responder_get(mp_http_req *req, void *arg);
  */
 int ocsp_responder_answer_cert(ocsp_responder *r, mp_db *db, X509 *cert, X509 *issuer,
     uint8_t **der, size_t *len, int64_t *next_update);
+
+/* In bundle mode a reference to the bundle served now (ocsp_bundle_unref it), else NULL. */
+struct ocsp_bundle *ocsp_responder_bundle(ocsp_responder *r);
 
 /* What the responder has done since it started (for tests and metrics). */
 typedef struct ocsp_responder_stats {

@@ -6,6 +6,7 @@
 
 #include <openssl/x509.h>
 
+#include "bundle.h"
 #include "codec.h"
 #include "err.h"
 #include "response.h"
@@ -102,6 +103,7 @@ ocsp_ca_table_unref(ocsp_ca_table *t)
 	for (size_t i = 0; i < t->n; i++)
 		ca_clear(&t->cas[i]);
 	free(t->cas);
+	ocsp_bundle_unref(t->bundle);
 	free(t);
 }
 
@@ -156,6 +158,20 @@ out:
 	return r;
 }
 
+/* The issuer hashes of ca, by every CertID hash algorithm, from its certificate x. */
+static int
+ca_hashes(X509 *x, ocsp_ca *ca)
+{
+	size_t hlen = 0;
+	int r;
+
+	for (int h = 0; h < OCSP_NHASHES; h++)
+		if ((r = ocsp_issuer_hashes(x, (ocsp_hash)h, ca->name_hash[h], ca->key_hash[h],
+		    &hlen)) != MP_OK)
+			return r;
+	return MP_OK;
+}
+
 /* Fills ca's id and issuer hashes from its certificate (column 1 of row). */
 static int
 ca_fill(const PGresult *res, int row, ocsp_ca *ca)
@@ -163,7 +179,7 @@ ca_fill(const PGresult *res, int row, ocsp_ca *ca)
 	const char *id = mp_db_value(res, row, 0);
 	const unsigned char *p;
 	uint8_t *der = NULL;
-	size_t len = 0, hlen = 0;
+	size_t len = 0;
 	X509 *x = NULL;
 	int r;
 
@@ -177,14 +193,41 @@ ca_fill(const PGresult *res, int row, ocsp_ca *ca)
 		r = MP_ERR_INVALID;
 		goto out;
 	}
-	for (int h = 0; h < OCSP_NHASHES; h++)
-		if ((r = ocsp_issuer_hashes(x, (ocsp_hash)h, ca->name_hash[h], ca->key_hash[h],
-		    &hlen)) != MP_OK)
-			goto out;
-	r = MP_OK;
+	r = ca_hashes(x, ca);
 out:
 	X509_free(x);
 	free(der);
+	return r;
+}
+
+int
+ocsp_ca_table_from_bundle(struct ocsp_bundle *b, ocsp_ca_table **out)
+{
+	ocsp_ca_table *t = ocsp_ca_table_empty();
+	size_t n = ocsp_bundle_ca_count(b);
+	int r = MP_ERR_NOMEM;
+
+	if (t == NULL || (t->cas = calloc(n, sizeof(*t->cas))) == NULL)
+		goto out;
+	t->bundle = ocsp_bundle_ref(b);
+	for (size_t i = 0; i < n; i++) {
+		ocsp_ca *ca = &t->cas[i];
+		const char *id = ocsp_bundle_ca_id(b, i);
+		X509 *x = ocsp_bundle_ca_cert(b, i);
+
+		snprintf(ca->id, sizeof(ca->id), "%s", id);
+		if (x == NULL || (r = ocsp_uuid_parse(id, strlen(id), ca->uuid)) != MP_OK ||
+		    (r = ca_hashes(x, ca)) != MP_OK) {
+			r = MP_ERR_INVALID;
+			goto out;
+		}
+		t->n++;
+	}
+	*out = t;
+	t = NULL;
+	r = MP_OK;
+out:
+	ocsp_ca_table_unref(t);
 	return r;
 }
 

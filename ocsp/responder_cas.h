@@ -36,13 +36,15 @@ typedef struct ocsp_ca {
 	uint8_t name_hash[OCSP_NHASHES][OCSP_HASH_MAX];
 	uint8_t key_hash[OCSP_NHASHES][OCSP_HASH_MAX];
 	ocsp_signer **signers; /* every valid signer, newest first: signers[0] signs */
-	size_t nsigners;       /* at least 1 */
+	size_t nsigners;       /* at least 1; 0 in a table made from a bundle */
 } ocsp_ca;
 
 typedef struct ocsp_ca_table {
 	atomic_uint refs;
 	ocsp_ca *cas;
 	size_t n;
+	/* the bundle the table was made from (cas[i] is its CA i), or NULL: from the database */
+	struct ocsp_bundle *bundle;
 } ocsp_ca_table;
 
 /* Another reference to s (NULL passes through). */
@@ -57,6 +59,13 @@ void ocsp_signer_unref(ocsp_signer *s);
  * MP_ERR_DB_UNAVAILABLE / MP_ERR_DB from the database, MP_ERR_NOMEM.
  */
 int ocsp_ca_table_load(mp_db *db, mp_keystore *ks, ocsp_ca_table **out);
+
+/*
+ * The table of the CAs of bundle b (a reference to it is kept), in the
+ * bundle's order, without signers: answers come whole from the bundle.
+ * MP_ERR_INVALID for a CA certificate that does not parse, MP_ERR_NOMEM.
+ */
+int ocsp_ca_table_from_bundle(struct ocsp_bundle *b, ocsp_ca_table **out);
 
 /* A table with no CA; NULL on ENOMEM. */
 ocsp_ca_table *ocsp_ca_table_empty(void);

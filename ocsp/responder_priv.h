@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/x509.h>
+
 #include "db.h"
 #include "responder.h"
 #include "responder_cache.h"
@@ -30,6 +32,10 @@ struct ocsp_responder {
 	atomic_uint_fast64_t local[OC_N];
 	atomic_uint_fast64_t *n[OC_N];
 
+	/* bundle mode: the file and the anchors its CAs chain to */
+	char *bundle_path;
+	X509_STORE *bundle_trust;
+
 	pthread_mutex_t table_lock; /* held only to swap or take a reference to table */
 	ocsp_ca_table *table;
 
@@ -52,8 +58,19 @@ ocsp_ca_table *responder_table(ocsp_responder *r);
 /* Makes t (whose reference is taken over) the current table. */
 void responder_table_set(ocsp_responder *r, ocsp_ca_table *t);
 
-/* Starts the thread (r->wake must be open). MP_ERR_INTERNAL when it cannot. */
+/*
+ * Starts the thread (r->wake must be open): the database watcher, or in
+ * bundle mode responder_bundle_run. MP_ERR_INTERNAL when it cannot.
+ */
 int responder_watch_start(ocsp_responder *r);
+/* The bundle-mode thread (bundle_watch.c): loads the bundle again when its file changes. */
+void *responder_bundle_run(void *arg);
+/*
+ * Loads r->bundle_path and makes it current when it verifies and is newer
+ * than the current bundle (any bundle when there is none). MP_OK also when
+ * it is not newer; the load's error otherwise, logged.
+ */
+int responder_bundle_reload(ocsp_responder *r);
 /* Wakes the thread and joins it. */
 void responder_watch_stop(ocsp_responder *r);
 

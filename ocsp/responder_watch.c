@@ -179,7 +179,8 @@ run(void *arg)
 int
 responder_watch_start(ocsp_responder *r)
 {
-	if (pthread_create(&r->thread, NULL, run, r) != 0)
+	if (pthread_create(&r->thread, NULL, r->bundle_path != NULL ? responder_bundle_run : run,
+	    r) != 0)
 		return MP_ERR_INTERNAL;
 	return MP_OK;
 }

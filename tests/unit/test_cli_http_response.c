@@ -1,4 +1,5 @@
 /* The admin client's HTTP response parser: framing, limits, malformed input. */
+#include <stdio.h>
 #include <string.h>
 
 #include "../../cli/http_response.h"
@@ -24,7 +25,30 @@ START_TEST(content_length)
 	ck_assert_str_eq(r->content_type, "application/json");
 	ck_assert_uint_eq(r->body_len, 11);
 	ck_assert_str_eq(r->body, "{\"id\":\"x\"}\n");
+	ck_assert_int_eq(r->retry_after, -1);
 	cli_http_response_free(r);
+}
+END_TEST
+
+START_TEST(retry_after)
+{
+	static const struct {
+		const char *value;
+		long want;
+	} cases[] = { { "600", 600 }, { " 0 ", 0 }, { "999999", 86400 }, { "-5", -1 },
+		{ "Wed, 21 Oct 2026 07:28:00 GMT", -1 }, { "12345678901234", -1 } };
+	char s[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cli_http_response *r = NULL;
+
+		snprintf(s, sizeof(s), "HTTP/1.1 202 Accepted\r\nRetry-After: %s\r\n"
+		    "Content-Length: 0\r\n\r\n", cases[i].value);
+		ck_assert_int_eq(parse(s, false, &r), MP_OK);
+		ck_assert_msg(r->retry_after == cases[i].want, "%s: %ld", cases[i].value,
+		    r->retry_after);
+		cli_http_response_free(r);
+	}
 }
 END_TEST
 
@@ -156,6 +180,7 @@ suite_make(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, content_length);
+	tcase_add_test(tc, retry_after);
 	tcase_add_test(tc, incomplete);
 	tcase_add_test(tc, chunked);
 	tcase_add_test(tc, to_eof_and_no_body);

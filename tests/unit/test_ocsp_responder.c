@@ -19,6 +19,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "bundle.h"
+#include "bundle_export.h"
 #include "check_main.h"
 #include "codec.h"
 #include "err.h"
@@ -200,7 +202,7 @@ static void
 start_server(void)
 {
 	ocsp_responder_config oc = { f.conninfo, 5000, f.ks, NULL, f.cache_bytes, MAX_AGE_S,
-		VALIDITY_S, 0, 0 };
+		VALIDITY_S, 0, 0, NULL, NULL };
 	char addr[64], err[256];
 
 	ck_assert_int_eq(ocsp_responder_start(&oc, &f.resp), MP_OK);
@@ -1109,11 +1111,287 @@ START_TEST(cache_bound)
 }
 END_TEST
 
+/* Exports the bundle of the test CA to <dir>/name; returns the statistics. */
+static ocsp_bundle_export_stats
+export_bundle(const char *name)
+{
+	const char *ids[1] = { f.ca_id };
+	ocsp_bundle_export_stats st = { 0 };
+	char path[128], err[512];
+
+	snprintf(path, sizeof(path), "%s/%s", f.dir, name);
+	ck_assert_msg(ocsp_bundle_export(f.db, f.ks, ids, 1, path, &st, err, sizeof(err)) == MP_OK,
+	    "%s", err);
+	return st;
+}
+
+/* Replaces the database-backed server by one answering from <dir>/name, trusting the CA. */
+static void
+serve_bundle(const char *name)
+{
+	X509_STORE *trust = X509_STORE_new();
+	char addr[64], err[256], path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", f.dir, name);
+	ck_assert_ptr_nonnull(trust);
+	ck_assert_int_eq(X509_STORE_add_cert(trust, f.ca), 1);
+	hh_stop(&f.h);
+	ocsp_responder_stop(f.resp);
+	f.resp = NULL;
+	{
+		ocsp_responder_config oc = { NULL, 0, NULL, NULL, 0, MAX_AGE_S, VALIDITY_S, 0, 0, path,
+			trust };
+
+		ck_assert_int_eq(ocsp_responder_start(&oc, &f.resp), MP_OK);
+	}
+	hh_init(&f.h, addr, sizeof(addr));
+	hh_new_server(&f.h);
+	ck_assert_msg(mp_http_listen(f.h.srv, "ocsp", addr, NULL, ocsp_routes, ocsp_routes_count,
+	    f.resp, err, sizeof(err)) == MP_OK, "%s", err);
+	hh_run(&f.h);
+}
+
+/* The answer to a GET for leaf by hash md: its OCSPResponseStatus; bs when successful. */
+static int
+bundle_get(int leaf, const EVP_MD *md, OCSP_BASICRESP **bs)
+{
+	OCSP_CERTID *ids[1] = { id_of(leaf, md) };
+	OCSP_REQUEST *req = make_request(ids, 1, false);
+	uint8_t *b = NULL;
+	size_t l = 0;
+	char *hd = get(req, "/", false, NULL, &b, &l);
+	int st = response_status(b, l);
+
+	if (bs != NULL)
+		*bs = st == OCSP_RESPONSE_STATUS_SUCCESSFUL ? verified(b, l) : NULL;
+	free(hd);
+	free(b);
+	OCSP_REQUEST_free(req);
+	return st;
+}
+
+/* Waits up to 5 s for the responder to have loaded n bundles. */
+static void
+wait_reloads(uint64_t n)
+{
+	for (int i = 0; i < 100 && stats().reloads < n; i++)
+		usleep(50000);
+	ck_assert_uint_eq(stats().reloads, n);
+}
+
+START_TEST(bundle_export_and_serve)
+{
+	int64_t t0 = (int64_t)time(NULL) - 30;
+	ocsp_bundle_export_stats st;
+	OCSP_CERTID *ids[2];
+	OCSP_REQUEST *req;
+	OCSP_BASICRESP *bs = NULL;
+	uint8_t *b = NULL;
+	size_t l = 0;
+	char *hd, **sel = NULL, err[256];
+	size_t nsel = 0;
+
+	store_response(0, OCSP_HASH_SHA1, OCSP_GOOD, t0);
+	store_response(0, OCSP_HASH_SHA256, OCSP_GOOD, t0);
+	store_response(1, OCSP_HASH_SHA1, OCSP_REVOKED, t0);
+	st = export_bundle("b.bundle");
+	ck_assert_uint_eq(st.cas, 1);
+	ck_assert_uint_eq(st.responses, 3);
+	/* leaves 2 and 3 and the signer have no stored response */
+	ck_assert_uint_eq(st.missing, 3);
+
+	ck_assert_int_eq(ocsp_bundle_select_cas(f.db, "acme", (const char *[]){ "ocsp-ca" }, 1,
+	    &sel, &nsel, err, sizeof(err)), MP_OK);
+	ck_assert_uint_eq(nsel, 1);
+	ck_assert_str_eq(sel[0], f.ca_id);
+	free(sel[0]);
+	free(sel);
+	ck_assert_int_eq(ocsp_bundle_select_cas(f.db, "acme", (const char *[]){ "nope" }, 1, &sel,
+	    &nsel, err, sizeof(err)), MP_ERR_NOT_FOUND);
+	ck_assert_str_eq(err, "no CA 'nope' in tenant acme");
+
+	serve_bundle("b.bundle");
+	ck_assert_int_eq(bundle_get(0, EVP_sha1(), &bs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	ids[0] = id_of(0, EVP_sha1());
+	ck_assert_int_eq(check_status(bs, ids[0], V_OCSP_CERTSTATUS_GOOD, -1, 7200), t0);
+	OCSP_CERTID_free(ids[0]);
+	OCSP_BASICRESP_free(bs);
+	ck_assert_int_eq(bundle_get(0, EVP_sha256(), &bs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	OCSP_BASICRESP_free(bs);
+	ck_assert_int_eq(bundle_get(1, EVP_sha1(), &bs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	ids[0] = id_of(1, EVP_sha1());
+	check_status(bs, ids[0], V_OCSP_CERTSTATUS_REVOKED, 4, 7200);
+	OCSP_CERTID_free(ids[0]);
+	OCSP_BASICRESP_free(bs);
+	/* no response in the bundle: unauthorized (RFC 5019 2.2.3) */
+	ck_assert_int_eq(bundle_get(2, EVP_sha1(), NULL), OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+	ck_assert_int_eq(bundle_get(1, EVP_sha256(), NULL), OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+
+	/* a nonce is not echoed: nothing is signed in bundle mode */
+	ids[0] = id_of(0, EVP_sha1());
+	req = make_request(ids, 1, true);
+	hd = post(req, &b, &l);
+	expect(hd, "Cache-Control: no-store");
+	bs = verified(b, l);
+	ck_assert_int_eq(OCSP_check_nonce(req, bs), -1);
+	OCSP_BASICRESP_free(bs);
+	OCSP_REQUEST_free(req);
+	free(hd);
+	free(b);
+	/* several CertIDs: malformedRequest (RFC 5019 2.1.1) */
+	ids[0] = id_of(0, EVP_sha1());
+	ids[1] = id_of(1, EVP_sha1());
+	req = make_request(ids, 2, false);
+	hd = post(req, &b, &l);
+	ck_assert_int_eq(response_status(b, l), OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+	OCSP_REQUEST_free(req);
+	free(hd);
+	free(b);
+
+	/* the CA certificate is served; the bundle has no CRL */
+	hd = curl(&b, &l, "http://127.0.0.1:%u/ca/%s.crt", f.h.port, f.ca_id);
+	expect(hd, "HTTP/1.1 200");
+	expect(hd, "Content-Type: application/pkix-cert");
+	free(hd);
+	free(b);
+	hd = curl(NULL, NULL, "http://127.0.0.1:%u/crl/%s.crl", f.h.port, f.ca_id);
+	expect(hd, "HTTP/1.1 404");
+	free(hd);
+	ck_assert_uint_eq(stats().signed_fresh, 0);
+}
+END_TEST
+
+/* Reads <dir>/name into a new buffer. */
+static mp_buf *
+read_bundle(const char *name)
+{
+	char path[128];
+	mp_buf *b = mp_buf_new(1 << 20);
+	uint8_t chunk[4096];
+	size_t n;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f.dir, name);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(fp = fopen(path, "rb"));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		ck_assert_int_eq(mp_buf_put(b, chunk, n), MP_OK);
+	fclose(fp);
+	return b;
+}
+
+START_TEST(bundle_checked_and_reloaded)
+{
+	int64_t t0 = (int64_t)time(NULL) - 30;
+	X509_STORE *trust = X509_STORE_new(), *other = X509_STORE_new();
+	mp_buf *data = NULL, *cut;
+	ocsp_bundle *bundle = NULL;
+	ocsp_bundle_writer *w = NULL;
+	static const uint8_t core[] = { 0x30, 0x00 };
+	uint8_t *copy, *ca_der = NULL, *signer_der = NULL;
+	size_t len, ca_len, signer_len;
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_CERTID *id;
+	char err[256], path[128];
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *stranger;
+
+	store_response(0, OCSP_HASH_SHA1, OCSP_GOOD, t0);
+	export_bundle("b.bundle");
+	serve_bundle("b.bundle");
+	ck_assert_uint_eq(stats().reloads, 1);
+
+	/* what the loader refuses: a changed byte, a cut file, a CA not chaining to the anchors */
+	ck_assert_int_eq(X509_STORE_add_cert(trust, f.ca), 1);
+	data = read_bundle("b.bundle");
+	len = mp_buf_len(data);
+	ck_assert_ptr_nonnull(copy = malloc(len));
+	memcpy(copy, mp_buf_ptr(data), len);
+	ck_assert_int_eq(ocsp_bundle_parse(data, &bundle, err, sizeof(err)), MP_OK);
+	ck_assert_int_eq(ocsp_bundle_verify(bundle, trust, (int64_t)time(NULL), err, sizeof(err)),
+	    MP_OK);
+	ck_assert_uint_eq(ocsp_bundle_response_count(bundle), 1);
+	ocsp_bundle_unref(bundle);
+
+	ck_assert_ptr_nonnull(data = mp_buf_new(1 << 20));
+	ck_assert_int_eq(mp_buf_put(data, copy, len), MP_OK);
+	ck_assert_int_eq(ocsp_bundle_parse(data, &bundle, err, sizeof(err)), MP_OK);
+	stranger = make_cert("Stranger", k, NULL, f.signer_key, (const uint8_t *)"\x07", 1, false);
+	ck_assert_int_eq(X509_STORE_add_cert(other, stranger), 1);
+	ck_assert_int_eq(ocsp_bundle_verify(bundle, other, (int64_t)time(NULL), err, sizeof(err)),
+	    MP_ERR_INTEGRITY);
+	ck_assert_msg(strstr(err, "is not trusted") != NULL, "%s", err);
+	ocsp_bundle_unref(bundle);
+
+	copy[len - 120] ^= 0x01; /* inside the last response's core */
+	ck_assert_ptr_nonnull(data = mp_buf_new(1 << 20));
+	ck_assert_int_eq(mp_buf_put(data, copy, len), MP_OK);
+	ck_assert_int_eq(ocsp_bundle_parse(data, &bundle, err, sizeof(err)), MP_OK);
+	ck_assert_int_eq(ocsp_bundle_verify(bundle, trust, (int64_t)time(NULL), err, sizeof(err)),
+	    MP_ERR_INTEGRITY);
+	ck_assert_msg(strstr(err, "signature does not verify") != NULL, "%s", err);
+	ocsp_bundle_unref(bundle);
+
+	ck_assert_ptr_nonnull(cut = mp_buf_new(1 << 20));
+	ck_assert_int_eq(mp_buf_put(cut, copy, len / 2), MP_OK);
+	ck_assert_int_eq(ocsp_bundle_parse(cut, &bundle, err, sizeof(err)), MP_ERR_INVALID);
+
+	/* a tampered bundle written over the file changes nothing */
+	write_file("b.bundle", copy, len);
+	usleep(300000);
+	ck_assert_uint_eq(stats().reloads, 1);
+	ck_assert_int_eq(bundle_get(0, EVP_sha1(), &bs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	OCSP_BASICRESP_free(bs);
+
+	/* a newer one (made a second later) is served from the next request on */
+	store_response(0, OCSP_HASH_SHA1, OCSP_REVOKED, t0 + 10);
+	sleep(1);
+	export_bundle("b.bundle");
+	wait_reloads(2);
+	ck_assert_int_eq(bundle_get(0, EVP_sha1(), &bs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	id = id_of(0, EVP_sha1());
+	check_status(bs, id, V_OCSP_CERTSTATUS_REVOKED, 4, 7200);
+	OCSP_CERTID_free(id);
+	OCSP_BASICRESP_free(bs);
+
+	/* a response past its nextUpdate is tryLater, never stale data */
+	ca_len = (size_t)i2d_X509(f.ca, &ca_der);
+	signer_len = (size_t)i2d_X509(f.signer, &signer_der);
+	ck_assert_ptr_nonnull(ca_der);
+	ck_assert_ptr_nonnull(signer_der);
+	snprintf(path, sizeof(path), "%s/b.bundle", f.dir);
+	ck_assert_int_eq(ocsp_bundle_writer_open(path, (int64_t)time(NULL) + 10, 1, &w), MP_OK);
+	{
+		const uint8_t *signers[1] = { signer_der };
+		ocsp_bundle_ca_in in = { f.ca_id, ca_der, ca_len, signers, &signer_len, 1,
+			f.signer_key, NULL, NULL, 0, 0 };
+		const uint8_t *serial = ASN1_STRING_get0_data(X509_get0_serialNumber(f.leaves[0]));
+		size_t serial_len = (size_t)ASN1_STRING_length(X509_get0_serialNumber(f.leaves[0]));
+
+		ck_assert_int_eq(ocsp_bundle_write_ca(w, &in), MP_OK);
+		ck_assert_int_eq(ocsp_bundle_write_response(w, OCSP_HASH_SHA1, serial, serial_len,
+		    OCSP_GOOD, 0, t0 - 7200, t0, core, sizeof(core)), MP_OK);
+	}
+	ck_assert_int_eq(ocsp_bundle_writer_finish(w), MP_OK);
+	wait_reloads(3);
+	ck_assert_int_eq(bundle_get(0, EVP_sha1(), NULL), OCSP_RESPONSE_STATUS_TRYLATER);
+
+	OPENSSL_free(ca_der);
+	OPENSSL_free(signer_der);
+	free(copy);
+	X509_free(stranger);
+	EVP_PKEY_free(k);
+	X509_STORE_free(trust);
+	X509_STORE_free(other);
+}
+END_TEST
+
 Suite *
 suite_make(void)
 {
 	Suite *s = suite_create("ocsp_responder");
 	TCase *tc = tcase_create("responder"), *small = tcase_create("small cache");
+	TCase *bundle = tcase_create("bundle");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -1131,5 +1409,10 @@ suite_make(void)
 	tcase_set_timeout(small, 120);
 	tcase_add_test(small, cache_bound);
 	suite_add_tcase(s, small);
+	tcase_add_checked_fixture(bundle, setup, teardown);
+	tcase_set_timeout(bundle, 120);
+	tcase_add_test(bundle, bundle_export_and_serve);
+	tcase_add_test(bundle, bundle_checked_and_reloaded);
+	suite_add_tcase(s, bundle);
 	return s;
 }
