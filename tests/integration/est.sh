@@ -375,6 +375,20 @@ for tls in 1.2 1.3; do
 	expect_eq "TLS $tls: the connection's binding" "$(bound $tls right)" 200
 done
 expect_eq "both bound enrollments issued" "$(psql -tAc "SELECT count(*) FROM identities WHERE device_id = '$DEV_14'")" 2
+# the same with our own client, midpki est enroll --channel-binding
+r=$(api "$KEY" POST "/devices/$DEV_14/enrollment-tokens" "{\"profile\":\"$BOUND\",\"uses\":3}")
+TOK=$(field "${r#* }" token)
+for tls in --tls1.2 ""; do
+	MIDPKI_EST_TOKEN=$TOK "$MIDPKI_BIN" est enroll --server "https://127.0.0.1:$EST_PORT" \
+		--trust "$I_STATE/trust.pem" --serial CS-14 --channel-binding $tls \
+		--out-key "$T/cb.key" --out-cert "$T/cb.pem" 2>"$T/err" ||
+		fail "midpki est enroll --channel-binding $tls: $(cat "$T/err")"
+	ok "midpki est enroll --channel-binding ${tls:-(TLS 1.3)}"
+done
+MIDPKI_EST_TOKEN=$TOK "$MIDPKI_BIN" est enroll --server "https://127.0.0.1:$EST_PORT" \
+	--trust "$I_STATE/trust.pem" --serial CS-14 --out-key "$T/cb.key" --out-cert "$T/cb.pem" 2>"$T/err"
+expect_eq "midpki est enroll without --channel-binding: exit code" "$?" 3
+expect_contains "without --channel-binding: the server's reason" "$(cat "$T/err")" "csr.challengePassword"
 csr dev14 "/CN=CS-14"
 r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
 print(json.dumps({"device": sys.argv[1], "profile": "bound", "csr_pem": open(sys.argv[2]).read()}))' "$DEV_14" <(openssl req -in "$T/dev14.der" -inform DER))")
