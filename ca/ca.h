@@ -211,11 +211,15 @@ int ca_request_list(mp_db *db, const char *tenant_id, const char *status, const 
     unsigned limit, json_t **out);
 int ca_request_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 /*
- * The newest request of device_id (of tenant_id) made with exactly the CSR
- * bytes csr (as given to ca_issue), as ca_request_get shows it, plus
- * certificate_pem once it was approved. MP_ERR_NOT_FOUND when there is none.
+ * The newest of the recent requests of device_id (of tenant_id) for the
+ * public key that csr (PEM or DER) asks for, its signature checked so that
+ * the caller holds that key: as ca_request_get shows it, plus
+ * certificate_pem once it was approved. A client that repeats a request
+ * builds a new CSR for the same key (a new signature, a new channel
+ * binding), so the key is what matches. MP_ERR_NOT_FOUND when there is none;
+ * MP_ERR_INVALID for a csr that does not decode or verify.
  */
-int ca_request_find_csr(mp_db *db, const char *tenant_id, const char *device_id,
+int ca_request_find_key(mp_db *db, const char *tenant_id, const char *device_id,
     const uint8_t *csr, size_t csr_len, json_t **out);
 /*
  * Approves (issuing the certificate, returned in *out as by ca_issue) or

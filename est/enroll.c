@@ -10,6 +10,7 @@
 #include "body.h"
 #include "ca.h"
 #include "codec.h"
+#include "config.h"
 #include "csr.h"
 #include "enroll_tokens.h"
 #include "idevid.h"
@@ -21,8 +22,18 @@
 #include "secure.h"
 #include "worker.h"
 
-/* Seconds a client is told to wait before asking again for a request awaiting approval. */
-#define APPROVAL_RETRY_AFTER "600"
+/* 202 for a request awaiting approval, with Retry-After from [est] retry_after. */
+static void
+reply_pending(mp_http_req *req)
+{
+	const mp_worker *w = mp_http_req_worker(req);
+	char secs[24];
+
+	snprintf(secs, sizeof(secs), "%llu",
+	    (unsigned long long)(w->config->est_retry_after_ms / 1000));
+	mp_http_set_header(req, "Retry-After", secs);
+	est_reply_text(req, 202, "the request awaits approval by an operator");
+}
 
 /* Replies to a token that mp_enroll_token_consume refused with r. */
 static void
@@ -45,7 +56,7 @@ token_refused(mp_http_req *req, int r)
 
 /*
  * A request repeated with a token its first request used up: answered from
- * the request awaiting approval that the same CSR made (still pending: 202
+ * the request awaiting approval made for the same key (still pending: 202
  * again; approved: the certificate; rejected: 403). Whether it replied.
  */
 static bool
@@ -62,7 +73,7 @@ answer_repeat(mp_http_req *req, const char *serial, const char *token, const uin
 
 	if (mp_enroll_token_check(w->db, token, serial, &tok) != MP_OK)
 		goto out;
-	r = ca_request_find_csr(w->db, json_string_value(json_object_get(tok, "tenant_id")),
+	r = ca_request_find_key(w->db, json_string_value(json_object_get(tok, "tenant_id")),
 	    json_string_value(json_object_get(tok, "device_id")), csr, csr_len, &rq);
 	if (r == MP_ERR_NOT_FOUND)
 		goto out;
@@ -73,8 +84,7 @@ answer_repeat(mp_http_req *req, const char *serial, const char *token, const uin
 	}
 	status = json_string_value(json_object_get(rq, "status"));
 	if (strcmp(status, "pending") == 0) {
-		mp_http_set_header(req, "Retry-After", APPROVAL_RETRY_AFTER);
-		est_reply_text(req, 202, "the request awaits approval by an operator");
+		reply_pending(req);
 	} else if (strcmp(status, "approved") != 0) {
 		est_reply_text(req, 403, "the request was rejected by an operator");
 	} else if ((r = est_certs_only(json_string_value(json_object_get(rq, "certificate_pem")),
@@ -164,8 +174,7 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 	}
 	done = true;
 	if (pending) {
-		mp_http_set_header(req, "Retry-After", APPROVAL_RETRY_AFTER);
-		est_reply_text(req, 202, "the request awaits approval by an operator");
+		reply_pending(req);
 		goto out;
 	}
 	if ((r = est_certs_only(json_string_value(json_object_get(out, "certificate_pem")), &der,

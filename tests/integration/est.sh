@@ -24,7 +24,7 @@ set -u
 start_pg pg
 export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
 new_instance est
-start_instance
+start_instance MIDPKI_EST_RETRY_AFTER=1s
 KEY=$(cat "$I_STATE/admin.key")
 EST="https://127.0.0.1:$EST_PORT/.well-known/est"
 
@@ -334,7 +334,7 @@ gated_token() {
 TOK=$(gated_token "$DEV_12")
 csr dev12 "/CN=CS-12"
 expect_eq "enroll under approval" "$(enroll "CS-12:$TOK" "$T/dev12.b64")" 202
-expect_eq "approval: Retry-After" "$(header Retry-After)" 600
+expect_eq "approval: Retry-After ([est] retry_after)" "$(header Retry-After)" 1
 expect_eq "the same request while pending" "$(enroll "CS-12:$TOK" "$T/dev12.b64")" 202
 csr dev12b "/CN=CS-12"
 expect_eq "another request with the used token" "$(enroll "CS-12:$TOK" "$T/dev12b.b64")" 401
@@ -352,6 +352,23 @@ REQ=$(psql -tAc "SELECT id FROM certificate_requests WHERE device_id = '$DEV_13'
 expect_api "reject" "$(api "$KEY" POST "/requests/$REQ/reject" '{}')" 200
 expect_eq "the same request once rejected" "$(enroll "CS-13:$TOK" "$T/dev13.b64")" 403
 expect_contains "rejected: reason" "$(cat "$T/b")" "rejected"
+# our client follows the 202 until an operator approves
+r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-15\"}")
+DEV_15=$(field "${r#* }" id)
+MIDPKI_EST_TOKEN=$(gated_token "$DEV_15") "$MIDPKI_BIN" est enroll --server "https://127.0.0.1:$EST_PORT" \
+	--trust "$I_STATE/trust.pem" --serial CS-15 --max-wait 60s --out-key "$T/cs15.key" \
+	--out-cert "$T/cs15.pem" 2>"$T/cs15.err" &
+CLIENT=$!
+for _ in $(seq 1 100); do
+	REQ=$(psql -tAc "SELECT id FROM certificate_requests WHERE device_id = '$DEV_15' AND status = 'pending'")
+	[ -n "$REQ" ] && break
+	sleep 0.1
+done
+expect_api "approve while the client waits" "$(api "$KEY" POST "/requests/$REQ/approve" '{}')" 201
+wait $CLIENT
+expect_eq "midpki est enroll after approval: exit code" "$?" 0
+expect_eq "the client got the approved certificate" "$(openssl x509 -in "$T/cs15.pem" -noout -pubkey)" \
+	"$(openssl pkey -in "$T/cs15.key" -pubout)"
 
 # --- proof-of-possession linking: a profile that requires the TLS channel binding
 r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"bound\",\"body\":$(python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b["channel_binding"]="required"; print(json.dumps(b))' "$BODY")}")
