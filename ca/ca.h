@@ -156,6 +156,18 @@ int ca_issue(const ca_env *env, const mp_actor *actor, const ca_issue_req *req, 
 int ca_enroll_info(mp_db *db, const char *tenant_id, const char *profile, json_t **out,
     ca_detail *detail);
 
+/*
+ * ca_issue for a key made here (RFC 7030 serverkeygen): the CSR is checked as
+ * for ca_issue (names, signature, channel binding) but the certificate is
+ * for a fresh key of the first kind the profile allows of P-256, P-384, RSA
+ * (3072 bits, or the profile's minimum when larger), Ed25519. *out gets the
+ * certificate object, *pkcs8 the private key as DER PKCS#8 PrivateKeyInfo
+ * (the caller wipes and frees it with OPENSSL_clear_free). MP_ERR_POLICY
+ * (field "profile") for a profile that needs approval: the key is not kept.
+ */
+int ca_issue_keygen(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    json_t **out, uint8_t **pkcs8, size_t *pkcs8_len, ca_detail *detail);
+
 /* Certificate list filters; each NULL or 0 member matches any certificate. */
 typedef struct ca_cert_filter {
 	const char *device_id;

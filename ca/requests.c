@@ -146,7 +146,7 @@ decide_txn(mp_db *db, void *arg, json_t **row)
 			goto out;
 		req = (ca_issue_req){ mp_db_value(res, 0, 0), mp_db_value(res, 0, 1),
 			mp_db_value(res, 0, 2), csr, csr_len, (int64_t)validity, NULL };
-		if ((r = ca_issue_for_device(c->env, c->actor, &req, false, &cert, &pending,
+		if ((r = ca_issue_for_device(c->env, c->actor, &req, false, NULL, &cert, &pending,
 		    c->detail)) != MP_OK)
 			goto out;
 	}

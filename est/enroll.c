@@ -146,17 +146,17 @@ est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len)
 
 bool
 est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const char *profile,
-    const uint8_t *csr, size_t csr_len)
+    const uint8_t *csr, size_t csr_len, bool keygen)
 {
 	mp_worker *w = mp_http_req_worker(req);
 	mp_actor actor = { "device", device, tenant };
 	ca_issue_req in = { tenant, device, profile, (const char *)csr, csr_len, 0, NULL };
 	ca_detail d = { { 0 }, { 0 } };
-	uint8_t *der = NULL, binding[MP_HTTP_CHANNEL_BINDING_MAX];
+	uint8_t *der = NULL, *pkcs8 = NULL, binding[MP_HTTP_CHANNEL_BINDING_MAX];
 	char *binding_b64 = NULL;
 	json_t *out = NULL;
 	bool pending = false, done = false;
-	size_t len;
+	size_t len, pkcs8_len = 0;
 	ca_env env;
 	int r;
 
@@ -168,7 +168,9 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 		}
 		in.channel_binding = binding_b64;
 	}
-	if ((r = ca_issue(&env, &actor, &in, &out, &pending, &d)) != MP_OK) {
+	r = keygen ? ca_issue_keygen(&env, &actor, &in, &out, &pkcs8, &pkcs8_len, &d) :
+	    ca_issue(&env, &actor, &in, &out, &pending, &d);
+	if (r != MP_OK) {
 		est_enroll_refused(req, r, &d);
 		goto out;
 	}
@@ -182,16 +184,21 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 		est_reply_fail(req, r, "issued certificate");
 		goto out;
 	}
-	est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
+	if (keygen)
+		est_reply_keygen(req, pkcs8, pkcs8_len, der, len);
+	else
+		est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
 out:
+	OPENSSL_clear_free(pkcs8, pkcs8_len);
 	OPENSSL_free(der);
 	free(binding_b64);
 	json_decref(out);
 	return done;
 }
 
-void
-est_simpleenroll(mp_http_req *req, void *arg)
+/* /simpleenroll, or /serverkeygen with keygen. */
+static void
+enroll(mp_http_req *req, bool keygen)
 {
 	static const mp_actor device = { "device", NULL, NULL };
 	mp_worker *w = mp_http_req_worker(req);
@@ -201,10 +208,9 @@ est_simpleenroll(mp_http_req *req, void *arg)
 	size_t csr_len = 0;
 	int r;
 
-	(void)arg;
 	if (mp_http_req_header(req, "Authorization") == NULL && mp_http_req_peer_cert(req) != NULL) {
-		if (!est_preenroll(req, mp_http_req_peer_cert(req)))
-			est_idevid_enroll(req, mp_http_req_peer_cert(req));
+		if (!est_preenroll(req, mp_http_req_peer_cert(req), keygen))
+			est_idevid_enroll(req, mp_http_req_peer_cert(req), keygen);
 		goto out;
 	}
 	if (est_basic_parse(mp_http_req_header(req, "Authorization"), &serial, &token) != MP_OK) {
@@ -221,7 +227,7 @@ est_simpleenroll(mp_http_req *req, void *arg)
 	}
 	if (!est_enroll_issue(req, json_string_value(json_object_get(tok, "tenant_id")),
 	    json_string_value(json_object_get(tok, "device_id")),
-	    json_string_value(json_object_get(tok, "profile_id")), csr, csr_len)) {
+	    json_string_value(json_object_get(tok, "profile_id")), csr, csr_len, keygen)) {
 		mp_actor who = { "device", json_string_value(json_object_get(tok, "device_id")),
 			json_string_value(json_object_get(tok, "tenant_id")) };
 
@@ -235,4 +241,18 @@ out:
 	free(csr);
 	free(serial);
 	mp_free_secret_str(token);
+}
+
+void
+est_simpleenroll(mp_http_req *req, void *arg)
+{
+	(void)arg;
+	enroll(req, false);
+}
+
+void
+est_serverkeygen(mp_http_req *req, void *arg)
+{
+	(void)arg;
+	enroll(req, true);
 }

@@ -104,7 +104,7 @@ fail:
 }
 
 void
-est_idevid_enroll(mp_http_req *req, X509 *leaf)
+est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen)
 {
 	mp_worker *w = mp_http_req_worker(req);
 	json_t *anchors = NULL, *dev = NULL, *anchor = NULL;
@@ -138,7 +138,7 @@ est_idevid_enroll(mp_http_req *req, X509 *leaf)
 	profile = json_string_value(json_object_get(json_object_get(anchor, "policy"), "profile"));
 	est_enroll_issue(req, json_string_value(json_object_get(dev, "tenant_id")),
 	    json_string_value(json_object_get(dev, "id")),
-	    profile != NULL ? profile : w->config->est_profile, csr, csr_len);
+	    profile != NULL ? profile : w->config->est_profile, csr, csr_len, keygen);
 out:
 	free(csr);
 	free(serial);

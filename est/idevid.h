@@ -10,6 +10,8 @@
 #ifndef EST_IDEVID_H
 #define EST_IDEVID_H
 
+#include <stdbool.h>
+
 #include <openssl/x509.h>
 
 #include "http.h"
@@ -22,6 +24,6 @@
  * information, names no serial, maps to no device (or to several tenants'),
  * or its device is not active; then as /simpleenroll.
  */
-void est_idevid_enroll(mp_http_req *req, X509 *leaf);
+void est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen);
 
 #endif

@@ -130,7 +130,7 @@ est_simplereenroll(mp_http_req *req, void *arg)
 	}
 	est_enroll_issue(req, json_string_value(json_object_get(cert, "tenant_id")),
 	    json_string_value(json_object_get(cert, "device_id")),
-	    json_string_value(json_object_get(cert, "profile_id")), der, der_len);
+	    json_string_value(json_object_get(cert, "profile_id")), der, der_len, false);
 out:
 	ca_csr_free(csr);
 	free(der);

@@ -149,26 +149,20 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static X509 *
-read_cert(const char *path)
+/* The first certificate (x not NULL) or private key (k not NULL) in the PEM file path. */
+static int
+read_pem(const char *path, X509 **x, EVP_PKEY **k)
 {
 	FILE *f = fopen(path, "r");
-	X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
 
-	if (f != NULL)
-		fclose(f);
-	return x;
-}
-
-static EVP_PKEY *
-read_key(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	EVP_PKEY *k = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-
-	if (f != NULL)
-		fclose(f);
-	return k;
+	if (f == NULL)
+		return -1;
+	if (x != NULL)
+		*x = PEM_read_X509(f, NULL, NULL, NULL);
+	else
+		*k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	return (x != NULL ? *x != NULL : *k != NULL) ? 0 : -1;
 }
 
 int
@@ -179,8 +173,8 @@ main(int argc, char **argv)
 	double t0, secs, *lat = NULL;
 	size_t ok = 0, nthreads;
 	char host[32], serial[64], *colon;
-	X509 *ca;
-	EVP_PKEY *ca_key;
+	X509 *ca = NULL;
+	EVP_PKEY *ca_key = NULL;
 
 	if (argc != 8 || (colon = strrchr(argv[1], ':')) == NULL ||
 	    (size_t)(colon - argv[1]) >= sizeof(host) ||
@@ -195,8 +189,8 @@ main(int argc, char **argv)
 	snprintf(host_port, sizeof(host_port), "%s", argv[1]);
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1 || (ca = read_cert(argv[3])) == NULL ||
-	    (ca_key = read_key(argv[4])) == NULL) {
+	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1 || read_pem(argv[3], &ca, NULL) != 0 ||
+	    read_pem(argv[4], NULL, &ca_key) != 0) {
 		fprintf(stderr, "bench_est_enroll: bad address, CA or key\n");
 		return 1;
 	}

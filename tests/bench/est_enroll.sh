@@ -17,8 +17,7 @@ bin=$PWD/build/tests/bench/bench_est_enroll
 KEY=$(cat "$I_STATE/admin.key")
 
 r=$(api "$KEY" POST /tenants '{"name":"bench"}'); TEN=$(field "${r#* }" id)
-r=$(api "$KEY" GET "/profiles?kind=x509&limit=1000")
-BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device"][0])')
+BODY=$(builtin_body iec62351-device)
 api "$KEY" POST /profiles "{\"tenant\":\"$TEN\",\"name\":\"chargers\",\"body\":$BODY}" >/dev/null
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/mfr.key" \
 	-out "$T/mfr.pem" -subj "/O=Wallbox/CN=Wallbox Manufacturing CA" -days 30 \

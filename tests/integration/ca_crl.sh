@@ -28,10 +28,7 @@ device() {
 # device's serial) in $T/NAME.pem, its chain in $T/NAME.chain; prints the certificate id
 issue() {
 	local r
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-		-out "$T/$1.csr" -subj "/CN=$3" 2>/dev/null || fail "csr $1"
-	r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
-print(json.dumps({"device": sys.argv[1], "profile": "iec62351-device", "csr_pem": open(sys.argv[2]).read()}))' "$2" "$T/$1.csr")")
+	r=$(issue_cert "$1" "$2" iec62351-device "/CN=$3")
 	expect_api "issue $1" "$r" 201 >/dev/null
 	jget "${r#* }" 'd["certificate_pem"]' >"$T/$1.pem"
 	jget "${r#* }" 'd["chain_pem"]' >"$T/$1.chain"

@@ -16,6 +16,7 @@
 # answers 202 until an operator decides, then the same request gets the
 # certificate (or 403); a profile that requires channel binding takes only a
 # CSR carrying the connection's tls-unique (TLS 1.2) or tls-exporter (TLS 1.3);
+# /serverkeygen returns a key made by the server with its certificate;
 # TLS 1.2 and 1.3.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -62,8 +63,7 @@ uses_left() { psql -tAc "SELECT uses_left FROM enrollment_tokens WHERE id = '$1'
 token_id() { echo "$1" | sed -E 's/^mpe_([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})_.*/\1-\2-\3-\4-\5/'; }
 
 r=$(api "$KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
-r=$(api "$KEY" GET "/profiles?kind=x509&limit=1000")
-BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device"][0])')
+BODY=$(builtin_body iec62351-device)
 r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"stations\",\"body\":$BODY}")
 expect_api "tenant profile" "$r" 201
 PROFILE=$(field "${r#* }" id)
@@ -284,10 +284,7 @@ DEV_11=$(field "${r#* }" id)
 # pre_cert NAME: a pre-enrollment certificate of CS-11 as $T/NAME.pem with key; its id in PRE
 pre_cert() {
 	local r
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-		-out "$T/$1.csr" -subj "/CN=CS-11" 2>/dev/null || fail "csr $1"
-	r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
-print(json.dumps({"device": sys.argv[1], "profile": "pre-enrollment", "csr_pem": open(sys.argv[2]).read()}))' "$DEV_11" "$T/$1.csr")")
+	r=$(issue_cert "$1" "$DEV_11" pre-enrollment "/CN=CS-11")
 	expect_api "pre-enrollment certificate $1" "$r" 201
 	jget "${r#* }" 'd["certificate_pem"]' >"$T/$1.pem"
 	PRE=$(field "${r#* }" id)
@@ -410,6 +407,35 @@ csr dev14 "/CN=CS-14"
 r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
 print(json.dumps({"device": sys.argv[1], "profile": "bound", "csr_pem": open(sys.argv[2]).read()}))' "$DEV_14" <(openssl req -in "$T/dev14.der" -inform DER))")
 expect_api "the admin API has no channel to bind to" "$r" 422 refused_by_policy csr.challengePassword
+
+# --- /serverkeygen: the key made by the server, returned with the certificate
+r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-16\"}")
+DEV_16=$(field "${r#* }" id)
+TOK=$(token "$DEV_16" 1)
+csr dev16 "/CN=CS-16"
+expect_eq "serverkeygen without credentials" "$(est_req serverkeygen -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev16.b64")" 401
+expect_eq "serverkeygen" "$(est_req serverkeygen -u "CS-16:$TOK" -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev16.b64")" 200
+expect_contains "serverkeygen: multipart" "$(header Content-Type)" "multipart/mixed; boundary=est-"
+python3 -c 'import email, sys
+ct = sys.argv[1]
+msg = email.message_from_bytes(b"Content-Type: " + ct.encode() + b"\r\n\r\n" + open(sys.argv[2], "rb").read())
+for part in msg.get_payload():
+    name = {"application/pkcs8": "skg.key.der", "application/pkcs7-mime": "skg.p7.der"}[part.get_content_type()]
+    open(sys.argv[3] + "/" + name, "wb").write(part.get_payload(decode=True))' \
+	"$(header Content-Type)" "$T/b" "$T" || fail "serverkeygen: the answer does not parse"
+openssl pkey -inform DER -in "$T/skg.key.der" -out "$T/skg.key" || fail "serverkeygen: the key is not PKCS#8"
+openssl pkcs7 -inform DER -in "$T/skg.p7.der" -print_certs -out "$T/skg.pem" || fail "serverkeygen: no certificate"
+expect_eq "serverkeygen: the certificate is for the key sent" "$(openssl x509 -in "$T/skg.pem" -noout -pubkey)" \
+	"$(openssl pkey -in "$T/skg.key" -pubout)"
+[ "$(openssl x509 -in "$T/skg.pem" -noout -pubkey)" = "$(openssl pkey -in "$T/dev16.key" -pubout)" ] &&
+	fail "serverkeygen certified the CSR's key"
+ok "serverkeygen: not the CSR's key"
+expect_contains "serverkeygen: P-256" "$(openssl pkey -in "$T/skg.key" -noout -text)" "prime256v1"
+expect_eq "serverkeygen: subject from the device record" \
+	"$(openssl x509 -in "$T/skg.pem" -noout -subject -nameopt RFC2253)" "subject=serialNumber=CS-16,CN=CS-16"
+TOK=$(gated_token "$DEV_16")
+expect_eq "serverkeygen under a profile that needs approval" "$(est_req serverkeygen -u "CS-16:$TOK" -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev16.b64")" 400
+expect_contains "serverkeygen with approval: reason" "$(cat "$T/b")" "needs approval"
 
 # --- every base64 style of RFC 8951, with and without Content-Transfer-Encoding, TLS 1.2 and 1.3
 TOK=$(token "$DEV_2" 6)
