@@ -315,19 +315,41 @@ out:
 	return r;
 }
 
-/* Whether x publishes where its revocation can be learnt: a CRL distribution point or OCSP. */
-static bool
-publishes_revocation(X509 *x)
+/* The first http:// URI among the full names of x's CRL distribution points, or NULL. */
+static char *
+crl_url(X509 *x)
 {
-	AUTHORITY_INFO_ACCESS *aia;
-	bool ocsp = false;
+	CRL_DIST_POINTS *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	char *url = NULL;
 
-	if (X509_get_ext_by_NID(x, NID_crl_distribution_points, -1) >= 0 ||
-	    X509_get_ext_by_NID(x, NID_freshest_crl, -1) >= 0)
-		return true;
-	if ((aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL)) == NULL)
-		return X509_get_ext_by_NID(x, NID_info_access, -1) >= 0;
-	for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); i++)
+	for (int i = 0; dps != NULL && url == NULL && i < sk_DIST_POINT_num(dps); i++) {
+		DIST_POINT_NAME *dpn = sk_DIST_POINT_value(dps, i)->distpoint;
+
+		for (int k = 0; dpn != NULL && dpn->type == 0 && url == NULL &&
+		    k < sk_GENERAL_NAME_num(dpn->name.fullname); k++) {
+			GENERAL_NAME *gn = sk_GENERAL_NAME_value(dpn->name.fullname, k);
+			const ASN1_IA5STRING *u = gn->d.uniformResourceIdentifier;
+
+			if (gn->type == GEN_URI && ASN1_STRING_length(u) > 7 &&
+			    ASN1_STRING_length(u) <= MP_TRUST_ANCHOR_MAX_URL &&
+			    strncmp((const char *)ASN1_STRING_get0_data(u), "http://", 7) == 0 &&
+			    memchr(ASN1_STRING_get0_data(u), '\0', (size_t)ASN1_STRING_length(u)) == NULL)
+				url = strndup((const char *)ASN1_STRING_get0_data(u),
+				    (size_t)ASN1_STRING_length(u));
+		}
+	}
+	CRL_DIST_POINTS_free(dps);
+	return url;
+}
+
+/* Whether x names an OCSP responder (AIA). */
+static bool
+names_ocsp(X509 *x)
+{
+	AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+	bool ocsp = aia == NULL && X509_get_ext_by_NID(x, NID_info_access, -1) >= 0;
+
+	for (int i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++)
 		if (OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, i)->method) == NID_ad_OCSP)
 			ocsp = true;
 	AUTHORITY_INFO_ACCESS_free(aia);
@@ -335,14 +357,61 @@ publishes_revocation(X509 *x)
 }
 
 /*
+ * Whether x, issued by issuer, is not revoked, as far as x says where to
+ * learn it: MP_OK when it names nothing, or when the CRL at its first
+ * http:// distribution point (fetched now, MP_TRUST_ANCHOR_CRL_TIMEOUT_S at
+ * most) is issuer's, signed by it, current, and does not list x;
+ * MP_ERR_DENIED when the CRL lists it; MP_ERR_UNSUPPORTED when it cannot be
+ * told (only OCSP, no usable CRL, a CRL that does not check out). *why gets
+ * a static sentence on an error.
+ */
+static int
+not_revoked(X509 *x, X509 *issuer, const char **why)
+{
+	X509_CRL *crl = NULL;
+	X509_REVOKED *rev = NULL;
+	EVP_PKEY *pub = X509_get0_pubkey(issuer);
+	char *url = crl_url(x);
+	int r = MP_ERR_UNSUPPORTED;
+
+	if (url == NULL) {
+		if (X509_get_ext_by_NID(x, NID_crl_distribution_points, -1) < 0 && !names_ocsp(x))
+			r = MP_OK;
+		else
+			*why = "the client certificate's revocation is published only where it cannot be"
+			    " checked (OCSP, or a CRL not on http://)";
+		goto out;
+	}
+	*why = "the CRL for the client certificate could not be fetched or does not check out"
+	    " (issuer, signature, thisUpdate, nextUpdate)";
+	if ((crl = X509_CRL_load_http(url, NULL, NULL, MP_TRUST_ANCHOR_CRL_TIMEOUT_S)) == NULL ||
+	    pub == NULL || X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) !=
+	    0 || X509_CRL_verify(crl, pub) != 1 ||
+	    X509_cmp_current_time(X509_CRL_get0_lastUpdate(crl)) >= 0 ||
+	    X509_CRL_get0_nextUpdate(crl) == NULL ||
+	    X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl)) <= 0)
+		goto out;
+	if (X509_CRL_get0_by_cert(crl, &rev, x) == 1) {
+		*why = "the client certificate is revoked by its manufacturer's CRL";
+		r = MP_ERR_DENIED;
+		goto out;
+	}
+	r = MP_OK;
+out:
+	X509_CRL_free(crl);
+	free(url);
+	return r;
+}
+
+/*
  * Verifies leaf under the anchors of rows whose tenant_id is tenant. *anchor
  * gets the row of the anchor that ended the chain, or NULL when it does not
- * verify; MP_ERR_UNSUPPORTED when a certificate below it publishes
- * revocation information.
+ * verify; every certificate below the anchor must pass not_revoked (its
+ * errors, with *why).
  */
 static int
 verify_in_tenant(json_t *rows, const char *tenant, X509 *leaf, STACK_OF(X509) *chain,
-    json_t **anchor)
+    json_t **anchor, const char **why)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -386,10 +455,9 @@ verify_in_tenant(json_t *rows, const char *tenant, X509 *leaf, STACK_OF(X509) *c
 		goto out;
 	n = sk_X509_num(path);
 	for (int k = 0; k < n - 1; k++)
-		if (publishes_revocation(sk_X509_value(path, k))) {
-			r = MP_ERR_UNSUPPORTED;
+		if ((r = not_revoked(sk_X509_value(path, k), sk_X509_value(path, k + 1), why)) !=
+		    MP_OK)
 			goto out;
-		}
 	top = sk_X509_value(path, n - 1);
 	json_array_foreach(rows, i, row) {
 		const char *b64 = json_string_value(json_object_get(row, "certificate"));
@@ -449,12 +517,8 @@ mp_trust_anchor_verify(mp_db *db, X509 *leaf, STACK_OF(X509) *chain, json_t **ou
 		if (i > 0 && strcmp(tenant, json_string_value(json_object_get(json_array_get(rows,
 		    i - 1), "tenant_id"))) == 0)
 			continue;
-		if ((r = verify_in_tenant(rows, tenant, leaf, chain, &anchor)) != MP_OK) {
-			if (r == MP_ERR_UNSUPPORTED)
-				reason = "the client certificate publishes revocation information, which"
-				    " cannot be checked yet";
+		if ((r = verify_in_tenant(rows, tenant, leaf, chain, &anchor, &reason)) != MP_OK)
 			goto out;
-		}
 		if (anchor != NULL && json_array_append_new(found, json_pack("{s:O, s:O, s:O, s:O,"
 		    " s:O}", "id", json_object_get(anchor, "id"), "tenant_id", json_object_get(anchor,
 		    "tenant_id"), "name", json_object_get(anchor, "name"), "subject",

@@ -119,7 +119,7 @@ est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen)
 		est_reply_unauthorized(req, why);
 		goto out;
 	}
-	if (r == MP_ERR_UNSUPPORTED) {
+	if (r == MP_ERR_UNSUPPORTED || r == MP_ERR_DENIED) {
 		est_reply_text(req, 403, why);
 		goto out;
 	}

@@ -10,8 +10,8 @@
 # client certificate, refused for a foreign, suspended or revoked one or other
 # names; enrollment with a manufacturer certificate (IDevID) under a tenant's
 # trust anchor, mapped to the registered device or registered automatically,
-# refused for an unknown manufacturer, an unregistered device, or revocation
-# information we cannot check; a pre-enrollment certificate works once, also
+# refused for an unknown manufacturer, an unregistered device, a certificate
+# its manufacturer's CRL revokes, or revocation information we cannot check; a pre-enrollment certificate works once, also
 # when 20 clients use it at the same time; a profile that needs approval
 # answers 202 until an operator decides, then the same request gets the
 # certificate (or 403); a profile that requires channel binding takes only a
@@ -271,10 +271,38 @@ expect_eq "IDevID without its intermediate" "$(idevid_enroll "$T/id8.pem" "$T/id
 idevid id9 stranger CS-9
 expect_eq "IDevID of an unknown manufacturer" "$(idevid_enroll "$T/id9.pem" "$T/id9.key" CS-9)" 401
 expect_contains "unknown manufacturer: reason" "$(cat "$T/b")" "no trust anchor"
-idevid id10 mfr-auto CS-10 "crlDistributionPoints=URI:http://crl.wallbox.example/root.crl"
-expect_eq "IDevID with a CRL we cannot check" "$(idevid_enroll "$T/id10.pem" "$T/id10.key" CS-10)" 403
-expect_contains "CRL: reason" "$(cat "$T/b")" "revocation"
-expect_eq "no device registered for the refused ones" "$(psql -tAc "SELECT count(*) FROM devices WHERE serial IN ('CS-6', 'CS-9', 'CS-10')")" 0
+# revocation of manufacturer certificates: the CRL at the distribution point, over http
+CRL_PORT=$(free_port)
+mkdir -p "$T/crlweb" "$T/mfrdb"
+: >"$T/mfrdb/index.txt"
+echo 01 >"$T/mfrdb/crlnumber"
+printf '[ca]\ndefault_ca = mfr\n[mfr]\ndatabase = %s\ncrlnumber = %s\ncertificate = %s\nprivate_key = %s\ndefault_md = sha256\ndefault_crl_days = 1\n' \
+	"$T/mfrdb/index.txt" "$T/mfrdb/crlnumber" "$T/mfr-auto.pem" "$T/mfr-auto.key" >"$T/mfrca.cnf"
+# mfr_crl: publishes the manufacturer's current CRL (DER) at http://127.0.0.1:$CRL_PORT/auto.crl
+mfr_crl() {
+	openssl ca -config "$T/mfrca.cnf" -gencrl -out "$T/auto.crl.pem" 2>/dev/null &&
+		openssl crl -in "$T/auto.crl.pem" -outform DER -out "$T/crlweb/auto.crl" || fail "manufacturer CRL"
+}
+mfr_crl
+python3 -m http.server "$CRL_PORT" --bind 127.0.0.1 --directory "$T/crlweb" >/dev/null 2>&1 &
+MIDPKI_PIDS="$MIDPKI_PIDS $!"
+for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$CRL_PORT/auto.crl" && break; sleep 0.1; done
+idevid id17 mfr-auto CS-17 "crlDistributionPoints=URI:http://127.0.0.1:$CRL_PORT/auto.crl"
+expect_eq "IDevID not on its manufacturer's CRL" "$(idevid_enroll "$T/id17.pem" "$T/id17.key" CS-17)" 200
+openssl ca -config "$T/mfrca.cnf" -revoke "$T/id17.pem" -crl_reason keyCompromise 2>/dev/null || fail "revoke id17"
+mfr_crl
+expect_eq "IDevID revoked by its manufacturer" "$(idevid_enroll "$T/id17.pem" "$T/id17.key" CS-17)" 403
+expect_contains "revoked IDevID: reason" "$(cat "$T/b")" "revoked by its manufacturer's CRL"
+idevid id10 mfr-auto CS-10 "crlDistributionPoints=URI:http://127.0.0.1:$(free_port)/gone.crl"
+expect_eq "IDevID whose CRL cannot be fetched" "$(idevid_enroll "$T/id10.pem" "$T/id10.key" CS-10)" 403
+expect_contains "CRL not fetched: reason" "$(cat "$T/b")" "could not be fetched"
+idevid id18 mfr-auto CS-18 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$CRL_PORT/ocsp"
+expect_eq "IDevID with OCSP only" "$(idevid_enroll "$T/id18.pem" "$T/id18.key" CS-18)" 403
+expect_contains "OCSP only: reason" "$(cat "$T/b")" "cannot be checked"
+idevid id19 mfr-root CS-19 "crlDistributionPoints=URI:http://127.0.0.1:$CRL_PORT/auto.crl"
+expect_eq "IDevID whose CRL is another CA's" "$(idevid_enroll "$T/id19.pem" "$T/id19.key" CS-19)" 403
+expect_contains "another CA's CRL: reason" "$(cat "$T/b")" "does not check out"
+expect_eq "no device registered for the refused ones" "$(psql -tAc "SELECT count(*) FROM devices WHERE serial IN ('CS-6', 'CS-9', 'CS-10', 'CS-18', 'CS-19')")" 0
 r=$(api "$KEY" PATCH "/devices/$DEV_5" '{"status":"suspended"}')
 expect_eq "IDevID of a suspended device" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5)" 403
 
