@@ -2,7 +2,9 @@
 # CRLs with the real server, curl and openssl: the full and delta CRLs served
 # on the OCSP listener follow revocation, suspension and resumption within
 # seconds; `openssl verify -crl_check` (full) and `-use_deltas` (full + delta)
-# accept a good certificate and refuse a revoked or held one. A device's
+# accept a good certificate and refuse a revoked or held one. `-extended_crl`
+# goes with `-use_deltas`: without it OpenSSL may take a delta CRL newer than
+# the full one for the base CRL and miss what only the full one lists. A device's
 # suspension and decommissioning carry to its certificates. The OCSP
 # pre-signing thread keeps every certificate's responses signed.
 set -u
@@ -52,7 +54,7 @@ crls() {
 # verdict NAME MODE: openssl verify of NAME against the fetched CRLs; MODE full or delta
 verdict() {
 	local args=(-crl_check -CRLfile "$T/full.pem")
-	[ "$2" = delta ] && args=(-crl_check -use_deltas -CRLfile "$T/full.pem" -CRLfile "$T/delta.pem")
+	[ "$2" = delta ] && args=(-crl_check -use_deltas -extended_crl -CRLfile "$T/full.pem" -CRLfile "$T/delta.pem")
 	openssl verify -CAfile "$T/root.pem" -untrusted "$T/$1.chain" "${args[@]}" "$T/$1.pem" 2>&1 |
 		grep -o 'OK$\|certificate revoked' | head -1
 }
