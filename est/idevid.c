@@ -8,7 +8,6 @@
 #include "devices.h"
 #include "enroll.h"
 #include "err.h"
-#include "log.h"
 #include "reply.h"
 #include "trust_anchors.h"
 #include "worker.h"
