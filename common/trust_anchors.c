@@ -7,6 +7,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/http.h>
+#include <openssl/ocsp.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -342,28 +344,110 @@ crl_url(X509 *x)
 	return url;
 }
 
-/* Whether x names an OCSP responder (AIA). */
-static bool
-names_ocsp(X509 *x)
+/* The first http:// OCSP responder x names (AIA), or NULL; *named says whether it names any. */
+static char *
+ocsp_url(X509 *x, bool *named)
 {
 	AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
-	bool ocsp = aia == NULL && X509_get_ext_by_NID(x, NID_info_access, -1) >= 0;
+	char *url = NULL;
 
-	for (int i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++)
-		if (OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, i)->method) == NID_ad_OCSP)
-			ocsp = true;
+	*named = aia == NULL && X509_get_ext_by_NID(x, NID_info_access, -1) >= 0;
+	for (int i = 0; aia != NULL && url == NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+		ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+		const ASN1_IA5STRING *u = ad->location->d.uniformResourceIdentifier;
+
+		if (OBJ_obj2nid(ad->method) != NID_ad_OCSP)
+			continue;
+		*named = true;
+		if (ad->location->type == GEN_URI && ASN1_STRING_length(u) > 7 &&
+		    ASN1_STRING_length(u) <= MP_TRUST_ANCHOR_MAX_URL &&
+		    strncmp((const char *)ASN1_STRING_get0_data(u), "http://", 7) == 0 &&
+		    memchr(ASN1_STRING_get0_data(u), '\0', (size_t)ASN1_STRING_length(u)) == NULL)
+			url = strndup((const char *)ASN1_STRING_get0_data(u),
+			    (size_t)ASN1_STRING_length(u));
+	}
 	AUTHORITY_INFO_ACCESS_free(aia);
-	return ocsp;
+	return url;
+}
+
+/*
+ * x's status from the OCSP responder at url (x issued by issuer): a request
+ * with a nonce, posted with a timeout of MP_TRUST_ANCHOR_CRL_TIMEOUT_S; the
+ * answer must be signed by issuer or by a responder it delegated to, current,
+ * and not carry another nonce. As not_revoked.
+ */
+static int
+ocsp_status(X509 *x, X509 *issuer, const char *url, const char **why)
+{
+	OCSP_CERTID *id = NULL, *ask;
+	OCSP_REQUEST *rq = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *basic = NULL;
+	ASN1_GENERALIZEDTIME *revoked_at, *this_update, *next_update;
+	X509_STORE *store = NULL;
+	STACK_OF(X509) *certs = NULL;
+	BIO *body = NULL, *answer = NULL;
+	char *host = NULL, *port = NULL, *path = NULL;
+	int ssl = 0, status, reason, r = MP_ERR_UNSUPPORTED;
+
+	*why = "the OCSP responder for the client certificate could not be reached or its answer"
+	    " does not check out";
+	if (!OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path, NULL, NULL) || ssl ||
+	    (id = OCSP_cert_to_id(NULL, x, issuer)) == NULL || (rq = OCSP_REQUEST_new()) == NULL ||
+	    (ask = OCSP_CERTID_dup(id)) == NULL)
+		goto out;
+	if (OCSP_request_add0_id(rq, ask) == NULL) {
+		OCSP_CERTID_free(ask);
+		goto out;
+	}
+	if (!OCSP_request_add1_nonce(rq, NULL, -1) ||
+	    (body = ASN1_item_i2d_mem_bio(ASN1_ITEM_rptr(OCSP_REQUEST), (ASN1_VALUE *)rq)) == NULL)
+		goto out;
+	if ((answer = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL, NULL, NULL,
+	    NULL, 0, NULL, "application/ocsp-request", body, "application/ocsp-response", 1,
+	    MP_TRUST_ANCHOR_MAX_OCSP, MP_TRUST_ANCHOR_CRL_TIMEOUT_S, 0)) == NULL ||
+	    (resp = d2i_OCSP_RESPONSE_bio(answer, NULL)) == NULL ||
+	    OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    (basic = OCSP_response_get1_basic(resp)) == NULL || OCSP_check_nonce(rq, basic) == 0)
+		goto out;
+	if ((store = X509_STORE_new()) == NULL || !X509_STORE_add_cert(store, issuer) ||
+	    (certs = sk_X509_new_null()) == NULL || !sk_X509_push(certs, issuer))
+		goto out;
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	if (OCSP_basic_verify(basic, certs, store, 0) != 1 ||
+	    !OCSP_resp_find_status(basic, id, &status, &reason, &revoked_at, &this_update,
+	    &next_update) || !OCSP_check_validity(this_update, next_update, 300, -1))
+		goto out;
+	if (status == V_OCSP_CERTSTATUS_REVOKED) {
+		*why = "the client certificate is revoked by its manufacturer's OCSP responder";
+		r = MP_ERR_DENIED;
+	} else if (status == V_OCSP_CERTSTATUS_GOOD) {
+		r = MP_OK;
+	}
+out:
+	OCSP_CERTID_free(id);
+	OCSP_REQUEST_free(rq);
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(basic);
+	X509_STORE_free(store);
+	sk_X509_free(certs);
+	BIO_free(body);
+	BIO_free(answer);
+	OPENSSL_free(host);
+	OPENSSL_free(port);
+	OPENSSL_free(path);
+	return r;
 }
 
 /*
  * Whether x, issued by issuer, is not revoked, as far as x says where to
  * learn it: MP_OK when it names nothing, or when the CRL at its first
  * http:// distribution point (fetched now, MP_TRUST_ANCHOR_CRL_TIMEOUT_S at
- * most) is issuer's, signed by it, current, and does not list x;
- * MP_ERR_DENIED when the CRL lists it; MP_ERR_UNSUPPORTED when it cannot be
- * told (only OCSP, no usable CRL, a CRL that does not check out). *why gets
- * a static sentence on an error.
+ * most) is issuer's, signed by it, current, and does not list x, or, without
+ * a CRL, when its http:// OCSP responder says good (ocsp_status);
+ * MP_ERR_DENIED when either says revoked; MP_ERR_UNSUPPORTED when it cannot
+ * be told (nothing on http://, a CRL or answer that does not check out, an
+ * unknown status). *why gets a static sentence on an error.
  */
 static int
 not_revoked(X509 *x, X509 *issuer, const char **why)
@@ -371,15 +455,19 @@ not_revoked(X509 *x, X509 *issuer, const char **why)
 	X509_CRL *crl = NULL;
 	X509_REVOKED *rev = NULL;
 	EVP_PKEY *pub = X509_get0_pubkey(issuer);
-	char *url = crl_url(x);
+	char *url = crl_url(x), *ocsp = NULL;
+	bool names_ocsp;
 	int r = MP_ERR_UNSUPPORTED;
 
 	if (url == NULL) {
-		if (X509_get_ext_by_NID(x, NID_crl_distribution_points, -1) < 0 && !names_ocsp(x))
+		ocsp = ocsp_url(x, &names_ocsp);
+		if (ocsp != NULL)
+			r = ocsp_status(x, issuer, ocsp, why);
+		else if (X509_get_ext_by_NID(x, NID_crl_distribution_points, -1) < 0 && !names_ocsp)
 			r = MP_OK;
 		else
 			*why = "the client certificate's revocation is published only where it cannot be"
-			    " checked (OCSP, or a CRL not on http://)";
+			    " checked (not on http://)";
 		goto out;
 	}
 	*why = "the CRL for the client certificate could not be fetched or does not check out"
@@ -400,6 +488,7 @@ not_revoked(X509 *x, X509 *issuer, const char **why)
 out:
 	X509_CRL_free(crl);
 	free(url);
+	free(ocsp);
 	return r;
 }
 

@@ -47,6 +47,8 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
 /* How long fetching one CRL may take, and the longest CRL URL followed. */
 #define MP_TRUST_ANCHOR_CRL_TIMEOUT_S 5
 #define MP_TRUST_ANCHOR_MAX_URL 512
+/* The largest OCSP answer read from a manufacturer's responder. */
+#define MP_TRUST_ANCHOR_MAX_OCSP 65536
 
 /*
  * Which trust anchors vouch for a device's manufacturer certificate leaf,
@@ -58,10 +60,12 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
  * the anchor that publishes it: the CRL at its first http:// distribution
  * point is fetched (no cache yet; at most MP_TRUST_ANCHOR_CRL_TIMEOUT_S,
  * OpenSSL's response size limit) and must be the issuer's, signed by it and
- * current. Fail closed: MP_ERR_DENIED when a CRL lists a certificate,
- * MP_ERR_UNSUPPORTED when revocation is published but cannot be checked
- * (OCSP only, no http:// CRL, a CRL that cannot be fetched or does not check
- * out), MP_ERR_UNAUTHENTICATED when no anchor vouches for it,
+ * current; a certificate without a CRL but with an http:// OCSP responder is
+ * asked there (with a nonce; the answer signed by the issuer or its
+ * delegate, current). Fail closed: MP_ERR_DENIED when a CRL or responder
+ * says revoked, MP_ERR_UNSUPPORTED when revocation is published but cannot
+ * be checked (nothing on http://, a CRL or answer that cannot be fetched or
+ * does not check out, status unknown), MP_ERR_UNAUTHENTICATED when no anchor vouches for it,
  * MP_ERR_TOO_LARGE for a chain over MP_TRUST_ANCHOR_MAX_CHAIN; *why (may be
  * NULL) gets a static sentence on each.
  */

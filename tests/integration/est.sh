@@ -11,7 +11,8 @@
 # names; enrollment with a manufacturer certificate (IDevID) under a tenant's
 # trust anchor, mapped to the registered device or registered automatically,
 # refused for an unknown manufacturer, an unregistered device, a certificate
-# its manufacturer's CRL revokes, or revocation information we cannot check; a pre-enrollment certificate works once, also
+# its manufacturer's CRL or OCSP responder revokes, or revocation information
+# we cannot check; a pre-enrollment certificate works once, also
 # when 20 clients use it at the same time; a profile that needs approval
 # answers 202 until an operator decides, then the same request gets the
 # certificate (or 403); a profile that requires channel binding takes only a
@@ -296,13 +297,34 @@ expect_contains "revoked IDevID: reason" "$(cat "$T/b")" "revoked by its manufac
 idevid id10 mfr-auto CS-10 "crlDistributionPoints=URI:http://127.0.0.1:$(free_port)/gone.crl"
 expect_eq "IDevID whose CRL cannot be fetched" "$(idevid_enroll "$T/id10.pem" "$T/id10.key" CS-10)" 403
 expect_contains "CRL not fetched: reason" "$(cat "$T/b")" "could not be fetched"
-idevid id18 mfr-auto CS-18 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$CRL_PORT/ocsp"
-expect_eq "IDevID with OCSP only" "$(idevid_enroll "$T/id18.pem" "$T/id18.key" CS-18)" 403
-expect_contains "OCSP only: reason" "$(cat "$T/b")" "cannot be checked"
+# ... or, without a CRL, its OCSP responder (openssl ocsp over the manufacturer's index)
+MFR_OCSP=$(free_port)
+idevid id18 mfr-auto CS-18 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$MFR_OCSP/"
+idevid id20 mfr-auto CS-20 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$MFR_OCSP/"
+python3 -c 'import datetime, subprocess, sys
+out = subprocess.run(["openssl", "x509", "-in", sys.argv[1], "-noout", "-enddate", "-serial", "-subject", "-nameopt", "compat"], capture_output=True, text=True, check=True).stdout.splitlines()
+end = datetime.datetime.strptime(out[0].split("=", 1)[1], "%b %d %H:%M:%S %Y %Z")
+print("V\t%s\t\t%s\tunknown\t%s" % (end.strftime("%y%m%d%H%M%SZ"), out[1].split("=", 1)[1], out[2].split("=", 1)[1].strip()))' \
+	"$T/id18.pem" >>"$T/mfrdb/index.txt" || fail "index entry for id18"
+openssl ca -config "$T/mfrca.cnf" -revoke "$T/id20.pem" 2>/dev/null || fail "revoke id20"
+openssl ocsp -index "$T/mfrdb/index.txt" -port "$MFR_OCSP" -rsigner "$T/mfr-auto.pem" \
+	-rkey "$T/mfr-auto.key" -CA "$T/mfr-auto.pem" -ignore_err >"$T/mfr-ocsp.log" 2>&1 &
+MIDPKI_PIDS="$MIDPKI_PIDS $!"
+# (it serves one connection at a time: waiting for its log line, not probing the port)
+for _ in $(seq 1 50); do grep -q "waiting for OCSP client" "$T/mfr-ocsp.log" && break; sleep 0.1; done
+expect_eq "IDevID good at its manufacturer's OCSP responder" "$(idevid_enroll "$T/id18.pem" "$T/id18.key" CS-18)" 200
+expect_eq "IDevID revoked at its manufacturer's OCSP responder" "$(idevid_enroll "$T/id20.pem" "$T/id20.key" CS-20)" 403
+expect_contains "OCSP revoked: reason" "$(cat "$T/b")" "revoked by its manufacturer's OCSP responder"
+idevid id21 mfr-auto CS-21 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$(free_port)/"
+expect_eq "IDevID whose OCSP responder is unreachable" "$(idevid_enroll "$T/id21.pem" "$T/id21.key" CS-21)" 403
+expect_contains "OCSP unreachable: reason" "$(cat "$T/b")" "could not be reached"
+idevid id22 mfr-auto CS-22 "authorityInfoAccess=OCSP;URI:ldap://ocsp.wallbox.example/"
+expect_eq "IDevID with revocation not on http" "$(idevid_enroll "$T/id22.pem" "$T/id22.key" CS-22)" 403
+expect_contains "not on http: reason" "$(cat "$T/b")" "cannot be checked"
 idevid id19 mfr-root CS-19 "crlDistributionPoints=URI:http://127.0.0.1:$CRL_PORT/auto.crl"
 expect_eq "IDevID whose CRL is another CA's" "$(idevid_enroll "$T/id19.pem" "$T/id19.key" CS-19)" 403
 expect_contains "another CA's CRL: reason" "$(cat "$T/b")" "does not check out"
-expect_eq "no device registered for the refused ones" "$(psql -tAc "SELECT count(*) FROM devices WHERE serial IN ('CS-6', 'CS-9', 'CS-10', 'CS-18', 'CS-19')")" 0
+expect_eq "no device registered for the refused ones" "$(psql -tAc "SELECT count(*) FROM devices WHERE serial IN ('CS-6', 'CS-9', 'CS-10', 'CS-19', 'CS-20', 'CS-21', 'CS-22')")" 0
 r=$(api "$KEY" PATCH "/devices/$DEV_5" '{"status":"suspended"}')
 expect_eq "IDevID of a suspended device" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5)" 403
 
