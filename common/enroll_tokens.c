@@ -114,11 +114,23 @@ out:
 	return r;
 }
 
+/* The row id a presented token names and its SHA-256 as hex (*hex: free with mp_free_secret_str). */
+static int
+token_parts(const char *token, char id[MP_UUID_STR_LEN + 1], char **hex)
+{
+	uint8_t hash[MP_CRED_HASH_LEN];
+	int r;
+
+	if ((r = mp_cred_parse("mpe", token, id, hash)) == MP_OK)
+		r = mp_hex_encode(hash, sizeof(hash), hex);
+	mp_wipe(hash, sizeof(hash));
+	return r;
+}
+
 int
 mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token,
     const char *serial, json_t **out)
 {
-	uint8_t hash[MP_CRED_HASH_LEN];
 	char id[MP_UUID_STR_LEN + 1], *hex = NULL;
 	struct consume_ctx c = { actor, id, NULL, serial };
 	int r;
@@ -127,13 +139,11 @@ mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token,
 		r = MP_ERR_INVALID;
 		goto out;
 	}
-	if ((r = mp_cred_parse("mpe", token, id, hash)) != MP_OK ||
-	    (r = mp_hex_encode(hash, sizeof(hash), &hex)) != MP_OK)
+	if ((r = token_parts(token, id, &hex)) != MP_OK)
 		goto out;
 	c.hex = hex;
 	r = mp_record_txn(db, consume_txn, &c, out);
 out:
-	mp_wipe(hash, sizeof(hash));
 	mp_free_secret_str(hex);
 	return r;
 }
@@ -141,7 +151,6 @@ out:
 int
 mp_enroll_token_check(mp_db *db, const char *token, const char *serial, json_t **out)
 {
-	uint8_t hash[MP_CRED_HASH_LEN];
 	char id[MP_UUID_STR_LEN + 1], *hex = NULL;
 	const char *params[2] = { id, serial };
 	PGresult *res = NULL;
@@ -153,8 +162,7 @@ mp_enroll_token_check(mp_db *db, const char *token, const char *serial, json_t *
 		r = MP_ERR_INVALID;
 		goto out;
 	}
-	if ((r = mp_cred_parse("mpe", token, id, hash)) != MP_OK ||
-	    (r = mp_hex_encode(hash, sizeof(hash), &hex)) != MP_OK)
+	if ((r = token_parts(token, id, &hex)) != MP_OK)
 		goto out;
 	r = mp_db_query_row(db, "SELECT encode(t.token_hash, 'hex'), t.expires_at <= now()"
 	    " FROM enrollment_tokens t JOIN devices d ON d.id = t.device_id"
@@ -180,7 +188,6 @@ mp_enroll_token_check(mp_db *db, const char *token, const char *serial, json_t *
 out:
 	json_decref(row);
 	PQclear(res);
-	mp_wipe(hash, sizeof(hash));
 	mp_free_secret_str(hex);
 	return r;
 }

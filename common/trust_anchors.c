@@ -317,6 +317,24 @@ out:
 	return r;
 }
 
+/* gn as a new string when it is an http:// URI of at most MP_TRUST_ANCHOR_MAX_URL bytes, else NULL. */
+static char *
+http_uri(const GENERAL_NAME *gn)
+{
+	const ASN1_IA5STRING *u = gn->d.uniformResourceIdentifier;
+	const char *p;
+	int n;
+
+	if (gn->type != GEN_URI)
+		return NULL;
+	p = (const char *)ASN1_STRING_get0_data(u);
+	n = ASN1_STRING_length(u);
+	if (n <= 7 || n > MP_TRUST_ANCHOR_MAX_URL || strncmp(p, "http://", 7) != 0 ||
+	    memchr(p, '\0', (size_t)n) != NULL)
+		return NULL;
+	return strndup(p, (size_t)n);
+}
+
 /* The first http:// URI among the full names of x's CRL distribution points, or NULL. */
 static char *
 crl_url(X509 *x)
@@ -329,15 +347,7 @@ crl_url(X509 *x)
 
 		for (int k = 0; dpn != NULL && dpn->type == 0 && url == NULL &&
 		    k < sk_GENERAL_NAME_num(dpn->name.fullname); k++) {
-			GENERAL_NAME *gn = sk_GENERAL_NAME_value(dpn->name.fullname, k);
-			const ASN1_IA5STRING *u = gn->d.uniformResourceIdentifier;
-
-			if (gn->type == GEN_URI && ASN1_STRING_length(u) > 7 &&
-			    ASN1_STRING_length(u) <= MP_TRUST_ANCHOR_MAX_URL &&
-			    strncmp((const char *)ASN1_STRING_get0_data(u), "http://", 7) == 0 &&
-			    memchr(ASN1_STRING_get0_data(u), '\0', (size_t)ASN1_STRING_length(u)) == NULL)
-				url = strndup((const char *)ASN1_STRING_get0_data(u),
-				    (size_t)ASN1_STRING_length(u));
+			url = http_uri(sk_GENERAL_NAME_value(dpn->name.fullname, k));
 		}
 	}
 	CRL_DIST_POINTS_free(dps);
@@ -354,17 +364,11 @@ ocsp_url(X509 *x, bool *named)
 	*named = aia == NULL && X509_get_ext_by_NID(x, NID_info_access, -1) >= 0;
 	for (int i = 0; aia != NULL && url == NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
 		ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
-		const ASN1_IA5STRING *u = ad->location->d.uniformResourceIdentifier;
 
 		if (OBJ_obj2nid(ad->method) != NID_ad_OCSP)
 			continue;
 		*named = true;
-		if (ad->location->type == GEN_URI && ASN1_STRING_length(u) > 7 &&
-		    ASN1_STRING_length(u) <= MP_TRUST_ANCHOR_MAX_URL &&
-		    strncmp((const char *)ASN1_STRING_get0_data(u), "http://", 7) == 0 &&
-		    memchr(ASN1_STRING_get0_data(u), '\0', (size_t)ASN1_STRING_length(u)) == NULL)
-			url = strndup((const char *)ASN1_STRING_get0_data(u),
-			    (size_t)ASN1_STRING_length(u));
+		url = http_uri(ad->location);
 	}
 	AUTHORITY_INFO_ACCESS_free(aia);
 	return url;
