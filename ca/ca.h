@@ -193,9 +193,9 @@ int ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 /*
  * The certificate a client presented (e.g. as its TLS client certificate),
  * when it is byte for byte one we issued: its row as in ca_cert_list, status
- * "expired" once past notAfter, and pre_enrollment (true when its profile is
- * only for a first EST enrollment). MP_ERR_NOT_FOUND for any other
- * certificate.
+ * "expired" once past notAfter, pre_enrollment (true when its profile is
+ * only for a first EST enrollment) and revoke_on_renewal (its profile's
+ * on_renewal is "revoke"). MP_ERR_NOT_FOUND for any other certificate.
  */
 int ca_cert_presented(mp_db *db, X509 *x, json_t **out);
 

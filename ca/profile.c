@@ -630,7 +630,7 @@ parse_top(ca_profile *p, ca_detail *d)
 		"rsa_min_bits", "rsa_max_bits", "validity", "subject", "san", "key_usage",
 		"extended_key_usage", "basic_constraints", "policies", "crl", "ocsp",
 		"ca_issuers", "iec62351_roles", "no_rev_avail", "ocsp_nocheck", "pre_enrollment",
-		"channel_binding", NULL };
+		"channel_binding", "on_renewal", NULL };
 	const json_t *v;
 	bool rev_default;
 	int r;
@@ -674,6 +674,15 @@ parse_top(ca_profile *p, ca_detail *d)
 			    " \"required\"");
 			return MP_ERR_INVALID;
 		}
+	}
+	if ((v = json_object_get(p->body, "on_renewal")) != NULL) {
+		const char *o = json_string_value(v);
+
+		if (o == NULL || (strcmp(o, "keep") != 0 && strcmp(o, "revoke") != 0)) {
+			ca_detail_set(d, "on_renewal", "must be \"keep\" or \"revoke\"");
+			return MP_ERR_INVALID;
+		}
+		p->revoke_on_renewal = strcmp(o, "revoke") == 0;
 	}
 	if (p->no_rev_avail && (p->crl || p->ocsp)) {
 		ca_detail_set(d, "no_rev_avail",
@@ -746,6 +755,12 @@ int64_t
 ca_profile_max_validity(const ca_profile *p)
 {
 	return p->validity_max;
+}
+
+bool
+ca_profile_revoke_on_renewal(const ca_profile *p)
+{
+	return p->revoke_on_renewal;
 }
 
 ca_channel_binding

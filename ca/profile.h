@@ -36,6 +36,8 @@ typedef enum ca_channel_binding {
 	CA_CB_REQUIRED,
 } ca_channel_binding;
 ca_channel_binding ca_profile_channel_binding(const ca_profile *p);
+/* Whether a certificate renewed over EST is revoked (superseded) once its successor is issued. */
+bool ca_profile_revoke_on_renewal(const ca_profile *p);
 /* The built-in profiles: name, body as JSON text, approval_required. */
 typedef struct ca_builtin_profile { const char *name; const char *body_json; bool approval_required; } ca_builtin_profile;
 const ca_builtin_profile *ca_builtin_profiles(size_t *n);

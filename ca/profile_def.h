@@ -47,6 +47,7 @@ struct ca_profile {
 	STACK_OF(ASN1_OBJECT) *policies; /* NULL: no certificatePolicies extension */
 	bool crl, ocsp, ca_issuers, no_rev_avail, ocsp_nocheck, pre_enrollment;
 	ca_channel_binding channel_binding;
+	bool revoke_on_renewal;        /* on_renewal: "revoke" */
 	const json_t *iec_roles;       /* NULL: no IECUserRoles extension */
 };
 

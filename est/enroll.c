@@ -144,7 +144,7 @@ est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len)
 	return r == MP_OK;
 }
 
-bool
+est_outcome
 est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const char *profile,
     const uint8_t *csr, size_t csr_len, bool keygen)
 {
@@ -155,7 +155,8 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 	uint8_t *der = NULL, *pkcs8 = NULL, binding[MP_HTTP_CHANNEL_BINDING_MAX];
 	char *binding_b64 = NULL;
 	json_t *out = NULL;
-	bool pending = false, done = false;
+	est_outcome outcome = EST_REFUSED;
+	bool pending = false;
 	size_t len, pkcs8_len = 0;
 	ca_env env;
 	int r;
@@ -174,11 +175,12 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 		est_enroll_refused(req, r, &d);
 		goto out;
 	}
-	done = true;
 	if (pending) {
+		outcome = EST_PENDING;
 		reply_pending(req);
 		goto out;
 	}
+	outcome = EST_ISSUED;
 	if ((r = est_certs_only(json_string_value(json_object_get(out, "certificate_pem")), &der,
 	    &len)) != MP_OK) {
 		est_reply_fail(req, r, "issued certificate");
@@ -193,7 +195,7 @@ out:
 	OPENSSL_free(der);
 	free(binding_b64);
 	json_decref(out);
-	return done;
+	return outcome;
 }
 
 /* /simpleenroll, or /serverkeygen with keygen. */
@@ -225,9 +227,10 @@ enroll(mp_http_req *req, bool keygen)
 			token_refused(req, r);
 		goto out;
 	}
-	if (!est_enroll_issue(req, json_string_value(json_object_get(tok, "tenant_id")),
+	if (est_enroll_issue(req, json_string_value(json_object_get(tok, "tenant_id")),
 	    json_string_value(json_object_get(tok, "device_id")),
-	    json_string_value(json_object_get(tok, "profile_id")), csr, csr_len, keygen)) {
+	    json_string_value(json_object_get(tok, "profile_id")), csr, csr_len, keygen) ==
+	    EST_REFUSED) {
 		mp_actor who = { "device", json_string_value(json_object_get(tok, "device_id")),
 			json_string_value(json_object_get(tok, "tenant_id")) };
 

@@ -47,10 +47,14 @@ bool est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len);
  * and replies: 200 with the certificate, 202 with Retry-After for a request
  * awaiting approval, or the refusal (est_enroll_refused). With keygen, for a
  * key made by the server (ca_issue_keygen), answered with key and
- * certificate (est_reply_keygen). Whether a certificate or a pending request
- * came of it.
+ * certificate (est_reply_keygen). What came of it.
  */
-bool est_enroll_issue(mp_http_req *req, const char *tenant, const char *device,
+typedef enum est_outcome {
+	EST_REFUSED = 0,   /* nothing came of it (replied with the reason) */
+	EST_ISSUED,        /* a certificate */
+	EST_PENDING,       /* a request awaiting approval */
+} est_outcome;
+est_outcome est_enroll_issue(mp_http_req *req, const char *tenant, const char *device,
     const char *profile, const uint8_t *csr, size_t csr_len, bool keygen);
 /*
  * Replies to a refusal of the issuer with its reason: 400 for a request that

@@ -78,7 +78,8 @@ est_preenroll(mp_http_req *req, X509 *cert, bool keygen)
 		}
 		json_decref(held);
 		held = NULL;
-		if (est_enroll_issue(req, tenant, device, w->config->est_profile, csr, csr_len, keygen))
+		if (est_enroll_issue(req, tenant, device, w->config->est_profile, csr, csr_len,
+		    keygen) != EST_REFUSED)
 			r = ca_cert_revoke(&env, &actor, tenant, id, "superseded", 0, &held, &d);
 		else
 			r = ca_cert_resume(&env, &actor, tenant, id, &held, &d);

@@ -207,6 +207,24 @@ expect_api "revoke the old certificate" "$r" 200
 expect_eq "reenroll with a revoked certificate" "$(reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1.b64")" 403
 expect_contains "revoked: reason" "$(cat "$T/b")" "revoked"
 
+# a profile whose renewed certificates are revoked (on_renewal "revoke")
+r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"rotating\",\"body\":$(python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b["on_renewal"]="revoke"; print(json.dumps(b))' "$BODY")}")
+expect_api "profile with on_renewal revoke" "$r" 201
+ROTATING=$(field "${r#* }" id)
+r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-23\"}")
+DEV_23=$(field "${r#* }" id)
+r=$(api "$KEY" POST "/devices/$DEV_23/enrollment-tokens" "{\"profile\":\"$ROTATING\"}")
+csr dev23 "/CN=CS-23"
+expect_eq "enroll CS-23 (rotating)" "$(enroll "CS-23:$(field "${r#* }" token)" "$T/dev23.b64")" 200
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/dev23.pem" || fail "CS-23 certificate"
+OLD23=$(psql -tAc "SELECT id FROM identities WHERE device_id = '$DEV_23'")
+csr re23 "/CN=CS-23/serialNumber=CS-23" -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	-addext "subjectAltName=URI:urn:uuid:$DEV_23"
+expect_eq "reenroll CS-23" "$(reenroll "$T/dev23.pem" "$T/dev23.key" "$T/re23.b64")" 200
+expect_eq "the renewed certificate is revoked as superseded" \
+	"$(psql -tAc "SELECT i.status || ' ' || c.reason FROM identities i JOIN certificates c ON c.id = i.id WHERE i.id = '$OLD23'")" "revoked superseded"
+expect_eq "the renewed certificate cannot renew again" "$(reenroll "$T/dev23.pem" "$T/dev23.key" "$T/re23.b64")" 403
+
 # --- IDevID: the manufacturer certificate as TLS client certificate, no Authorization
 # mfr_ca NAME [ISSUER]: a CA certificate $T/NAME.pem with key (self-signed without ISSUER)
 mfr_ca() {

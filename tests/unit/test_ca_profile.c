@@ -83,6 +83,14 @@ START_TEST(defaults)
 	ck_assert_int_eq(ca_profile_max_validity(p), 825 * 86400);
 	ck_assert(!ca_profile_pre_enrollment(p));
 	ck_assert_int_eq(ca_profile_channel_binding(p), CA_CB_NONE);
+	ck_assert(!ca_profile_revoke_on_renewal(p));
+	ca_profile_free(p);
+
+	ck_assert_int_eq(parse_text("{\"on_renewal\": \"revoke\"}", &p, &d), MP_OK);
+	ck_assert(ca_profile_revoke_on_renewal(p));
+	ca_profile_free(p);
+	ck_assert_int_eq(parse_text("{\"on_renewal\": \"keep\"}", &p, &d), MP_OK);
+	ck_assert(!ca_profile_revoke_on_renewal(p));
 	ca_profile_free(p);
 
 	ck_assert_int_eq(parse_text("{\"channel_binding\": \"required\"}", &p, &d), MP_OK);
@@ -156,6 +164,7 @@ START_TEST(malformed_profiles)
 		{ "{\"crl\": \"yes\"}", "crl" },
 		{ "{\"pre_enrollment\": 1}", "pre_enrollment" },
 		{ "{\"channel_binding\": true}", "channel_binding" },
+		{ "{\"on_renewal\": \"rotate\"}", "on_renewal" },
 		{ "{\"channel_binding\": \"tls-unique\"}", "channel_binding" },
 		{ "{\"iec62351_roles\": []}", "iec62351_roles" },
 		{ "{\"iec62351_roles\": [{\"role_ids\": [1, 70000], \"aor\": \"x\"}]}",
