@@ -7,10 +7,20 @@
 #include "body.h"
 #include "buf.h"
 #include "codec.h"
+#include "config.h"
 #include "err.h"
 #include "log.h"
 #include "secure.h"
 #include "worker.h"
+
+/* [est] base64_line: the width of base64 lines in answers, 0 for none. */
+static size_t
+line_width(const mp_http_req *req)
+{
+	const mp_worker *w = mp_http_req_worker(req);
+
+	return (size_t)w->config->est_base64_line;
+}
 
 void
 est_reply_text(mp_http_req *req, int status, const char *msg)
@@ -42,7 +52,7 @@ est_reply_b64(mp_http_req *req, const char *content_type, const uint8_t *der, si
 	size_t n;
 	int r;
 
-	if ((r = est_body_encode(der, len, &body, &n)) != MP_OK) {
+	if ((r = est_body_encode(der, len, line_width(req), &body, &n)) != MP_OK) {
 		est_reply_fail(req, r, "response");
 		return;
 	}
@@ -63,8 +73,8 @@ est_reply_keygen(mp_http_req *req, const uint8_t *pkcs8, size_t pkcs8_len,
 
 	if ((r = mp_random_bytes(rnd, sizeof(rnd))) != MP_OK ||
 	    (r = mp_hex_encode(rnd, sizeof(rnd), &boundary)) != MP_OK ||
-	    (r = est_body_encode(pkcs8, pkcs8_len, &key, &key_len)) != MP_OK ||
-	    (r = est_body_encode(certs, certs_len, &cert, &cert_len)) != MP_OK)
+	    (r = est_body_encode(pkcs8, pkcs8_len, line_width(req), &key, &key_len)) != MP_OK ||
+	    (r = est_body_encode(certs, certs_len, line_width(req), &cert, &cert_len)) != MP_OK)
 		goto fail;
 	r = MP_ERR_NOMEM;
 	if ((b = mp_buf_new(key_len + cert_len + 1024)) == NULL ||

@@ -15,7 +15,8 @@
 # we cannot check; a pre-enrollment certificate works once, also
 # when 20 clients use it at the same time; a profile that needs approval
 # answers 202 until an operator decides, then the same request gets the
-# certificate (or 403); a profile that requires channel binding takes only a
+# certificate (or 403); strongSwan's pki --est enrolls when answers are not
+# wrapped ([est] base64_line 0); a profile that requires channel binding takes only a
 # CSR carrying the connection's tls-unique (TLS 1.2) or tls-exporter (TLS 1.3);
 # /serverkeygen returns a key made by the server with its certificate;
 # TLS 1.2 and 1.3.
@@ -548,4 +549,20 @@ wait $PIDS
 expect_eq "50 concurrent: statuses" "$(cat "$T"/c*.code | sort | uniq -c | awk '{ print $2 "x" $1 }' | paste -sd' ' -)" "200x1 401x49"
 expect_eq "50 concurrent: one certificate" \
 	"$(psql -tAc "SELECT count(*) FROM identities WHERE device_id = '$DEV_3'")" 1
+stop_instance
+
+# --- strongSwan's pki --est as an independent client; it reads only unbroken base64
+start_instance MIDPKI_EST_BASE64_LINE=0
+expect_eq "cacerts with [est] base64_line 0" "$(est_req cacerts)" 200
+expect_eq "cacerts: one unbroken line" "$(wc -l <"$T/b") $(base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs | grep -c BEGIN)" "0 2"
+r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-24\"}")
+DEV_24=$(field "${r#* }" id)
+csr dev24 "/CN=CS-24"
+pki --est --url "https://127.0.0.1:$EST_PORT" --cacert "$I_STATE/trust.pem" --in "$T/dev24.der" \
+	--userpass "CS-24:$(token "$DEV_24" 1)" --outform pem >"$T/dev24.pem" 2>"$T/pki.err" ||
+	fail "pki --est enroll: $(tail -n 20 "$T/pki.err")"
+expect_eq "pki --est: the certificate for its key" "$(openssl x509 -in "$T/dev24.pem" -noout -pubkey)" \
+	"$(openssl pkey -in "$T/dev24.key" -pubout)"
+expect_eq "pki --est: subject from the device record" \
+	"$(openssl x509 -in "$T/dev24.pem" -noout -subject -nameopt RFC2253)" "subject=serialNumber=CS-24,CN=CS-24"
 stop_instance
