@@ -50,3 +50,11 @@ issue_cert() {
 	api "$KEY" POST /certificates "$(python3 -c 'import json,sys
 print(json.dumps({"device": sys.argv[1], "profile": sys.argv[2], "csr_pem": open(sys.argv[3]).read()}))' "$2" "$3" "$T/$1.csr")"
 }
+
+# device_in TENANT SERIAL: registers a device (as $KEY); prints its id
+device_in() {
+	local r
+	r=$(api "$KEY" POST /devices "{\"tenant\":\"$1\",\"serial\":\"$2\"}")
+	expect_api "register $2" "$r" 201 >/dev/null
+	field "${r#* }" id
+}

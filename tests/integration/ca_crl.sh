@@ -19,13 +19,6 @@ KEY=$(cat "$I_STATE/admin.key")
 cp "$I_STATE/trust.pem" "$T/root.pem"
 
 r=$(api "$KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
-# device NAME: registers a device of acme, prints its id
-device() {
-	local r
-	r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"$1\"}")
-	expect_api "register $1" "$r" 201 >/dev/null
-	field "${r#* }" id
-}
 # issue NAME DEVICE SERIAL: a P-256 key and iec62351-device certificate (CN = the
 # device's serial) in $T/NAME.pem, its chain in $T/NAME.chain; prints the certificate id
 issue() {
@@ -36,7 +29,7 @@ issue() {
 	jget "${r#* }" 'd["chain_pem"]' >"$T/$1.chain"
 	field "${r#* }" id
 }
-D1=$(device CRL-1); D2=$(device CRL-2)
+D1=$(device_in "$ACME" CRL-1); D2=$(device_in "$ACME" CRL-2)
 GOOD=$(issue good "$D1" CRL-1); BAD=$(issue bad "$D1" CRL-1); HELD=$(issue held "$D1" CRL-1)
 OTHER=$(issue other "$D2" CRL-2)
 CA=$(openssl x509 -in "$T/good.pem" -noout -ext crlDistributionPoints | sed -n 's|.*/crl/\(.*\)\.crl$|\1|p')

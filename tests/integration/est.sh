@@ -63,6 +63,15 @@ token() {
 }
 uses_left() { psql -tAc "SELECT uses_left FROM enrollment_tokens WHERE id = '$1'"; }
 token_id() { echo "$1" | sed -E 's/^mpe_([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})_.*/\1-\2-\3-\4-\5/'; }
+# profile_with NAME FIELD JSON: a profile NAME of ACME, iec62351-device's body with FIELD
+# set to JSON; prints its id
+profile_with() {
+	local r
+	r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"$1\",\"body\":$(python3 -c 'import json,sys
+b = json.loads(sys.argv[1]); b[sys.argv[2]] = json.loads(sys.argv[3]); print(json.dumps(b))' "$BODY" "$2" "$3")}")
+	expect_api "profile $1" "$r" 201 >/dev/null
+	field "${r#* }" id
+}
 
 r=$(api "$KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
 BODY=$(builtin_body iec62351-device)
@@ -209,11 +218,8 @@ expect_eq "reenroll with a revoked certificate" "$(reenroll "$T/dev1.pem" "$T/de
 expect_contains "revoked: reason" "$(cat "$T/b")" "revoked"
 
 # a profile whose renewed certificates are revoked (on_renewal "revoke")
-r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"rotating\",\"body\":$(python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b["on_renewal"]="revoke"; print(json.dumps(b))' "$BODY")}")
-expect_api "profile with on_renewal revoke" "$r" 201
-ROTATING=$(field "${r#* }" id)
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-23\"}")
-DEV_23=$(field "${r#* }" id)
+ROTATING=$(profile_with rotating on_renewal '"revoke"')
+DEV_23=$(device_in "$ACME" CS-23)
 r=$(api "$KEY" POST "/devices/$DEV_23/enrollment-tokens" "{\"profile\":\"$ROTATING\"}")
 csr dev23 "/CN=CS-23"
 expect_eq "enroll CS-23 (rotating)" "$(enroll "CS-23:$(field "${r#* }" token)" "$T/dev23.b64")" 200
@@ -270,8 +276,7 @@ mfr_ca mfr-sub mfr-auto
 mfr_ca stranger
 anchor wallbox mfr-root false
 anchor wallbox-auto mfr-auto true
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-5\"}")
-DEV_5=$(field "${r#* }" id)
+DEV_5=$(device_in "$ACME" CS-5)
 idevid id5 mfr-root CS-5
 expect_eq "IDevID of a registered device (TLS 1.2)" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5 --tlsv1.2 --tls-max 1.2)" 200
 base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/id5-op.pem" || fail "IDevID certificate"
@@ -348,8 +353,7 @@ r=$(api "$KEY" PATCH "/devices/$DEV_5" '{"status":"suspended"}')
 expect_eq "IDevID of a suspended device" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5)" 403
 
 # --- a temporary pre-enrollment certificate from the admin API, used once as client certificate
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-11\"}")
-DEV_11=$(field "${r#* }" id)
+DEV_11=$(device_in "$ACME" CS-11)
 # pre_cert NAME: a pre-enrollment certificate of CS-11 as $T/NAME.pem with key; its id in PRE
 pre_cert() {
 	local r
@@ -419,8 +423,7 @@ expect_api "reject" "$(api "$KEY" POST "/requests/$REQ/reject" '{}')" 200
 expect_eq "the same request once rejected" "$(enroll "CS-13:$TOK" "$T/dev13.b64")" 403
 expect_contains "rejected: reason" "$(cat "$T/b")" "rejected"
 # our client follows the 202 until an operator approves
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-15\"}")
-DEV_15=$(field "${r#* }" id)
+DEV_15=$(device_in "$ACME" CS-15)
 MIDPKI_EST_TOKEN=$(gated_token "$DEV_15") "$MIDPKI_BIN" est enroll --server "https://127.0.0.1:$EST_PORT" \
 	--trust "$I_STATE/trust.pem" --serial CS-15 --max-wait 60s --out-key "$T/cs15.key" \
 	--out-cert "$T/cs15.pem" 2>"$T/cs15.err" &
@@ -437,11 +440,8 @@ expect_eq "the client got the approved certificate" "$(openssl x509 -in "$T/cs15
 	"$(openssl pkey -in "$T/cs15.key" -pubout)"
 
 # --- proof-of-possession linking: a profile that requires the TLS channel binding
-r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"bound\",\"body\":$(python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b["channel_binding"]="required"; print(json.dumps(b))' "$BODY")}")
-expect_api "profile with channel binding" "$r" 201
-BOUND=$(field "${r#* }" id)
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-14\"}")
-DEV_14=$(field "${r#* }" id)
+BOUND=$(profile_with bound channel_binding '"required"')
+DEV_14=$(device_in "$ACME" CS-14)
 r=$(api "$KEY" POST "/devices/$DEV_14/enrollment-tokens" "{\"profile\":\"$BOUND\",\"uses\":2}")
 TOK=$(field "${r#* }" token)
 # bound TLS MODE: status line of an enrollment by est_bound.py; the body in $T/b
@@ -478,8 +478,7 @@ print(json.dumps({"device": sys.argv[1], "profile": "bound", "csr_pem": open(sys
 expect_api "the admin API has no channel to bind to" "$r" 422 refused_by_policy csr.challengePassword
 
 # --- /serverkeygen: the key made by the server, returned with the certificate
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-16\"}")
-DEV_16=$(field "${r#* }" id)
+DEV_16=$(device_in "$ACME" CS-16)
 TOK=$(token "$DEV_16" 1)
 csr dev16 "/CN=CS-16"
 expect_eq "serverkeygen without credentials" "$(est_req serverkeygen -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev16.b64")" 401
@@ -555,8 +554,7 @@ stop_instance
 start_instance MIDPKI_EST_BASE64_LINE=0
 expect_eq "cacerts with [est] base64_line 0" "$(est_req cacerts)" 200
 expect_eq "cacerts: one unbroken line" "$(wc -l <"$T/b") $(base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs | grep -c BEGIN)" "0 2"
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-24\"}")
-DEV_24=$(field "${r#* }" id)
+DEV_24=$(device_in "$ACME" CS-24)
 csr dev24 "/CN=CS-24"
 pki --est --url "https://127.0.0.1:$EST_PORT" --cacert "$I_STATE/trust.pem" --in "$T/dev24.der" \
 	--userpass "CS-24:$(token "$DEV_24" 1)" --outform pem >"$T/dev24.pem" 2>"$T/pki.err" ||
