@@ -114,6 +114,12 @@ typedef struct ca_issue_req {
 	const char *csr;        /* PEM or DER */
 	size_t csr_len;
 	int64_t validity_s;     /* 0: the profile's default */
+	/*
+	 * The TLS channel binding of the connection the request came on, base64
+	 * (tls-unique on TLS 1.2, tls-exporter on TLS 1.3), for profiles that
+	 * link proof of possession to it; NULL when there is none (admin API).
+	 */
+	const char *channel_binding;
 } ca_issue_req;
 
 /*
@@ -125,7 +131,8 @@ typedef struct ca_issue_req {
  * profile_id, requested_by. *pending says which one *out is.
  * MP_ERR_INVALID with *detail for a CSR that does not parse or whose
  * signature fails; MP_ERR_POLICY with *detail naming the field for anything
- * the profile or the device record does not allow; MP_ERR_NOT_FOUND (field
+ * the profile or the device record does not allow (field
+ * "csr.challengePassword" when the profile's channel binding is not met); MP_ERR_NOT_FOUND (field
  * "device" or "profile") for either that does not exist; MP_ERR_CONFLICT for
  * a device that is not active or a retired CA.
  */
@@ -143,6 +150,18 @@ int ca_issue(const ca_env *env, const mp_actor *actor, const ca_issue_req *req, 
  */
 int ca_enroll_info(mp_db *db, const char *tenant_id, const char *profile, json_t **out,
     ca_detail *detail);
+
+/*
+ * ca_issue for a key made here (RFC 7030 serverkeygen): the CSR is checked as
+ * for ca_issue (names, signature, channel binding) but the certificate is
+ * for a fresh key of the first kind the profile allows of P-256, P-384, RSA
+ * (3072 bits, or the profile's minimum when larger), Ed25519. *out gets the
+ * certificate object, *pkcs8 the private key as DER PKCS#8 PrivateKeyInfo
+ * (the caller wipes and frees it with OPENSSL_clear_free). MP_ERR_POLICY
+ * (field "profile") for a profile that needs approval: the key is not kept.
+ */
+int ca_issue_keygen(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    json_t **out, uint8_t **pkcs8, size_t *pkcs8_len, ca_detail *detail);
 
 /* Certificate list filters; each NULL or 0 member matches any certificate. */
 typedef struct ca_cert_filter {
@@ -169,9 +188,9 @@ int ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 /*
  * The certificate a client presented (e.g. as its TLS client certificate),
  * when it is byte for byte one we issued: its row as in ca_cert_list, status
- * "expired" once past notAfter, and pre_enrollment (true when its profile is
- * only for a first EST enrollment). MP_ERR_NOT_FOUND for any other
- * certificate.
+ * "expired" once past notAfter, pre_enrollment (true when its profile is
+ * only for a first EST enrollment) and revoke_on_renewal (its profile's
+ * on_renewal is "revoke"). MP_ERR_NOT_FOUND for any other certificate.
  */
 int ca_cert_presented(mp_db *db, X509 *x, json_t **out);
 
@@ -198,6 +217,17 @@ int ca_cert_resume(const ca_env *env, const mp_actor *actor, const char *tenant_
 int ca_request_list(mp_db *db, const char *tenant_id, const char *status, const char *after_id,
     unsigned limit, json_t **out);
 int ca_request_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
+/*
+ * The newest of the recent requests of device_id (of tenant_id) for the
+ * public key that csr (PEM or DER) asks for, its signature checked so that
+ * the caller holds that key: as ca_request_get shows it, plus
+ * certificate_pem once it was approved. A client that repeats a request
+ * builds a new CSR for the same key (a new signature, a new channel
+ * binding), so the key is what matches. MP_ERR_NOT_FOUND when there is none;
+ * MP_ERR_INVALID for a csr that does not decode or verify.
+ */
+int ca_request_find_key(mp_db *db, const char *tenant_id, const char *device_id,
+    const uint8_t *csr, size_t csr_len, json_t **out);
 /*
  * Approves (issuing the certificate, returned in *out as by ca_issue) or
  * rejects a pending request. MP_ERR_DENIED when actor is the requester;

@@ -90,7 +90,8 @@ ca_cert_presented(mp_db *db, X509 *x, json_t **out)
 	params[1] = serial_hex;
 	params[2] = der_hex;
 	r = mp_record_get(db, "SELECT " CA_CERT_COLUMNS ", (p.body->>'pre_enrollment') IS NOT NULL"
-	    " AND (p.body->>'pre_enrollment')::boolean AS pre_enrollment" CERT_FROM
+	    " AND (p.body->>'pre_enrollment')::boolean AS pre_enrollment,"
+	    " p.body->>'on_renewal' IS NOT DISTINCT FROM 'revoke' AS revoke_on_renewal" CERT_FROM
 	    " WHERE c.ca_id IN (SELECT id FROM cas WHERE subject = $1)"
 	    " AND c.serial = decode($2, 'hex') AND c.der = $3::bytea", 3, params, out);
 out:

@@ -40,13 +40,18 @@ static const uint8_t oid_ext_req[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
 static const uint8_t oid_ms_ext_req[] = { 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x01,
 	0x0e };
 
+/* 1.2.840.113549.1.9.7 (PKCS#9 challengePassword). */
+static const uint8_t oid_challenge[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x07 };
+/* The longest challengePassword kept (RFC 2985 allows 255 characters). */
+#define CHALLENGE_MAX 255
+
 /* The elements of a request that are decoded after its structure is checked. */
 struct parts {
 	mp_der_tlv info, subject, spki_alg, sig_alg;
 	const uint8_t *key, *sig;
 	size_t key_len, sig_len;
-	mp_der_tlv ext_req, ms_ext_req;
-	bool has_ext_req, has_ms_ext_req;
+	mp_der_tlv ext_req, ms_ext_req, challenge;
+	bool has_ext_req, has_ms_ext_req, has_challenge;
 };
 
 /* How the signature is checked: digest name and, for RSASSA-PSS, its parameters. */
@@ -102,6 +107,16 @@ read_attribute(const mp_der_tlv *attr, struct parts *p)
 			return MP_ERR_INVALID;
 		p->ms_ext_req = values;
 		p->has_ms_ext_req = true;
+	} else if (mp_der_oid_is(&type, oid_challenge, sizeof(oid_challenge))) {
+		mp_der set;
+
+		mp_der_enter(&values, &set);
+		if (p->has_challenge || mp_der_next(&set, &p->challenge) != MP_OK ||
+		    !mp_der_empty(&set) || (p->challenge.tag != MP_DER_PRINTABLE_STRING &&
+		    p->challenge.tag != MP_DER_UTF8_STRING) || p->challenge.len > CHALLENGE_MAX ||
+		    memchr(p->challenge.value, '\0', p->challenge.len) != NULL)
+			return MP_ERR_INVALID;
+		p->has_challenge = true;
 	}
 	return MP_OK;
 }
@@ -483,7 +498,9 @@ decode_der(const uint8_t *der, size_t len, ca_csr **out, ca_detail *d)
 		goto out;
 	}
 	r = MP_ERR_NOMEM;
-	if ((c->spki_bits = OPENSSL_memdup(p.key, p.key_len)) == NULL)
+	if ((c->spki_bits = OPENSSL_memdup(p.key, p.key_len)) == NULL ||
+	    (p.has_challenge && (c->challenge_password = OPENSSL_strndup((const char *)
+	    p.challenge.value, p.challenge.len)) == NULL))
 		goto out;
 	c->spki_bits_len = p.key_len;
 	*out = c;
@@ -534,5 +551,7 @@ ca_csr_free(ca_csr *csr)
 	EVP_PKEY_free(csr->pub);
 	X509_ALGOR_free(csr->spki_alg);
 	OPENSSL_free(csr->spki_bits);
+	OPENSSL_clear_free(csr->challenge_password, csr->challenge_password != NULL ?
+	    strlen(csr->challenge_password) : 0);
 	OPENSSL_free(csr);
 }

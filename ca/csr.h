@@ -20,6 +20,7 @@ typedef struct ca_csr {
 	X509_ALGOR *spki_alg;                 /* the SubjectPublicKeyInfo algorithm as encoded */
 	uint8_t *spki_bits;                   /* its BIT STRING contents (no unused-bits octet) */
 	size_t spki_bits_len;
+	char *challenge_password;             /* PKCS#9 challengePassword; NULL when none */
 } ca_csr;
 
 /*
@@ -29,8 +30,9 @@ typedef struct ca_csr {
  * and refuses weak keys (RSA < 2048 or > 8192 bits, RSA exponent not odd or
  * < 65537, EC not P-256/P-384 by name, unknown key types). The extension
  * request is the extensionRequest attribute (or Microsoft's, when the
- * standard one is absent); other attributes must be well-formed and are
- * ignored. MP_ERR_INVALID / MP_ERR_TOO_LARGE / MP_ERR_POLICY with d->field
+ * standard one is absent); a challengePassword (one PrintableString or
+ * UTF8String without NUL, at most once) is kept; other attributes must be
+ * well-formed and are ignored. MP_ERR_INVALID / MP_ERR_TOO_LARGE / MP_ERR_POLICY with d->field
  * "csr", "csr.signature", "csr.key" or "csr.extensions".
  */
 int ca_csr_decode(const uint8_t *in, size_t len, ca_csr **out, ca_detail *d);

@@ -11,13 +11,20 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
 #include "certbuild.h"
 #include "codec.h"
 #include "dbbatch.h"
 #include "csr.h"
 #include "err.h"
 #include "profile.h"
+#include "profile_def.h"
+#include "keyinfo.h"
 #include "record.h"
+#include "secure.h"
 
 /* An x509 profile by id or name, the tenant's before the platform's, as profile_* columns. */
 #define PROFILE_PICK(tenant, ref) \
@@ -414,10 +421,80 @@ request_pending(const ca_env *env, const mp_actor *actor, const ca_issue_req *re
 	return r;
 }
 
+/*
+ * Proof-of-possession linking (RFC 7030 3.5): the CSR's challengePassword
+ * against the channel binding of the connection, as the profile wants it.
+ */
+static int
+channel_binding_check(const ca_profile *p, const ca_csr *csr, const char *binding,
+    ca_detail *d)
+{
+	ca_channel_binding want = ca_profile_channel_binding(p);
+	const char *pw = csr->challenge_password;
+
+	if (want == CA_CB_NONE || (want == CA_CB_OPTIONAL && (pw == NULL || binding == NULL)))
+		return MP_OK;
+	if (binding == NULL)
+		return ca_refuse(d, MP_ERR_POLICY, "csr.challengePassword", "the profile links the"
+		    " request to its TLS channel, which this path has none of");
+	if (pw == NULL)
+		return ca_refuse(d, MP_ERR_POLICY, "csr.challengePassword", "must carry the TLS"
+		    " channel binding (tls-unique on TLS 1.2, tls-exporter on TLS 1.3), base64");
+	if (!mp_ct_equal(pw, strlen(pw), binding, strlen(binding)))
+		return ca_refuse(d, MP_ERR_POLICY, "csr.challengePassword", "does not match the"
+		    " TLS channel binding of this connection");
+	return MP_OK;
+}
+
+/* A fresh key for profile p: P-256, else P-384, else RSA (3072 bits or the profile's least), else Ed25519. */
+static EVP_PKEY *
+keygen_for(const ca_profile *p)
+{
+	if ((p->key_kinds & CA_KEY_EC_P256) != 0)
+		return EVP_EC_gen("P-256");
+	if ((p->key_kinds & CA_KEY_EC_P384) != 0)
+		return EVP_EC_gen("P-384");
+	if ((p->key_kinds & CA_KEY_RSA) != 0)
+		return EVP_RSA_gen(p->rsa_min_bits > 3072 ? p->rsa_min_bits : 3072);
+	return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+}
+
+/* Makes csr ask for key instead of its own: what the certificate will certify. */
+static int
+csr_use_key(ca_csr *csr, EVP_PKEY *key)
+{
+	X509_PUBKEY *xpk = NULL;
+	const unsigned char *bits;
+	X509_ALGOR *alg0, *alg = NULL;
+	uint8_t *copy = NULL;
+	int n, r = MP_ERR_NOMEM;
+
+	if (!X509_PUBKEY_set(&xpk, key) || !X509_PUBKEY_get0_param(NULL, &bits, &n, &alg0, xpk) ||
+	    n <= 0 || (alg = X509_ALGOR_dup(alg0)) == NULL ||
+	    (copy = OPENSSL_memdup(bits, (size_t)n)) == NULL || !EVP_PKEY_up_ref(key))
+		goto out;
+	EVP_PKEY_free(csr->pub);
+	X509_ALGOR_free(csr->spki_alg);
+	OPENSSL_free(csr->spki_bits);
+	csr->pub = key;
+	csr->spki_alg = alg;
+	csr->spki_bits = copy;
+	csr->spki_bits_len = (size_t)n;
+	alg = NULL;
+	copy = NULL;
+	r = MP_OK;
+out:
+	X509_ALGOR_free(alg);
+	OPENSSL_free(copy);
+	X509_PUBKEY_free(xpk);
+	return r;
+}
+
 int
 ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
-    bool allow_pending, json_t **out, bool *pending, ca_detail *d)
+    bool allow_pending, EVP_PKEY **keygen, json_t **out, bool *pending, ca_detail *d)
 {
+	EVP_PKEY *key = NULL;
 	ca_issue_profile p = { 0 };
 	ca_csr *csr = NULL;
 	json_t *device = NULL;
@@ -443,6 +520,23 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 	}
 	if ((r = profile_take(device, req->profile, &p, d)) != MP_OK)
 		goto out;
+	/* checked when the request is made; an approval issues what was checked then */
+	if (allow_pending && (r = channel_binding_check(p.parsed, csr, req->channel_binding, d)) !=
+	    MP_OK)
+		goto out;
+	if (keygen != NULL) {
+		if (p.approval) {
+			r = ca_refuse(d, MP_ERR_POLICY, "profile", "profile %s needs approval, and a key"
+			    " made here is not kept until then", p.name);
+			goto out;
+		}
+		if ((key = keygen_for(p.parsed)) == NULL) {
+			r = MP_ERR_CRYPTO;
+			goto out;
+		}
+		if ((r = csr_use_key(csr, key)) != MP_OK)
+			goto out;
+	}
 	if (p.approval && allow_pending) {
 		if ((r = request_pending(env, actor, req, &p, out)) == MP_OK)
 			*pending = true;
@@ -459,10 +553,16 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 			.validity_s = req->validity_s,
 		};
 
-		if ((r = ca_issue_now(env, actor, &in, out, NULL, d)) == MP_OK)
-			*pending = false;
+		if ((r = ca_issue_now(env, actor, &in, out, NULL, d)) != MP_OK)
+			goto out;
+		*pending = false;
+	}
+	if (keygen != NULL) {
+		*keygen = key;
+		key = NULL;
 	}
 out:
+	EVP_PKEY_free(key);
 	ca_issue_profile_clear(&p);
 	ca_csr_free(csr);
 	json_decref(device);
@@ -473,5 +573,34 @@ int
 ca_issue(const ca_env *env, const mp_actor *actor, const ca_issue_req *req, json_t **out,
     bool *pending, ca_detail *detail)
 {
-	return ca_issue_for_device(env, actor, req, true, out, pending, detail);
+	return ca_issue_for_device(env, actor, req, true, NULL, out, pending, detail);
+}
+
+int
+ca_issue_keygen(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    json_t **out, uint8_t **pkcs8, size_t *pkcs8_len, ca_detail *detail)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	EVP_PKEY *key = NULL;
+	json_t *cert = NULL;
+	unsigned char *der = NULL;
+	bool pending = false;
+	int n, r;
+
+	if ((r = ca_issue_for_device(env, actor, req, true, &key, &cert, &pending, detail)) != MP_OK)
+		goto out;
+	if ((p8 = EVP_PKEY2PKCS8(key)) == NULL || (n = i2d_PKCS8_PRIV_KEY_INFO(p8, &der)) <= 0) {
+		r = MP_ERR_CRYPTO;
+		goto out;
+	}
+	*out = cert;
+	cert = NULL;
+	*pkcs8 = der;
+	*pkcs8_len = (size_t)n;
+	r = MP_OK;
+out:
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(key);
+	json_decref(cert);
+	return r;
 }

@@ -58,9 +58,10 @@ int ca_issue_now(const ca_env *env, const mp_actor *actor, const ca_issue_in *in
 
 /*
  * ca_issue, with allow_pending false for an approved request (issue even
- * when the profile needs approval).
+ * when the profile needs approval); with keygen, for a key made here, which
+ * *keygen receives it (ca_issue_keygen).
  */
 int ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
-    bool allow_pending, json_t **out, bool *pending, ca_detail *d);
+    bool allow_pending, EVP_PKEY **keygen, json_t **out, bool *pending, ca_detail *d);
 
 #endif

@@ -630,7 +630,7 @@ parse_top(ca_profile *p, ca_detail *d)
 		"rsa_min_bits", "rsa_max_bits", "validity", "subject", "san", "key_usage",
 		"extended_key_usage", "basic_constraints", "policies", "crl", "ocsp",
 		"ca_issuers", "iec62351_roles", "no_rev_avail", "ocsp_nocheck", "pre_enrollment",
-		NULL };
+		"channel_binding", "on_renewal", NULL };
 	const json_t *v;
 	bool rev_default;
 	int r;
@@ -662,6 +662,28 @@ parse_top(ca_profile *p, ca_detail *d)
 	    (r = get_bool(p->body, "ocsp_nocheck", false, &p->ocsp_nocheck, "", d)) != MP_OK ||
 	    (r = get_bool(p->body, "pre_enrollment", false, &p->pre_enrollment, "", d)) != MP_OK)
 		return r;
+	if ((v = json_object_get(p->body, "channel_binding")) != NULL) {
+		const char *cb = json_string_value(v);
+
+		if (cb != NULL && strcmp(cb, "optional") == 0)
+			p->channel_binding = CA_CB_OPTIONAL;
+		else if (cb != NULL && strcmp(cb, "required") == 0)
+			p->channel_binding = CA_CB_REQUIRED;
+		else if (cb == NULL || strcmp(cb, "none") != 0) {
+			ca_detail_set(d, "channel_binding", "must be \"none\", \"optional\" or"
+			    " \"required\"");
+			return MP_ERR_INVALID;
+		}
+	}
+	if ((v = json_object_get(p->body, "on_renewal")) != NULL) {
+		const char *o = json_string_value(v);
+
+		if (o == NULL || (strcmp(o, "keep") != 0 && strcmp(o, "revoke") != 0)) {
+			ca_detail_set(d, "on_renewal", "must be \"keep\" or \"revoke\"");
+			return MP_ERR_INVALID;
+		}
+		p->revoke_on_renewal = strcmp(o, "revoke") == 0;
+	}
 	if (p->no_rev_avail && (p->crl || p->ocsp)) {
 		ca_detail_set(d, "no_rev_avail",
 		    "a certificate without revocation information cannot also point to a CRL or OCSP");
@@ -733,6 +755,18 @@ int64_t
 ca_profile_max_validity(const ca_profile *p)
 {
 	return p->validity_max;
+}
+
+bool
+ca_profile_revoke_on_renewal(const ca_profile *p)
+{
+	return p->revoke_on_renewal;
+}
+
+ca_channel_binding
+ca_profile_channel_binding(const ca_profile *p)
+{
+	return p->channel_binding;
 }
 
 bool

@@ -24,6 +24,20 @@ const char *ca_profile_ca(const ca_profile *p);        /* issuing CA name; "devi
 int64_t ca_profile_default_validity(const ca_profile *p); /* seconds */
 int64_t ca_profile_max_validity(const ca_profile *p);
 bool ca_profile_pre_enrollment(const ca_profile *p);   /* only for first EST enrollment */
+/*
+ * Proof-of-possession linking (RFC 7030 3.5): whether the CSR's
+ * challengePassword must carry the TLS channel binding of the connection it
+ * came on (required), must match it when it carries one (optional), or is
+ * not looked at (none, the default).
+ */
+typedef enum ca_channel_binding {
+	CA_CB_NONE = 0,
+	CA_CB_OPTIONAL,
+	CA_CB_REQUIRED,
+} ca_channel_binding;
+ca_channel_binding ca_profile_channel_binding(const ca_profile *p);
+/* Whether a certificate renewed over EST is revoked (superseded) once its successor is issued. */
+bool ca_profile_revoke_on_renewal(const ca_profile *p);
 /* The built-in profiles: name, body as JSON text, approval_required. */
 typedef struct ca_builtin_profile { const char *name; const char *body_json; bool approval_required; } ca_builtin_profile;
 const ca_builtin_profile *ca_builtin_profiles(size_t *n);

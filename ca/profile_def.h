@@ -46,6 +46,8 @@ struct ca_profile {
 	bool basic_constraints, basic_constraints_critical;
 	STACK_OF(ASN1_OBJECT) *policies; /* NULL: no certificatePolicies extension */
 	bool crl, ocsp, ca_issuers, no_rev_avail, ocsp_nocheck, pre_enrollment;
+	ca_channel_binding channel_binding;
+	bool revoke_on_renewal;        /* on_renewal: "revoke" */
 	const json_t *iec_roles;       /* NULL: no IECUserRoles extension */
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csr.h"
 #include "err.h"
 #include "num.h"
 #include "record.h"
@@ -30,6 +31,72 @@ ca_request_get(mp_db *db, const char *tenant_id, const char *id, json_t **out)
 
 	return mp_record_get(db, "SELECT " CA_REQUEST_COLUMNS " FROM certificate_requests"
 	    " WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)", 2, params, out);
+}
+
+/* The most recent requests of a device that ca_request_find_key looks through. */
+#define FIND_KEY_RECENT "16"
+
+int
+ca_request_find_key(mp_db *db, const char *tenant_id, const char *device_id,
+    const uint8_t *csr, size_t csr_len, json_t **out)
+{
+	const char *params[2] = { tenant_id, device_id };
+	ca_csr *want = NULL, *got = NULL;
+	ca_detail d = { { 0 }, { 0 } };
+	PGresult *res = NULL;
+	json_t *row = NULL, *cert = NULL;
+	uint8_t *der = NULL;
+	size_t len;
+	int r, found = -1;
+
+	if (tenant_id == NULL || device_id == NULL) {
+		r = MP_ERR_INVALID;
+		goto out;
+	}
+	if ((r = ca_csr_decode(csr, csr_len, &want, &d)) != MP_OK ||
+	    (r = mp_db_query(db, "SELECT id, csr FROM certificate_requests"
+	    " WHERE tenant_id = $1 AND device_id = $2 ORDER BY created_at DESC LIMIT "
+	    FIND_KEY_RECENT, 2, params, &res)) != MP_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(res) && found < 0; i++) {
+		if ((r = mp_db_bytea_value(res, i, 1, CA_CSR_MAX_BYTES, &der, &len)) != MP_OK)
+			goto out;
+		if (ca_csr_decode(der, len, &got, &d) == MP_OK &&
+		    got->spki_bits_len == want->spki_bits_len &&
+		    memcmp(got->spki_bits, want->spki_bits, want->spki_bits_len) == 0 &&
+		    OBJ_cmp(got->spki_alg->algorithm, want->spki_alg->algorithm) == 0)
+			found = i;
+		ca_csr_free(got);
+		got = NULL;
+		free(der);
+		der = NULL;
+	}
+	if (found < 0) {
+		r = MP_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = ca_request_get(db, tenant_id, mp_db_value(res, found, 0), &row)) != MP_OK)
+		goto out;
+	if (json_is_string(json_object_get(row, "certificate_id"))) {
+		if ((r = ca_cert_get(db, tenant_id, json_string_value(json_object_get(row,
+		    "certificate_id")), &cert)) != MP_OK)
+			goto out;
+		if (json_object_set(row, "certificate_pem", json_object_get(cert,
+		    "certificate_pem")) != 0) {
+			r = MP_ERR_NOMEM;
+			goto out;
+		}
+	}
+	*out = row;
+	row = NULL;
+out:
+	ca_csr_free(want);
+	ca_csr_free(got);
+	free(der);
+	PQclear(res);
+	json_decref(row);
+	json_decref(cert);
+	return r;
 }
 
 struct decide_ctx {
@@ -78,8 +145,8 @@ decide_txn(mp_db *db, void *arg, json_t **row)
 		    (r = mp_parse_u64(mp_db_value(res, 0, 6), INT64_MAX, &validity)) != MP_OK)
 			goto out;
 		req = (ca_issue_req){ mp_db_value(res, 0, 0), mp_db_value(res, 0, 1),
-			mp_db_value(res, 0, 2), csr, csr_len, (int64_t)validity };
-		if ((r = ca_issue_for_device(c->env, c->actor, &req, false, &cert, &pending,
+			mp_db_value(res, 0, 2), csr, csr_len, (int64_t)validity, NULL };
+		if ((r = ca_issue_for_device(c->env, c->actor, &req, false, NULL, &cert, &pending,
 		    c->detail)) != MP_OK)
 			goto out;
 	}

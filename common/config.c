@@ -44,6 +44,12 @@ static const struct cfg_key keys[] = {
 	{ "est", "profile", CFG_STR, OFF(est_profile), "iec62351-device", 0, 0, NULL,
 	  "Platform X.509 profile whose CA chain /cacerts returns and whose key algorithms\n"
 	  "# /csrattrs lists. An enrollment is issued under the profile of its token." },
+	{ "est", "retry_after", CFG_DURATION, OFF(est_retry_after_ms), "10m", 1000, 24 * HOUR_MS,
+	  NULL, "What Retry-After tells a device whose request awaits an operator's approval\n"
+	  "# (202); whole seconds." },
+	{ "est", "base64_line", CFG_UINT, OFF(est_base64_line), "64", 0, 1024, NULL,
+	  "Width of the base64 lines of EST answers (RFC 8951); 0 writes none. libest wants\n"
+	  "# lines (64); strongSwan's pki reads only unbroken base64 (0)." },
 	{ "ocsp", "listen", CFG_LISTEN, OFF(ocsp_listen), "127.0.0.1:8080", 0, 0, NULL,
 	  "OCSP responder and CRLs (plain HTTP). Empty disables the listener." },
 	{ "ocsp", "public_url", CFG_STR, OFF(ocsp_public_url), "http://127.0.0.1:8080", 0, 0, NULL,

@@ -19,6 +19,8 @@ typedef struct mp_config {
 	char *admin_listen;         /* [admin] listen; empty = disabled */
 	char *est_listen;
 	char *est_profile;          /* [est] profile: what /cacerts and /csrattrs describe */
+	uint64_t est_retry_after_ms; /* [est] retry_after: Retry-After of a request awaiting approval */
+	uint64_t est_base64_line;   /* [est] base64_line: width of base64 lines in answers, 0: none */
 	char *ocsp_listen;
 	char *ocsp_public_url;      /* [ocsp] public_url: base of CRL/OCSP/CA URLs in certificates */
 	uint64_t ocsp_response_validity_ms; /* [ocsp] response_validity: nextUpdate - thisUpdate */

@@ -114,11 +114,23 @@ out:
 	return r;
 }
 
+/* The row id a presented token names and its SHA-256 as hex (*hex: free with mp_free_secret_str). */
+static int
+token_parts(const char *token, char id[MP_UUID_STR_LEN + 1], char **hex)
+{
+	uint8_t hash[MP_CRED_HASH_LEN];
+	int r;
+
+	if ((r = mp_cred_parse("mpe", token, id, hash)) == MP_OK)
+		r = mp_hex_encode(hash, sizeof(hash), hex);
+	mp_wipe(hash, sizeof(hash));
+	return r;
+}
+
 int
 mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token,
     const char *serial, json_t **out)
 {
-	uint8_t hash[MP_CRED_HASH_LEN];
 	char id[MP_UUID_STR_LEN + 1], *hex = NULL;
 	struct consume_ctx c = { actor, id, NULL, serial };
 	int r;
@@ -127,13 +139,55 @@ mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token,
 		r = MP_ERR_INVALID;
 		goto out;
 	}
-	if ((r = mp_cred_parse("mpe", token, id, hash)) != MP_OK ||
-	    (r = mp_hex_encode(hash, sizeof(hash), &hex)) != MP_OK)
+	if ((r = token_parts(token, id, &hex)) != MP_OK)
 		goto out;
 	c.hex = hex;
 	r = mp_record_txn(db, consume_txn, &c, out);
 out:
-	mp_wipe(hash, sizeof(hash));
+	mp_free_secret_str(hex);
+	return r;
+}
+
+int
+mp_enroll_token_check(mp_db *db, const char *token, const char *serial, json_t **out)
+{
+	char id[MP_UUID_STR_LEN + 1], *hex = NULL;
+	const char *params[2] = { id, serial };
+	PGresult *res = NULL;
+	json_t *row = NULL;
+	const char *stored;
+	int r;
+
+	if (serial == NULL) {
+		r = MP_ERR_INVALID;
+		goto out;
+	}
+	if ((r = token_parts(token, id, &hex)) != MP_OK)
+		goto out;
+	r = mp_db_query_row(db, "SELECT encode(t.token_hash, 'hex'), t.expires_at <= now()"
+	    " FROM enrollment_tokens t JOIN devices d ON d.id = t.device_id"
+	    " WHERE t.id = $1 AND d.serial = $2", 2, params, &res);
+	if (r == MP_ERR_NOT_FOUND)
+		r = MP_ERR_UNAUTHENTICATED;
+	if (r != MP_OK)
+		goto out;
+	stored = mp_db_value(res, 0, 0);
+	if (stored == NULL || !mp_ct_equal(stored, strlen(stored), hex, strlen(hex))) {
+		r = MP_ERR_UNAUTHENTICATED;
+		goto out;
+	}
+	if (PQgetvalue(res, 0, 1)[0] == 't') {
+		r = MP_ERR_EXPIRED;
+		goto out;
+	}
+	if ((r = mp_record_get(db, "SELECT " COLUMNS " FROM enrollment_tokens WHERE id = $1", 1,
+	    params, &row)) != MP_OK)
+		goto out;
+	*out = row;
+	row = NULL;
+out:
+	json_decref(row);
+	PQclear(res);
 	mp_free_secret_str(hex);
 	return r;
 }

@@ -37,6 +37,15 @@ int mp_enroll_token_consume(mp_db *db, const mp_actor *actor, const char *token,
     const char *serial, json_t **out);
 
 /*
+ * Whether token is a valid token of the device with serial number serial,
+ * used up or not, without spending anything: MP_OK with the token object in
+ * *out, MP_ERR_UNAUTHENTICATED for a malformed, unknown or wrong token or
+ * another serial, MP_ERR_EXPIRED for an expired one. Constant-time
+ * comparison; not audited (nothing changes).
+ */
+int mp_enroll_token_check(mp_db *db, const char *token, const char *serial, json_t **out);
+
+/*
  * Gives back the use that mp_enroll_token_consume spent on token id when what
  * it was spent for did not happen (e.g. the CSR was refused), so that the
  * device may try again. Audited as enrollment_token.refund.

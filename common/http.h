@@ -140,6 +140,17 @@ STACK_OF(X509) *mp_http_req_peer_chain(const mp_http_req *req);
  */
 bool mp_http_media_type_is(const char *value, const char *type);
 
+/* The longest channel binding mp_http_req_channel_binding gives. */
+#define MP_HTTP_CHANNEL_BINDING_MAX 64
+/*
+ * The TLS channel binding of the request's connection: tls-exporter (RFC
+ * 9266, 32 bytes) on TLS 1.3, tls-unique (RFC 5929: the first Finished
+ * message of the handshake) on TLS 1.2; *type (may be NULL) gets its name.
+ * MP_ERR_UNSUPPORTED on a plain connection, MP_ERR_CRYPTO when TLS gives none.
+ */
+int mp_http_req_channel_binding(const mp_http_req *req, uint8_t out[MP_HTTP_CHANNEL_BINDING_MAX],
+    size_t *len, const char **type);
+
 /* Adds a response header; refuses CR/LF in name or value (MP_ERR_INVALID). */
 int mp_http_set_header(mp_http_req *req, const char *name, const char *value);
 /* Sends status with body (len bytes, may be 0) of content_type. */

@@ -347,6 +347,35 @@ mp_http_req_peer_chain(const mp_http_req *req)
 }
 
 int
+mp_http_req_channel_binding(const mp_http_req *req, uint8_t out[MP_HTTP_CHANNEL_BINDING_MAX],
+    size_t *len, const char **type)
+{
+	static const char label[] = "EXPORTER-Channel-Binding";
+	SSL *ssl = bufferevent_openssl_get_ssl(req->conn->bev);
+	size_t n;
+
+	if (ssl == NULL)
+		return MP_ERR_UNSUPPORTED;
+	if (SSL_version(ssl) >= TLS1_3_VERSION) {
+		if (SSL_export_keying_material(ssl, out, 32, label, sizeof(label) - 1, NULL, 0, 0) != 1)
+			return MP_ERR_CRYPTO;
+		n = 32;
+		if (type != NULL)
+			*type = "tls-exporter";
+	} else {
+		/* the first Finished: the client's in a full handshake, ours when resumed */
+		n = SSL_session_reused(ssl) ? SSL_get_finished(ssl, out, MP_HTTP_CHANNEL_BINDING_MAX) :
+		    SSL_get_peer_finished(ssl, out, MP_HTTP_CHANNEL_BINDING_MAX);
+		if (n == 0 || n > MP_HTTP_CHANNEL_BINDING_MAX)
+			return MP_ERR_CRYPTO;
+		if (type != NULL)
+			*type = "tls-unique";
+	}
+	*len = n;
+	return MP_OK;
+}
+
+int
 mp_http_set_header(mp_http_req *req, const char *name, const char *value)
 {
 	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)

@@ -7,6 +7,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/http.h>
+#include <openssl/ocsp.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -315,34 +317,194 @@ out:
 	return r;
 }
 
-/* Whether x publishes where its revocation can be learnt: a CRL distribution point or OCSP. */
-static bool
-publishes_revocation(X509 *x)
+/* gn as a new string when it is an http:// URI of at most MP_TRUST_ANCHOR_MAX_URL bytes, else NULL. */
+static char *
+http_uri(const GENERAL_NAME *gn)
 {
-	AUTHORITY_INFO_ACCESS *aia;
-	bool ocsp = false;
+	const ASN1_IA5STRING *u = gn->d.uniformResourceIdentifier;
+	const char *p;
+	int n;
 
-	if (X509_get_ext_by_NID(x, NID_crl_distribution_points, -1) >= 0 ||
-	    X509_get_ext_by_NID(x, NID_freshest_crl, -1) >= 0)
-		return true;
-	if ((aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL)) == NULL)
-		return X509_get_ext_by_NID(x, NID_info_access, -1) >= 0;
-	for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); i++)
-		if (OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, i)->method) == NID_ad_OCSP)
-			ocsp = true;
+	if (gn->type != GEN_URI)
+		return NULL;
+	p = (const char *)ASN1_STRING_get0_data(u);
+	n = ASN1_STRING_length(u);
+	if (n <= 7 || n > MP_TRUST_ANCHOR_MAX_URL || strncmp(p, "http://", 7) != 0 ||
+	    memchr(p, '\0', (size_t)n) != NULL)
+		return NULL;
+	return strndup(p, (size_t)n);
+}
+
+/* The first http:// URI among the full names of x's CRL distribution points, or NULL. */
+static char *
+crl_url(X509 *x)
+{
+	CRL_DIST_POINTS *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	char *url = NULL;
+
+	for (int i = 0; dps != NULL && url == NULL && i < sk_DIST_POINT_num(dps); i++) {
+		DIST_POINT_NAME *dpn = sk_DIST_POINT_value(dps, i)->distpoint;
+
+		for (int k = 0; dpn != NULL && dpn->type == 0 && url == NULL &&
+		    k < sk_GENERAL_NAME_num(dpn->name.fullname); k++) {
+			url = http_uri(sk_GENERAL_NAME_value(dpn->name.fullname, k));
+		}
+	}
+	CRL_DIST_POINTS_free(dps);
+	return url;
+}
+
+/* The first http:// OCSP responder x names (AIA), or NULL; *named says whether it names any. */
+static char *
+ocsp_url(X509 *x, bool *named)
+{
+	AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+	char *url = NULL;
+
+	*named = aia == NULL && X509_get_ext_by_NID(x, NID_info_access, -1) >= 0;
+	for (int i = 0; aia != NULL && url == NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+		ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+
+		if (OBJ_obj2nid(ad->method) != NID_ad_OCSP)
+			continue;
+		*named = true;
+		url = http_uri(ad->location);
+	}
 	AUTHORITY_INFO_ACCESS_free(aia);
-	return ocsp;
+	return url;
+}
+
+/*
+ * x's status from the OCSP responder at url (x issued by issuer): a request
+ * with a nonce, posted with a timeout of MP_TRUST_ANCHOR_CRL_TIMEOUT_S; the
+ * answer must be signed by issuer or by a responder it delegated to, current,
+ * and not carry another nonce. As not_revoked.
+ */
+static int
+ocsp_status(X509 *x, X509 *issuer, const char *url, const char **why)
+{
+	OCSP_CERTID *id = NULL, *ask;
+	OCSP_REQUEST *rq = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *basic = NULL;
+	ASN1_GENERALIZEDTIME *revoked_at, *this_update, *next_update;
+	X509_STORE *store = NULL;
+	STACK_OF(X509) *certs = NULL;
+	BIO *body = NULL, *answer = NULL;
+	char *host = NULL, *port = NULL, *path = NULL;
+	int ssl = 0, status, reason, r = MP_ERR_UNSUPPORTED;
+
+	*why = "the OCSP responder for the client certificate could not be reached or its answer"
+	    " does not check out";
+	if (!OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path, NULL, NULL) || ssl ||
+	    (id = OCSP_cert_to_id(NULL, x, issuer)) == NULL || (rq = OCSP_REQUEST_new()) == NULL ||
+	    (ask = OCSP_CERTID_dup(id)) == NULL)
+		goto out;
+	if (OCSP_request_add0_id(rq, ask) == NULL) {
+		OCSP_CERTID_free(ask);
+		goto out;
+	}
+	if (!OCSP_request_add1_nonce(rq, NULL, -1) ||
+	    (body = ASN1_item_i2d_mem_bio(ASN1_ITEM_rptr(OCSP_REQUEST), (ASN1_VALUE *)rq)) == NULL)
+		goto out;
+	if ((answer = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL, NULL, NULL,
+	    NULL, 0, NULL, "application/ocsp-request", body, "application/ocsp-response", 1,
+	    MP_TRUST_ANCHOR_MAX_OCSP, MP_TRUST_ANCHOR_CRL_TIMEOUT_S, 0)) == NULL ||
+	    (resp = d2i_OCSP_RESPONSE_bio(answer, NULL)) == NULL ||
+	    OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    (basic = OCSP_response_get1_basic(resp)) == NULL || OCSP_check_nonce(rq, basic) == 0)
+		goto out;
+	if ((store = X509_STORE_new()) == NULL || !X509_STORE_add_cert(store, issuer) ||
+	    (certs = sk_X509_new_null()) == NULL || !sk_X509_push(certs, issuer))
+		goto out;
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	if (OCSP_basic_verify(basic, certs, store, 0) != 1 ||
+	    !OCSP_resp_find_status(basic, id, &status, &reason, &revoked_at, &this_update,
+	    &next_update) || !OCSP_check_validity(this_update, next_update, 300, -1))
+		goto out;
+	if (status == V_OCSP_CERTSTATUS_REVOKED) {
+		*why = "the client certificate is revoked by its manufacturer's OCSP responder";
+		r = MP_ERR_DENIED;
+	} else if (status == V_OCSP_CERTSTATUS_GOOD) {
+		r = MP_OK;
+	}
+out:
+	OCSP_CERTID_free(id);
+	OCSP_REQUEST_free(rq);
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(basic);
+	X509_STORE_free(store);
+	sk_X509_free(certs);
+	BIO_free(body);
+	BIO_free(answer);
+	OPENSSL_free(host);
+	OPENSSL_free(port);
+	OPENSSL_free(path);
+	return r;
+}
+
+/*
+ * Whether x, issued by issuer, is not revoked, as far as x says where to
+ * learn it: MP_OK when it names nothing, or when the CRL at its first
+ * http:// distribution point (fetched now, MP_TRUST_ANCHOR_CRL_TIMEOUT_S at
+ * most) is issuer's, signed by it, current, and does not list x, or, without
+ * a CRL, when its http:// OCSP responder says good (ocsp_status);
+ * MP_ERR_DENIED when either says revoked; MP_ERR_UNSUPPORTED when it cannot
+ * be told (nothing on http://, a CRL or answer that does not check out, an
+ * unknown status). *why gets a static sentence on an error.
+ */
+static int
+not_revoked(X509 *x, X509 *issuer, const char **why)
+{
+	X509_CRL *crl = NULL;
+	X509_REVOKED *rev = NULL;
+	EVP_PKEY *pub = X509_get0_pubkey(issuer);
+	char *url = crl_url(x), *ocsp = NULL;
+	bool names_ocsp;
+	int r = MP_ERR_UNSUPPORTED;
+
+	if (url == NULL) {
+		ocsp = ocsp_url(x, &names_ocsp);
+		if (ocsp != NULL)
+			r = ocsp_status(x, issuer, ocsp, why);
+		else if (X509_get_ext_by_NID(x, NID_crl_distribution_points, -1) < 0 && !names_ocsp)
+			r = MP_OK;
+		else
+			*why = "the client certificate's revocation is published only where it cannot be"
+			    " checked (not on http://)";
+		goto out;
+	}
+	*why = "the CRL for the client certificate could not be fetched or does not check out"
+	    " (issuer, signature, thisUpdate, nextUpdate)";
+	if ((crl = X509_CRL_load_http(url, NULL, NULL, MP_TRUST_ANCHOR_CRL_TIMEOUT_S)) == NULL ||
+	    pub == NULL || X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) !=
+	    0 || X509_CRL_verify(crl, pub) != 1 ||
+	    X509_cmp_current_time(X509_CRL_get0_lastUpdate(crl)) >= 0 ||
+	    X509_CRL_get0_nextUpdate(crl) == NULL ||
+	    X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl)) <= 0)
+		goto out;
+	if (X509_CRL_get0_by_cert(crl, &rev, x) == 1) {
+		*why = "the client certificate is revoked by its manufacturer's CRL";
+		r = MP_ERR_DENIED;
+		goto out;
+	}
+	r = MP_OK;
+out:
+	X509_CRL_free(crl);
+	free(url);
+	free(ocsp);
+	return r;
 }
 
 /*
  * Verifies leaf under the anchors of rows whose tenant_id is tenant. *anchor
  * gets the row of the anchor that ended the chain, or NULL when it does not
- * verify; MP_ERR_UNSUPPORTED when a certificate below it publishes
- * revocation information.
+ * verify; every certificate below the anchor must pass not_revoked (its
+ * errors, with *why).
  */
 static int
 verify_in_tenant(json_t *rows, const char *tenant, X509 *leaf, STACK_OF(X509) *chain,
-    json_t **anchor)
+    json_t **anchor, const char **why)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -386,10 +548,9 @@ verify_in_tenant(json_t *rows, const char *tenant, X509 *leaf, STACK_OF(X509) *c
 		goto out;
 	n = sk_X509_num(path);
 	for (int k = 0; k < n - 1; k++)
-		if (publishes_revocation(sk_X509_value(path, k))) {
-			r = MP_ERR_UNSUPPORTED;
+		if ((r = not_revoked(sk_X509_value(path, k), sk_X509_value(path, k + 1), why)) !=
+		    MP_OK)
 			goto out;
-		}
 	top = sk_X509_value(path, n - 1);
 	json_array_foreach(rows, i, row) {
 		const char *b64 = json_string_value(json_object_get(row, "certificate"));
@@ -449,12 +610,8 @@ mp_trust_anchor_verify(mp_db *db, X509 *leaf, STACK_OF(X509) *chain, json_t **ou
 		if (i > 0 && strcmp(tenant, json_string_value(json_object_get(json_array_get(rows,
 		    i - 1), "tenant_id"))) == 0)
 			continue;
-		if ((r = verify_in_tenant(rows, tenant, leaf, chain, &anchor)) != MP_OK) {
-			if (r == MP_ERR_UNSUPPORTED)
-				reason = "the client certificate publishes revocation information, which"
-				    " cannot be checked yet";
+		if ((r = verify_in_tenant(rows, tenant, leaf, chain, &anchor, &reason)) != MP_OK)
 			goto out;
-		}
 		if (anchor != NULL && json_array_append_new(found, json_pack("{s:O, s:O, s:O, s:O,"
 		    " s:O}", "id", json_object_get(anchor, "id"), "tenant_id", json_object_get(anchor,
 		    "tenant_id"), "name", json_object_get(anchor, "name"), "subject",

@@ -44,6 +44,11 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
 
 /* The most certificates a client may send with its own for mp_trust_anchor_verify. */
 #define MP_TRUST_ANCHOR_MAX_CHAIN 8
+/* How long fetching one CRL may take, and the longest CRL URL followed. */
+#define MP_TRUST_ANCHOR_CRL_TIMEOUT_S 5
+#define MP_TRUST_ANCHOR_MAX_URL 512
+/* The largest OCSP answer read from a manufacturer's responder. */
+#define MP_TRUST_ANCHOR_MAX_OCSP 65536
 
 /*
  * Which trust anchors vouch for a device's manufacturer certificate leaf,
@@ -51,12 +56,18 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
  * tenant, under which leaf verifies now (signatures, validity of every
  * certificate, CA constraints; an anchor need not be self-signed), as an
  * array of anchor rows (id, tenant_id, name, subject, policy) in *out, at
- * most one per tenant. Revocation cannot be checked yet, so a certificate
- * that publishes it (a CRL distribution point or an OCSP responder below
- * the anchor) is refused: fail closed. MP_ERR_UNAUTHENTICATED when no anchor
- * vouches for it, MP_ERR_TOO_LARGE for a chain over MP_TRUST_ANCHOR_MAX_CHAIN,
- * MP_ERR_UNSUPPORTED for revocation information; *why (may be NULL) gets a
- * static sentence on each.
+ * most one per tenant. Revocation is checked for every certificate below
+ * the anchor that publishes it: the CRL at its first http:// distribution
+ * point is fetched (no cache yet; at most MP_TRUST_ANCHOR_CRL_TIMEOUT_S,
+ * OpenSSL's response size limit) and must be the issuer's, signed by it and
+ * current; a certificate without a CRL but with an http:// OCSP responder is
+ * asked there (with a nonce; the answer signed by the issuer or its
+ * delegate, current). Fail closed: MP_ERR_DENIED when a CRL or responder
+ * says revoked, MP_ERR_UNSUPPORTED when revocation is published but cannot
+ * be checked (nothing on http://, a CRL or answer that cannot be fetched or
+ * does not check out, status unknown), MP_ERR_UNAUTHENTICATED when no anchor vouches for it,
+ * MP_ERR_TOO_LARGE for a chain over MP_TRUST_ANCHOR_MAX_CHAIN; *why (may be
+ * NULL) gets a static sentence on each.
  */
 int mp_trust_anchor_verify(mp_db *db, X509 *leaf, STACK_OF(X509) *chain, json_t **out,
     const char **why);

@@ -8,8 +8,6 @@
 #include "err.h"
 #include "http.h"
 
-#define LINE 64
-
 /* Whether the Content-Transfer-Encoding value v is "base64", any case, blanks around it. */
 static bool
 cte_is_base64(const char *v)
@@ -65,7 +63,7 @@ out:
 }
 
 int
-est_body_encode(const uint8_t *der, size_t len, char **out, size_t *outlen)
+est_body_encode(const uint8_t *der, size_t len, size_t width, char **out, size_t *outlen)
 {
 	char *b64 = NULL, *w = NULL;
 	size_t n, lines, o = 0;
@@ -74,13 +72,18 @@ est_body_encode(const uint8_t *der, size_t len, char **out, size_t *outlen)
 	if ((r = mp_b64_encode(der, len, false, &b64)) != MP_OK)
 		return r;
 	n = strlen(b64);
-	lines = (n + LINE - 1) / LINE;
+	if (width == 0) {
+		*out = b64;
+		*outlen = n;
+		return MP_OK;
+	}
+	lines = (n + width - 1) / width;
 	if ((w = malloc(n + lines + 1)) == NULL) {
 		free(b64);
 		return MP_ERR_NOMEM;
 	}
-	for (size_t i = 0; i < n; i += LINE) {
-		size_t k = n - i < LINE ? n - i : LINE;
+	for (size_t i = 0; i < n; i += width) {
+		size_t k = n - i < width ? n - i : width;
 
 		memcpy(w + o, b64 + i, k);
 		o += k;

@@ -27,11 +27,11 @@ int est_body_decode(const char *content_type, const char *cte, const char *type,
     const char **why);
 
 /*
- * der as a response body: base64 in lines of 64 characters, each ended by
- * LF, as OpenSSL's base64 BIO writes it (libest expects wrapped lines; RFC
- * 8951 readers take any wrapping). *out is
- * NUL-terminated; *outlen excludes the NUL.
+ * der as a response body: base64 in lines of width characters, each ended by
+ * LF (64, as OpenSSL's base64 BIO writes it, is what libest expects), or
+ * with no line break at all for width 0 (what strongSwan's pki reads); RFC
+ * 8951 readers take any. *out is NUL-terminated; *outlen excludes the NUL.
  */
-int est_body_encode(const uint8_t *der, size_t len, char **out, size_t *outlen);
+int est_body_encode(const uint8_t *der, size_t len, size_t width, char **out, size_t *outlen);
 
 #endif

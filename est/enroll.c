@@ -2,50 +2,102 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "auth.h"
 #include "body.h"
 #include "ca.h"
+#include "codec.h"
+#include "config.h"
 #include "csr.h"
 #include "enroll_tokens.h"
-#include "idevid.h"
-#include "preenroll.h"
 #include "err.h"
+#include "idevid.h"
 #include "log.h"
 #include "pkcs7.h"
+#include "preenroll.h"
 #include "reply.h"
 #include "secure.h"
 #include "worker.h"
 
-/* Seconds a client is told to wait before asking again for a request awaiting approval. */
-#define APPROVAL_RETRY_AFTER "600"
-
-/* Spends one use of the token for serial; replies and returns false on failure. */
-static bool
-spend_token(mp_http_req *req, const char *serial, const char *token, json_t **out)
+/* 202 for a request awaiting approval, with Retry-After from [est] retry_after. */
+static void
+reply_pending(mp_http_req *req)
 {
-	static const mp_actor device = { "device", NULL, NULL };
-	mp_worker *w = mp_http_req_worker(req);
-	int r = mp_enroll_token_consume(w->db, &device, token, serial, out);
+	const mp_worker *w = mp_http_req_worker(req);
+	char secs[24];
 
+	snprintf(secs, sizeof(secs), "%llu",
+	    (unsigned long long)(w->config->est_retry_after_ms / 1000));
+	mp_http_set_header(req, "Retry-After", secs);
+	est_reply_text(req, 202, "the request awaits approval by an operator");
+}
+
+/* Replies to a token that mp_enroll_token_consume refused with r. */
+static void
+token_refused(mp_http_req *req, int r)
+{
 	switch (r) {
-	case MP_OK:
-		return true;
 	case MP_ERR_UNAUTHENTICATED:
 		est_reply_unauthorized(req, "the serial number and enrollment token do not match a"
 		    " valid token");
-		return false;
+		return;
 	case MP_ERR_EXPIRED:
 		est_reply_unauthorized(req, "the enrollment token has expired");
-		return false;
+		return;
 	case MP_ERR_DENIED:
 		est_reply_text(req, 403, "the device is not active");
-		return false;
+		return;
 	}
 	est_reply_fail(req, r, "enrollment token");
-	return false;
+}
+
+/*
+ * A request repeated with a token its first request used up: answered from
+ * the request awaiting approval made for the same key (still pending: 202
+ * again; approved: the certificate; rejected: 403). Whether it replied.
+ */
+static bool
+answer_repeat(mp_http_req *req, const char *serial, const char *token, const uint8_t *csr,
+    size_t csr_len)
+{
+	mp_worker *w = mp_http_req_worker(req);
+	json_t *tok = NULL, *rq = NULL;
+	const char *status;
+	uint8_t *der = NULL;
+	size_t len;
+	bool replied = false;
+	int r;
+
+	if (mp_enroll_token_check(w->db, token, serial, &tok) != MP_OK)
+		goto out;
+	r = ca_request_find_key(w->db, json_string_value(json_object_get(tok, "tenant_id")),
+	    json_string_value(json_object_get(tok, "device_id")), csr, csr_len, &rq);
+	if (r == MP_ERR_NOT_FOUND)
+		goto out;
+	replied = true;
+	if (r != MP_OK) {
+		est_reply_fail(req, r, "certificate request");
+		goto out;
+	}
+	status = json_string_value(json_object_get(rq, "status"));
+	if (strcmp(status, "pending") == 0) {
+		reply_pending(req);
+	} else if (strcmp(status, "approved") != 0) {
+		est_reply_text(req, 403, "the request was rejected by an operator");
+	} else if ((r = est_certs_only(json_string_value(json_object_get(rq, "certificate_pem")),
+	    &der, &len)) != MP_OK) {
+		est_reply_fail(req, r, "approved certificate");
+	} else {
+		est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
+	}
+out:
+	OPENSSL_free(der);
+	json_decref(rq);
+	json_decref(tok);
+	return replied;
 }
 
 void
@@ -92,47 +144,65 @@ est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len)
 	return r == MP_OK;
 }
 
-bool
+est_outcome
 est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const char *profile,
-    const uint8_t *csr, size_t csr_len)
+    const uint8_t *csr, size_t csr_len, bool keygen)
 {
 	mp_worker *w = mp_http_req_worker(req);
 	mp_actor actor = { "device", device, tenant };
-	ca_issue_req in = { tenant, device, profile, (const char *)csr, csr_len, 0 };
+	ca_issue_req in = { tenant, device, profile, (const char *)csr, csr_len, 0, NULL };
 	ca_detail d = { { 0 }, { 0 } };
-	uint8_t *der = NULL;
+	uint8_t *der = NULL, *pkcs8 = NULL, binding[MP_HTTP_CHANNEL_BINDING_MAX];
+	char *binding_b64 = NULL;
 	json_t *out = NULL;
-	bool pending = false, done = false;
-	size_t len;
+	est_outcome outcome = EST_REFUSED;
+	bool pending = false;
+	size_t len, pkcs8_len = 0;
 	ca_env env;
 	int r;
 
 	ca_env_of_worker(w, &env);
-	if ((r = ca_issue(&env, &actor, &in, &out, &pending, &d)) != MP_OK) {
+	if (mp_http_req_channel_binding(req, binding, &len, NULL) == MP_OK) {
+		if ((r = mp_b64_encode(binding, len, false, &binding_b64)) != MP_OK) {
+			est_reply_fail(req, r, "channel binding");
+			goto out;
+		}
+		in.channel_binding = binding_b64;
+	}
+	r = keygen ? ca_issue_keygen(&env, &actor, &in, &out, &pkcs8, &pkcs8_len, &d) :
+	    ca_issue(&env, &actor, &in, &out, &pending, &d);
+	if (r != MP_OK) {
 		est_enroll_refused(req, r, &d);
 		goto out;
 	}
-	done = true;
 	if (pending) {
-		mp_http_set_header(req, "Retry-After", APPROVAL_RETRY_AFTER);
-		est_reply_text(req, 202, "the request awaits approval by an operator");
+		outcome = EST_PENDING;
+		reply_pending(req);
 		goto out;
 	}
+	outcome = EST_ISSUED;
 	if ((r = est_certs_only(json_string_value(json_object_get(out, "certificate_pem")), &der,
 	    &len)) != MP_OK) {
 		est_reply_fail(req, r, "issued certificate");
 		goto out;
 	}
-	est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
+	if (keygen)
+		est_reply_keygen(req, pkcs8, pkcs8_len, der, len);
+	else
+		est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
 out:
+	OPENSSL_clear_free(pkcs8, pkcs8_len);
 	OPENSSL_free(der);
+	free(binding_b64);
 	json_decref(out);
-	return done;
+	return outcome;
 }
 
-void
-est_simpleenroll(mp_http_req *req, void *arg)
+/* /simpleenroll, or /serverkeygen with keygen. */
+static void
+enroll(mp_http_req *req, bool keygen)
 {
+	static const mp_actor device = { "device", NULL, NULL };
 	mp_worker *w = mp_http_req_worker(req);
 	char *serial = NULL, *token = NULL;
 	uint8_t *csr = NULL;
@@ -140,10 +210,9 @@ est_simpleenroll(mp_http_req *req, void *arg)
 	size_t csr_len = 0;
 	int r;
 
-	(void)arg;
 	if (mp_http_req_header(req, "Authorization") == NULL && mp_http_req_peer_cert(req) != NULL) {
-		if (!est_preenroll(req, mp_http_req_peer_cert(req)))
-			est_idevid_enroll(req, mp_http_req_peer_cert(req));
+		if (!est_preenroll(req, mp_http_req_peer_cert(req), keygen))
+			est_idevid_enroll(req, mp_http_req_peer_cert(req), keygen);
 		goto out;
 	}
 	if (est_basic_parse(mp_http_req_header(req, "Authorization"), &serial, &token) != MP_OK) {
@@ -151,15 +220,21 @@ est_simpleenroll(mp_http_req *req, void *arg)
 		    " number and its enrollment token");
 		goto out;
 	}
-	if (!est_enroll_body(req, &csr, &csr_len) || !spend_token(req, serial, token, &tok))
+	if (!est_enroll_body(req, &csr, &csr_len))
 		goto out;
-	if (!est_enroll_issue(req, json_string_value(json_object_get(tok, "tenant_id")),
+	if ((r = mp_enroll_token_consume(w->db, &device, token, serial, &tok)) != MP_OK) {
+		if (r != MP_ERR_UNAUTHENTICATED || !answer_repeat(req, serial, token, csr, csr_len))
+			token_refused(req, r);
+		goto out;
+	}
+	if (est_enroll_issue(req, json_string_value(json_object_get(tok, "tenant_id")),
 	    json_string_value(json_object_get(tok, "device_id")),
-	    json_string_value(json_object_get(tok, "profile_id")), csr, csr_len)) {
-		mp_actor device = { "device", json_string_value(json_object_get(tok, "device_id")),
+	    json_string_value(json_object_get(tok, "profile_id")), csr, csr_len, keygen) ==
+	    EST_REFUSED) {
+		mp_actor who = { "device", json_string_value(json_object_get(tok, "device_id")),
 			json_string_value(json_object_get(tok, "tenant_id")) };
 
-		if ((r = mp_enroll_token_refund(w->db, &device, device.tenant_id,
+		if ((r = mp_enroll_token_refund(w->db, &who, who.tenant_id,
 		    json_string_value(json_object_get(tok, "id")))) != MP_OK)
 			mp_warn("EST: the use of enrollment token %s could not be given back: %s",
 			    json_string_value(json_object_get(tok, "id")), mp_strerror(r));
@@ -169,4 +244,18 @@ out:
 	free(csr);
 	free(serial);
 	mp_free_secret_str(token);
+}
+
+void
+est_simpleenroll(mp_http_req *req, void *arg)
+{
+	(void)arg;
+	enroll(req, false);
+}
+
+void
+est_serverkeygen(mp_http_req *req, void *arg)
+{
+	(void)arg;
+	enroll(req, true);
 }

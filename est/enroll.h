@@ -27,6 +27,13 @@
  * certificate and no pending request came of it.
  */
 void est_simpleenroll(mp_http_req *req, void *arg);
+/*
+ * /serverkeygen (RFC 7030 4.4): as /simpleenroll, the same credentials, but
+ * the certificate is for a key the server makes and returns with it
+ * (multipart/mixed, the key as unencrypted PKCS#8 inside the TLS channel).
+ * Refused (400) for a profile that needs approval.
+ */
+void est_serverkeygen(mp_http_req *req, void *arg);
 
 /* Steps every enrollment shares (simpleenroll, simplereenroll). */
 
@@ -38,11 +45,17 @@ bool est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len);
 /*
  * Issues for device of tenant under profile (ca_issue, the device as actor)
  * and replies: 200 with the certificate, 202 with Retry-After for a request
- * awaiting approval, or the refusal (est_enroll_refused). Whether a
- * certificate or a pending request came of it.
+ * awaiting approval, or the refusal (est_enroll_refused). With keygen, for a
+ * key made by the server (ca_issue_keygen), answered with key and
+ * certificate (est_reply_keygen). What came of it.
  */
-bool est_enroll_issue(mp_http_req *req, const char *tenant, const char *device,
-    const char *profile, const uint8_t *csr, size_t csr_len);
+typedef enum est_outcome {
+	EST_REFUSED = 0,   /* nothing came of it (replied with the reason) */
+	EST_ISSUED,        /* a certificate */
+	EST_PENDING,       /* a request awaiting approval */
+} est_outcome;
+est_outcome est_enroll_issue(mp_http_req *req, const char *tenant, const char *device,
+    const char *profile, const uint8_t *csr, size_t csr_len, bool keygen);
 /*
  * Replies to a refusal of the issuer with its reason: 400 for a request that
  * does not decode or that the profile refuses, 403 for a device or CA that

@@ -9,6 +9,7 @@ const mp_http_route est_routes[] = {
 	{ "GET", EST_PREFIX "/csrattrs", est_csrattrs },
 	{ "POST", EST_PREFIX "/simpleenroll", est_simpleenroll },
 	{ "POST", EST_PREFIX "/simplereenroll", est_simplereenroll },
+	{ "POST", EST_PREFIX "/serverkeygen", est_serverkeygen },
 	{ "POST", EST_PREFIX "/fullcmc", est_fullcmc },
 };
 

@@ -8,7 +8,6 @@
 #include "devices.h"
 #include "enroll.h"
 #include "err.h"
-#include "log.h"
 #include "reply.h"
 #include "trust_anchors.h"
 #include "worker.h"
@@ -104,7 +103,7 @@ fail:
 }
 
 void
-est_idevid_enroll(mp_http_req *req, X509 *leaf)
+est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen)
 {
 	mp_worker *w = mp_http_req_worker(req);
 	json_t *anchors = NULL, *dev = NULL, *anchor = NULL;
@@ -119,7 +118,7 @@ est_idevid_enroll(mp_http_req *req, X509 *leaf)
 		est_reply_unauthorized(req, why);
 		goto out;
 	}
-	if (r == MP_ERR_UNSUPPORTED) {
+	if (r == MP_ERR_UNSUPPORTED || r == MP_ERR_DENIED) {
 		est_reply_text(req, 403, why);
 		goto out;
 	}
@@ -138,7 +137,7 @@ est_idevid_enroll(mp_http_req *req, X509 *leaf)
 	profile = json_string_value(json_object_get(json_object_get(anchor, "policy"), "profile"));
 	est_enroll_issue(req, json_string_value(json_object_get(dev, "tenant_id")),
 	    json_string_value(json_object_get(dev, "id")),
-	    profile != NULL ? profile : w->config->est_profile, csr, csr_len);
+	    profile != NULL ? profile : w->config->est_profile, csr, csr_len, keygen);
 out:
 	free(csr);
 	free(serial);

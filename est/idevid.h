@@ -10,6 +10,8 @@
 #ifndef EST_IDEVID_H
 #define EST_IDEVID_H
 
+#include <stdbool.h>
+
 #include <openssl/x509.h>
 
 #include "http.h"
@@ -18,10 +20,11 @@
 #define EST_IDEVID_SERIAL_MAX 128
 
 /*
- * 401 when no anchor vouches for leaf; 403 when it publishes revocation
- * information, names no serial, maps to no device (or to several tenants'),
- * or its device is not active; then as /simpleenroll.
+ * 401 when no anchor vouches for leaf; 403 when it (or an intermediate) is
+ * revoked or its revocation cannot be checked, it names no serial, maps to no
+ * device (or to several tenants'), or its device is not active; then as
+ * /simpleenroll.
  */
-void est_idevid_enroll(mp_http_req *req, X509 *leaf);
+void est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen);
 
 #endif

@@ -30,7 +30,7 @@ ours(mp_http_req *req, X509 *cert, bool *replied)
 }
 
 bool
-est_preenroll(mp_http_req *req, X509 *cert)
+est_preenroll(mp_http_req *req, X509 *cert, bool keygen)
 {
 	mp_worker *w = mp_http_req_worker(req);
 	ca_detail d = { { 0 }, { 0 } };
@@ -78,7 +78,8 @@ est_preenroll(mp_http_req *req, X509 *cert)
 		}
 		json_decref(held);
 		held = NULL;
-		if (est_enroll_issue(req, tenant, device, w->config->est_profile, csr, csr_len))
+		if (est_enroll_issue(req, tenant, device, w->config->est_profile, csr, csr_len,
+		    keygen) != EST_REFUSED)
 			r = ca_cert_revoke(&env, &actor, tenant, id, "superseded", 0, &held, &d);
 		else
 			r = ca_cert_resume(&env, &actor, tenant, id, &held, &d);

@@ -24,6 +24,6 @@
  * is not active; then as /simpleenroll. Returns false, without replying,
  * when cert is not one of ours.
  */
-bool est_preenroll(mp_http_req *req, X509 *cert);
+bool est_preenroll(mp_http_req *req, X509 *cert, bool keygen);
 
 #endif

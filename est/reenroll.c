@@ -11,6 +11,7 @@
 #include "csr.h"
 #include "enroll.h"
 #include "err.h"
+#include "log.h"
 #include "reply.h"
 #include "worker.h"
 
@@ -103,6 +104,25 @@ current_cert(mp_http_req *req, X509 *x)
 	return cert;
 }
 
+/* Revokes the renewed certificate as superseded (its profile's on_renewal "revoke"). */
+static void
+supersede(mp_http_req *req, const json_t *cert)
+{
+	mp_worker *w = mp_http_req_worker(req);
+	const char *tenant = json_string_value(json_object_get(cert, "tenant_id"));
+	const char *id = json_string_value(json_object_get(cert, "id"));
+	mp_actor actor = { "device", json_string_value(json_object_get(cert, "device_id")), tenant };
+	ca_detail d = { { 0 }, { 0 } };
+	json_t *out = NULL;
+	ca_env env;
+	int r;
+
+	ca_env_of_worker(w, &env);
+	if ((r = ca_cert_revoke(&env, &actor, tenant, id, "superseded", 0, &out, &d)) != MP_OK)
+		mp_warn("EST: renewed certificate %s was not revoked: %s", id, mp_strerror(r));
+	json_decref(out);
+}
+
 void
 est_simplereenroll(mp_http_req *req, void *arg)
 {
@@ -128,9 +148,11 @@ est_simplereenroll(mp_http_req *req, void *arg)
 		est_reply_text(req, 400, why);
 		goto out;
 	}
-	est_enroll_issue(req, json_string_value(json_object_get(cert, "tenant_id")),
+	if (est_enroll_issue(req, json_string_value(json_object_get(cert, "tenant_id")),
 	    json_string_value(json_object_get(cert, "device_id")),
-	    json_string_value(json_object_get(cert, "profile_id")), der, der_len);
+	    json_string_value(json_object_get(cert, "profile_id")), der, der_len, false) ==
+	    EST_ISSUED && json_is_true(json_object_get(cert, "revoke_on_renewal")))
+		supersede(req, cert);
 out:
 	ca_csr_free(csr);
 	free(der);

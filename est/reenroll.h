@@ -4,7 +4,8 @@
  * issued (byte for byte), within its validity, active (not revoked or
  * suspended), its device still active; the request must carry the same
  * subject and subjectAltName as the certificate. The new certificate is
- * issued under the same profile; the old one stays valid until it expires.
+ * issued under the same profile; the old one stays valid until it expires,
+ * or is revoked as superseded when its profile's on_renewal is "revoke".
  */
 #ifndef EST_REENROLL_H
 #define EST_REENROLL_H

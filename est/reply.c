@@ -1,12 +1,26 @@
 #include "reply.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "body.h"
+#include "buf.h"
+#include "codec.h"
+#include "config.h"
 #include "err.h"
 #include "log.h"
+#include "secure.h"
 #include "worker.h"
+
+/* [est] base64_line: the width of base64 lines in answers, 0 for none. */
+static size_t
+line_width(const mp_http_req *req)
+{
+	const mp_worker *w = mp_http_req_worker(req);
+
+	return (size_t)w->config->est_base64_line;
+}
 
 void
 est_reply_text(mp_http_req *req, int status, const char *msg)
@@ -38,13 +52,51 @@ est_reply_b64(mp_http_req *req, const char *content_type, const uint8_t *der, si
 	size_t n;
 	int r;
 
-	if ((r = est_body_encode(der, len, &body, &n)) != MP_OK) {
+	if ((r = est_body_encode(der, len, line_width(req), &body, &n)) != MP_OK) {
 		est_reply_fail(req, r, "response");
 		return;
 	}
 	mp_http_set_header(req, "Content-Transfer-Encoding", "base64");
 	mp_http_reply(req, 200, content_type, body, n);
 	free(body);
+}
+
+void
+est_reply_keygen(mp_http_req *req, const uint8_t *pkcs8, size_t pkcs8_len,
+    const uint8_t *certs, size_t certs_len)
+{
+	uint8_t rnd[12];
+	char *boundary = NULL, *key = NULL, *cert = NULL, type[96];
+	size_t key_len, cert_len;
+	mp_buf *b = NULL;
+	int r;
+
+	if ((r = mp_random_bytes(rnd, sizeof(rnd))) != MP_OK ||
+	    (r = mp_hex_encode(rnd, sizeof(rnd), &boundary)) != MP_OK ||
+	    (r = est_body_encode(pkcs8, pkcs8_len, line_width(req), &key, &key_len)) != MP_OK ||
+	    (r = est_body_encode(certs, certs_len, line_width(req), &cert, &cert_len)) != MP_OK)
+		goto fail;
+	r = MP_ERR_NOMEM;
+	if ((b = mp_buf_new(key_len + cert_len + 1024)) == NULL ||
+	    mp_buf_putf(b, "--est-%s\r\nContent-Type: application/pkcs8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n", boundary) != MP_OK ||
+	    mp_buf_put(b, key, key_len) != MP_OK ||
+	    mp_buf_putf(b, "\r\n--est-%s\r\nContent-Type: application/pkcs7-mime;"
+	    " smime-type=certs-only\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+	    boundary) != MP_OK ||
+	    mp_buf_put(b, cert, cert_len) != MP_OK ||
+	    mp_buf_putf(b, "\r\n--est-%s--\r\n", boundary) != MP_OK)
+		goto fail;
+	snprintf(type, sizeof(type), "multipart/mixed; boundary=est-%s", boundary);
+	mp_http_reply(req, 200, type, mp_buf_ptr(b), mp_buf_len(b));
+	goto out;
+fail:
+	est_reply_fail(req, r, "server-generated key");
+out:
+	mp_buf_free(b);
+	mp_free_secret_str(key);
+	free(cert);
+	free(boundary);
 }
 
 void

@@ -102,7 +102,7 @@ issue_certificate(mp_worker *w, const char *tenant, const char *device,
 {
 	mp_actor actor = { "device", device, tenant };
 	ca_issue_req in = { tenant, device, w->config->fdo_device_profile, (const char *)m->csr,
-		m->csr_len, 0 };
+		m->csr_len, 0, NULL };
 	json_t *out = NULL;
 	ca_detail d;
 	bool pending = false;

@@ -66,7 +66,7 @@ issuer(void *arg)
 		size_t i = atomic_fetch_add(&b->next, 1) % BENCH_DEVICES;
 		ca_issue_req req = { b->tenant_id,
 			json_string_value(json_object_get(b->devices[i], "id")), "iec62351-device",
-			b->csrs[i], strlen(b->csrs[i]), 0 };
+			b->csrs[i], strlen(b->csrs[i]), 0, NULL };
 		ca_detail d = { "", "" };
 		json_t *out = NULL;
 		bool pending = false;

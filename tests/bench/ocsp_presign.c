@@ -68,7 +68,7 @@ issuer(void *arg)
 	env = (ca_env){ db, s->ks, "http://127.0.0.1:8080", "software", s->shared };
 	while (atomic_fetch_add(&s->next, 1) < s->n && !atomic_load(&s->failed)) {
 		ca_issue_req req = { s->tenant_id, s->device_id, "iec62351-device", s->csr,
-			strlen(s->csr), 0 };
+			strlen(s->csr), 0, NULL };
 		ca_detail d = { "", "" };
 		json_t *out = NULL;
 		bool pending = false;

@@ -34,3 +34,27 @@ user_key() {
 	r=$(api "$ADMIN_KEY" POST "/users/$(field "${r#* }" id)/api-keys" '{}')
 	field "${r#* }" key
 }
+
+# builtin_body NAME: the body of the built-in x509 profile NAME as JSON (read as $KEY)
+builtin_body() {
+	local r
+	r=$(api "$KEY" GET "/profiles?kind=x509&limit=1000")
+	jget "${r#* }" "json.dumps([p['body'] for p in d['items'] if p['name'] == '$1'][0])"
+}
+
+# issue_cert NAME DEVICE PROFILE SUBJECT: a P-256 key in $T/NAME.key and a certificate for
+# its CSR issued through the API (as $KEY); prints "STATUS BODY" as api does
+issue_cert() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
+		-out "$T/$1.csr" -subj "$4" 2>/dev/null || fail "csr $1"
+	api "$KEY" POST /certificates "$(python3 -c 'import json,sys
+print(json.dumps({"device": sys.argv[1], "profile": sys.argv[2], "csr_pem": open(sys.argv[3]).read()}))' "$2" "$3" "$T/$1.csr")"
+}
+
+# device_in TENANT SERIAL: registers a device (as $KEY); prints its id
+device_in() {
+	local r
+	r=$(api "$KEY" POST /devices "{\"tenant\":\"$1\",\"serial\":\"$2\"}")
+	expect_api "register $2" "$r" 201 >/dev/null
+	field "${r#* }" id
+}

@@ -2,7 +2,9 @@
 # CRLs with the real server, curl and openssl: the full and delta CRLs served
 # on the OCSP listener follow revocation, suspension and resumption within
 # seconds; `openssl verify -crl_check` (full) and `-use_deltas` (full + delta)
-# accept a good certificate and refuse a revoked or held one. A device's
+# accept a good certificate and refuse a revoked or held one. `-extended_crl`
+# goes with `-use_deltas`: without it OpenSSL may take a delta CRL newer than
+# the full one for the base CRL and miss what only the full one lists. A device's
 # suspension and decommissioning carry to its certificates. The OCSP
 # pre-signing thread keeps every certificate's responses signed.
 set -u
@@ -17,27 +19,17 @@ KEY=$(cat "$I_STATE/admin.key")
 cp "$I_STATE/trust.pem" "$T/root.pem"
 
 r=$(api "$KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
-# device NAME: registers a device of acme, prints its id
-device() {
-	local r
-	r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"$1\"}")
-	expect_api "register $1" "$r" 201 >/dev/null
-	field "${r#* }" id
-}
 # issue NAME DEVICE SERIAL: a P-256 key and iec62351-device certificate (CN = the
 # device's serial) in $T/NAME.pem, its chain in $T/NAME.chain; prints the certificate id
 issue() {
 	local r
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-		-out "$T/$1.csr" -subj "/CN=$3" 2>/dev/null || fail "csr $1"
-	r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
-print(json.dumps({"device": sys.argv[1], "profile": "iec62351-device", "csr_pem": open(sys.argv[2]).read()}))' "$2" "$T/$1.csr")")
+	r=$(issue_cert "$1" "$2" iec62351-device "/CN=$3")
 	expect_api "issue $1" "$r" 201 >/dev/null
 	jget "${r#* }" 'd["certificate_pem"]' >"$T/$1.pem"
 	jget "${r#* }" 'd["chain_pem"]' >"$T/$1.chain"
 	field "${r#* }" id
 }
-D1=$(device CRL-1); D2=$(device CRL-2)
+D1=$(device_in "$ACME" CRL-1); D2=$(device_in "$ACME" CRL-2)
 GOOD=$(issue good "$D1" CRL-1); BAD=$(issue bad "$D1" CRL-1); HELD=$(issue held "$D1" CRL-1)
 OTHER=$(issue other "$D2" CRL-2)
 CA=$(openssl x509 -in "$T/good.pem" -noout -ext crlDistributionPoints | sed -n 's|.*/crl/\(.*\)\.crl$|\1|p')
@@ -55,7 +47,7 @@ crls() {
 # verdict NAME MODE: openssl verify of NAME against the fetched CRLs; MODE full or delta
 verdict() {
 	local args=(-crl_check -CRLfile "$T/full.pem")
-	[ "$2" = delta ] && args=(-crl_check -use_deltas -CRLfile "$T/full.pem" -CRLfile "$T/delta.pem")
+	[ "$2" = delta ] && args=(-crl_check -use_deltas -extended_crl -CRLfile "$T/full.pem" -CRLfile "$T/delta.pem")
 	openssl verify -CAfile "$T/root.pem" -untrusted "$T/$1.chain" "${args[@]}" "$T/$1.pem" 2>&1 |
 		grep -o 'OK$\|certificate revoked' | head -1
 }
@@ -114,12 +106,7 @@ r=$(api "$KEY" POST "/certificates/$HELD/resume" '{}')
 expect_api "resume" "$r" 200
 wait_delta "Remove From CRL"
 expect_eq "resumed accepted with deltas" "$(verdict held delta)" OK
-# With -use_deltas OpenSSL may take the delta itself as the base CRL when its lastUpdate
-# is a second newer than the full CRL's, and then finds nothing about bad; so the check is
-# on the CRLs: the full one lists it and the delta does not take it off.
-expect_eq "revoked still refused by the full CRL" "$(verdict bad full)" "certificate revoked"
-expect_eq "the delta does not take the revoked certificate off" \
-	"$(openssl crl -in "$T/delta.pem" -noout -text | grep -c "$(serial bad)")" 0
+expect_eq "revoked still refused with deltas" "$(verdict bad delta)" "certificate revoked"
 
 # a device's status carries to its certificates
 r=$(api "$KEY" PATCH "/devices/$D2" '{"status":"suspended"}')

@@ -10,9 +10,16 @@
 # client certificate, refused for a foreign, suspended or revoked one or other
 # names; enrollment with a manufacturer certificate (IDevID) under a tenant's
 # trust anchor, mapped to the registered device or registered automatically,
-# refused for an unknown manufacturer, an unregistered device, or revocation
-# information we cannot check; a pre-enrollment certificate works once, also
-# when 20 clients use it at the same time; TLS 1.2 and 1.3.
+# refused for an unknown manufacturer, an unregistered device, a certificate
+# its manufacturer's CRL or OCSP responder revokes, or revocation information
+# we cannot check; a pre-enrollment certificate works once, also
+# when 20 clients use it at the same time; a profile that needs approval
+# answers 202 until an operator decides, then the same request gets the
+# certificate (or 403); strongSwan's pki --est enrolls when answers are not
+# wrapped ([est] base64_line 0); a profile that requires channel binding takes only a
+# CSR carrying the connection's tls-unique (TLS 1.2) or tls-exporter (TLS 1.3);
+# /serverkeygen returns a key made by the server with its certificate;
+# TLS 1.2 and 1.3.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -20,7 +27,7 @@ set -u
 start_pg pg
 export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
 new_instance est
-start_instance
+start_instance MIDPKI_EST_RETRY_AFTER=1s
 KEY=$(cat "$I_STATE/admin.key")
 EST="https://127.0.0.1:$EST_PORT/.well-known/est"
 
@@ -56,10 +63,18 @@ token() {
 }
 uses_left() { psql -tAc "SELECT uses_left FROM enrollment_tokens WHERE id = '$1'"; }
 token_id() { echo "$1" | sed -E 's/^mpe_([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})_.*/\1-\2-\3-\4-\5/'; }
+# profile_with NAME FIELD JSON: a profile NAME of ACME, iec62351-device's body with FIELD
+# set to JSON; prints its id
+profile_with() {
+	local r
+	r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"$1\",\"body\":$(python3 -c 'import json,sys
+b = json.loads(sys.argv[1]); b[sys.argv[2]] = json.loads(sys.argv[3]); print(json.dumps(b))' "$BODY" "$2" "$3")}")
+	expect_api "profile $1" "$r" 201 >/dev/null
+	field "${r#* }" id
+}
 
 r=$(api "$KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
-r=$(api "$KEY" GET "/profiles?kind=x509&limit=1000")
-BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device"][0])')
+BODY=$(builtin_body iec62351-device)
 r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"stations\",\"body\":$BODY}")
 expect_api "tenant profile" "$r" 201
 PROFILE=$(field "${r#* }" id)
@@ -202,6 +217,21 @@ expect_api "revoke the old certificate" "$r" 200
 expect_eq "reenroll with a revoked certificate" "$(reenroll "$T/dev1.pem" "$T/dev1.key" "$T/re1.b64")" 403
 expect_contains "revoked: reason" "$(cat "$T/b")" "revoked"
 
+# a profile whose renewed certificates are revoked (on_renewal "revoke")
+ROTATING=$(profile_with rotating on_renewal '"revoke"')
+DEV_23=$(device_in "$ACME" CS-23)
+r=$(api "$KEY" POST "/devices/$DEV_23/enrollment-tokens" "{\"profile\":\"$ROTATING\"}")
+csr dev23 "/CN=CS-23"
+expect_eq "enroll CS-23 (rotating)" "$(enroll "CS-23:$(field "${r#* }" token)" "$T/dev23.b64")" 200
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/dev23.pem" || fail "CS-23 certificate"
+OLD23=$(psql -tAc "SELECT id FROM identities WHERE device_id = '$DEV_23'")
+csr re23 "/CN=CS-23/serialNumber=CS-23" -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	-addext "subjectAltName=URI:urn:uuid:$DEV_23"
+expect_eq "reenroll CS-23" "$(reenroll "$T/dev23.pem" "$T/dev23.key" "$T/re23.b64")" 200
+expect_eq "the renewed certificate is revoked as superseded" \
+	"$(psql -tAc "SELECT i.status || ' ' || c.reason FROM identities i JOIN certificates c ON c.id = i.id WHERE i.id = '$OLD23'")" "revoked superseded"
+expect_eq "the renewed certificate cannot renew again" "$(reenroll "$T/dev23.pem" "$T/dev23.key" "$T/re23.b64")" 403
+
 # --- IDevID: the manufacturer certificate as TLS client certificate, no Authorization
 # mfr_ca NAME [ISSUER]: a CA certificate $T/NAME.pem with key (self-signed without ISSUER)
 mfr_ca() {
@@ -246,8 +276,7 @@ mfr_ca mfr-sub mfr-auto
 mfr_ca stranger
 anchor wallbox mfr-root false
 anchor wallbox-auto mfr-auto true
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-5\"}")
-DEV_5=$(field "${r#* }" id)
+DEV_5=$(device_in "$ACME" CS-5)
 idevid id5 mfr-root CS-5
 expect_eq "IDevID of a registered device (TLS 1.2)" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5 --tlsv1.2 --tls-max 1.2)" 200
 base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/id5-op.pem" || fail "IDevID certificate"
@@ -267,23 +296,68 @@ expect_eq "IDevID without its intermediate" "$(idevid_enroll "$T/id8.pem" "$T/id
 idevid id9 stranger CS-9
 expect_eq "IDevID of an unknown manufacturer" "$(idevid_enroll "$T/id9.pem" "$T/id9.key" CS-9)" 401
 expect_contains "unknown manufacturer: reason" "$(cat "$T/b")" "no trust anchor"
-idevid id10 mfr-auto CS-10 "crlDistributionPoints=URI:http://crl.wallbox.example/root.crl"
-expect_eq "IDevID with a CRL we cannot check" "$(idevid_enroll "$T/id10.pem" "$T/id10.key" CS-10)" 403
-expect_contains "CRL: reason" "$(cat "$T/b")" "revocation"
-expect_eq "no device registered for the refused ones" "$(psql -tAc "SELECT count(*) FROM devices WHERE serial IN ('CS-6', 'CS-9', 'CS-10')")" 0
+# revocation of manufacturer certificates: the CRL at the distribution point, over http
+CRL_PORT=$(free_port)
+mkdir -p "$T/crlweb" "$T/mfrdb"
+: >"$T/mfrdb/index.txt"
+echo 01 >"$T/mfrdb/crlnumber"
+printf '[ca]\ndefault_ca = mfr\n[mfr]\ndatabase = %s\ncrlnumber = %s\ncertificate = %s\nprivate_key = %s\ndefault_md = sha256\ndefault_crl_days = 1\n' \
+	"$T/mfrdb/index.txt" "$T/mfrdb/crlnumber" "$T/mfr-auto.pem" "$T/mfr-auto.key" >"$T/mfrca.cnf"
+# mfr_crl: publishes the manufacturer's current CRL (DER) at http://127.0.0.1:$CRL_PORT/auto.crl
+mfr_crl() {
+	openssl ca -config "$T/mfrca.cnf" -gencrl -out "$T/auto.crl.pem" 2>/dev/null &&
+		openssl crl -in "$T/auto.crl.pem" -outform DER -out "$T/crlweb/auto.crl" || fail "manufacturer CRL"
+}
+mfr_crl
+python3 -m http.server "$CRL_PORT" --bind 127.0.0.1 --directory "$T/crlweb" >/dev/null 2>&1 &
+MIDPKI_PIDS="$MIDPKI_PIDS $!"
+for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$CRL_PORT/auto.crl" && break; sleep 0.1; done
+idevid id17 mfr-auto CS-17 "crlDistributionPoints=URI:http://127.0.0.1:$CRL_PORT/auto.crl"
+expect_eq "IDevID not on its manufacturer's CRL" "$(idevid_enroll "$T/id17.pem" "$T/id17.key" CS-17)" 200
+openssl ca -config "$T/mfrca.cnf" -revoke "$T/id17.pem" -crl_reason keyCompromise 2>/dev/null || fail "revoke id17"
+mfr_crl
+expect_eq "IDevID revoked by its manufacturer" "$(idevid_enroll "$T/id17.pem" "$T/id17.key" CS-17)" 403
+expect_contains "revoked IDevID: reason" "$(cat "$T/b")" "revoked by its manufacturer's CRL"
+idevid id10 mfr-auto CS-10 "crlDistributionPoints=URI:http://127.0.0.1:$(free_port)/gone.crl"
+expect_eq "IDevID whose CRL cannot be fetched" "$(idevid_enroll "$T/id10.pem" "$T/id10.key" CS-10)" 403
+expect_contains "CRL not fetched: reason" "$(cat "$T/b")" "could not be fetched"
+# ... or, without a CRL, its OCSP responder (openssl ocsp over the manufacturer's index)
+MFR_OCSP=$(free_port)
+idevid id18 mfr-auto CS-18 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$MFR_OCSP/"
+idevid id20 mfr-auto CS-20 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$MFR_OCSP/"
+python3 -c 'import datetime, subprocess, sys
+out = subprocess.run(["openssl", "x509", "-in", sys.argv[1], "-noout", "-enddate", "-serial", "-subject", "-nameopt", "compat"], capture_output=True, text=True, check=True).stdout.splitlines()
+end = datetime.datetime.strptime(out[0].split("=", 1)[1], "%b %d %H:%M:%S %Y %Z")
+print("V\t%s\t\t%s\tunknown\t%s" % (end.strftime("%y%m%d%H%M%SZ"), out[1].split("=", 1)[1], out[2].split("=", 1)[1].strip()))' \
+	"$T/id18.pem" >>"$T/mfrdb/index.txt" || fail "index entry for id18"
+openssl ca -config "$T/mfrca.cnf" -revoke "$T/id20.pem" 2>/dev/null || fail "revoke id20"
+openssl ocsp -index "$T/mfrdb/index.txt" -port "$MFR_OCSP" -rsigner "$T/mfr-auto.pem" \
+	-rkey "$T/mfr-auto.key" -CA "$T/mfr-auto.pem" -ignore_err >"$T/mfr-ocsp.log" 2>&1 &
+MIDPKI_PIDS="$MIDPKI_PIDS $!"
+# (it serves one connection at a time: waiting for its log line, not probing the port)
+for _ in $(seq 1 50); do grep -q "waiting for OCSP client" "$T/mfr-ocsp.log" && break; sleep 0.1; done
+expect_eq "IDevID good at its manufacturer's OCSP responder" "$(idevid_enroll "$T/id18.pem" "$T/id18.key" CS-18)" 200
+expect_eq "IDevID revoked at its manufacturer's OCSP responder" "$(idevid_enroll "$T/id20.pem" "$T/id20.key" CS-20)" 403
+expect_contains "OCSP revoked: reason" "$(cat "$T/b")" "revoked by its manufacturer's OCSP responder"
+idevid id21 mfr-auto CS-21 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$(free_port)/"
+expect_eq "IDevID whose OCSP responder is unreachable" "$(idevid_enroll "$T/id21.pem" "$T/id21.key" CS-21)" 403
+expect_contains "OCSP unreachable: reason" "$(cat "$T/b")" "could not be reached"
+idevid id22 mfr-auto CS-22 "authorityInfoAccess=OCSP;URI:ldap://ocsp.wallbox.example/"
+expect_eq "IDevID with revocation not on http" "$(idevid_enroll "$T/id22.pem" "$T/id22.key" CS-22)" 403
+expect_contains "not on http: reason" "$(cat "$T/b")" "cannot be checked"
+idevid id19 mfr-root CS-19 "crlDistributionPoints=URI:http://127.0.0.1:$CRL_PORT/auto.crl"
+expect_eq "IDevID whose CRL is another CA's" "$(idevid_enroll "$T/id19.pem" "$T/id19.key" CS-19)" 403
+expect_contains "another CA's CRL: reason" "$(cat "$T/b")" "does not check out"
+expect_eq "no device registered for the refused ones" "$(psql -tAc "SELECT count(*) FROM devices WHERE serial IN ('CS-6', 'CS-9', 'CS-10', 'CS-19', 'CS-20', 'CS-21', 'CS-22')")" 0
 r=$(api "$KEY" PATCH "/devices/$DEV_5" '{"status":"suspended"}')
 expect_eq "IDevID of a suspended device" "$(idevid_enroll "$T/id5.pem" "$T/id5.key" CS-5)" 403
 
 # --- a temporary pre-enrollment certificate from the admin API, used once as client certificate
-r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"CS-11\"}")
-DEV_11=$(field "${r#* }" id)
+DEV_11=$(device_in "$ACME" CS-11)
 # pre_cert NAME: a pre-enrollment certificate of CS-11 as $T/NAME.pem with key; its id in PRE
 pre_cert() {
 	local r
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-		-out "$T/$1.csr" -subj "/CN=CS-11" 2>/dev/null || fail "csr $1"
-	r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
-print(json.dumps({"device": sys.argv[1], "profile": "pre-enrollment", "csr_pem": open(sys.argv[2]).read()}))' "$DEV_11" "$T/$1.csr")")
+	r=$(issue_cert "$1" "$DEV_11" pre-enrollment "/CN=CS-11")
 	expect_api "pre-enrollment certificate $1" "$r" 201
 	jget "${r#* }" 'd["certificate_pem"]' >"$T/$1.pem"
 	PRE=$(field "${r#* }" id)
@@ -313,6 +387,123 @@ for i in $(seq 1 20); do
 done
 wait $PIDS
 expect_eq "20 concurrent uses of one pre-enrollment certificate" "$(cat "$T"/p*.code | sort | uniq -c | awk '{ print $2 "x" $1 }' | paste -sd' ' -)" "200x1 403x19"
+
+# --- a profile that needs approval: 202 with Retry-After, then the same request gets the answer
+r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"gated\",\"body\":$BODY,\"approval_required\":true}")
+expect_api "profile with approval" "$r" 201
+GATED=$(field "${r#* }" id)
+for s in CS-12 CS-13; do
+	r=$(api "$KEY" POST /devices "{\"tenant\":\"$ACME\",\"serial\":\"$s\"}")
+	eval "DEV_${s#CS-}=$(field "${r#* }" id)"
+done
+gated_token() {
+	local r
+	r=$(api "$KEY" POST "/devices/$1/enrollment-tokens" "{\"profile\":\"$GATED\"}")
+	field "${r#* }" token
+}
+TOK=$(gated_token "$DEV_12")
+csr dev12 "/CN=CS-12"
+expect_eq "enroll under approval" "$(enroll "CS-12:$TOK" "$T/dev12.b64")" 202
+expect_eq "approval: Retry-After ([est] retry_after)" "$(header Retry-After)" 1
+expect_eq "the same request while pending" "$(enroll "CS-12:$TOK" "$T/dev12.b64")" 202
+csr dev12b "/CN=CS-12"
+expect_eq "another request with the used token" "$(enroll "CS-12:$TOK" "$T/dev12b.b64")" 401
+expect_eq "one pending request" "$(psql -tAc "SELECT count(*) FROM certificate_requests WHERE device_id = '$DEV_12' AND status = 'pending'")" 1
+REQ=$(psql -tAc "SELECT id FROM certificate_requests WHERE device_id = '$DEV_12'")
+expect_api "approve" "$(api "$KEY" POST "/requests/$REQ/approve" '{}')" 201
+expect_eq "the same request once approved" "$(enroll "CS-12:$TOK" "$T/dev12.b64")" 200
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs -out "$T/dev12.pem" || fail "approved certificate"
+expect_eq "approved certificate: subject" "$(openssl x509 -in "$T/dev12.pem" -noout -subject -nameopt RFC2253)" "subject=serialNumber=CS-12,CN=CS-12"
+expect_eq "approved certificate: the CSR's key" "$(openssl x509 -in "$T/dev12.pem" -noout -pubkey)" "$(openssl pkey -in "$T/dev12.key" -pubout)"
+TOK=$(gated_token "$DEV_13")
+csr dev13 "/CN=CS-13"
+expect_eq "enroll under approval (CS-13)" "$(enroll "CS-13:$TOK" "$T/dev13.b64")" 202
+REQ=$(psql -tAc "SELECT id FROM certificate_requests WHERE device_id = '$DEV_13'")
+expect_api "reject" "$(api "$KEY" POST "/requests/$REQ/reject" '{}')" 200
+expect_eq "the same request once rejected" "$(enroll "CS-13:$TOK" "$T/dev13.b64")" 403
+expect_contains "rejected: reason" "$(cat "$T/b")" "rejected"
+# our client follows the 202 until an operator approves
+DEV_15=$(device_in "$ACME" CS-15)
+MIDPKI_EST_TOKEN=$(gated_token "$DEV_15") "$MIDPKI_BIN" est enroll --server "https://127.0.0.1:$EST_PORT" \
+	--trust "$I_STATE/trust.pem" --serial CS-15 --max-wait 60s --out-key "$T/cs15.key" \
+	--out-cert "$T/cs15.pem" 2>"$T/cs15.err" &
+CLIENT=$!
+for _ in $(seq 1 100); do
+	REQ=$(psql -tAc "SELECT id FROM certificate_requests WHERE device_id = '$DEV_15' AND status = 'pending'")
+	[ -n "$REQ" ] && break
+	sleep 0.1
+done
+expect_api "approve while the client waits" "$(api "$KEY" POST "/requests/$REQ/approve" '{}')" 201
+wait $CLIENT
+expect_eq "midpki est enroll after approval: exit code" "$?" 0
+expect_eq "the client got the approved certificate" "$(openssl x509 -in "$T/cs15.pem" -noout -pubkey)" \
+	"$(openssl pkey -in "$T/cs15.key" -pubout)"
+
+# --- proof-of-possession linking: a profile that requires the TLS channel binding
+BOUND=$(profile_with bound channel_binding '"required"')
+DEV_14=$(device_in "$ACME" CS-14)
+r=$(api "$KEY" POST "/devices/$DEV_14/enrollment-tokens" "{\"profile\":\"$BOUND\",\"uses\":2}")
+TOK=$(field "${r#* }" token)
+# bound TLS MODE: status line of an enrollment by est_bound.py; the body in $T/b
+bound() {
+	python3 "$(dirname "$0")/est_bound.py" 127.0.0.1 "$EST_PORT" "$I_STATE/trust.pem" CS-14 \
+		"$TOK" "$1" "$2" "$T" >"$T/b" 2>&1
+	head -n 1 "$T/b" | cut -d' ' -f2
+}
+for tls in 1.2 1.3; do
+	expect_eq "TLS $tls: no binding in the CSR" "$(bound $tls none)" 400
+	expect_contains "TLS $tls: no binding: reason" "$(cat "$T/b")" "csr.challengePassword: must carry the TLS channel binding"
+	expect_eq "TLS $tls: a binding of another channel" "$(bound $tls wrong)" 400
+	expect_contains "TLS $tls: another channel: reason" "$(cat "$T/b")" "does not match the TLS channel binding"
+	expect_eq "TLS $tls: the connection's binding" "$(bound $tls right)" 200
+done
+expect_eq "both bound enrollments issued" "$(psql -tAc "SELECT count(*) FROM identities WHERE device_id = '$DEV_14'")" 2
+# the same with our own client, midpki est enroll --channel-binding
+r=$(api "$KEY" POST "/devices/$DEV_14/enrollment-tokens" "{\"profile\":\"$BOUND\",\"uses\":3}")
+TOK=$(field "${r#* }" token)
+for tls in --tls1.2 ""; do
+	MIDPKI_EST_TOKEN=$TOK "$MIDPKI_BIN" est enroll --server "https://127.0.0.1:$EST_PORT" \
+		--trust "$I_STATE/trust.pem" --serial CS-14 --channel-binding $tls \
+		--out-key "$T/cb.key" --out-cert "$T/cb.pem" 2>"$T/err" ||
+		fail "midpki est enroll --channel-binding $tls: $(cat "$T/err")"
+	ok "midpki est enroll --channel-binding ${tls:-(TLS 1.3)}"
+done
+MIDPKI_EST_TOKEN=$TOK "$MIDPKI_BIN" est enroll --server "https://127.0.0.1:$EST_PORT" \
+	--trust "$I_STATE/trust.pem" --serial CS-14 --out-key "$T/cb.key" --out-cert "$T/cb.pem" 2>"$T/err"
+expect_eq "midpki est enroll without --channel-binding: exit code" "$?" 3
+expect_contains "without --channel-binding: the server's reason" "$(cat "$T/err")" "csr.challengePassword"
+csr dev14 "/CN=CS-14"
+r=$(api "$KEY" POST /certificates "$(python3 -c 'import json,sys
+print(json.dumps({"device": sys.argv[1], "profile": "bound", "csr_pem": open(sys.argv[2]).read()}))' "$DEV_14" <(openssl req -in "$T/dev14.der" -inform DER))")
+expect_api "the admin API has no channel to bind to" "$r" 422 refused_by_policy csr.challengePassword
+
+# --- /serverkeygen: the key made by the server, returned with the certificate
+DEV_16=$(device_in "$ACME" CS-16)
+TOK=$(token "$DEV_16" 1)
+csr dev16 "/CN=CS-16"
+expect_eq "serverkeygen without credentials" "$(est_req serverkeygen -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev16.b64")" 401
+expect_eq "serverkeygen" "$(est_req serverkeygen -u "CS-16:$TOK" -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev16.b64")" 200
+expect_contains "serverkeygen: multipart" "$(header Content-Type)" "multipart/mixed; boundary=est-"
+python3 -c 'import email, sys
+ct = sys.argv[1]
+msg = email.message_from_bytes(b"Content-Type: " + ct.encode() + b"\r\n\r\n" + open(sys.argv[2], "rb").read())
+for part in msg.get_payload():
+    name = {"application/pkcs8": "skg.key.der", "application/pkcs7-mime": "skg.p7.der"}[part.get_content_type()]
+    open(sys.argv[3] + "/" + name, "wb").write(part.get_payload(decode=True))' \
+	"$(header Content-Type)" "$T/b" "$T" || fail "serverkeygen: the answer does not parse"
+openssl pkey -inform DER -in "$T/skg.key.der" -out "$T/skg.key" || fail "serverkeygen: the key is not PKCS#8"
+openssl pkcs7 -inform DER -in "$T/skg.p7.der" -print_certs -out "$T/skg.pem" || fail "serverkeygen: no certificate"
+expect_eq "serverkeygen: the certificate is for the key sent" "$(openssl x509 -in "$T/skg.pem" -noout -pubkey)" \
+	"$(openssl pkey -in "$T/skg.key" -pubout)"
+[ "$(openssl x509 -in "$T/skg.pem" -noout -pubkey)" = "$(openssl pkey -in "$T/dev16.key" -pubout)" ] &&
+	fail "serverkeygen certified the CSR's key"
+ok "serverkeygen: not the CSR's key"
+expect_contains "serverkeygen: P-256" "$(openssl pkey -in "$T/skg.key" -noout -text)" "prime256v1"
+expect_eq "serverkeygen: subject from the device record" \
+	"$(openssl x509 -in "$T/skg.pem" -noout -subject -nameopt RFC2253)" "subject=serialNumber=CS-16,CN=CS-16"
+TOK=$(gated_token "$DEV_16")
+expect_eq "serverkeygen under a profile that needs approval" "$(est_req serverkeygen -u "CS-16:$TOK" -H 'Content-Type: application/pkcs10' --data-binary "@$T/dev16.b64")" 400
+expect_contains "serverkeygen with approval: reason" "$(cat "$T/b")" "needs approval"
 
 # --- every base64 style of RFC 8951, with and without Content-Transfer-Encoding, TLS 1.2 and 1.3
 TOK=$(token "$DEV_2" 6)
@@ -357,4 +548,19 @@ wait $PIDS
 expect_eq "50 concurrent: statuses" "$(cat "$T"/c*.code | sort | uniq -c | awk '{ print $2 "x" $1 }' | paste -sd' ' -)" "200x1 401x49"
 expect_eq "50 concurrent: one certificate" \
 	"$(psql -tAc "SELECT count(*) FROM identities WHERE device_id = '$DEV_3'")" 1
+stop_instance
+
+# --- strongSwan's pki --est as an independent client; it reads only unbroken base64
+start_instance MIDPKI_EST_BASE64_LINE=0
+expect_eq "cacerts with [est] base64_line 0" "$(est_req cacerts)" 200
+expect_eq "cacerts: one unbroken line" "$(wc -l <"$T/b") $(base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs | grep -c BEGIN)" "0 2"
+DEV_24=$(device_in "$ACME" CS-24)
+csr dev24 "/CN=CS-24"
+pki --est --url "https://127.0.0.1:$EST_PORT" --cacert "$I_STATE/trust.pem" --in "$T/dev24.der" \
+	--userpass "CS-24:$(token "$DEV_24" 1)" --outform pem >"$T/dev24.pem" 2>"$T/pki.err" ||
+	fail "pki --est enroll: $(tail -n 20 "$T/pki.err")"
+expect_eq "pki --est: the certificate for its key" "$(openssl x509 -in "$T/dev24.pem" -noout -pubkey)" \
+	"$(openssl pkey -in "$T/dev24.key" -pubout)"
+expect_eq "pki --est: subject from the device record" \
+	"$(openssl x509 -in "$T/dev24.pem" -noout -subject -nameopt RFC2253)" "subject=serialNumber=CS-24,CN=CS-24"
 stop_instance

@@ -21,8 +21,7 @@ TRUST="$I_STATE/trust.pem"
 est() { "$MIDPKI_BIN" est "$@"; }
 
 r=$(api "$KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
-r=$(api "$KEY" GET "/profiles?kind=x509&limit=1000")
-BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device"][0])')
+BODY=$(builtin_body iec62351-device)
 r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"stations\",\"body\":$BODY}")
 expect_api "tenant profile" "$r" 201
 PROFILE=$(field "${r#* }" id)

@@ -578,13 +578,44 @@ START_TEST(attributes)
 	blob b;
 	ca_csr *csr;
 
-	/* unknown attributes are ignored: challengePassword, an empty one */
+	/* challengePassword is kept; unknown attributes (an empty one) are ignored */
 	b = signed_with(k, info_of(0, k, tlv(0xa0, cat(2,
 	    attr("1.2.840.113549.1.9.7", tlv(0x0c, raw("secret", 6))),
 	    attr("1.3.6.1.4.1.311.13.2.3", NONE)))), ecdsa_sha256());
 	csr = decode(b.p, b.n, MP_OK, NULL);
 	ck_assert_ptr_null(csr->extensions);
+	ck_assert_str_eq(csr->challenge_password, "secret");
 	ca_csr_free(csr);
+	free(b.p);
+	b = signed_with(k, info_of(0, k, tlv(0xa0, attr("1.2.840.113549.1.9.7",
+	    tlv(0x13, raw("AbC+/=", 6))))), ecdsa_sha256());
+	csr = decode(b.p, b.n, MP_OK, NULL);
+	ck_assert_str_eq(csr->challenge_password, "AbC+/=");
+	ca_csr_free(csr);
+	free(b.p);
+	b = signed_with(k, info_of(0, k, tlv(0xa0, NONE)), ecdsa_sha256());
+	csr = decode(b.p, b.n, MP_OK, NULL);
+	ck_assert_ptr_null(csr->challenge_password);
+	ca_csr_free(csr);
+	free(b.p);
+
+	/* challengePassword twice, with two values, as an IA5String, or with a NUL */
+	b = signed_with(k, info_of(0, k, tlv(0xa0, cat(2,
+	    attr("1.2.840.113549.1.9.7", tlv(0x0c, raw("a", 1))),
+	    attr("1.2.840.113549.1.9.7", tlv(0x0c, raw("b", 1)))))), ecdsa_sha256());
+	expect(b.p, b.n, MP_ERR_INVALID, "csr");
+	free(b.p);
+	b = signed_with(k, info_of(0, k, tlv(0xa0, attr("1.2.840.113549.1.9.7",
+	    cat(2, tlv(0x0c, raw("a", 1)), tlv(0x0c, raw("b", 1)))))), ecdsa_sha256());
+	expect(b.p, b.n, MP_ERR_INVALID, "csr");
+	free(b.p);
+	b = signed_with(k, info_of(0, k, tlv(0xa0, attr("1.2.840.113549.1.9.7",
+	    tlv(0x16, raw("a", 1))))), ecdsa_sha256());
+	expect(b.p, b.n, MP_ERR_INVALID, "csr");
+	free(b.p);
+	b = signed_with(k, info_of(0, k, tlv(0xa0, attr("1.2.840.113549.1.9.7",
+	    tlv(0x0c, raw("a\0b", 3))))), ecdsa_sha256());
+	expect(b.p, b.n, MP_ERR_INVALID, "csr");
 	free(b.p);
 
 	/* Microsoft's extension request when there is no standard one */

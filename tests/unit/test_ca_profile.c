@@ -82,6 +82,25 @@ START_TEST(defaults)
 	ck_assert_int_eq(ca_profile_default_validity(p), 365 * 86400);
 	ck_assert_int_eq(ca_profile_max_validity(p), 825 * 86400);
 	ck_assert(!ca_profile_pre_enrollment(p));
+	ck_assert_int_eq(ca_profile_channel_binding(p), CA_CB_NONE);
+	ck_assert(!ca_profile_revoke_on_renewal(p));
+	ca_profile_free(p);
+
+	ck_assert_int_eq(parse_text("{\"on_renewal\": \"revoke\"}", &p, &d), MP_OK);
+	ck_assert(ca_profile_revoke_on_renewal(p));
+	ca_profile_free(p);
+	ck_assert_int_eq(parse_text("{\"on_renewal\": \"keep\"}", &p, &d), MP_OK);
+	ck_assert(!ca_profile_revoke_on_renewal(p));
+	ca_profile_free(p);
+
+	ck_assert_int_eq(parse_text("{\"channel_binding\": \"required\"}", &p, &d), MP_OK);
+	ck_assert_int_eq(ca_profile_channel_binding(p), CA_CB_REQUIRED);
+	ca_profile_free(p);
+	ck_assert_int_eq(parse_text("{\"channel_binding\": \"optional\"}", &p, &d), MP_OK);
+	ck_assert_int_eq(ca_profile_channel_binding(p), CA_CB_OPTIONAL);
+	ca_profile_free(p);
+	ck_assert_int_eq(parse_text("{\"channel_binding\": \"none\"}", &p, &d), MP_OK);
+	ck_assert_int_eq(ca_profile_channel_binding(p), CA_CB_NONE);
 	ca_profile_free(p);
 
 	ck_assert_int_eq(parse_text("{\"validity\": {\"max\": \"8h\"}, \"ca\": \"plant\"}", &p, &d),
@@ -144,6 +163,9 @@ START_TEST(malformed_profiles)
 		{ "{\"ocsp_nocheck\": true}", "ocsp_nocheck" },
 		{ "{\"crl\": \"yes\"}", "crl" },
 		{ "{\"pre_enrollment\": 1}", "pre_enrollment" },
+		{ "{\"channel_binding\": true}", "channel_binding" },
+		{ "{\"on_renewal\": \"rotate\"}", "on_renewal" },
+		{ "{\"channel_binding\": \"tls-unique\"}", "channel_binding" },
 		{ "{\"iec62351_roles\": []}", "iec62351_roles" },
 		{ "{\"iec62351_roles\": [{\"role_ids\": [1, 70000], \"aor\": \"x\"}]}",
 		    "iec62351_roles[0].role_ids[1]" },

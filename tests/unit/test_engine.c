@@ -480,6 +480,14 @@ START_TEST(enrollment_tokens)
 	o = NULL;
 	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL, &o), MP_ERR_UNAUTHENTICATED);
 	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, "mpk_x", NULL, &o), MP_ERR_UNAUTHENTICATED);
+	/* a used-up token still authenticates its device for a check, which spends nothing */
+	ck_assert_int_eq(mp_enroll_token_check(db, tok, "SN-TOK", &o), MP_OK);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "uses_left")), 0);
+	ck_assert_str_eq(str(o, "device_id"), str(d, "id"));
+	json_decref(o);
+	o = NULL;
+	ck_assert_int_eq(mp_enroll_token_check(db, tok, "SN-OTHER", &o), MP_ERR_UNAUTHENTICATED);
+	ck_assert_int_eq(mp_enroll_token_check(db, tok2, "SN-TOK", &o), MP_ERR_UNAUTHENTICATED);
 	mp_free_secret_str(tok);
 	free(tok2);
 	tok = tok2 = NULL;
@@ -494,6 +502,7 @@ START_TEST(enrollment_tokens)
 	    " interval '1 s' WHERE id = $1 RETURNING 1) SELECT count(*) FROM x", str(o, "id"),
 	    NULL), 1);
 	ck_assert_int_eq(mp_enroll_token_consume(db, &dev, tok, NULL, NULL), MP_ERR_EXPIRED);
+	ck_assert_int_eq(mp_enroll_token_check(db, tok, "SN-TOK", &o), MP_ERR_EXPIRED);
 	ck_assert_int_eq(count("SELECT uses_left FROM enrollment_tokens WHERE id = $1",
 	    str(o, "id"), NULL), 5);
 

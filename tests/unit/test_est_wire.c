@@ -130,7 +130,7 @@ START_TEST(body_encode_lines)
 	size_t n, m;
 
 	free(wrapped(0, ""));
-	ck_assert_int_eq(est_body_encode(sample, sizeof(sample), &out, &n), MP_OK);
+	ck_assert_int_eq(est_body_encode(sample, sizeof(sample), 64, &out, &n), MP_OK);
 	ck_assert_uint_eq(n, strlen(out));
 	/* 200 bytes: 268 characters, lines of 64 + LF, the last one 12 + LF */
 	ck_assert_uint_eq(n, 268 + 5);
@@ -141,6 +141,18 @@ START_TEST(body_encode_lines)
 	ck_assert_uint_eq(m, sizeof(sample));
 	ck_assert(memcmp(back, sample, m) == 0);
 	free(back);
+	free((void *)out);
+
+	/* width 0: one unbroken line, no line end */
+	ck_assert_int_eq(est_body_encode(sample, sizeof(sample), 0, &out, &n), MP_OK);
+	ck_assert_uint_eq(n, 268);
+	ck_assert_uint_eq(strlen(out), 268);
+	ck_assert_ptr_null(memchr(out, '\n', n));
+	free((void *)out);
+	/* width 76 */
+	ck_assert_int_eq(est_body_encode(sample, sizeof(sample), 76, &out, &n), MP_OK);
+	ck_assert_uint_eq(n, 268 + 4);
+	ck_assert_ptr_eq(memchr(out, '\n', n), out + 76);
 	free((void *)out);
 }
 END_TEST

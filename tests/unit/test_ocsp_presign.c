@@ -166,7 +166,8 @@ static void
 issue(size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		ca_issue_req req = { f.tenant, f.device, "iec62351-device", f.csr, strlen(f.csr), 0 };
+		ca_issue_req req = { f.tenant, f.device, "iec62351-device", f.csr, strlen(f.csr), 0,
+			NULL };
 		ca_detail d = { "", "" };
 		json_t *out = NULL;
 		bool pending = true;

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Benchmark of EST enrollment: CHARGERS simulated chargers, THREADS at a time,
+# each enrolling on /simpleenroll on a fresh TLS 1.3 connection (P-256
+# throughout) authenticated by its own manufacturer certificate (IDevID) under
+# a trust anchor, every certificate committed to the database before it is
+# returned. Prints enrollments/s and p50/p99 latency beside the crypto-only
+# bound for the same work from `openssl speed` in the same run. Prints figures;
+# it asserts nothing about speed.
+#   tests/bench/est_enroll.sh [CHARGERS] [THREADS]
+# Uses the optimized build in build/ (make build).
+. "$(dirname "$0")/lib.sh"
+. tests/integration/api_lib.sh
+chargers=${1:-2000}
+threads=${2:-32}
+bin=$PWD/build/tests/bench/bench_est_enroll
+[ -x "$bin" ] || { echo "bench: build first (make build)" >&2; exit 1; }
+KEY=$(cat "$I_STATE/admin.key")
+
+r=$(api "$KEY" POST /tenants '{"name":"bench"}'); TEN=$(field "${r#* }" id)
+BODY=$(builtin_body iec62351-device)
+api "$KEY" POST /profiles "{\"tenant\":\"$TEN\",\"name\":\"chargers\",\"body\":$BODY}" >/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/mfr.key" \
+	-out "$T/mfr.pem" -subj "/O=Wallbox/CN=Wallbox Manufacturing CA" -days 30 \
+	-addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign' 2>/dev/null
+api "$KEY" POST /trust-anchors "$(python3 -c 'import json,sys
+print(json.dumps({"tenant": sys.argv[1], "name": "wallbox", "certificate_pem": open(sys.argv[2]).read(), "profile": "chargers"}))' "$TEN" "$T/mfr.pem")" >/dev/null
+python3 -c 'import json,sys
+for i in range(int(sys.argv[1])):
+    print(json.dumps({"serial": "EVSE-%d" % i}))' "$chargers" >"$T/devices.ndjson"
+curl -sS -f -o /dev/null --cacert "$I_STATE/trust.pem" -H "Authorization: Bearer $KEY" \
+	-H 'Content-Type: application/x-ndjson' --data-binary @"$T/devices.ndjson" \
+	"https://127.0.0.1:$ADMIN_PORT/api/v1/devices:import?tenant=$TEN"
+
+# Crypto per enrollment, server and load generator together (both on this machine):
+#   signatures: server CertificateVerify, the certificate, 2 OCSP responses pre-signed for
+#     it, client CertificateVerify = 5
+#   verifications: client CertificateVerify, IDevID under the anchor, CSR; server
+#     CertificateVerify and the server certificate on the client = 5
+#   P-256 key exchanges (key generation + derivation): 2 on each side = 4
+speed=$(openssl speed -seconds 2 ecdsap256 ecdhp256 2>/dev/null)
+sign=$(echo "$speed" | awk '/256 bits ecdsa/ { print $(NF-1) }')
+verify=$(echo "$speed" | awk '/256 bits ecdsa/ { print $NF }')
+ecdh=$(echo "$speed" | awk '/256 bits ecdh/ { print $NF }')
+cores=$(nproc)
+echo "openssl speed (1 core): ecdsa P-256 $sign signs/s, $verify verifies/s; ecdh P-256 $ecdh ops/s"
+bound=$(python3 -c 'import sys
+s, v, e, c = map(float, sys.argv[1:])
+print("%.0f" % (c / (5 / s + 5 / v + 4 / e)))' "$sign" "$verify" "$ecdh" "$cores")
+echo "crypto-only bound on $cores cores (5 signs + 5 verifies + 4 ECDH per enrollment): $bound enrollments/s"
+out=$("$bin" "127.0.0.1:$EST_PORT" "$I_STATE/trust.pem" "$T/mfr.pem" "$T/mfr.key" EVSE \
+	"$chargers" "$threads") || true
+echo "$out"
+rate=$(echo "$out" | awk '/enrollments\/s/ { print $2 }')
+[ -n "$rate" ] && python3 -c 'import sys; print("midpki/bound: %.0f%%" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' "$rate" "$bound"
+echo "certificates in the database: $(psql -tAc "SELECT count(*) FROM identities WHERE tenant_id = '$TEN'")"
+stop_instance >/dev/null
