@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 secs=${1:-10}
-threads=${2:-16}
+threads=${2:-64}
 bin=$PWD/build/tests/bench/bench_ca_issue
 [ -x "$bin" ] || { echo "bench: build first (make build)" >&2; exit 1; }
 echo "openssl speed (1 core):"
