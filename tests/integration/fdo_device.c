@@ -36,7 +36,7 @@ struct resp {
 	size_t len;
 };
 
-static void
+__attribute__((noreturn)) static void
 die(const char *what)
 {
 	fprintf(stderr, "fdo_device: %s\n", what);
@@ -97,7 +97,7 @@ post(const char *url, int type, const char *auth, const mp_buf *body, struct res
 }
 
 /* An FDO error message (type 255): prints "error CODE: MESSAGE" and exits 2. */
-static void
+__attribute__((noreturn)) static void
 error_exit(const struct resp *r)
 {
 	const char *msg = "";
