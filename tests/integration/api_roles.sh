@@ -25,13 +25,14 @@ VICTIM=$(field "${r#* }" id)
 
 r=$(api "" GET /openapi.json)
 expect_api "OpenAPI document without a credential" "$r" 200
-# one line per operation: METHOD PATH PUBLIC ROLES (comma-separated)
-python3 -c 'import json,sys
-d=json.loads(sys.argv[1])
+# one line per operation: METHOD PATH PUBLIC ROLES (comma-separated); the document comes
+# on standard input, being larger than one command-line argument may be
+printf '%s' "${r#* }" | python3 -c 'import json,sys
+d=json.load(sys.stdin)
 for p, ops in d["paths"].items():
     for m, o in ops.items():
         public = "public" if o.get("security") == [] else "auth"
-        print(m.upper(), p, public, ",".join(o["x-roles"]) or "-")' "${r#* }" >"$T/ops"
+        print(m.upper(), p, public, ",".join(o["x-roles"]) or "-")' >"$T/ops"
 [ "$(wc -l <"$T/ops")" -ge 10 ] || fail "the OpenAPI document lists too few operations"
 
 # path_for PATH: real ids where easy, random UUIDs otherwise
