@@ -604,14 +604,6 @@ ocsp_bundle_signer_count(const ocsp_bundle *b, size_t i)
 	return b->cas[i].nsigners;
 }
 
-void
-ocsp_bundle_signer_der(const ocsp_bundle *b, size_t i, size_t j, const uint8_t **der,
-    size_t *len)
-{
-	*der = b->cas[i].signers[j];
-	*len = b->cas[i].signer_lens[j];
-}
-
 long
 ocsp_bundle_find_ca(const ocsp_bundle *b, const char *id)
 {

@@ -99,10 +99,8 @@ const char *ocsp_bundle_ca_id(const ocsp_bundle *b, size_t i);
 X509 *ocsp_bundle_ca_cert(const ocsp_bundle *b, size_t i);
 /* CA i's certificate DER. */
 void ocsp_bundle_ca_der(const ocsp_bundle *b, size_t i, const uint8_t **der, size_t *len);
-/* CA i's signer certificates (DER), the bundle's signer first. */
+/* How many signer certificates CA i has (at least one). */
 size_t ocsp_bundle_signer_count(const ocsp_bundle *b, size_t i);
-void ocsp_bundle_signer_der(const ocsp_bundle *b, size_t i, size_t j, const uint8_t **der,
-    size_t *len);
 
 /* The index of the CA with id (UUID text), or -1. */
 long ocsp_bundle_find_ca(const ocsp_bundle *b, const char *id);
