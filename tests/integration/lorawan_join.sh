@@ -150,7 +150,9 @@ expect_refusal "unknown DevEUI" \
 good=$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 300)" 1.0.2)
 expect_refusal "no token" "$(js "$good")" UnknownSender
 expect_refusal "unknown token" "$(js "$good" "mpj_00000000000000000000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")" UnknownSender
-expect_refusal "a token with its last character changed" "$(js "$good" "${TOKEN%?}A")" UnknownSender
+# another last character: A, or B when the token already ends in A (one time in 64)
+other=A; [ "${TOKEN: -1}" = A ] && other=B
+expect_refusal "a token with its last character changed" "$(js "$good" "${TOKEN%?}$other")" UnknownSender
 expect_refusal "SenderID of another network server" "$(js "$good" "$CLEAR_TOKEN")" UnknownSender
 expect_refusal "a 1.0.x device asked for 1.1" \
 	"$(js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 301)" 1.1)" "$TOKEN")" JoinReqFailed
