@@ -211,6 +211,8 @@ worker_stop(evutil_socket_t fd, short what, void *arg)
 			evhttp_del_accept_socket(w->wls[i].http, w->wls[i].bound);
 			w->wls[i].bound = NULL;
 		}
+		if (w->wls[i].accept_ev != NULL)
+			event_del(w->wls[i].accept_ev);
 	}
 	http_worker_close_idle(w);
 	if (w->nconns == 0)
@@ -219,20 +221,50 @@ worker_stop(evutil_socket_t fd, short what, void *arg)
 		event_add(w->drain_ev, &tv);
 }
 
-/* Sets up the evhttp of every listener on this worker's base. */
+/* Accepts on a duplicate of plain listener l's socket, on this worker's base. */
+static int
+plain_listen(struct http_wlistener *wl)
+{
+	int fd;
+
+	if ((fd = fcntl(wl->l->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return MP_ERR_IO;
+	/* the flag is shared with every duplicate: no worker's accept may block */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 ||
+	    (wl->accept_ev = event_new(wl->w->base, fd, EV_READ | EV_PERSIST, http_plain_accept,
+	         wl)) == NULL) {
+		close(fd);
+		return MP_ERR_IO;
+	}
+	return event_add(wl->accept_ev, NULL) == 0 ? MP_OK : MP_ERR_IO;
+}
+
+/*
+ * Sets up every listener on this worker's base: plain ones served by
+ * http_plain.c, TLS ones by an evhttp each.
+ */
 static int
 worker_listen(struct http_worker *w)
 {
 	const mp_config *cfg = w->srv->cfg;
 	struct timeval idle = ms_to_tv(cfg->http_idle_timeout_ms);
+	struct timeval request = ms_to_tv(cfg->http_request_timeout_ms);
 	struct http_listener *l = w->srv->listeners;
-	int fd;
+	int fd, r;
 
+	if ((w->idle_tv = event_base_init_common_timeout(w->base, &idle)) == NULL ||
+	    (w->request_tv = event_base_init_common_timeout(w->base, &request)) == NULL)
+		return MP_ERR_NOMEM;
 	for (size_t i = 0; i < w->nwls; i++, l = l->next) {
 		struct http_wlistener *wl = &w->wls[i];
 
 		wl->w = w;
 		wl->l = l;
+		if (l->tls == NULL) {
+			if ((r = plain_listen(wl)) != MP_OK)
+				return r;
+			continue;
+		}
 		if ((wl->http = evhttp_new(w->base)) == NULL)
 			return MP_ERR_NOMEM;
 		evhttp_set_max_headers_size(wl->http, (ev_ssize_t)cfg->http_max_header_bytes);
@@ -260,9 +292,14 @@ worker_listen(struct http_worker *w)
 static void
 worker_cleanup(struct http_worker *w, bool fini)
 {
-	for (size_t i = 0; i < w->nwls; i++)
+	for (size_t i = 0; i < w->nwls; i++) {
 		if (w->wls[i].http != NULL)
 			evhttp_free(w->wls[i].http);
+		if (w->wls[i].accept_ev != NULL) {
+			close(event_get_fd(w->wls[i].accept_ev));
+			event_free(w->wls[i].accept_ev);
+		}
+	}
 	http_conn_release_pending(w);
 	if (fini && w->srv->fini != NULL)
 		w->srv->fini(w->ctx);

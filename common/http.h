@@ -151,6 +151,12 @@ bool mp_http_media_type_is(const char *value, const char *type);
 int mp_http_req_channel_binding(const mp_http_req *req, uint8_t out[MP_HTTP_CHANNEL_BINDING_MAX],
     size_t *len, const char **type);
 
+/* Room for an HTTP date with any field values the compiler cannot rule out. */
+#define MP_HTTP_DATE_MAX 80
+
+/* t (Unix seconds) as an IMF-fixdate (RFC 9110 5.6.7), independent of the locale. */
+void mp_http_date(int64_t t, char out[MP_HTTP_DATE_MAX]);
+
 /* Adds a response header; refuses CR/LF in name or value (MP_ERR_INVALID). */
 int mp_http_set_header(mp_http_req *req, const char *name, const char *value);
 /* Sends status with body (len bytes, may be 0) of content_type. */

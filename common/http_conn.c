@@ -86,8 +86,8 @@ conn_unlink(struct http_worker *w, struct http_conn *c)
 }
 
 /* Frees c after its connection is gone (or never got one). */
-static void
-conn_free(struct http_conn *c)
+void
+http_conn_free(struct http_conn *c)
 {
 	struct http_worker *w = c->wl->w;
 
@@ -256,7 +256,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	(void)evcon;
 	evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->in_cb);
 	evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
-	conn_free(c);
+	http_conn_free(c);
 }
 
 static void
@@ -288,7 +288,7 @@ setup_conn(evutil_socket_t fd, short what, void *arg)
 	bufferevent_getcb(bev, NULL, NULL, NULL, &cbarg);
 	c->evcon = cbarg;
 	if (c->evcon == NULL) {
-		conn_free(c); /* evhttp already gave up on it */
+		http_conn_free(c); /* evhttp already gave up on it */
 		goto out;
 	}
 	if (c->rejected || w->draining ||
@@ -301,7 +301,7 @@ setup_conn(evutil_socket_t fd, short what, void *arg)
 		if (c->in_cb != NULL)
 			evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->in_cb);
 		evhttp_connection_free(c->evcon);
-		conn_free(c);
+		http_conn_free(c);
 		goto out;
 	}
 	evhttp_connection_get_peer(c->evcon, &addr, &port);
@@ -315,6 +315,36 @@ out:
 	bufferevent_decref(bev);
 }
 
+/*
+ * Counts c (whose wl is set) in its listener's open connections; false,
+ * with c not counted, when the listener is at its connection limit.
+ */
+bool
+http_conn_admit(struct http_conn *c)
+{
+	struct http_listener *l = c->wl->l;
+
+	if (atomic_fetch_add(l->open, 1) >= (int64_t)c->wl->w->srv->cfg->http_max_connections) {
+		atomic_fetch_sub(l->open, 1);
+		return false;
+	}
+	c->counted = true;
+	return true;
+}
+
+/* Adds c to its worker's connections (http_conn_free takes it out). */
+void
+http_conn_track(struct http_conn *c)
+{
+	struct http_worker *w = c->wl->w;
+
+	c->next = w->conns;
+	if (c->next != NULL)
+		c->next->prev = c;
+	w->conns = c;
+	w->nconns++;
+}
+
 struct bufferevent *
 http_conn_new(struct event_base *base, void *arg)
 {
@@ -322,18 +352,11 @@ http_conn_new(struct event_base *base, void *arg)
 	struct http_listener *l = wl->l;
 	struct http_conn *c;
 	SSL *ssl = NULL;
-	int64_t open;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->wl = wl;
-	open = atomic_fetch_add(l->open, 1);
-	c->counted = true;
-	if (open >= (int64_t)wl->w->srv->cfg->http_max_connections) {
-		atomic_fetch_sub(l->open, 1);
-		c->counted = false;
-		c->rejected = true;
-	}
+	c->rejected = !http_conn_admit(c);
 	if (l->tls != NULL && !c->rejected) {
 		if ((ssl = SSL_new(l->tls)) == NULL)
 			goto fail;
@@ -352,11 +375,7 @@ http_conn_new(struct event_base *base, void *arg)
 		bufferevent_decref(c->bev);
 		goto fail;
 	}
-	c->next = wl->w->conns;
-	if (c->next != NULL)
-		c->next->prev = c;
-	wl->w->conns = c;
-	wl->w->nconns++;
+	http_conn_track(c);
 	return c->bev;
 fail:
 	SSL_free(ssl);
@@ -409,8 +428,12 @@ http_worker_close_idle(struct http_worker *w)
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->set_up && !c->busy)
+		if (c->plain != NULL) {
+			if (http_plain_idle(c))
+				http_plain_close(c);
+		} else if (c->set_up && !c->busy) {
 			evhttp_connection_free(c->evcon);
+		}
 	}
 }
 
@@ -420,7 +443,11 @@ http_conn_release_pending(struct http_worker *w)
 	while (w->conns != NULL) {
 		struct http_conn *c = w->conns;
 
+		if (c->plain != NULL) {
+			http_plain_close(c);
+			continue;
+		}
 		bufferevent_decref(c->bev);
-		conn_free(c);
+		http_conn_free(c);
 	}
 }

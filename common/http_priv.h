@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "http_head.h"
 
 #define HTTP_NAME_MAX 32
 #define HTTP_CONN_BUCKETS 1024
@@ -40,7 +41,10 @@ struct http_wlistener {
 	struct http_listener *l;
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
+	struct event *accept_ev;       /* a plain listener: accepting without evhttp */
 };
+
+struct http_plain;
 
 struct http_conn {
 	struct http_wlistener *wl;
@@ -50,6 +54,7 @@ struct http_conn {
 	struct event *req_timer;           /* time allowed to receive one request */
 	struct http_conn *prev, *next;     /* the worker's connections */
 	struct http_conn *hnext;           /* hash chain by evcon */
+	struct http_plain *plain;          /* a plain listener's connection (http_plain.c), else NULL */
 	bool set_up;     /* setup_conn ran: evcon known, callbacks registered */
 	bool counted;    /* holds one unit of the listener's connection count */
 	bool rejected;   /* over the connection limit: closed in setup */
@@ -80,6 +85,10 @@ struct http_worker {
 	size_t nconns;
 	struct http_conn *buckets[HTTP_CONN_BUCKETS];
 	bool draining;
+	const struct timeval *idle_tv;     /* common timeouts of plain connections */
+	const struct timeval *request_tv;
+	int64_t date_at;                   /* the second date was made for */
+	char date[MP_HTTP_DATE_MAX];
 };
 
 struct http_timer {
@@ -108,9 +117,17 @@ struct mp_http_server {
 	atomic_bool stop_requested;
 };
 
+/* Response header lines set by a handler on a plain connection, before the reply. */
+#define HTTP_PLAIN_HEADERS_MAX 2048
+
 struct mp_http_req {
-	struct evhttp_request *ev;
+	struct evhttp_request *ev;         /* an evhttp connection's request */
 	struct http_conn *conn;
+	const struct http_head *head;      /* a plain connection's request: its head, */
+	const uint8_t *body;               /* its body */
+	size_t body_len;                   /* (also set for evhttp's) */
+	char hdrs[HTTP_PLAIN_HEADERS_MAX]; /* and "Name: value\r\n" lines of the response */
+	size_t hdrs_len;
 	const char *method;
 	char *path;
 	char **qkeys, **qvals;
@@ -119,6 +136,9 @@ struct mp_http_req {
 };
 
 /* http_conn.c */
+bool http_conn_admit(struct http_conn *c);
+void http_conn_track(struct http_conn *c);
+void http_conn_free(struct http_conn *c);
 struct bufferevent *http_conn_new(struct event_base *base, void *wl);
 void http_conn_request(struct evhttp_request *ev, void *wl);
 void http_conn_release_pending(struct http_worker *w);
@@ -127,8 +147,17 @@ void http_worker_close_idle(struct http_worker *w);
 void http_access_log(struct http_conn *c);
 double http_elapsed_ms(const struct timespec *since, uint64_t *us);
 
+/* http_plain.c */
+void http_plain_accept(evutil_socket_t fd, short what, void *wl);
+bool http_plain_idle(const struct http_conn *c);
+void http_plain_close(struct http_conn *c);
+int http_plain_reply(mp_http_req *req, int status, const char *content_type, const void *body,
+    size_t len);
+
 /* http_req.c */
 void http_req_dispatch(struct http_conn *c, struct evhttp_request *ev);
+void http_req_dispatch_plain(struct http_conn *c, const struct http_head *h, const uint8_t *body,
+    size_t len);
 const char *http_reason(int status);
 
 #endif

@@ -2,6 +2,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/keyvalq_struct.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,13 +172,62 @@ route(mp_http_req *req, const struct http_listener *l)
 static bool
 body_allowed(const mp_http_req *req, const struct http_listener *l)
 {
-	size_t len = evbuffer_get_length(evhttp_request_get_input_buffer(req->ev));
-
-	if (len <= req->conn->wl->w->srv->cfg->http_max_body_bytes)
+	if (req->body_len <= req->conn->wl->w->srv->cfg->http_max_body_bytes)
 		return true;
 	/* a prefix match is meant: the larger limit covers every path below it */
 	return l->max_body_prefix != NULL &&
 	    strncmp(req->path, l->max_body_prefix, strlen(l->max_body_prefix)) == 0;
+}
+
+/*
+ * Routes req, whose method, connection and body are set, by its raw path
+ * (percent-encoded, raw_len bytes) and query (NULL when none), and runs
+ * the handler: the part of a request common to both kinds of connection.
+ */
+static void
+req_run(mp_http_req *req, const char *raw, size_t raw_len, const char *query)
+{
+	struct http_conn *c = req->conn;
+	const mp_http_route *rt;
+	int r;
+
+	snprintf(c->method, sizeof(c->method), "%s", req->method);
+	if (raw == NULL || mp_url_decode(raw, raw_len, false, &req->path) != MP_OK) {
+		mp_http_reply_error(req, 400, "invalid_path",
+		    "the path has an invalid percent-encoding or a NUL", NULL);
+		goto out;
+	}
+	if (req->path[0] == '\0') {
+		free(req->path);
+		if ((req->path = strdup("/")) == NULL)
+			goto fail;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", req->path);
+	if (!body_allowed(req, c->wl->l)) {
+		mp_http_reply_error(req, 413, "body_too_large",
+		    "the request body exceeds the size limit", NULL);
+		goto out;
+	}
+	if ((r = parse_query(req, query)) != MP_OK) {
+		if (r == MP_ERR_NOMEM)
+			goto fail;
+		mp_http_reply_error(req, 400, "invalid_query",
+		    r == MP_ERR_TOO_LARGE ? "too many query parameters"
+		                          : "the query has an invalid percent-encoding or a NUL",
+		    NULL);
+		goto out;
+	}
+	if ((rt = route(req, c->wl->l)) == NULL)
+		goto out;
+	rt->fn(req, c->wl->l->arg);
+	if (!req->replied)
+		goto fail;
+	goto out;
+fail:
+	if (!req->replied)
+		mp_http_reply_error(req, 500, "internal", "internal error", NULL);
+out:
+	req_cleanup(req);
 }
 
 void
@@ -185,56 +235,49 @@ http_req_dispatch(struct http_conn *c, struct evhttp_request *ev)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
 	const char *raw = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	const mp_http_route *rt;
 	mp_http_req req;
-	int r;
 
 	memset(&req, 0, sizeof(req));
 	req.ev = ev;
 	req.conn = c;
 	req.method = method_name(evhttp_request_get_command(ev));
-	snprintf(c->method, sizeof(c->method), "%s", req.method);
+	req.body_len = evbuffer_get_length(evhttp_request_get_input_buffer(ev));
 	if (c->hdr_bytes > c->wl->w->srv->cfg->http_max_header_bytes) {
+		snprintf(c->method, sizeof(c->method), "%s", req.method);
 		mp_http_reply_error(&req, 431, "header_too_large",
 		    "the request header exceeds the size limit", NULL);
-		goto out;
+		return;
 	}
-	if (raw == NULL || mp_url_decode(raw, strlen(raw), false, &req.path) != MP_OK) {
-		mp_http_reply_error(&req, 400, "invalid_path",
-		    "the path has an invalid percent-encoding or a NUL", NULL);
-		goto out;
+	req_run(&req, raw, raw != NULL ? strlen(raw) : 0, uri != NULL ? evhttp_uri_get_query(uri) : NULL);
+}
+
+void
+http_req_dispatch_plain(struct http_conn *c, const struct http_head *h, const uint8_t *body,
+    size_t len)
+{
+	mp_http_req req;
+	char *q;
+
+	memset(&req, 0, offsetof(mp_http_req, hdrs));
+	req.hdrs_len = 0;
+	req.method = h->method;
+	req.path = NULL;
+	req.qkeys = req.qvals = NULL;
+	req.nq = 0;
+	req.replied = false;
+	req.conn = c;
+	req.head = h;
+	req.body = body;
+	req.body_len = len;
+	/* origin-form only (RFC 9112 3.2.1): a path, then the query after '?' */
+	if (h->target[0] != '/') {
+		snprintf(c->method, sizeof(c->method), "%s", req.method);
+		mp_http_reply_error(&req, 400, "invalid_path", "the request target is not a path", NULL);
+		return;
 	}
-	if (req.path[0] == '\0') {
-		free(req.path);
-		if ((req.path = strdup("/")) == NULL)
-			goto fail;
-	}
-	snprintf(c->path, sizeof(c->path), "%s", req.path);
-	if (!body_allowed(&req, c->wl->l)) {
-		mp_http_reply_error(&req, 413, "body_too_large",
-		    "the request body exceeds the size limit", NULL);
-		goto out;
-	}
-	if ((r = parse_query(&req, evhttp_uri_get_query(uri))) != MP_OK) {
-		if (r == MP_ERR_NOMEM)
-			goto fail;
-		mp_http_reply_error(&req, 400, "invalid_query",
-		    r == MP_ERR_TOO_LARGE ? "too many query parameters"
-		                          : "the query has an invalid percent-encoding or a NUL",
-		    NULL);
-		goto out;
-	}
-	if ((rt = route(&req, c->wl->l)) == NULL)
-		goto out;
-	rt->fn(&req, c->wl->l->arg);
-	if (!req.replied)
-		goto fail;
-	goto out;
-fail:
-	if (!req.replied)
-		mp_http_reply_error(&req, 500, "internal", "internal error", NULL);
-out:
-	req_cleanup(&req);
+	q = strchr(h->target, '?');
+	req_run(&req, h->target, q != NULL ? (size_t)(q - h->target) : strlen(h->target),
+	    q != NULL ? q + 1 : NULL);
 }
 
 static void
@@ -268,6 +311,10 @@ mp_http_req_query(const mp_http_req *req, const char *name)
 const char *
 mp_http_req_header(const mp_http_req *req, const char *name)
 {
+	if (req->head != NULL)
+		return http_head_field(req->head, name);
+	if (req->ev == NULL)
+		return NULL;
 	return evhttp_find_header(evhttp_request_get_input_headers(req->ev), name);
 }
 
@@ -275,12 +322,15 @@ const uint8_t *
 mp_http_req_body(mp_http_req *req, size_t *len)
 {
 	static const uint8_t empty[1];
-	struct evbuffer *in = evhttp_request_get_input_buffer(req->ev);
+	struct evbuffer *in;
 	const uint8_t *p;
 
-	*len = evbuffer_get_length(in);
+	*len = req->body_len;
 	if (*len == 0)
 		return empty;
+	if (req->ev == NULL)
+		return req->body;
+	in = evhttp_request_get_input_buffer(req->ev);
 	if ((p = evbuffer_pullup(in, -1)) == NULL) {
 		*len = 0;
 		return empty;
@@ -332,7 +382,7 @@ mp_http_req_worker(const mp_http_req *req)
 X509 *
 mp_http_req_peer_cert(const mp_http_req *req)
 {
-	SSL *ssl = bufferevent_openssl_get_ssl(req->conn->bev);
+	SSL *ssl = req->conn->bev != NULL ? bufferevent_openssl_get_ssl(req->conn->bev) : NULL;
 
 	return ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
 }
@@ -340,7 +390,7 @@ mp_http_req_peer_cert(const mp_http_req *req)
 STACK_OF(X509) *
 mp_http_req_peer_chain(const mp_http_req *req)
 {
-	SSL *ssl = bufferevent_openssl_get_ssl(req->conn->bev);
+	SSL *ssl = req->conn->bev != NULL ? bufferevent_openssl_get_ssl(req->conn->bev) : NULL;
 
 	return ssl != NULL && SSL_get0_peer_certificate(ssl) != NULL ?
 	    SSL_get_peer_cert_chain(ssl) : NULL;
@@ -351,7 +401,7 @@ mp_http_req_channel_binding(const mp_http_req *req, uint8_t out[MP_HTTP_CHANNEL_
     size_t *len, const char **type)
 {
 	static const char label[] = "EXPORTER-Channel-Binding";
-	SSL *ssl = bufferevent_openssl_get_ssl(req->conn->bev);
+	SSL *ssl = req->conn->bev != NULL ? bufferevent_openssl_get_ssl(req->conn->bev) : NULL;
 	size_t n;
 
 	if (ssl == NULL)
@@ -378,8 +428,22 @@ mp_http_req_channel_binding(const mp_http_req *req, uint8_t out[MP_HTTP_CHANNEL_
 int
 mp_http_set_header(mp_http_req *req, const char *name, const char *value)
 {
+	size_t nl, vl;
+
 	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
 		return MP_ERR_INVALID;
+	if (req->conn->plain != NULL) {
+		nl = strlen(name);
+		vl = strlen(value);
+		if (nl + vl + 5 > sizeof(req->hdrs) - req->hdrs_len)
+			return MP_ERR_NOMEM;
+		memcpy(req->hdrs + req->hdrs_len, name, nl);
+		memcpy(req->hdrs + req->hdrs_len + nl, ": ", 2);
+		memcpy(req->hdrs + req->hdrs_len + nl + 2, value, vl);
+		memcpy(req->hdrs + req->hdrs_len + nl + 2 + vl, "\r\n", 3);
+		req->hdrs_len += nl + vl + 4;
+		return MP_OK;
+	}
 	if (evhttp_add_header(evhttp_request_get_output_headers(req->ev), name, value) != 0)
 		return MP_ERR_NOMEM;
 	return MP_OK;
@@ -389,13 +453,16 @@ int
 mp_http_reply(mp_http_req *req, int status, const char *content_type, const void *body,
     size_t len)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req->ev);
+	struct evkeyvalq *h;
 	struct http_conn *c = req->conn;
 
 	if (req->replied)
 		return MP_ERR_INTERNAL;
 	if (status < 100 || status > 599)
 		status = 500;
+	if (c->plain != NULL)
+		return http_plain_reply(req, status, content_type, body, len);
+	h = evhttp_request_get_output_headers(req->ev);
 	if (content_type != NULL) {
 		evhttp_remove_header(h, "Content-Type");
 		evhttp_add_header(h, "Content-Type", content_type);

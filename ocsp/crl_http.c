@@ -140,7 +140,7 @@ ocsp_crl_get(mp_http_req *req, void *arg)
 	const char *name = mp_http_req_path(req) + strlen("/crl/");
 	mp_worker *w = mp_http_req_worker(req);
 	ocsp_bundle *b = ocsp_responder_bundle(arg);
-	char id[ID_LEN + 1], cc[64], lm[OCSP_HTTP_DATE_MAX], ex[OCSP_HTTP_DATE_MAX];
+	char id[ID_LEN + 1], cc[64], lm[MP_HTTP_DATE_MAX], ex[MP_HTTP_DATE_MAX];
 	uint8_t *der = NULL;
 	size_t len = 0;
 	int64_t this_update = 0, next_update = 0, age;
@@ -164,8 +164,8 @@ ocsp_crl_get(mp_http_req *req, void *arg)
 	}
 	age = next_update - (int64_t)time(NULL);
 	snprintf(cc, sizeof(cc), "public, max-age=%lld, no-transform", (long long)(age > 0 ? age : 0));
-	ocsp_http_date(this_update, lm);
-	ocsp_http_date(next_update, ex);
+	mp_http_date(this_update, lm);
+	mp_http_date(next_update, ex);
 	reply_der(req, "application/pkix-crl", der, len, cc, lm, ex);
 out:
 	free(der);

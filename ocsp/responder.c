@@ -186,7 +186,7 @@ static void
 send_signed(mp_http_req *req, ocsp_responder *r, const uint8_t *resp, size_t len,
     const ocsp_cache_val *val, bool cacheable)
 {
-	char cc[128], lm[OCSP_HTTP_DATE_MAX], ex[OCSP_HTTP_DATE_MAX], etag[24];
+	char cc[128], lm[MP_HTTP_DATE_MAX], ex[MP_HTTP_DATE_MAX], etag[24];
 	int64_t age = val->next_update - (int64_t)time(NULL);
 
 	if (!cacheable) {
@@ -200,8 +200,8 @@ send_signed(mp_http_req *req, ocsp_responder *r, const uint8_t *resp, size_t len
 		age = r->max_age_s;
 	snprintf(cc, sizeof(cc), "max-age=%lld, public, no-transform, must-revalidate",
 	    (long long)age);
-	ocsp_http_date(val->this_update, lm);
-	ocsp_http_date(val->next_update, ex);
+	mp_http_date(val->this_update, lm);
+	mp_http_date(val->next_update, ex);
 	snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)val->tag);
 	if (mp_http_set_header(req, "Cache-Control", cc) != MP_OK ||
 	    mp_http_set_header(req, "Last-Modified", lm) != MP_OK ||

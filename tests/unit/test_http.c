@@ -158,6 +158,12 @@ send_all(int fd, const char *p, size_t n)
 	}
 }
 
+static void
+sends(int fd, const char *s)
+{
+	send_all(fd, s, strlen(s));
+}
+
 /* Reads until EOF or timeout_ms; returns the bytes read (NUL-terminated). */
 static size_t
 read_all(int fd, char *buf, size_t cap, int timeout_ms)
@@ -400,6 +406,60 @@ START_TEST(test_keepalive_pipelined)
 }
 END_TEST
 
+START_TEST(test_framing)
+{
+	struct http_harness f;
+	char resp[8192];
+	const char *p;
+	int fd;
+
+	fx_setup(&f, 100);
+	hh_run(&f);
+	/* a chunked body, with an extension and a trailer */
+	ck_assert_int_eq(raws(f.port, "POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+	                              "Connection: close\r\n\r\n3;a=b\r\nabc\r\n2\r\nde\r\n0\r\n"
+	                              "T: 1\r\n\r\n", resp, sizeof(resp)), 200);
+	ck_assert_str_eq(body_of(resp), "abcde");
+	ck_assert_ptr_nonnull(strstr(resp, "Content-Length: 5\r\n"));
+	ck_assert_ptr_nonnull(strstr(resp, "\r\nDate: "));
+	ck_assert_int_eq(raws(f.port, "POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+	                              "\r\n3\r\nabcX\r\n", resp, sizeof(resp)), 400);
+	/* framed two ways: refused, not guessed */
+	ck_assert_int_eq(raws(f.port, "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+	                              "Transfer-Encoding: chunked\r\n\r\nabc", resp, sizeof(resp)), 400);
+	ck_assert_int_eq(raws(f.port, "POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+	                              "\r\n", resp, sizeof(resp)), 501);
+	ck_assert_int_eq(raws(f.port, "POST /body HTTP/1.1\r\nHost: x\r\nExpect: nothing\r\n"
+	                              "Content-Length: 1\r\n\r\nx", resp, sizeof(resp)), 417);
+	/* HEAD: the headers of GET, no body */
+	ck_assert_int_eq(raws(f.port, "HEAD /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+	                     resp, sizeof(resp)), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "Content-Length: 5\r\n"));
+	ck_assert_str_eq(body_of(resp), "");
+	/* HTTP/1.0 closes unless asked to keep the connection */
+	ck_assert_int_eq(raws(f.port, "GET /hello HTTP/1.0\r\n\r\n", resp, sizeof(resp)), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "Connection: close\r\n"));
+	fd = connect_port(f.port);
+	sends(fd, "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /json HTTP/1.0\r\n\r\n");
+	read_all(fd, resp, sizeof(resp), 5000);
+	close(fd);
+	ck_assert_ptr_nonnull(p = strstr(resp, "Connection: keep-alive\r\n"));
+	ck_assert_ptr_nonnull(strstr(p, "{\"ok\":true}"));
+	/* Expect: 100-continue gets its interim answer before the body is sent */
+	fd = connect_port(f.port);
+	sends(fd, "POST /body HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+	          "Connection: close\r\n\r\n");
+	ck_assert_int_gt(recv(fd, resp, sizeof(resp) - 1, 0), 0);
+	ck_assert_int_eq(strncmp(resp, "HTTP/1.1 100 Continue\r\n\r\n", 25), 0);
+	send_all(fd, "ok", 2);
+	read_all(fd, resp, sizeof(resp), 5000);
+	close(fd);
+	ck_assert_int_eq(strncmp(resp, "HTTP/1.1 200 OK\r\n", 17), 0);
+	ck_assert_str_eq(body_of(resp), "ok");
+	hh_stop(&f);
+}
+END_TEST
+
 START_TEST(test_connection_limit)
 {
 	struct http_harness f;
@@ -579,6 +639,29 @@ START_TEST(test_listen_errors)
 }
 END_TEST
 
+START_TEST(test_dates)
+{
+	static const struct {
+		int64_t t;
+		const char *want;
+	} cases[] = {
+		{ 0, "Thu, 01 Jan 1970 00:00:00 GMT" },
+		{ 784111777, "Sun, 06 Nov 1994 08:49:37 GMT" },
+		{ 951782400, "Tue, 29 Feb 2000 00:00:00 GMT" },
+		{ 4107542399, "Sun, 28 Feb 2100 23:59:59 GMT" },
+		{ -1, "Wed, 31 Dec 1969 23:59:59 GMT" },
+		{ 253402300799, "Fri, 31 Dec 9999 23:59:59 GMT" },
+		{ 253402300800, "Thu, 01 Jan 1970 00:00:00 GMT" },
+	};
+	char out[MP_HTTP_DATE_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mp_http_date(cases[i].t, out);
+		ck_assert_str_eq(out, cases[i].want);
+	}
+}
+END_TEST
+
 START_TEST(test_stop_before_run)
 {
 	struct http_harness f;
@@ -603,6 +686,7 @@ suite_make(void)
 	tcase_add_test(tc, test_header_too_large);
 	tcase_add_test(tc, test_body_limits);
 	tcase_add_test(tc, test_keepalive_pipelined);
+	tcase_add_test(tc, test_framing);
 	tcase_add_test(tc, test_connection_limit);
 	tcase_add_test(tc, test_request_timeout);
 	tcase_add_test(tc, test_stop_drains);
@@ -612,6 +696,7 @@ suite_make(void)
 	tcase_add_test(tc, test_failing_init);
 	tcase_add_test(tc, test_listen_errors);
 	tcase_add_test(tc, test_stop_before_run);
+	tcase_add_test(tc, test_dates);
 	suite_add_tcase(s, tc);
 	return s;
 }
