@@ -186,7 +186,9 @@ static void
 send_signed(mp_http_req *req, ocsp_responder *r, const uint8_t *resp, size_t len,
     const ocsp_cache_val *val, bool cacheable)
 {
-	char cc[128], lm[MP_HTTP_DATE_MAX], ex[MP_HTTP_DATE_MAX], etag[24];
+	static const char hex[] = "0123456789abcdef";
+	char own[128], lm[MP_HTTP_DATE_MAX], ex[MP_HTTP_DATE_MAX], etag[19];
+	const char *cc = r->cache_control;
 	int64_t age = val->next_update - (int64_t)time(NULL);
 
 	if (!cacheable) {
@@ -194,15 +196,16 @@ send_signed(mp_http_req *req, ocsp_responder *r, const uint8_t *resp, size_t len
 		mp_http_reply(req, 200, "application/ocsp-response", resp, len);
 		return;
 	}
-	if (age < 0)
-		age = 0;
-	if (age > r->max_age_s)
-		age = r->max_age_s;
-	snprintf(cc, sizeof(cc), "max-age=%lld, public, no-transform, must-revalidate",
-	    (long long)age);
+	if (age < r->max_age_s) {
+		snprintf(own, sizeof(own), CACHE_CONTROL_FORMAT, (long long)(age < 0 ? 0 : age));
+		cc = own;
+	}
 	mp_http_date(val->this_update, lm);
 	mp_http_date(val->next_update, ex);
-	snprintf(etag, sizeof(etag), "\"%016llx\"", (unsigned long long)val->tag);
+	etag[0] = etag[17] = '"';
+	for (int i = 0; i < 16; i++)
+		etag[1 + i] = hex[val->tag >> (60 - 4 * i) & 0xf];
+	etag[18] = '\0';
 	if (mp_http_set_header(req, "Cache-Control", cc) != MP_OK ||
 	    mp_http_set_header(req, "Last-Modified", lm) != MP_OK ||
 	    mp_http_set_header(req, "Expires", ex) != MP_OK ||
@@ -699,6 +702,8 @@ ocsp_responder_start(const ocsp_responder_config *cfg, ocsp_responder **out)
 	r->reload_ms = cfg->reload_ms != 0 ? cfg->reload_ms : 60000;
 	r->ks = cfg->ks;
 	r->max_age_s = (int64_t)cfg->max_age_s;
+	snprintf(r->cache_control, sizeof(r->cache_control), CACHE_CONTROL_FORMAT,
+	    (long long)r->max_age_s);
 	r->validity_s = (int64_t)cfg->validity_s;
 	r->unknown_validity_s = cfg->unknown_validity_s != 0 ? (int64_t)cfg->unknown_validity_s :
 	    UNKNOWN_VALIDITY_DEFAULT_S;

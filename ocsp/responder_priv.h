@@ -14,6 +14,9 @@
 #include "responder_cache.h"
 #include "responder_cas.h"
 
+/* RFC 5019 6.2 caching of an answer, for its max-age in seconds */
+#define CACHE_CONTROL_FORMAT "max-age=%lld, public, no-transform, must-revalidate"
+
 /* What the responder counts: in the metrics registry when there is one, else in local. */
 enum ocsp_count {
 	OC_GOOD, OC_REVOKED, OC_UNKNOWN,
@@ -28,6 +31,7 @@ struct ocsp_responder {
 	uint64_t reload_ms;
 	mp_keystore *ks;
 	int64_t max_age_s, validity_s, unknown_validity_s;
+	char cache_control[64];        /* CACHE_CONTROL_FORMAT with max_age_s, made once */
 	ocsp_cache *cache;
 	atomic_uint_fast64_t local[OC_N];
 	atomic_uint_fast64_t *n[OC_N];
