@@ -510,6 +510,98 @@ START_TEST(test_request_timeout)
 }
 END_TEST
 
+/*
+ * Many pipelined requests whose answers fill the socket buffers: the server
+ * stops reading while its output waits, and resumes; every answer arrives in
+ * order. The client sends until it cannot, then sends and reads at once.
+ */
+START_TEST(test_pipelined_backpressure)
+{
+	enum { N = 8000 };
+	struct http_harness f;
+	static char req[N * 1100], resp[N * 1400];
+	size_t rlen = 0, sent = 0, got = 0, count = 0;
+	char body[1000];
+	int fd, small = 4096;
+	bool reading = false;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	fx_setup(&f, 100);
+	hh_run(&f);
+	sa.sin_port = htons(f.port);
+	memset(body, 'b', sizeof(body));
+	for (int i = 0; i < N; i++) {
+		rlen += (size_t)snprintf(req + rlen, sizeof(req) - rlen,
+		    "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n%s\r\n", sizeof(body),
+		    i == N - 1 ? "Connection: close\r\n" : "");
+		memcpy(req + rlen, body, sizeof(body));
+		rlen += sizeof(body);
+	}
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	/* a small receive window fills the server's send buffer early */
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = (reading ? POLLIN : 0) |
+			(sent < rlen ? POLLOUT : 0) };
+		ssize_t n;
+
+		/* read nothing until sending blocks: the server must stop reading meanwhile */
+		if (!reading && poll(&pfd, 1, 300) == 0) {
+			reading = true;
+			continue;
+		}
+		if (reading)
+			ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+		if ((pfd.revents & POLLOUT) && (n = send(fd, req + sent, rlen - sent,
+		    MSG_NOSIGNAL | MSG_DONTWAIT)) > 0)
+			sent += (size_t)n;
+		if (pfd.revents & (POLLIN | POLLHUP)) {
+			n = recv(fd, resp + got, sizeof(resp) - 1 - got, MSG_DONTWAIT);
+			if (n == 0)
+				break;
+			if (n > 0)
+				got += (size_t)n;
+		}
+	}
+	close(fd);
+	resp[got] = '\0';
+	for (size_t i = 0; i + 17 <= got; i++)
+		count += memcmp(resp + i, "HTTP/1.1 200 OK\r\n", 17) == 0;
+	ck_assert_uint_eq(sent, rlen);
+	ck_assert_uint_eq(count, N);
+	hh_stop(&f);
+}
+END_TEST
+
+/* A request trickling in byte by byte is still cut off at the request time limit. */
+START_TEST(test_request_trickle)
+{
+	struct http_harness f;
+	const char *req = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	struct timespec t0, t1;
+	char c;
+	int fd;
+
+	fx_setup(&f, 100);
+	f.cfg->http_request_timeout_ms = 300;
+	hh_run(&f);
+	fd = connect_port(f.port);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; i < strlen(req); i++) {
+		if (send(fd, req + i, 1, MSG_NOSIGNAL) != 1)
+			break;
+		usleep(50000);
+	}
+	ck_assert_int_le(recv(fd, &c, 1, 0), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
+	close(fd);
+	hh_stop(&f);
+}
+END_TEST
+
 START_TEST(test_stop_drains)
 {
 	struct http_harness f;
@@ -689,6 +781,8 @@ suite_make(void)
 	tcase_add_test(tc, test_framing);
 	tcase_add_test(tc, test_connection_limit);
 	tcase_add_test(tc, test_request_timeout);
+	tcase_add_test(tc, test_request_trickle);
+	tcase_add_test(tc, test_pipelined_backpressure);
 	tcase_add_test(tc, test_stop_drains);
 	tcase_add_test(tc, test_drain_timeout);
 	tcase_add_test(tc, test_metrics_counts);
