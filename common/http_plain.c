@@ -260,7 +260,8 @@ flush(struct http_plain *p)
 		p->out_off += (size_t)n;
 	}
 	p->out_off = p->out_len = 0;
-	if (p->closing) {
+	/* at shutdown a connection ends once its last answer is out */
+	if (p->closing || (p->c->wl->w->draining && !p->c->busy)) {
 		shutdown(p->fd, SHUT_WR);
 		http_plain_close(p->c);
 		return false;
