@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +142,17 @@ worker(void *arg)
 	return NULL;
 }
 
+/* CPU seconds (user and system) this process has used so far. */
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -170,7 +182,7 @@ main(int argc, char **argv)
 {
 	uint64_t n = 0, threads = 0, port = 0;
 	pthread_t *tids = NULL;
-	double t0, secs, *lat = NULL;
+	double t0, secs, cpu0, cpu, *lat = NULL;
 	size_t ok = 0, nthreads;
 	char host[32], serial[64], *colon;
 	X509 *ca = NULL;
@@ -217,6 +229,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	cpu0 = cpu_s();
 	t0 = now_ms();
 	for (size_t i = 0; i < nthreads; i++)
 		if (pthread_create(&tids[i], NULL, worker, NULL) != 0)
@@ -224,6 +237,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
 	secs = (now_ms() - t0) / 1000.0;
+	cpu = cpu_s() - cpu0;
 	for (size_t i = 0; i < nchargers; i++)
 		if (chargers[i].status == 200)
 			lat[ok++] = chargers[i].ms;
@@ -233,6 +247,8 @@ main(int argc, char **argv)
 	if (ok > 0)
 		printf("enrollments/s: %.0f   p50 %.1f ms   p99 %.1f ms\n", (double)ok / secs,
 		    lat[ok / 2], lat[ok * 99 / 100 < ok ? ok * 99 / 100 : ok - 1]);
+	printf("load generator CPU: %.3f ms per enrollment (%.2f s in all)\n",
+	    1000.0 * cpu / (double)(ok > 0 ? ok : 1), cpu);
 	for (size_t i = 0; i < nchargers; i++) {
 		if (chargers[i].status != 200) {
 			printf("first failure: charger %zu, HTTP status %d\n", i, chargers[i].status);

@@ -47,9 +47,37 @@ bound=$(python3 -c 'import sys
 s, v, e, c = map(float, sys.argv[1:])
 print("%.0f" % (c / (5 / s + 5 / v + 4 / e)))' "$sign" "$verify" "$ecdh" "$cores")
 echo "crypto-only bound on $cores cores (5 signs + 5 verifies + 4 ECDH per enrollment): $bound enrollments/s"
+# CPU seconds used so far by the process PID and, with "tree", by its children
+# (live ones, and those it has reaped): midpki serve, and PostgreSQL's postmaster
+# with its backends. The machine may be shared, so CPU per enrollment says more
+# than wall-clock figures.
+cpu_of() {
+	python3 -c 'import os, sys
+pid, tree = int(sys.argv[1]), len(sys.argv) > 2
+def stat(p):
+    f = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
+    return int(f[1]), int(f[11]) + int(f[12]), int(f[13]) + int(f[14])
+ppid, own, reaped = stat(pid)
+total = own + (reaped if tree else 0)
+for d in os.listdir("/proc") if tree else []:
+    try:
+        if d.isdigit() and stat(int(d))[0] == pid:
+            total += stat(int(d))[1]
+    except OSError:
+        pass
+print(total / os.sysconf("SC_CLK_TCK"))' "$@"
+}
+pg_pid=$(head -n 1 "$T/pg/data/postmaster.pid")
+srv0=$(cpu_of "$I_PID"); pg0=$(cpu_of "$pg_pid" tree)
 out=$("$bin" "127.0.0.1:$EST_PORT" "$I_STATE/trust.pem" "$T/mfr.pem" "$T/mfr.key" EVSE \
 	"$chargers" "$threads") || true
+srv1=$(cpu_of "$I_PID"); pg1=$(cpu_of "$pg_pid" tree)
 echo "$out"
+ok=$(echo "$out" | awk '/enrolled \(HTTP 200\)/ { print $5 }')
+[ -n "$ok" ] && [ "$ok" -gt 0 ] && python3 -c 'import sys
+ok = float(sys.argv[1]); srv = float(sys.argv[3]) - float(sys.argv[2]); pg = float(sys.argv[5]) - float(sys.argv[4])
+print("CPU per enrollment: midpki serve %.3f ms, PostgreSQL %.3f ms" % (1000 * srv / ok, 1000 * pg / ok))' \
+	"$ok" "$srv0" "$srv1" "$pg0" "$pg1"
 rate=$(echo "$out" | awk '/enrollments\/s/ { print $2 }')
 [ -n "$rate" ] && python3 -c 'import sys; print("midpki/bound: %.0f%%" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' "$rate" "$bound"
 echo "certificates in the database: $(psql -tAc "SELECT count(*) FROM identities WHERE tenant_id = '$TEN'")"
