@@ -45,6 +45,13 @@ mp_tls_server_ctx_new(X509 *cert, STACK_OF(X509) *chain, EVP_PKEY *key, char *er
 	/* resumption with client certificates needs a session id context */
 	if (!SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1))
 		goto fail;
+	/*
+	 * One TLS 1.3 ticket (OpenSSL sends two by default): OpenSSL 3.0 copies the
+	 * session through DER for every ticket after the first, decoding the client
+	 * certificate again, which cost a seventh of an EST enrollment's CPU.
+	 */
+	if (!SSL_CTX_set_num_tickets(ctx, 1))
+		goto fail;
 	ret = ctx;
 	ctx = NULL;
 	goto out;
