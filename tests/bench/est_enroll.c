@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "bench_csr.h"
 #include "num.h"
@@ -213,6 +214,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_est_enroll: TLS context\n");
 		return 1;
 	}
+	/* the trust anchor may be an intermediate CA: the chain ends where the file says */
+	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_PARTIAL_CHAIN);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	nchargers = (size_t)n;
@@ -242,6 +245,9 @@ main(int argc, char **argv)
 		if (chargers[i].status == 200)
 			lat[ok++] = chargers[i].ms;
 	qsort(lat, ok, sizeof(*lat), cmp_double);
+	printf("each charger: a TCP connection, a full TLS 1.3 handshake (P-256 key exchange,"
+	    " its IDevID as client certificate, the server's chain verified), a POST of its CSR"
+	    " (made, with its key, before the clock started), the answer read to its end\n");
 	printf("%zu chargers, %zu threads: %zu enrolled (HTTP 200), %zu failed, in %.2f s\n",
 	    nchargers, nthreads, ok, nchargers - ok, secs);
 	if (ok > 0)
