@@ -32,27 +32,6 @@ static const uint8_t signed_tail[] = { 0x31, 0x00 };
 static const uint8_t oid_signed[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
 	0x07, 0x02 };
 
-/*
- * Writes the identifier and length octets of an element of len content
- * octets to out (when not NULL); returns how many there are.
- */
-static size_t
-hdr(uint8_t *out, unsigned tag, size_t len)
-{
-	size_t n = 0;
-
-	if (len >= 0x80)
-		for (size_t v = len; v > 0; v >>= 8)
-			n++;
-	if (out != NULL) {
-		out[0] = (uint8_t)tag;
-		out[1] = (uint8_t)(n == 0 ? len : 0x80u | n);
-		for (size_t i = 0; i < n; i++)
-			out[2 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
-	}
-	return 2 + n;
-}
-
 /* Whether der is exactly one DER SEQUENCE with well-formed contents (a certificate's shape). */
 static bool
 one_certificate(const uint8_t *der, size_t len)
@@ -69,7 +48,7 @@ int
 est_certs_only(const char *pem, uint8_t **der, size_t *len)
 {
 	uint8_t *certs[CERTS_MAX] = { NULL }, *out = NULL, *w, *one = NULL;
-	size_t lens[CERTS_MAX], count = 0, all = 0, sd, total, n;
+	size_t lens[CERTS_MAX], count = 0, all = 0, sd, sd_whole, total, n;
 	const char *p = pem, *end;
 	int r;
 
@@ -91,22 +70,23 @@ est_certs_only(const char *pem, uint8_t **der, size_t *len)
 		r = MP_ERR_INVALID;
 		goto out;
 	}
-	sd = sizeof(signed_head) + hdr(NULL, MP_DER_CTX(0), all) + all + sizeof(signed_tail);
-	total = sizeof(oid_signed) + hdr(NULL, MP_DER_CTX(0), hdr(NULL, MP_DER_SEQUENCE, sd) + sd) +
-	    hdr(NULL, MP_DER_SEQUENCE, sd) + sd;
-	if ((out = OPENSSL_malloc(hdr(NULL, MP_DER_SEQUENCE, total) + total)) == NULL) {
+	sd = sizeof(signed_head) + mp_der_header(NULL, MP_DER_CTX(0), all) + all +
+	    sizeof(signed_tail);
+	sd_whole = mp_der_header(NULL, MP_DER_SEQUENCE, sd) + sd;
+	total = sizeof(oid_signed) + mp_der_header(NULL, MP_DER_CTX(0), sd_whole) + sd_whole;
+	if ((out = OPENSSL_malloc(mp_der_header(NULL, MP_DER_SEQUENCE, total) + total)) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
 	}
 	w = out;
-	w += hdr(w, MP_DER_SEQUENCE, total);
+	w += mp_der_header(w, MP_DER_SEQUENCE, total);
 	memcpy(w, oid_signed, sizeof(oid_signed));
 	w += sizeof(oid_signed);
-	w += hdr(w, MP_DER_CTX(0), hdr(NULL, MP_DER_SEQUENCE, sd) + sd);
-	w += hdr(w, MP_DER_SEQUENCE, sd);
+	w += mp_der_header(w, MP_DER_CTX(0), sd_whole);
+	w += mp_der_header(w, MP_DER_SEQUENCE, sd);
 	memcpy(w, signed_head, sizeof(signed_head));
 	w += sizeof(signed_head);
-	w += hdr(w, MP_DER_CTX(0), all);
+	w += mp_der_header(w, MP_DER_CTX(0), all);
 	for (size_t i = 0; i < count; i++) {
 		memcpy(w, certs[i], lens[i]);
 		w += lens[i];
