@@ -147,3 +147,24 @@ mp_der_check_tree(const mp_der_tlv *t, unsigned max_depth)
 	}
 	return MP_OK;
 }
+
+size_t
+mp_der_header(uint8_t *out, unsigned tag, size_t len)
+{
+	size_t n = 0;
+
+	if (len >= 0x80)
+		for (size_t v = len; v > 0; v >>= 8)
+			n++;
+	if (out != NULL) {
+		out[0] = (uint8_t)tag;
+		if (n == 0) {
+			out[1] = (uint8_t)len;
+		} else {
+			out[1] = (uint8_t)(0x80u | n);
+			for (size_t i = 0; i < n; i++)
+				out[2 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
+		}
+	}
+	return 2 + n;
+}

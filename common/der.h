@@ -81,4 +81,12 @@ int mp_der_bits(const mp_der_tlv *t, const uint8_t **bits, size_t *len);
  */
 int mp_der_check_tree(const mp_der_tlv *t, unsigned max_depth);
 
+/*
+ * For writers: the identifier and length octets of an element of len
+ * content octets, written to out when it is not NULL; returns how many there
+ * are (at most MP_DER_HEADER_MAX for len under 2^32).
+ */
+#define MP_DER_HEADER_MAX 6
+size_t mp_der_header(uint8_t *out, unsigned tag, size_t len);
+
 #endif

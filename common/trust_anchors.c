@@ -496,47 +496,114 @@ out:
 	return r;
 }
 
+/* One parsed anchor certificate, by its DER in base64 as the database gives it. */
+struct cached_anchor {
+	char *b64;
+	X509 *x;
+};
+
+struct mp_anchor_cache {
+	struct cached_anchor slot[MP_ANCHOR_CACHE_SIZE];
+	size_t next;  /* the slot the next new anchor takes */
+};
+
+mp_anchor_cache *
+mp_anchor_cache_new(void)
+{
+	return calloc(1, sizeof(mp_anchor_cache));
+}
+
+void
+mp_anchor_cache_free(mp_anchor_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < MP_ANCHOR_CACHE_SIZE; i++) {
+		free(c->slot[i].b64);
+		X509_free(c->slot[i].x);
+	}
+	free(c);
+}
+
 /*
- * Verifies leaf under the anchors of rows whose tenant_id is tenant. *anchor
- * gets the row of the anchor that ended the chain, or NULL when it does not
- * verify; every certificate below the anchor must pass not_revoked (its
- * errors, with *why).
+ * The certificate of an anchor row (b64: its "certificate"), from cache
+ * when it holds the same DER, else parsed (and kept in cache, which may be
+ * NULL). A new reference in *out; MP_ERR_INTEGRITY when it does not parse.
  */
 static int
-verify_in_tenant(json_t *rows, const char *tenant, X509 *leaf, STACK_OF(X509) *chain,
-    json_t **anchor, const char **why)
+anchor_x509(mp_anchor_cache *cache, const char *b64, X509 **out)
+{
+	struct cached_anchor *slot;
+	uint8_t *der = NULL;
+	size_t derlen;
+	X509 *x = NULL;
+	char *copy;
+
+	for (size_t i = 0; cache != NULL && i < MP_ANCHOR_CACHE_SIZE; i++) {
+		slot = &cache->slot[i];
+		if (slot->b64 != NULL && strcmp(slot->b64, b64) == 0 && X509_up_ref(slot->x) == 1) {
+			*out = slot->x;
+			return MP_OK;
+		}
+	}
+	if (mp_b64_decode(b64, strlen(b64), false, MP_TRUST_ANCHOR_MAX_DER, &der, &derlen) != MP_OK ||
+	    parse_one(der, derlen, &x) != MP_OK) {
+		free(der);
+		return MP_ERR_INTEGRITY;
+	}
+	free(der);
+	if (cache != NULL && (copy = strdup(b64)) != NULL) {
+		if (X509_up_ref(x) != 1) {
+			free(copy);
+			*out = x;
+			return MP_OK;
+		}
+		slot = &cache->slot[cache->next];
+		cache->next = (cache->next + 1) % MP_ANCHOR_CACHE_SIZE;
+		free(slot->b64);
+		X509_free(slot->x);
+		slot->b64 = copy;
+		slot->x = x;
+	}
+	*out = x;
+	return MP_OK;
+}
+
+/*
+ * Verifies leaf under the anchors of rows whose tenant_id is tenant (their
+ * certificates through cache). *anchor gets the row of the anchor that ended
+ * the chain, or NULL when it does not verify; every certificate below the
+ * anchor must pass not_revoked (its errors, with *why).
+ */
+static int
+verify_in_tenant(mp_anchor_cache *cache, json_t *rows, const char *tenant, X509 *leaf,
+    STACK_OF(X509) *chain, json_t **anchor, const char **why)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *path;
+	X509 **xs = calloc(json_array_size(rows) + 1, sizeof(*xs));
 	json_t *row, *found = NULL;
-	uint8_t *der = NULL;
-	size_t i, derlen;
-	X509 *x = NULL, *top;
+	size_t i;
+	X509 *top;
 	int r = MP_ERR_NOMEM, n;
 
 	*anchor = NULL;
-	if (store == NULL || ctx == NULL)
+	if (store == NULL || ctx == NULL || xs == NULL)
 		goto out;
 	json_array_foreach(rows, i, row) {
 		const char *b64 = json_string_value(json_object_get(row, "certificate"));
 
 		if (strcmp(json_string_value(json_object_get(row, "tenant_id")), tenant) != 0)
 			continue;
-		if (b64 == NULL || (r = mp_b64_decode(b64, strlen(b64), false,
-		    MP_TRUST_ANCHOR_MAX_DER, &der, &derlen)) != MP_OK ||
-		    (r = parse_one(der, derlen, &x)) != MP_OK) {
+		if (b64 == NULL || (r = anchor_x509(cache, b64, &xs[i])) != MP_OK) {
 			r = MP_ERR_INTEGRITY;
 			goto out;
 		}
-		free(der);
-		der = NULL;
-		if (!X509_STORE_add_cert(store, x)) {
+		if (!X509_STORE_add_cert(store, xs[i])) {
 			r = MP_ERR_CRYPTO;
 			goto out;
 		}
-		X509_free(x);
-		x = NULL;
 	}
 	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
 	if (!X509_STORE_CTX_init(ctx, store, leaf, chain)) {
@@ -553,33 +620,25 @@ verify_in_tenant(json_t *rows, const char *tenant, X509 *leaf, STACK_OF(X509) *c
 			goto out;
 	top = sk_X509_value(path, n - 1);
 	json_array_foreach(rows, i, row) {
-		const char *b64 = json_string_value(json_object_get(row, "certificate"));
-		unsigned char *tder = NULL;
-		char *tb64 = NULL;
-		int tlen = i2d_X509(top, &tder);
-
-		if (tlen > 0 && mp_b64_encode(tder, (size_t)tlen, false, &tb64) == MP_OK &&
-		    strcmp(json_string_value(json_object_get(row, "tenant_id")), tenant) == 0 &&
-		    strcmp(b64, tb64) == 0)
+		if (xs[i] != NULL && X509_cmp(top, xs[i]) == 0) {
 			found = row;
-		OPENSSL_free(tder);
-		free(tb64);
-		if (found != NULL)
 			break;
+		}
 	}
 	*anchor = found;
 out:
 	ERR_clear_error();
-	X509_free(x);
-	free(der);
+	for (i = 0; xs != NULL && i < json_array_size(rows); i++)
+		X509_free(xs[i]);
+	free(xs);
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
 	return r;
 }
 
 int
-mp_trust_anchor_verify(mp_db *db, X509 *leaf, STACK_OF(X509) *chain, json_t **out,
-    const char **why)
+mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X509) *chain,
+    json_t **out, const char **why)
 {
 	const char *reason = "no trust anchor vouches for the client certificate";
 	json_t *names = NULL, *rows = NULL, *found = NULL, *row, *anchor;
@@ -610,7 +669,7 @@ mp_trust_anchor_verify(mp_db *db, X509 *leaf, STACK_OF(X509) *chain, json_t **ou
 		if (i > 0 && strcmp(tenant, json_string_value(json_object_get(json_array_get(rows,
 		    i - 1), "tenant_id"))) == 0)
 			continue;
-		if ((r = verify_in_tenant(rows, tenant, leaf, chain, &anchor, &reason)) != MP_OK)
+		if ((r = verify_in_tenant(cache, rows, tenant, leaf, chain, &anchor, &reason)) != MP_OK)
 			goto out;
 		if (anchor != NULL && json_array_append_new(found, json_pack("{s:O, s:O, s:O, s:O,"
 		    " s:O}", "id", json_object_get(anchor, "id"), "tenant_id", json_object_get(anchor,

@@ -51,6 +51,20 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
 #define MP_TRUST_ANCHOR_MAX_OCSP 65536
 
 /*
+ * Parsed anchor certificates that one thread (a frontend worker) keeps across
+ * calls of mp_trust_anchor_verify, found by their DER. The anchors are still
+ * read from the database on every call, so an anchor deleted or replaced
+ * stops counting at once; the cache only saves decoding a certificate again.
+ * Not thread-safe. Holds the MP_ANCHOR_CACHE_SIZE certificates seen last.
+ */
+typedef struct mp_anchor_cache mp_anchor_cache;
+#define MP_ANCHOR_CACHE_SIZE 32
+/* NULL on ENOMEM. */
+mp_anchor_cache *mp_anchor_cache_new(void);
+/* c may be NULL. */
+void mp_anchor_cache_free(mp_anchor_cache *c);
+
+/*
  * Which trust anchors vouch for a device's manufacturer certificate leaf,
  * sent with the intermediates in chain (may be NULL): the anchors, of every
  * tenant, under which leaf verifies now (signatures, validity of every
@@ -67,10 +81,11 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
  * be checked (nothing on http://, a CRL or answer that cannot be fetched or
  * does not check out, status unknown), MP_ERR_UNAUTHENTICATED when no anchor vouches for it,
  * MP_ERR_TOO_LARGE for a chain over MP_TRUST_ANCHOR_MAX_CHAIN; *why (may be
- * NULL) gets a static sentence on each.
+ * NULL) gets a static sentence on each. The anchors' certificates come
+ * through cache (may be NULL: each is parsed anew).
  */
-int mp_trust_anchor_verify(mp_db *db, X509 *leaf, STACK_OF(X509) *chain, json_t **out,
-    const char **why);
+int mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X509) *chain,
+    json_t **out, const char **why);
 
 /*
  * Deletes the anchor id (in tenant_id; NULL: any tenant); audited as

@@ -4,6 +4,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "trust_anchors.h"
 
 int
 mp_worker_init(void *arg, void **ctx)
@@ -19,9 +20,14 @@ mp_worker_init(void *arg, void **ctx)
 	w->keystore = s->keystore;
 	w->config = s->config;
 	w->ca_shared = s->ca_shared;
+	if ((w->anchors = mp_anchor_cache_new()) == NULL) {
+		free(w);
+		return MP_ERR_NOMEM;
+	}
 	if ((r = mp_db_connect(s->conninfo, s->connect_timeout_ms, &w->db, err, sizeof(err))) !=
 	    MP_OK) {
 		mp_error("worker cannot connect to the database: %s", err);
+		mp_anchor_cache_free(w->anchors);
 		free(w);
 		return r;
 	}
@@ -38,5 +44,6 @@ mp_worker_fini(void *ctx)
 	if (w == NULL)
 		return;
 	mp_db_close(w->db);
+	mp_anchor_cache_free(w->anchors);
 	free(w);
 }

@@ -28,6 +28,8 @@ typedef struct mp_worker {
 	const struct mp_config *config;
 	/* the X.509 issuer's process-wide state (ca/ca.h), opaque here */
 	struct ca_shared *ca_shared;
+	/* this thread's parsed trust anchors (trust_anchors.h) */
+	struct mp_anchor_cache *anchors;
 } mp_worker;
 
 /* Worker hook: arg is a mp_worker_setup; creates *ctx as a mp_worker. */

@@ -113,7 +113,8 @@ est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen)
 	size_t csr_len = 0;
 	int r;
 
-	r = mp_trust_anchor_verify(w->db, leaf, mp_http_req_peer_chain(req), &anchors, &why);
+	r = mp_trust_anchor_verify(w->db, w->anchors, leaf, mp_http_req_peer_chain(req), &anchors,
+	    &why);
 	if (r == MP_ERR_UNAUTHENTICATED || r == MP_ERR_TOO_LARGE) {
 		est_reply_unauthorized(req, why);
 		goto out;

@@ -8,7 +8,8 @@
 /*
  * A degenerate SignedData (no content, no signers, RFC 5652 5.2) holding the
  * certificates in pem, in order, as DER in *der (free with OPENSSL_free).
- * MP_ERR_INVALID when pem holds no certificate or one that does not parse.
+ * MP_ERR_INVALID when pem holds no certificate, one that is not a DER
+ * SEQUENCE, or more than 16.
  */
 int est_certs_only(const char *pem, uint8_t **der, size_t *len);
 

@@ -44,38 +44,11 @@ static const uint8_t resp_unauthorized[] = { 0x30, 0x03, 0x0a, 0x01, OCSP_STATUS
 /* GeneralizedTime "YYYYMMDDHHMMSSZ" */
 #define GENTIME_LEN 15
 
-/*
- * Writes the identifier and length octets of an element of len content
- * octets to out (when not NULL); returns how many there are (at most 6:
- * callers keep len under 2^32).
- */
-static size_t
-der_hdr(uint8_t *out, unsigned tag, size_t len)
-{
-	size_t n = 0;
-
-	if (len >= 0x80)
-		for (size_t v = len; v > 0; v >>= 8)
-			n++;
-
-	if (out != NULL) {
-		out[0] = (uint8_t)tag;
-		if (n == 0) {
-			out[1] = (uint8_t)len;
-		} else {
-			out[1] = (uint8_t)(0x80u | n);
-			for (size_t i = 0; i < n; i++)
-				out[2 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
-		}
-	}
-	return 2 + n;
-}
-
 /* An element's whole length: header and len content octets. */
 static size_t
 der_len(size_t len)
 {
-	return der_hdr(NULL, 0, len) + len;
+	return mp_der_header(NULL, 0, len) + len;
 }
 
 /*
@@ -104,9 +77,9 @@ rw_bytes(rw *w, const void *p, size_t n)
 static void
 rw_hdr(rw *w, unsigned tag, size_t end)
 {
-	uint8_t h[6];
+	uint8_t h[MP_DER_HEADER_MAX];
 
-	rw_bytes(w, h, der_hdr(h, tag, end - w->pos));
+	rw_bytes(w, h, mp_der_header(h, tag, end - w->pos));
 }
 
 /* Unix seconds as GeneralizedTime contents; MP_ERR_INVALID outside 1970..9999. */
@@ -323,7 +296,7 @@ ocsp_core_sign(mp_key *key, const uint8_t responder_key_hash[20], int64_t produc
 	o = tbs_len;
 	memcpy(c + o, alg, alg_len);
 	o += alg_len;
-	o += der_hdr(c + o, MP_DER_BIT_STRING, sig_len + 1);
+	o += mp_der_header(c + o, MP_DER_BIT_STRING, sig_len + 1);
 	c[o++] = 0; /* no unused bits */
 	memcpy(c + o, sig, sig_len);
 	*core = c;
@@ -379,20 +352,20 @@ ocsp_response_assemble(const uint8_t *core, size_t core_len, const uint8_t *sign
 	if (core == NULL || out == NULL || (signer_der == NULL && signer_len > 0) ||
 	    !make_layout(core_len, signer_len, &l) || l.total > cap)
 		return 0;
-	o += der_hdr(out + o, MP_DER_SEQUENCE, l.top);
+	o += mp_der_header(out + o, MP_DER_SEQUENCE, l.top);
 	memcpy(out + o, successful, sizeof(successful));
 	o += sizeof(successful);
-	o += der_hdr(out + o, MP_DER_CTX(0), l.bytes);
-	o += der_hdr(out + o, MP_DER_SEQUENCE, l.bytes_seq);
+	o += mp_der_header(out + o, MP_DER_CTX(0), l.bytes);
+	o += mp_der_header(out + o, MP_DER_SEQUENCE, l.bytes_seq);
 	memcpy(out + o, oid_basic, sizeof(oid_basic));
 	o += sizeof(oid_basic);
-	o += der_hdr(out + o, MP_DER_OCTET_STRING, der_len(l.basic));
-	o += der_hdr(out + o, MP_DER_SEQUENCE, l.basic);
+	o += mp_der_header(out + o, MP_DER_OCTET_STRING, der_len(l.basic));
+	o += mp_der_header(out + o, MP_DER_SEQUENCE, l.basic);
 	memcpy(out + o, core, core_len);
 	o += core_len;
 	if (signer_len > 0) {
-		o += der_hdr(out + o, MP_DER_CTX(0), l.certs);
-		o += der_hdr(out + o, MP_DER_SEQUENCE, l.cert_seq);
+		o += mp_der_header(out + o, MP_DER_CTX(0), l.certs);
+		o += mp_der_header(out + o, MP_DER_SEQUENCE, l.cert_seq);
 		memcpy(out + o, signer_der, signer_len);
 		o += signer_len;
 	}

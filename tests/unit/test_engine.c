@@ -568,6 +568,9 @@ START_TEST(trust_anchors)
 	json_t *t = tenant("ta-t"), *a = NULL, *g = NULL, *list = NULL, *pol;
 	const char *tid = str(t, "id");
 	uint8_t *der, *longer, *leaf, *noku;
+	const unsigned char *p;
+	mp_anchor_cache *cache;
+	X509 *x;
 	const char *why = NULL;
 	int len, leaflen, nokulen;
 
@@ -633,12 +636,41 @@ START_TEST(trust_anchors)
 	ck_assert_str_eq(str(json_array_get(list, 0), "name"), "second");
 	json_decref(list);
 
+	/* the anchor certificate itself verifies (a partial chain), parsed once into the cache */
+	cache = mp_anchor_cache_new();
+	ck_assert_ptr_nonnull(cache);
+	p = der;
+	x = d2i_X509(NULL, &p, len);
+	ck_assert_ptr_nonnull(x);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, &list, &why), MP_OK);
+		ck_assert_ptr_null(why);
+		ck_assert_uint_eq(json_array_size(list), 1);
+		ck_assert_str_eq(str(json_array_get(list, 0), "tenant_id"), tid);
+		json_decref(list);
+	}
+
 	ck_assert_int_eq(mp_trust_anchor_delete(db, &admin, NULL, str(a, "id")), MP_OK);
 	ck_assert_int_eq(mp_trust_anchor_delete(db, &admin, tid, str(a, "id")), MP_ERR_NOT_FOUND);
 	ck_assert_int_eq(mp_trust_anchor_get(db, tid, str(a, "id"), &g), MP_ERR_NOT_FOUND);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'trust_anchor.delete'"
 	    " AND object_id = $1 AND tenant_id = $2 AND details->>'name' = 'acme-mfg'", str(a, "id"),
 	    tid), 1);
+	/* a deleted anchor stops counting at once, cache or not: "second" still vouches */
+	ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, &list, &why), MP_OK);
+	ck_assert_str_eq(str(json_array_get(list, 0), "name"), "second");
+	json_decref(list);
+	ck_assert_int_eq(mp_trust_anchor_list(db, tid, NULL, 0, &list), MP_OK);
+	ck_assert_int_eq(mp_trust_anchor_delete(db, &admin, tid, str(json_array_get(list, 0), "id")),
+	    MP_OK);
+	json_decref(list);
+	list = NULL;
+	ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, &list, &why),
+	    MP_ERR_UNAUTHENTICATED);
+	ck_assert_str_eq(why, "no trust anchor vouches for the client certificate");
+	ck_assert_ptr_null(list);
+	mp_anchor_cache_free(cache);
+	X509_free(x);
 
 	free(longer);
 	OPENSSL_free(der);

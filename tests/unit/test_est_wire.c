@@ -250,9 +250,11 @@ START_TEST(certs_only)
 {
 	char *pem = NULL, buf[64];
 	uint8_t *der = NULL;
+	unsigned char *expected_der = NULL;
 	const unsigned char *p;
 	size_t len;
-	PKCS7 *p7;
+	int n;
+	PKCS7 *p7, *expected;
 	STACK_OF(X509) *certs;
 
 	append_cert(&pem, "Devices");
@@ -274,11 +276,27 @@ START_TEST(certs_only)
 	X509_NAME_get_text_by_NID(X509_get_subject_name(sk_X509_value(certs, 1)), NID_commonName,
 	    buf, sizeof(buf));
 	ck_assert_str_eq(buf, "Root");
+	/* the bytes OpenSSL's encoder writes for the same certificates */
+	expected = PKCS7_new();
+	ck_assert_ptr_nonnull(expected);
+	ck_assert_int_eq(PKCS7_set_type(expected, NID_pkcs7_signed), 1);
+	expected->d.sign->contents->type = OBJ_nid2obj(NID_pkcs7_data);
+	for (int i = 0; i < sk_X509_num(certs); i++)
+		ck_assert_int_eq(PKCS7_add_certificate(expected, sk_X509_value(certs, i)), 1);
+	n = i2d_PKCS7(expected, &expected_der);
+	ck_assert_int_eq(n, (int)len);
+	ck_assert_mem_eq(expected_der, der, (size_t)n);
+	OPENSSL_free(expected_der);
+	PKCS7_free(expected);
 	PKCS7_free(p7);
 	OPENSSL_free(der);
 	ck_assert_int_eq(est_certs_only("no certificate here", &der, &len), MP_ERR_INVALID);
 	ck_assert_int_eq(est_certs_only("-----BEGIN CERTIFICATE-----\nAAAA\n"
 	    "-----END CERTIFICATE-----\n", &der, &len), MP_ERR_INVALID);
+	/* at most 16 certificates */
+	for (int i = 2; i < 17; i++)
+		append_cert(&pem, "More");
+	ck_assert_int_eq(est_certs_only(pem, &der, &len), MP_ERR_INVALID);
 	free(pem);
 }
 END_TEST
