@@ -1,4 +1,7 @@
-/* POST / on the LoRaWAN listener: JoinReq -> JoinAns (Backend Interfaces). */
+/*
+ * POST / on the LoRaWAN listener (Backend Interfaces): JoinReq -> JoinAns,
+ * RejoinReq -> RejoinAns, AppSKeyReq -> AppSKeyAns, HomeNSReq -> HomeNSAns.
+ */
 #include "joinserver.h"
 
 #include <stdio.h>
@@ -56,7 +59,10 @@ answer_type(const lw_bi_header *h, char out[sizeof(h->message_type)])
 	}
 }
 
-/* Adds the Join-accept and the session keys, wrapped under the peer's KEK, to a JoinAns. */
+/*
+ * Adds the Join-accept and the session keys, wrapped under the peer's KEK, to
+ * a JoinAns or RejoinAns.
+ */
 static int
 add_session(json_t *ans, const lw_join_out *out, const lw_peer *p)
 {
@@ -103,10 +109,12 @@ bearer(mp_http_req *req)
 	return h != NULL && strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
 }
 
-/* A JoinReq from a network server: the JoinAns. */
+/* A JoinReq (or a RejoinReq) from a network server: the JoinAns (or RejoinAns). */
 static void
-join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join_req *jr)
+join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join_req *jr,
+    bool rejoin)
 {
+	const char *type = rejoin ? "RejoinAns" : "JoinAns";
 	lw_join_msg m;
 	lw_peer peer;
 	lw_join_in in;
@@ -116,38 +124,39 @@ join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join
 
 	memset(&peer, 0, sizeof(peer));
 	memset(&out, 0, sizeof(out));
-	if (lw_phy_parse(jr->phy, sizeof(jr->phy), &m) != MP_OK ||
-	    m.join_req_type != LW_JOIN_REQ_TYPE_JOIN) {
-		refuse(req, h, "JoinAns", LW_RESULT_MALFORMED, "PHYPayload is not a Join-request");
+	if (lw_phy_parse(jr->phy, jr->phy_len, &m) != MP_OK ||
+	    (m.join_req_type != LW_JOIN_REQ_TYPE_JOIN) != rejoin) {
+		refuse(req, h, type, LW_RESULT_MALFORMED, rejoin ?
+		    "PHYPayload is not a Rejoin-request" : "PHYPayload is not a Join-request");
 		goto out;
 	}
 	if (m.dev_eui != jr->dev_eui) {
-		refuse(req, h, "JoinAns", LW_RESULT_MALFORMED,
+		refuse(req, h, type, LW_RESULT_MALFORMED,
 		    "DevEUI is not the one in the PHYPayload");
 		goto out;
 	}
 	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
 	if (r == MP_ERR_UNAUTHENTICATED || (r == MP_OK && (!peer.ns || peer.net_id != jr->net_id))) {
-		refuse(req, h, "JoinAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
+		refuse(req, h, type, LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
 		    "SenderID is not the NetID of the network server this token belongs to" :
 		    "unknown sender: a registered network server's bearer token is required");
 		goto out;
 	}
 	if (r != MP_OK) {
 		mp_warn("lorawan: authenticating a peer: %s", mp_strerror(r));
-		refuse(req, h, "JoinAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
+		refuse(req, h, type, LW_RESULT_OTHER, "the Join Server cannot answer now");
 		goto out;
 	}
 	in = (lw_join_in){ &peer, &m, jr->mac11, jr->net_id, jr->dev_addr, jr->dl_settings,
 		jr->rx_delay, jr->has_cflist, { 0 } };
 	memcpy(in.cflist, jr->cflist, LW_CFLIST_LEN);
 	if ((r = lw_join(w->db, w->keystore, &in, &out)) != MP_OK) {
-		mp_warn("lorawan: join of DevEUI %016llx: %s: %s", (unsigned long long)m.dev_eui,
-		    mp_strerror(r), mp_db_errmsg(w->db));
-		refuse(req, h, "JoinAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
+		mp_warn("lorawan: %s of DevEUI %016llx: %s: %s", rejoin ? "rejoin" : "join",
+		    (unsigned long long)m.dev_eui, mp_strerror(r), mp_db_errmsg(w->db));
+		refuse(req, h, type, LW_RESULT_OTHER, "the Join Server cannot answer now");
 		goto out;
 	}
-	ans = lw_bi_answer(h, "JoinAns", out.result, out.result == LW_RESULT_SUCCESS ? "" :
+	ans = lw_bi_answer(h, type, out.result, out.result == LW_RESULT_SUCCESS ? "" :
 	    out.why);
 	if (ans != NULL && out.result == LW_RESULT_SUCCESS && add_session(ans, &out, &peer) != MP_OK) {
 		json_decref(ans);
@@ -273,7 +282,8 @@ lw_js_post(mp_http_req *req, void *arg)
 	}
 	switch (breq.type) {
 	case LW_BI_JOIN_REQ:
-		join_req(req, mp_http_req_worker(req), &h, &breq.join);
+	case LW_BI_REJOIN_REQ:
+		join_req(req, mp_http_req_worker(req), &h, &breq.join, breq.type == LW_BI_REJOIN_REQ);
 		break;
 	case LW_BI_APP_S_KEY_REQ:
 		app_s_key_req(req, mp_http_req_worker(req), &h, &breq.app_s_key);

@@ -183,7 +183,8 @@ lw_device_rotate_keys(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
 	params[2] = sealed_param;
 	r = mp_record_insert(db, actor, "lorawan_device.rotate_keys", "lorawan_device",
 	    "UPDATE lorawan_devices l SET root_keys = $3, dev_nonces_used = NULL,"
-	    " dev_nonce_last = NULL, updated_at = now() FROM devices d WHERE l.id = $1"
+	    " dev_nonce_last = NULL, rj_count1_last = NULL, updated_at = now()"
+	    " FROM devices d WHERE l.id = $1"
 	    " AND ($2::uuid IS NULL OR l.tenant_id = $2) AND d.id = l.device_id RETURNING " COLUMNS,
 	    3, params, details, out);
 out:
@@ -232,7 +233,8 @@ lw_device_joins(mp_db *db, const char *tenant_id, const char *id, const char *be
 		goto out;
 	PQclear(res);
 	res = NULL;
-	r = mp_record_list(db, "SELECT id::text AS id, at, peer_id, dev_nonce, join_nonce, result"
+	r = mp_record_list(db, "SELECT id::text AS id, at, peer_id, rejoin_type, dev_nonce,"
+	    " join_nonce, result"
 	    " FROM lorawan_joins WHERE lorawan_device_id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)"
 	    " AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY lorawan_joins.id DESC LIMIT $4", 4,
 	    params, out);
@@ -272,7 +274,7 @@ lw_device_reset_dev_nonces(mp_db *db, const mp_actor *actor, const char *tenant_
 		return MP_ERR_INVALID;
 	return mp_record_insert(db, actor, "lorawan_device.reset_dev_nonces", "lorawan_device",
 	    "UPDATE lorawan_devices l SET dev_nonces_used = NULL, dev_nonce_last = NULL,"
-	    " updated_at = now() FROM devices d WHERE l.id = $1"
+	    " rj_count1_last = NULL, updated_at = now() FROM devices d WHERE l.id = $1"
 	    " AND ($2::uuid IS NULL OR l.tenant_id = $2) AND d.id = l.device_id RETURNING " COLUMNS,
 	    2, params, NULL, out);
 }

@@ -48,8 +48,8 @@ int lw_device_get(mp_db *db, const char *tenant_id, const char *id, json_t **out
 /*
  * New root keys for device id (given, or generated when NULL; for 1.1 both or
  * neither, for 1.0.x the AppKey only: MP_ERR_INVALID otherwise), sealed in
- * place of the old ones, with the DevNonce state forgotten (the device was
- * re-keyed, so it starts again) and the JoinNonce kept counting. Audited as
+ * place of the old ones, with the DevNonce state and the last RJcount1
+ * forgotten (the device was re-keyed, so it starts again) and the JoinNonce kept counting. Audited as
  * lorawan_device.rotate_keys with keys "imported" or "generated".
  */
 int lw_device_rotate_keys(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
@@ -69,16 +69,17 @@ int lw_device_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id
 
 /*
  * Forgets the DevNonces the device used (after a factory reset of a 1.0.x
- * device, or a 1.0.4/1.1 device whose counter started again), keeping its
- * JoinNonce; audited as lorawan_device.reset_dev_nonces with the device as details.
+ * device, or a 1.0.4/1.1 device whose counter started again) and the last
+ * RJcount1 of a 1.1 device, keeping its JoinNonce; audited as
+ * lorawan_device.reset_dev_nonces with the device as details.
  */
 int lw_device_reset_dev_nonces(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *id, json_t **out);
 
 /*
  * Up to limit joins of device id, newest first, before join before_id (NULL:
- * from the newest), as {id (text), at, peer_id, dev_nonce, join_nonce,
- * result}. MP_ERR_NOT_FOUND when the device is not in tenant_id.
+ * from the newest), as {id (text), at, peer_id, rejoin_type (NULL for a
+ * JoinReq), dev_nonce (the RJcount of a RejoinReq), join_nonce, result}. MP_ERR_NOT_FOUND when the device is not in tenant_id.
  */
 int lw_device_joins(mp_db *db, const char *tenant_id, const char *id, const char *before_id,
     unsigned limit, json_t **out);

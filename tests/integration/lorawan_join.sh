@@ -6,7 +6,8 @@
 # JoinAns once unwrapped with the network server's KEK, for LoRaWAN 1.0.2,
 # 1.0.4 and 1.1. Then every refusal gets its ResultCode, every join is
 # recorded, and concurrent JoinReqs for one device, through two instances,
-# never share a JoinNonce.
+# never share a JoinNonce. LoRaWAN 1.1 Rejoin-requests of the three types are
+# built by lora-packet and answered with Join-accepts it decrypts and checks.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
@@ -64,12 +65,13 @@ js() {
 	echo "$code $(cat "$T/ans")"
 }
 result() { jget "${1#* }" 'd["Result"]["ResultCode"]'; }
-# expect_join WHAT "STATUS BODY" APPKEY NWKKEY DEVEUI DEVNONCE JOINNONCE OPTNEG: checks a JoinAns with lora-packet
+# expect_join WHAT "STATUS BODY" APPKEY NWKKEY DEVEUI DEVNONCE JOINNONCE OPTNEG [REJOINTYPE]:
+# checks a JoinAns (a RejoinAns with REJOINTYPE, DEVNONCE its RJcount) with lora-packet
 expect_join() {
 	local v
 	expect_eq "$1: HTTP status" "${2%% *}" 200
 	expect_eq "$1: ResultCode" "$(result "$2")" Success
-	v=$(echo "${2#* }" | peer joinans "$3" "$4" "$KEK" "$JOINEUI" "$5" "$6" "$NETID")
+	v=$(echo "${2#* }" | peer joinans "$3" "$4" "$KEK" "$JOINEUI" "$5" "$6" "$NETID" ${9-})
 	expect_eq "$1: lora-packet checks the MIC" "$(jget "$v" 'd["mic"]')" true
 	expect_eq "$1: session keys equal the unwrapped KeyEnvelopes" "$(jget "$v" 'd["keys_match"]')" true
 	expect_eq "$1: envelopes under the KEK's label" "$(jget "$v" 'sorted(set(d["kek_labels"]))')" '["ns-kek"]'
@@ -166,8 +168,8 @@ expect_refusal "DevEUI of 7 bytes" "$(js "$(echo "$good" | sed 's/"DevEUI":"0000
 expect_refusal "PHYPayload one byte short" "$(js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 302 | cut -c3-)" 1.0.2)" "$TOKEN")" MalformedRequest
 expect_refusal "DevEUI not the PHYPayload's" "$(js "$(echo "$good" | sed 's/"DevEUI":"0000000000000102"/"DevEUI":"0000000000000104"/')" "$TOKEN")" MalformedRequest
 expect_refusal "RxDelay 16" "$(js "$(echo "$good" | sed 's/"RxDelay":1/"RxDelay":16/')" "$TOKEN")" MalformedRequest
-r=$(js '{"ProtocolVersion":"1.0","SenderID":"000013","ReceiverID":"70b3d57ed0000000","TransactionID":9,"MessageType":"RejoinReq","DevEUI":"0000000000000102"}' "$TOKEN")
-expect_eq "a message type not served: its answer type" "$(jget "${r#* }" '[d["MessageType"], d["Result"]["ResultCode"], d["TransactionID"]]')" '["RejoinAns", "Other", 9]'
+r=$(js '{"ProtocolVersion":"1.0","SenderID":"000013","ReceiverID":"70b3d57ed0000000","TransactionID":9,"MessageType":"PRStartReq","DevEUI":"0000000000000102"}' "$TOKEN")
+expect_eq "a message type not served: its answer type" "$(jget "${r#* }" '[d["MessageType"], d["Result"]["ResultCode"], d["TransactionID"]]')" '["PRStartAns", "Other", 9]'
 
 # HomeNSReq: the NetID of the network server through which the device last joined
 homensreq() { # homensreq DEVEUI
@@ -189,6 +191,41 @@ expect_eq "1.1 device's JoinNonce" "$(jget "$(api "$KEY" GET "/lorawan/devices/$
 expect_eq "1.1 device's last DevNonce" "$(psql -Atc "select dev_nonce_last from lorawan_devices where id = '$D11'")" 7
 expect_eq "1.0.2 device's DevNonces used" "$(psql -Atc "select get_bit(dev_nonces_used, 4660), get_bit(dev_nonces_used, 99),
 	get_bit(dev_nonces_used, 300), octet_length(dev_nonces_used) from lorawan_devices where id = '$D102'")" "1|1|0|8192"
+
+# LoRaWAN 1.1 Rejoin-requests (RejoinReq -> RejoinAns): built and checked by lora-packet
+rejoinreq() { # rejoinreq DEVEUI PHY [MACVERSION]
+	echo "{\"ProtocolVersion\":\"1.1\",\"SenderID\":\"$NETID\",\"ReceiverID\":\"$JOINEUI\",\"TransactionID\":21,\"MessageType\":\"RejoinReq\",\"MACVersion\":\"${3:-1.1}\",\"PHYPayload\":\"$2\",\"DevEUI\":\"$1\",\"DevAddr\":\"01abcdef\",\"DLSettings\":\"03\",\"RxDelay\":1}"
+}
+r=$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 1 $N11 $JOINEUI 0000000000000110 0)")" "$TOKEN")
+expect_join "Rejoin type 1" "$r" $A11 $N11 0000000000000110 0 4 true 1
+expect_eq "Rejoin type 1: a RejoinAns with 1.1 keys" "$(jget "${r#* }" '[d["MessageType"], d["TransactionID"], sorted(k for k in d if k.endswith("Key"))]')" \
+	'["RejoinAns", 21, ["AppSKey", "FNwkSIntKey", "NwkSEncKey", "SNwkSIntKey"]]'
+SNWK=$(echo "${r#* }" | peer joinans $A11 $N11 "$KEK" $JOINEUI 0000000000000110 0 $NETID 1 |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["derived"]["SNwkSIntKey"])')
+expect_refusal "Rejoin type 1: RJcount1 replayed" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 1 $N11 $JOINEUI 0000000000000110 0)")" "$TOKEN")" JoinReqFailed
+expect_refusal "Rejoin type 1: MIC not under JSIntKey" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 1 $A11 $JOINEUI 0000000000000110 1)")" "$TOKEN")" MICFailed
+r=$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 0 "$SNWK" $NETID 0000000000000110 3)")" "$TOKEN")
+expect_join "Rejoin type 0 from the home network server" "$r" $A11 $N11 0000000000000110 3 5 true 0
+r=$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 2 "$SNWK" $NETID 0000000000000110 4)")" "$TOKEN")
+expect_join "Rejoin type 2 from the home network server" "$r" $A11 $N11 0000000000000110 4 6 true 2
+expect_refusal "Rejoin type 2 from another network server" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 2 "$SNWK" 000014 0000000000000110 5)" | sed 's/"SenderID":"000013"/"SenderID":"000014"/')" "$CLEAR_TOKEN")" JoinReqFailed
+expect_refusal "Rejoin type 0 naming another NetID" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 0 "$SNWK" 000014 0000000000000110 6)")" "$TOKEN")" JoinReqFailed
+expect_refusal "Rejoin with MACVersion 1.0.3" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 1 $N11 $JOINEUI 0000000000000110 7)" 1.0.3)" "$TOKEN")" JoinReqFailed
+expect_refusal "Rejoin of a 1.0.4 device" \
+	"$(js "$(rejoinreq 0000000000000104 "$(peer rejoinreq 1 $K104 $JOINEUI 0000000000000104 7)")" "$TOKEN")" JoinReqFailed
+expect_refusal "RejoinReq carrying a Join-request" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer joinreq $N11 $JOINEUI 0000000000000110 70)")" "$TOKEN")" MalformedMessage
+expect_refusal "JoinReq carrying a Rejoin-request" \
+	"$(js "$(joinreq 0000000000000110 "$(peer rejoinreq 1 $N11 $JOINEUI 0000000000000110 8)" 1.1)" "$TOKEN")" MalformedRequest
+r=$(api "$KEY" GET "/lorawan/devices/$D11/joins?limit=7")
+expect_eq "rejoins recorded with their type and RJcount" "$(jget "${r#* }" '[(j["rejoin_type"], j["dev_nonce"], j["join_nonce"], j["result"]) for j in d["items"]]')" \
+	'[[1, 7, null, "JoinReqFailed"], [0, 6, null, "JoinReqFailed"], [2, 5, null, "JoinReqFailed"], [2, 4, 6, "Success"], [0, 3, 5, "Success"], [1, 1, null, "MICFailed"], [1, 0, null, "JoinReqFailed"]]'
+expect_eq "RJcount1 kept, DevNonce untouched" "$(psql -Atc "select rj_count1_last, dev_nonce_last from lorawan_devices where id = '$D11'")" "0|7"
 
 # operators: deactivate a device, and reset its DevNonces after a factory reset
 r=$(api "$KEY" PATCH "/lorawan/devices/$D104" '{"status":"inactive"}')

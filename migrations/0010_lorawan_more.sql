@@ -1,0 +1,11 @@
+-- LoRaWAN 1.1 Rejoin-requests: rj_count1_last is the last RJcount1 the Join
+-- Server accepted in a Rejoin type 1 (LoRaWAN 1.1 §6.2.4.3: the Join Server
+-- keeps it; it must only grow for one JSIntKey, so rotating the keys or
+-- resetting the DevNonces forgets it). lorawan_joins.rejoin_type is the
+-- RejoinType of a RejoinReq (NULL for a JoinReq), whose RJcount0 or RJcount1
+-- is kept in dev_nonce.
+ALTER TABLE lorawan_devices
+	ADD COLUMN rj_count1_last integer CHECK (rj_count1_last BETWEEN 0 AND 65535),
+	ADD CHECK (mac_version = '1.1' OR rj_count1_last IS NULL);
+ALTER TABLE lorawan_joins
+	ADD COLUMN rejoin_type smallint CHECK (rejoin_type BETWEEN 0 AND 2);
