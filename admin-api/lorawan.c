@@ -20,6 +20,9 @@
 
 #define AS_ID_MAX 128
 #define KEK_LABEL_MAX 128
+/* A peer's client certificate: DER and PEM bounds. */
+#define CERT_DER_MAX 16384
+#define CERT_PEM_MAX (CERT_DER_MAX / 3 * 4 + CERT_DER_MAX / 48 + 256)
 /* The longest hex member: a 256-bit KEK. */
 #define HEX_MAX 64
 
@@ -325,8 +328,9 @@ void
 api_lorawan_peer_create(api_call *c)
 {
 	static const char *const fields[] = { "tenant", "kind", "net_id", "as_id", "kek_label",
-		"kek", "auth", NULL };
-	uint8_t kek[32], net[3];
+		"kek", "auth", "client_certificate_pem", NULL };
+	uint8_t kek[32], net[3], *cert = NULL;
+	const char *pem = NULL;
 	char *net_id = NULL, *token = NULL;
 	bool has_net = false, has_kek = false, ns;
 	lw_peer_new in = { 0 };
@@ -357,6 +361,21 @@ api_lorawan_peer_create(api_call *c)
 		api_error(c, 400, "invalid_value", "'auth' must be token or mtls", "auth");
 		goto out;
 	}
+	if (!api_pem_member(c, "client_certificate_pem", strcmp(in.auth, "mtls") == 0,
+	    CERT_PEM_MAX, &pem))
+		goto out;
+	if (pem != NULL && strcmp(in.auth, "token") == 0) {
+		api_error(c, 400, "invalid_value", "a peer with auth token has no"
+		    " 'client_certificate_pem'", "client_certificate_pem");
+		goto out;
+	}
+	if (pem != NULL && (mp_pem_decode(pem, strlen(pem), "CERTIFICATE", CERT_DER_MAX, &cert,
+	    &in.cert_len) != MP_OK || strstr(strstr(pem, "-----BEGIN ") + 1, "-----BEGIN ") != NULL)) {
+		api_error(c, 400, "invalid_value", "'client_certificate_pem' must hold exactly one PEM"
+		    " certificate (-----BEGIN CERTIFICATE-----)", "client_certificate_pem");
+		goto out;
+	}
+	in.cert = cert;
 	if (v != NULL && !json_is_null(v)) {
 		kek_len = json_is_string(v) ? json_string_length(v) / 2 : sizeof(kek);
 		if (kek_len != 16 && kek_len != 24 && kek_len != 32) {
@@ -381,10 +400,21 @@ api_lorawan_peer_create(api_call *c)
 	in.net_id = net_id;
 	r = lw_peer_create(c->db, ((mp_worker *)mp_http_req_worker(c->req))->keystore, &c->actor,
 	    &in, &token, &peer);
+	if (r == MP_ERR_CONFLICT && strcmp(mp_db_constraint(c->db),
+	    "lorawan_peers_cert_sha256_key") == 0) {
+		api_error(c, 409, "conflict", "another peer is authenticated by this certificate",
+		    "client_certificate_pem");
+		goto out;
+	}
 	if (r == MP_ERR_CONFLICT) {
 		api_error(c, 409, "conflict", ns ? "the tenant already has a network server with"
 		    " this NetID" : "the tenant already has an application server with this AS-ID",
 		    ns ? "net_id" : "as_id");
+		goto out;
+	}
+	if (r == MP_ERR_INVALID && cert != NULL) {
+		api_error(c, 400, "invalid_value", "'client_certificate_pem' is not an X.509"
+		    " certificate", "client_certificate_pem");
 		goto out;
 	}
 	if (r != MP_OK) {
@@ -402,6 +432,7 @@ out:
 	mp_wipe(kek, sizeof(kek));
 	mp_free_secret_str(token);
 	free(net_id);
+	free(cert);
 	api_wipe_secret(c, "kek");
 }
 

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "bi.h"
 #include "codec.h"
 #include "err.h"
@@ -109,6 +112,27 @@ bearer(mp_http_req *req)
 	return h != NULL && strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
 }
 
+/*
+ * The calling peer: by its bearer token, or else by the SHA-256 of the TLS
+ * client certificate it presented, which must be within its validity period
+ * (the TLS layer accepts any certificate and leaves the decision here: the
+ * handshake proved the caller holds its key, and the peer is pinned to it).
+ */
+static int
+authenticate(mp_http_req *req, mp_worker *w, lw_peer *peer)
+{
+	uint8_t fp[LW_PEER_CERT_SHA256_LEN];
+	const uint8_t *cert_sha256 = NULL;
+	X509 *x = mp_http_req_peer_cert(req);
+	unsigned int n = 0;
+
+	if (x != NULL && X509_cmp_current_time(X509_get0_notBefore(x)) == -1 &&
+	    X509_cmp_current_time(X509_get0_notAfter(x)) == 1 &&
+	    X509_digest(x, EVP_sha256(), fp, &n) == 1 && n == sizeof(fp))
+		cert_sha256 = fp;
+	return lw_peer_authenticate(w->db, w->keystore, bearer(req), cert_sha256, peer);
+}
+
 /* A JoinReq (or a RejoinReq) from a network server: the JoinAns (or RejoinAns). */
 static void
 join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join_req *jr,
@@ -135,11 +159,12 @@ join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join
 		    "DevEUI is not the one in the PHYPayload");
 		goto out;
 	}
-	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
+	r = authenticate(req, w, &peer);
 	if (r == MP_ERR_UNAUTHENTICATED || (r == MP_OK && (!peer.ns || peer.net_id != jr->net_id))) {
 		refuse(req, h, type, LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
-		    "SenderID is not the NetID of the network server this token belongs to" :
-		    "unknown sender: a registered network server's bearer token is required");
+		    "SenderID is not the NetID of the network server authenticated" :
+		    "unknown sender: a registered network server's bearer token or client"
+		    " certificate is required");
 		goto out;
 	}
 	if (r != MP_OK) {
@@ -182,12 +207,13 @@ app_s_key_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
 
 	memset(&peer, 0, sizeof(peer));
 	snprintf(eui, sizeof(eui), "%016llx", (unsigned long long)ar->dev_eui);
-	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
+	r = authenticate(req, w, &peer);
 	if (r == MP_ERR_UNAUTHENTICATED ||
 	    (r == MP_OK && (peer.ns || strcmp(peer.as_id, ar->as_id) != 0))) {
 		refuse(req, h, "AppSKeyAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
-		    "SenderID is not the AS-ID of the application server this token belongs to" :
-		    "unknown sender: a registered application server's bearer token is required");
+		    "SenderID is not the AS-ID of the application server authenticated" :
+		    "unknown sender: a registered application server's bearer token or client"
+		    " certificate is required");
 		goto out;
 	}
 	if (r == MP_OK)
@@ -231,11 +257,12 @@ home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
 	int r;
 
 	memset(&peer, 0, sizeof(peer));
-	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
+	r = authenticate(req, w, &peer);
 	if (r == MP_ERR_UNAUTHENTICATED || (r == MP_OK && (!peer.ns || peer.net_id != hr->net_id))) {
 		refuse(req, h, "HomeNSAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
-		    "SenderID is not the NetID of the network server this token belongs to" :
-		    "unknown sender: a registered network server's bearer token is required");
+		    "SenderID is not the NetID of the network server authenticated" :
+		    "unknown sender: a registered network server's bearer token or client"
+		    " certificate is required");
 		goto out;
 	}
 	if (r == MP_OK)

@@ -9,3 +9,10 @@ ALTER TABLE lorawan_devices
 	ADD CHECK (mac_version = '1.1' OR rj_count1_last IS NULL);
 ALTER TABLE lorawan_joins
 	ADD COLUMN rejoin_type smallint CHECK (rejoin_type BETWEEN 0 AND 2);
+
+-- A peer with auth 'mtls' is authenticated by the TLS client certificate it
+-- presents on the lorawan listener: cert_sha256 is the SHA-256 of that
+-- certificate's DER (its fingerprint, pinned; one peer per certificate).
+ALTER TABLE lorawan_peers
+	ADD COLUMN cert_sha256 bytea UNIQUE CHECK (octet_length(cert_sha256) = 32),
+	ADD CHECK (auth = 'mtls' OR cert_sha256 IS NULL);
