@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "codec.h"
+#include "envelope.h"
 #include "err.h"
 #include "export.h"
 #include "lw_devices.h"
@@ -249,24 +250,42 @@ out:
 void
 api_lorawan_device_export(api_call *c)
 {
-	static const char *const fields[] = { "tenant", "devices", "kek_label", NULL };
-	const char *tenant, *label, *what = NULL, **ids = NULL;
+	static const char *const fields[] = { "tenant", "devices", "kek_label",
+		"recipient_certificate_pem", NULL };
+	const char *tenant, *pem = NULL, *what = NULL, **ids = NULL;
+	lw_export_to to = { NULL, NULL, 0 };
 	json_t *arr = NULL, *items = NULL, *v;
+	uint8_t *cert = NULL;
+	char *cms = NULL;
 	size_t i, n;
 	int r;
 
 	if (!api_only_fields(c, fields) || !api_target_tenant(c, &tenant) ||
 	    !api_string_array(c, "devices", LW_EXPORT_MAX, &arr) ||
-	    !api_string(c, "kek_label", true, KEK_LABEL_MAX, &label))
+	    !api_pem_member(c, "recipient_certificate_pem", false, CERT_PEM_MAX, &pem) ||
+	    !api_string(c, "kek_label", pem == NULL, KEK_LABEL_MAX, &to.kek_label))
 		return;
+	if (pem != NULL && to.kek_label != NULL) {
+		api_error(c, 400, "invalid_value", "give 'kek_label' or 'recipient_certificate_pem',"
+		    " not both", "recipient_certificate_pem");
+		return;
+	}
+	if (pem != NULL && (mp_pem_decode(pem, strlen(pem), "CERTIFICATE", LW_ENVELOPE_CERT_MAX,
+	    &cert, &to.recipient_len) != MP_OK ||
+	    strstr(strstr(pem, "-----BEGIN ") + 1, "-----BEGIN ") != NULL)) {
+		api_error(c, 400, "invalid_value", "'recipient_certificate_pem' must hold exactly one"
+		    " PEM certificate (-----BEGIN CERTIFICATE-----)", "recipient_certificate_pem");
+		goto out;
+	}
+	to.recipient = cert;
 	if ((n = json_array_size(arr)) == 0) {
 		api_error(c, 400, "missing_field", "'devices' must list 1 to 1000 LoRaWAN device ids",
 		    "devices");
-		return;
+		goto out;
 	}
 	if ((ids = calloc(n, sizeof(*ids))) == NULL) {
 		api_fail(c, MP_ERR_NOMEM, "export");
-		return;
+		goto out;
 	}
 	json_array_foreach(arr, i, v) {
 		ids[i] = json_string_value(v);
@@ -280,7 +299,13 @@ api_lorawan_device_export(api_call *c)
 		}
 	}
 	r = lw_devices_export(c->db, ((mp_worker *)mp_http_req_worker(c->req))->keystore,
-	    &c->actor, tenant, ids, n, label, &items, &what);
+	    &c->actor, tenant, ids, n, &to, &items, &cms, &what);
+	if (what != NULL && strcmp(what, "recipient") == 0) {
+		api_error(c, 400, "invalid_value", r == MP_ERR_INVALID ? "'recipient_certificate_pem'"
+		    " is not an X.509 certificate" : "the recipient certificate's key must be RSA of"
+		    " 2048 bits or more, or EC", "recipient_certificate_pem");
+		goto out;
+	}
 	if (r == MP_ERR_NOT_FOUND || r == MP_ERR_CONFLICT) {
 		api_error(c, r == MP_ERR_CONFLICT ? 409 : 404, r == MP_ERR_CONFLICT ? "conflict" :
 		    "not_found", r == MP_ERR_CONFLICT ? "several peers of the tenant have this KEK"
@@ -293,8 +318,10 @@ api_lorawan_device_export(api_call *c)
 		api_fail(c, r, "export");
 		goto out;
 	}
-	api_reply(c, 200, json_pack("{s:o}", "items", items));
+	api_reply(c, 200, json_pack("{s:o, s:s?}", "items", items, "cms_pem", cms));
 out:
+	free(cms);
+	free(cert);
 	free(ids);
 }
 

@@ -283,6 +283,42 @@ api "$KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"000016\",\"kek_lab
 expect_api "export: a label two peers share" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"kek_label\":\"shared\"}")" 409 conflict kek_label
 expect_eq "refused exports are not audited" "$(psql -Atc "select count(*) from audit where action = 'lorawan_device.export'")" 2
 
+# export encrypted to a manufacturing line's public key: CMS that openssl cms -decrypt opens
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=line-ec" -days 2 \
+	-keyout "$T/line-ec.key" -out "$T/line-ec.pem" 2>/dev/null || fail "openssl req line-ec"
+openssl req -x509 -newkey rsa:3072 -nodes -subj "/CN=line-rsa" -days 2 \
+	-keyout "$T/line-rsa.key" -out "$T/line-rsa.pem" 2>/dev/null || fail "openssl req line-rsa"
+openssl req -x509 -newkey rsa:1024 -nodes -subj "/CN=line-weak" -days 2 \
+	-keyout "$T/line-weak.key" -out "$T/line-weak.pem" 2>/dev/null || fail "openssl req line-weak"
+for line in ec rsa; do
+	r=$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\",\"$D102\"],\"recipient_certificate_pem\":$(pem "$T/line-$line.pem")}")
+	expect_api "export to $line: status" "$r" 200
+	expect_eq "export to $line: items without keys" "$(jget "${r#* }" 'sorted((i["dev_eui"], i["mac_version"], "app_key" in i or "nwk_key" in i) for i in d["items"])')" \
+		'[["0000000000000102", "1.0.2", false], ["0000000000000110", "1.1", false]]'
+	jget "${r#* }" 'd["cms_pem"]' >"$T/export-$line.pem"
+	clear=$(openssl cms -decrypt -inform PEM -in "$T/export-$line.pem" -inkey "$T/line-$line.key") ||
+		fail "openssl cms -decrypt of the export to $line"
+	expect_eq "export to $line: openssl decrypts the registered keys" \
+		"$(jget "$clear" 'sorted((i["dev_eui"], i["join_eui"], i["mac_version"], i.get("nwk_key"), i["app_key"]) for i in d)')" \
+		"[[\"0000000000000102\", \"$JOINEUI\", \"1.0.2\", null, \"$K102\"], [\"0000000000000110\", \"$JOINEUI\", \"1.1\", \"$N11\", \"$A11\"]]"
+done
+cms_print() { openssl cms -cmsout -print -inform PEM -in "$1"; }
+cms_algs() { cms_print "$1" | grep -o -E 'algorithm: [A-Za-z0-9-]+|id-smime-ct-authEnvelopedData' | sort -u | tr '\n' ' '; }
+expect_eq "export to EC: AuthEnvelopedData, AES-256-GCM, ECDH with the SHA-256 KDF" "$(cms_algs "$T/export-ec.pem")" \
+	"algorithm: aes-256-gcm algorithm: dhSinglePass-stdDH-sha256kdf-scheme algorithm: id-ecPublicKey id-smime-ct-authEnvelopedData "
+expect_eq "export to RSA: AES-256-GCM, RSA-OAEP" "$(cms_algs "$T/export-rsa.pem")" \
+	"algorithm: aes-256-gcm algorithm: rsaesOaep id-smime-ct-authEnvelopedData "
+expect_eq "export to RSA: OAEP with SHA-256" "$(cms_print "$T/export-rsa.pem" | grep -c ':sha256$')" 2
+expect_eq "export to a key audited with the certificate's SHA-256" \
+	"$(psql -Atc "select count(*), count(distinct details->>'recipient_sha256') from audit where action = 'lorawan_device.export' and details ? 'recipient_sha256'")" "4|2"
+expect_eq "export audit: the EC line's certificate" \
+	"$(psql -Atc "select count(*) from audit where action = 'lorawan_device.export' and details->>'recipient_sha256' = '$(openssl x509 -in "$T/line-ec.pem" -outform DER | sha256sum | cut -d' ' -f1)'")" 2
+expect_api "export: an RSA key of 1024 bits" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"recipient_certificate_pem\":$(pem "$T/line-weak.pem")}")" 400 invalid_value recipient_certificate_pem
+expect_api "export: a key, not a certificate" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"recipient_certificate_pem\":$(pem "$T/line-ec.key")}")" 400 invalid_value recipient_certificate_pem
+expect_api "export: a KEK label and a certificate" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"kek_label\":\"ns-kek\",\"recipient_certificate_pem\":$(pem "$T/line-ec.pem")}")" 400 invalid_value recipient_certificate_pem
+expect_api "export: neither" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"]}")" 400 missing_field kek_label
+expect_api "export to a key: operator" "$(api "$OP_KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"recipient_certificate_pem\":$(pem "$T/line-ec.pem")}")" 403 forbidden
+
 # concurrent JoinReqs for one device through two instances: never the same JoinNonce
 new_instance js2
 start_instance MIDPKI_KEYSTORE_MASTER_KEY_FILE="$A_STATE/master.key"
