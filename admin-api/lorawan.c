@@ -12,6 +12,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "export.h"
+#include "bi.h"
 #include "lw_devices.h"
 #include "num.h"
 #include "peers.h"
@@ -52,22 +53,63 @@ hex_member(api_call *c, const char *field, bool required, size_t n, uint8_t *out
 	return true;
 }
 
+/* A hex member of n bytes (at most 8) as 2n lower-case hex digits in out ("" when absent). */
+static bool
+hex_text_member(api_call *c, const char *field, bool required, size_t n, char *out,
+    bool *present)
+{
+	uint8_t b[8];
+	char *hex = NULL;
+
+	out[0] = '\0';
+	if (n > sizeof(b) || !hex_member(c, field, required, n, b, present))
+		return false;
+	if (!*present)
+		return true;
+	if (mp_hex_encode(b, n, &hex) != MP_OK) {
+		api_fail(c, MP_ERR_NOMEM, field);
+		return false;
+	}
+	memcpy(out, hex, 2 * n + 1);
+	free(hex);
+	return true;
+}
+
 /* A required EUI-64 member as 16 lower-case hex digits in out. */
 static bool
 eui_member(api_call *c, const char *field, char out[17])
 {
-	uint8_t b[8];
-	char *hex = NULL;
 	bool present;
 
-	if (!hex_member(c, field, true, sizeof(b), b, &present))
+	return hex_text_member(c, field, true, 8, out, &present);
+}
+
+/*
+ * The home network members: "home_net_id" (6 hex digits; null or absent:
+ * none) into net ("" when none) and "home_ns_id" (an NSID, with home_net_id
+ * only) into *ns_id (NULL when none); *given says whether either was in the
+ * body. Replies 400 and returns false otherwise.
+ */
+static bool
+home_members(api_call *c, char net[7], const char **ns_id, bool *given)
+{
+	bool present;
+
+	*given = json_object_get(c->body, "home_net_id") != NULL ||
+	    json_object_get(c->body, "home_ns_id") != NULL;
+	if (!hex_text_member(c, "home_net_id", false, 3, net, &present) ||
+	    !api_string(c, "home_ns_id", false, LW_NSID_MAX, ns_id))
 		return false;
-	if (mp_hex_encode(b, sizeof(b), &hex) != MP_OK) {
-		api_fail(c, MP_ERR_NOMEM, field);
+	if (*ns_id != NULL && !present) {
+		api_error(c, 400, "missing_field", "'home_ns_id' goes with 'home_net_id'",
+		    "home_net_id");
 		return false;
 	}
-	memcpy(out, hex, 17);
-	free(hex);
+	if (*ns_id != NULL && strspn(*ns_id, LW_BI_ID_CHARS) != strlen(*ns_id)) {
+		api_error(c, 400, "invalid_value", "'home_ns_id' must be an NSID: letters, digits,"
+		    " '.', '-', '_' and ':'", "home_ns_id");
+		return false;
+	}
 	return true;
 }
 
@@ -116,10 +158,10 @@ void
 api_lorawan_device_create(api_call *c)
 {
 	static const char *const fields[] = { "tenant", "device", "dev_eui", "join_eui",
-		"mac_version", "nwk_key", "app_key", NULL };
+		"mac_version", "nwk_key", "app_key", "home_net_id", "home_ns_id", NULL };
 	uint8_t nwk[LW_KEY_LEN], app[LW_KEY_LEN];
-	char dev_eui[17], join_eui[17];
-	bool has_nwk = false, has_app = false;
+	char dev_eui[17], join_eui[17], home[7];
+	bool has_nwk = false, has_app = false, has_home;
 	lw_device_new in = { 0 };
 	json_t *dev = NULL;
 	int r;
@@ -128,8 +170,10 @@ api_lorawan_device_create(api_call *c)
 	    !api_uuid_field(c, "device", true, &in.device_id) ||
 	    !eui_member(c, "dev_eui", dev_eui) || !eui_member(c, "join_eui", join_eui) ||
 	    !mac_version(c, &in.mac_version) ||
-	    !root_key_members(c, in.mac_version, nwk, app, &has_nwk, &has_app))
+	    !root_key_members(c, in.mac_version, nwk, app, &has_nwk, &has_app) ||
+	    !home_members(c, home, &in.home_ns_id, &has_home))
 		goto out;
+	in.home_net_id = home[0] != '\0' ? home : NULL;
 	in.dev_eui = dev_eui;
 	in.join_eui = join_eui;
 	in.nwk_key = has_nwk ? nwk : NULL;
@@ -173,21 +217,32 @@ api_lorawan_device_get(api_call *c)
 void
 api_lorawan_device_patch(api_call *c)
 {
-	static const char *const fields[] = { "status", NULL };
+	static const char *const fields[] = { "status", "home_net_id", "home_ns_id", NULL };
 	static const char *const statuses[] = { "active", "inactive", NULL };
 	json_t *dev = NULL;
-	const char *status;
-	int r;
+	const char *status, *ns_id;
+	char home[7];
+	bool has_home;
+	int r = MP_OK;
 
 	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields) ||
-	    !api_string(c, "status", true, 16, &status))
+	    !home_members(c, home, &ns_id, &has_home) ||
+	    !api_string(c, "status", !has_home, 16, &status))
 		return;
-	if (!api_in_set(statuses, status)) {
+	if (status != NULL && !api_in_set(statuses, status)) {
 		api_error(c, 400, "invalid_value", "'status' must be active or inactive", "status");
 		return;
 	}
-	if ((r = lw_device_set_status(c->db, &c->actor, api_scope(c), c->params[0], status,
-	    &dev)) != MP_OK) {
+	if (status != NULL)
+		r = lw_device_set_status(c->db, &c->actor, api_scope(c), c->params[0], status, &dev);
+	if (r == MP_OK && has_home) {
+		json_decref(dev);
+		dev = NULL;
+		r = lw_device_set_home(c->db, &c->actor, api_scope(c), c->params[0],
+		    home[0] != '\0' ? home : NULL, ns_id, &dev);
+	}
+	if (r != MP_OK) {
+		json_decref(dev);
 		api_fail(c, r, "LoRaWAN device");
 		return;
 	}

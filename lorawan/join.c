@@ -170,7 +170,7 @@ authenticate(const struct join_ctx *c, const uint8_t keys[LW_ROOT_KEYS_LEN], boo
 
 	*rc = LW_RESULT_SUCCESS;
 	if (m->join_req_type == 0 || m->join_req_type == 2) {
-		if ((r = lw_session_home_net_id(c->db, c->in->peer, m->dev_eui, &home,
+		if ((r = lw_session_home_net_id(c->db, c->in->peer, m->dev_eui, &home, NULL,
 		    &home_rc)) != MP_OK)
 			return r;
 		if (home_rc != LW_RESULT_SUCCESS || home != c->in->net_id || m->net_id != home) {

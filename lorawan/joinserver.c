@@ -244,7 +244,10 @@ out:
 	lw_peer_clear(&peer);
 }
 
-/* A HomeNSReq from a network server: the HomeNSAns naming the device's home NetID. */
+/*
+ * A HomeNSReq from a network server: the HomeNSAns naming the device's home
+ * NetID, and in BI 1.1 its NSID (HNSID) when one is configured.
+ */
 static void
 home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
     const lw_bi_home_ns_req *hr)
@@ -253,7 +256,7 @@ home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
 	uint32_t net_id = 0;
 	lw_peer peer;
 	json_t *ans;
-	char hex[7];
+	char hex[7], ns_id[LW_NSID_MAX + 1] = "";
 	int r;
 
 	memset(&peer, 0, sizeof(peer));
@@ -266,7 +269,7 @@ home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
 		goto out;
 	}
 	if (r == MP_OK)
-		r = lw_session_home_net_id(w->db, &peer, hr->dev_eui, &net_id, &rc);
+		r = lw_session_home_net_id(w->db, &peer, hr->dev_eui, &net_id, ns_id, &rc);
 	if (r != MP_OK) {
 		mp_warn("lorawan: home network of DevEUI %016llx: %s",
 		    (unsigned long long)hr->dev_eui, mp_strerror(r));
@@ -274,12 +277,15 @@ home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
 		goto out;
 	}
 	if (rc != LW_RESULT_SUCCESS) {
-		refuse(req, h, "HomeNSAns", rc, "no device with this DevEUI has joined");
+		refuse(req, h, "HomeNSAns", rc, "no device with this DevEUI has a home network:"
+		    " none is configured and it has not joined");
 		goto out;
 	}
 	snprintf(hex, sizeof(hex), "%06x", (unsigned)net_id);
 	ans = lw_bi_answer(h, "HomeNSAns", rc, "");
-	if (ans != NULL && json_object_set_new(ans, "HNetID", json_string(hex)) != 0) {
+	if (ans != NULL && (json_object_set_new(ans, "HNetID", json_string(hex)) != 0 ||
+	    (h->version == LW_BI_11 && ns_id[0] != '\0' &&
+	    json_object_set_new(ans, "HNSID", json_string(ns_id)) != 0))) {
 		json_decref(ans);
 		ans = NULL;
 	}

@@ -3,7 +3,8 @@
  * JoinEUI, a MAC version and root keys, which are kept sealed under the key
  * store's master key (mp_keystore_seal) and never returned. Objects carry id,
  * tenant_id, device_id, dev_eui, join_eui, mac_version, status, join_nonce
- * (the last JoinNonce handed out), created_at, updated_at. Reads take a
+ * (the last JoinNonce handed out), home_net_id and home_ns_id (the home
+ * network server by configuration, or NULL), created_at, updated_at. Reads take a
  * tenant_id that scopes them (NULL: any tenant).
  */
 #ifndef LW_DEVICES_H
@@ -22,6 +23,9 @@
 /* The sealed root keys: NwkKey || AppKey (for 1.0.x, the AppKey twice). */
 #define LW_ROOT_KEYS_LEN (2 * LW_KEY_LEN)
 
+/* A Backend Interfaces 1.1 NSID: 1..128 of LW_BI_ID_CHARS (bi.h). */
+#define LW_NSID_MAX 128
+
 typedef struct lw_device_new {
 	const char *tenant_id;
 	const char *device_id;   /* an engine device of tenant_id */
@@ -30,16 +34,19 @@ typedef struct lw_device_new {
 	const char *mac_version; /* "1.0.2", "1.0.3", "1.0.4" or "1.1" */
 	const uint8_t *nwk_key;  /* 1.1 only; NULL: generated */
 	const uint8_t *app_key;  /* NULL: generated */
+	const char *home_net_id; /* 6 lower-case hex digits, or NULL: the last join's network */
+	const char *home_ns_id;  /* its NSID (with home_net_id only), or NULL */
 } lw_device_new;
 
 /*
  * Registers the LoRaWAN device, sets the engine device's DevEUI, seals the
  * root keys (given or generated), audited as lorawan_device.create (details:
  * device_id, dev_eui, join_eui, mac_version, keys "imported" or
- * "generated"), in one transaction. MP_ERR_NOT_FOUND when the engine device
- * is not in tenant_id; MP_ERR_CONFLICT when it already has LoRaWAN keys, is
+ * "generated", home_net_id, home_ns_id), in one transaction.
+ * MP_ERR_NOT_FOUND when the engine device is not in tenant_id; MP_ERR_CONFLICT when it already has LoRaWAN keys, is
  * decommissioned, has another DevEUI, or the DevEUI is another device's;
- * MP_ERR_INVALID for a malformed field or a NwkKey for 1.0.x.
+ * MP_ERR_INVALID for a malformed field, a NwkKey for 1.0.x or an NSID
+ * without NetID.
  */
 int lw_device_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
     const lw_device_new *in, json_t **out);
@@ -66,6 +73,16 @@ int lw_device_list(mp_db *db, const char *tenant_id, const char *after_id, unsig
  */
 int lw_device_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
     const char *status, json_t **out);
+
+/*
+ * Sets the device's home network server (HomeNSReq, and the network server
+ * that may forward its Rejoin types 0 and 2): home_net_id (6 lower-case hex
+ * digits) and its NSID home_ns_id (may be NULL), or both NULL to go back to
+ * the network through which it last joined. Audited as lorawan_device.home
+ * with both. MP_ERR_INVALID for a malformed one or an NSID without NetID.
+ */
+int lw_device_set_home(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
+    const char *home_net_id, const char *home_ns_id, json_t **out);
 
 /*
  * Forgets the DevNonces the device used (after a factory reset of a 1.0.x

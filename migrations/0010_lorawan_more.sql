@@ -16,3 +16,12 @@ ALTER TABLE lorawan_joins
 ALTER TABLE lorawan_peers
 	ADD COLUMN cert_sha256 bytea UNIQUE CHECK (octet_length(cert_sha256) = 32),
 	ADD CHECK (auth = 'mtls' OR cert_sha256 IS NULL);
+
+-- The home network server of a device, by configuration: home_net_id (its
+-- NetID) and, for Backend Interfaces 1.1, home_ns_id (its NSID). Without
+-- home_net_id the home network is the one through which the device last
+-- joined.
+ALTER TABLE lorawan_devices
+	ADD COLUMN home_net_id text CHECK (home_net_id ~ '^[0-9a-f]{6}$'),
+	ADD COLUMN home_ns_id text CHECK (home_ns_id ~ '^[0-9A-Za-z.:_-]{1,128}$'),
+	ADD CHECK (home_ns_id IS NULL OR home_net_id IS NOT NULL);

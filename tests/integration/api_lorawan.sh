@@ -39,7 +39,7 @@ L1=$(field "$b" id)
 expect_eq "dev_eui in lower case" "$(field "$b" dev_eui)" 70b3d57ed0000001
 expect_eq "join_eui" "$(field "$b" join_eui)" 70b3d57ed0000000
 expect_eq "members" "$(jget "$b" 'sorted(d)')" \
-	'["created_at", "dev_eui", "device_id", "id", "join_eui", "join_nonce", "mac_version", "status", "tenant", "updated_at"]'
+	'["created_at", "dev_eui", "device_id", "home_net_id", "home_ns_id", "id", "join_eui", "join_nonce", "mac_version", "status", "tenant", "updated_at"]'
 expect_eq "device, tenant, status, join_nonce" \
 	"$(jget "$b" '[d["device_id"], d["tenant"], d["status"], d["join_nonce"]]')" "[\"$S1\", \"$ACME\", \"active\", 0]"
 expect_eq "the engine device took the DevEUI" \
@@ -107,6 +107,25 @@ expect_eq "inactive" "$(field "${r#* }" status)" inactive
 expect_api "the same status again" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"inactive"}')" 200
 expect_eq "one status entry" "$(psql -Atc "select count(*) from audit where action = 'lorawan_device.status' and object_id = '$L1'")" 1
 api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"active"}' >/dev/null
+
+# the home network server by configuration
+expect_eq "no home network configured" "$(jget "$(api "$ALICE_KEY" GET "/lorawan/devices/$L1" | cut -d' ' -f2-)" '[d["home_net_id"], d["home_ns_id"]]')" '[null, null]'
+r=$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"home_net_id":"00ABCD","home_ns_id":"ns-1.example:443"}')
+expect_api "configure the home network" "$r" 200
+expect_eq "home network shown" "$(jget "${r#* }" '[d["home_net_id"], d["home_ns_id"], d["status"]]')" '["00abcd", "ns-1.example:443", "active"]'
+expect_eq "home network audited" "$(psql -Atc "select details->>'home_net_id', details->>'home_ns_id' from audit
+	where action = 'lorawan_device.home' and object_id = '$L1'")" "00abcd|ns-1.example:443"
+r=$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"inactive","home_net_id":null}')
+expect_eq "status and home network in one PATCH" "$(jget "${r#* }" '[d["status"], d["home_net_id"], d["home_ns_id"]]')" '["inactive", null, null]'
+api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"active"}' >/dev/null
+expect_api "NSID without NetID" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"home_ns_id":"ns-1"}')" 400 missing_field home_net_id
+expect_api "NetID of 4 digits" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"home_net_id":"abcd"}')" 400 invalid_value home_net_id
+expect_api "NSID with a space" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"home_net_id":"00abcd","home_ns_id":"ns 1"}')" 400 invalid_value home_ns_id
+r=$(reg "{\"device\":\"$S4\",\"dev_eui\":\"70b3d57ed0000004\",\"join_eui\":\"70b3d57ed0000000\",\"mac_version\":\"1.0.4\",\"home_net_id\":\"000042\"}")
+expect_api "register with a home network" "$r" 201
+expect_eq "registered home network" "$(jget "${r#* }" '[d["home_net_id"], d["home_ns_id"]]')" '["000042", null]'
+expect_eq "home network in the create audit" "$(psql -Atc "select details->>'home_net_id' from audit
+	where action = 'lorawan_device.create' and object_id = '$(field "${r#* }" id)'")" 000042
 psql -qc "update lorawan_devices set dev_nonce_last = 77 where id = '$L2'"
 r=$(api "$OLGA_KEY" POST "/lorawan/devices/$L2/reset-dev-nonces" '{}')
 expect_api "reset DevNonces" "$r" 200

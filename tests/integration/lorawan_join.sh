@@ -181,6 +181,14 @@ expect_eq "HomeNSReq: last joined through 000014" "$(jget "${r#* }" '[d["Message
 expect_eq "HomeNSReq: a 1.1 device" "$(jget "$(js "$(homensreq 0000000000000110)" "$TOKEN" | cut -d' ' -f2-)" 'd["HNetID"]')" "$NETID"
 expect_refusal "HomeNSReq: unknown DevEUI" "$(js "$(homensreq 00000000000000ff)" "$TOKEN")" UnknownDevEUI
 expect_refusal "HomeNSReq: an application server's token" "$(js "$(homensreq 0000000000000102)" "$AS_TOKEN")" UnknownSender
+# the home network by configuration: HNetID, and HNSID in BI 1.1
+expect_api "configure the home network" "$(api "$KEY" PATCH "/lorawan/devices/$D102" '{"home_net_id":"0000AA","home_ns_id":"hns.example:7"}')" 200
+r=$(js "$(homensreq 0000000000000102)" "$TOKEN")
+expect_eq "HomeNSReq: the configured HNetID, no HNSID in BI 1.0" "$(jget "${r#* }" '[d["Result"]["ResultCode"], d["HNetID"], "HNSID" in d]')" '["Success", "0000aa", false]'
+r=$(js "$(homensreq 0000000000000102 | sed 's/"ProtocolVersion":"1.0"/"ProtocolVersion":"1.1"/')" "$TOKEN")
+expect_eq "HomeNSReq over BI 1.1: HNetID and HNSID" "$(jget "${r#* }" '[d["ProtocolVersion"], d["HNetID"], d["HNSID"]]')" '["1.1", "0000aa", "hns.example:7"]'
+expect_api "forget the configured home network" "$(api "$KEY" PATCH "/lorawan/devices/$D102" '{"home_net_id":null}')" 200
+expect_eq "HomeNSReq: the last join's again" "$(jget "$(js "$(homensreq 0000000000000102 | sed 's/"ProtocolVersion":"1.0"/"ProtocolVersion":"1.1"/')" "$TOKEN" | cut -d' ' -f2-)" '[d["HNetID"], "HNSID" in d]')" '["000014", false]'
 
 # every join with a known device is recorded
 r=$(api "$KEY" GET "/lorawan/devices/$D104/joins")
@@ -226,6 +234,14 @@ r=$(api "$KEY" GET "/lorawan/devices/$D11/joins?limit=7")
 expect_eq "rejoins recorded with their type and RJcount" "$(jget "${r#* }" '[(j["rejoin_type"], j["dev_nonce"], j["join_nonce"], j["result"]) for j in d["items"]]')" \
 	'[[1, 7, null, "JoinReqFailed"], [0, 6, null, "JoinReqFailed"], [2, 5, null, "JoinReqFailed"], [2, 4, 6, "Success"], [0, 3, 5, "Success"], [1, 1, null, "MICFailed"], [1, 0, null, "JoinReqFailed"]]'
 expect_eq "RJcount1 kept, DevNonce untouched" "$(psql -Atc "select rj_count1_last, dev_nonce_last from lorawan_devices where id = '$D11'")" "0|7"
+# a home network configured for the device decides who may forward its Rejoin types 0 and 2
+expect_api "home network 000014" "$(api "$KEY" PATCH "/lorawan/devices/$D11" '{"home_net_id":"000014"}')" 200
+expect_refusal "Rejoin type 0 from the network server of the last join, not the home one" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 0 "$SNWK" $NETID 0000000000000110 9)")" "$TOKEN")" JoinReqFailed
+expect_api "home network $NETID" "$(api "$KEY" PATCH "/lorawan/devices/$D11" "{\"home_net_id\":\"$NETID\"}")" 200
+r=$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 0 "$SNWK" $NETID 0000000000000110 10)")" "$TOKEN")
+expect_join "Rejoin type 0 from the configured home network server" "$r" $A11 $N11 0000000000000110 10 7 true 0
+expect_api "home network forgotten" "$(api "$KEY" PATCH "/lorawan/devices/$D11" '{"home_net_id":null}')" 200
 
 # operators: deactivate a device, and reset its DevNonces after a factory reset
 r=$(api "$KEY" PATCH "/lorawan/devices/$D104" '{"status":"inactive"}')
