@@ -17,7 +17,10 @@
 
 #define RSA_MIN_BITS 2048
 
-/* The certificate der as *out, its key checked; errors as lw_envelope_check_recipient. */
+/*
+ * The certificate der, its key checked, as *out (out NULL: only checked);
+ * errors as lw_envelope_check_recipient.
+ */
 static int
 recipient(const uint8_t *der, size_t len, X509 **out)
 {
@@ -30,28 +33,23 @@ recipient(const uint8_t *der, size_t len, X509 **out)
 	    (x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len)
 		goto out;
 	r = MP_ERR_UNSUPPORTED;
-	if ((key = X509_get0_pubkey(x)) == NULL)
-		goto out;
-	id = EVP_PKEY_get_base_id(key);
-	if (id != EVP_PKEY_EC && (id != EVP_PKEY_RSA || EVP_PKEY_get_bits(key) < RSA_MIN_BITS))
-		goto out;
-	*out = x;
-	x = NULL;
-	r = MP_OK;
+	key = X509_get0_pubkey(x);
+	id = key != NULL ? EVP_PKEY_get_base_id(key) : EVP_PKEY_NONE;
+	if (id == EVP_PKEY_EC || (id == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) >= RSA_MIN_BITS))
+		r = MP_OK;
 out:
-	X509_free(x);
+	/* the certificate goes to the caller who asked for it, or is freed */
+	if (r == MP_OK && out != NULL)
+		*out = x;
+	else
+		X509_free(x);
 	return r;
 }
 
 int
 lw_envelope_check_recipient(const uint8_t *der, size_t len)
 {
-	X509 *x = NULL;
-	int r;
-
-	r = recipient(der, len, &x);
-	X509_free(x);
-	return r;
+	return recipient(der, len, NULL);
 }
 
 /* RSA-OAEP with SHA-256, or the X9.63 KDF with SHA-256, for recipient info ri. */
