@@ -9,8 +9,10 @@
 #include <strings.h>
 
 #include "codec.h"
+#include "envelope.h"
 #include "err.h"
 #include "export.h"
+#include "bi.h"
 #include "lw_devices.h"
 #include "num.h"
 #include "peers.h"
@@ -20,6 +22,9 @@
 
 #define AS_ID_MAX 128
 #define KEK_LABEL_MAX 128
+/* A peer's client certificate: DER and PEM bounds. */
+#define CERT_DER_MAX 16384
+#define CERT_PEM_MAX (CERT_DER_MAX / 3 * 4 + CERT_DER_MAX / 48 + 256)
 /* The longest hex member: a 256-bit KEK. */
 #define HEX_MAX 64
 
@@ -48,22 +53,63 @@ hex_member(api_call *c, const char *field, bool required, size_t n, uint8_t *out
 	return true;
 }
 
+/* A hex member of n bytes (at most 8) as 2n lower-case hex digits in out ("" when absent). */
+static bool
+hex_text_member(api_call *c, const char *field, bool required, size_t n, char *out,
+    bool *present)
+{
+	uint8_t b[8];
+	char *hex = NULL;
+
+	out[0] = '\0';
+	if (n > sizeof(b) || !hex_member(c, field, required, n, b, present))
+		return false;
+	if (!*present)
+		return true;
+	if (mp_hex_encode(b, n, &hex) != MP_OK) {
+		api_fail(c, MP_ERR_NOMEM, field);
+		return false;
+	}
+	memcpy(out, hex, 2 * n + 1);
+	free(hex);
+	return true;
+}
+
 /* A required EUI-64 member as 16 lower-case hex digits in out. */
 static bool
 eui_member(api_call *c, const char *field, char out[17])
 {
-	uint8_t b[8];
-	char *hex = NULL;
 	bool present;
 
-	if (!hex_member(c, field, true, sizeof(b), b, &present))
+	return hex_text_member(c, field, true, 8, out, &present);
+}
+
+/*
+ * The home network members: "home_net_id" (6 hex digits; null or absent:
+ * none) into net ("" when none) and "home_ns_id" (an NSID, with home_net_id
+ * only) into *ns_id (NULL when none); *given says whether either was in the
+ * body. Replies 400 and returns false otherwise.
+ */
+static bool
+home_members(api_call *c, char net[7], const char **ns_id, bool *given)
+{
+	bool present;
+
+	*given = json_object_get(c->body, "home_net_id") != NULL ||
+	    json_object_get(c->body, "home_ns_id") != NULL;
+	if (!hex_text_member(c, "home_net_id", false, 3, net, &present) ||
+	    !api_string(c, "home_ns_id", false, LW_NSID_MAX, ns_id))
 		return false;
-	if (mp_hex_encode(b, sizeof(b), &hex) != MP_OK) {
-		api_fail(c, MP_ERR_NOMEM, field);
+	if (*ns_id != NULL && !present) {
+		api_error(c, 400, "missing_field", "'home_ns_id' goes with 'home_net_id'",
+		    "home_net_id");
 		return false;
 	}
-	memcpy(out, hex, 17);
-	free(hex);
+	if (*ns_id != NULL && strspn(*ns_id, LW_BI_ID_CHARS) != strlen(*ns_id)) {
+		api_error(c, 400, "invalid_value", "'home_ns_id' must be an NSID: letters, digits,"
+		    " '.', '-', '_' and ':'", "home_ns_id");
+		return false;
+	}
 	return true;
 }
 
@@ -112,10 +158,10 @@ void
 api_lorawan_device_create(api_call *c)
 {
 	static const char *const fields[] = { "tenant", "device", "dev_eui", "join_eui",
-		"mac_version", "nwk_key", "app_key", NULL };
+		"mac_version", "nwk_key", "app_key", "home_net_id", "home_ns_id", NULL };
 	uint8_t nwk[LW_KEY_LEN], app[LW_KEY_LEN];
-	char dev_eui[17], join_eui[17];
-	bool has_nwk = false, has_app = false;
+	char dev_eui[17], join_eui[17], home[7];
+	bool has_nwk = false, has_app = false, has_home;
 	lw_device_new in = { 0 };
 	json_t *dev = NULL;
 	int r;
@@ -124,8 +170,10 @@ api_lorawan_device_create(api_call *c)
 	    !api_uuid_field(c, "device", true, &in.device_id) ||
 	    !eui_member(c, "dev_eui", dev_eui) || !eui_member(c, "join_eui", join_eui) ||
 	    !mac_version(c, &in.mac_version) ||
-	    !root_key_members(c, in.mac_version, nwk, app, &has_nwk, &has_app))
+	    !root_key_members(c, in.mac_version, nwk, app, &has_nwk, &has_app) ||
+	    !home_members(c, home, &in.home_ns_id, &has_home))
 		goto out;
+	in.home_net_id = home[0] != '\0' ? home : NULL;
 	in.dev_eui = dev_eui;
 	in.join_eui = join_eui;
 	in.nwk_key = has_nwk ? nwk : NULL;
@@ -169,21 +217,32 @@ api_lorawan_device_get(api_call *c)
 void
 api_lorawan_device_patch(api_call *c)
 {
-	static const char *const fields[] = { "status", NULL };
+	static const char *const fields[] = { "status", "home_net_id", "home_ns_id", NULL };
 	static const char *const statuses[] = { "active", "inactive", NULL };
 	json_t *dev = NULL;
-	const char *status;
-	int r;
+	const char *status, *ns_id;
+	char home[7];
+	bool has_home;
+	int r = MP_OK;
 
 	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields) ||
-	    !api_string(c, "status", true, 16, &status))
+	    !home_members(c, home, &ns_id, &has_home) ||
+	    !api_string(c, "status", !has_home, 16, &status))
 		return;
-	if (!api_in_set(statuses, status)) {
+	if (status != NULL && !api_in_set(statuses, status)) {
 		api_error(c, 400, "invalid_value", "'status' must be active or inactive", "status");
 		return;
 	}
-	if ((r = lw_device_set_status(c->db, &c->actor, api_scope(c), c->params[0], status,
-	    &dev)) != MP_OK) {
+	if (status != NULL)
+		r = lw_device_set_status(c->db, &c->actor, api_scope(c), c->params[0], status, &dev);
+	if (r == MP_OK && has_home) {
+		json_decref(dev);
+		dev = NULL;
+		r = lw_device_set_home(c->db, &c->actor, api_scope(c), c->params[0],
+		    home[0] != '\0' ? home : NULL, ns_id, &dev);
+	}
+	if (r != MP_OK) {
+		json_decref(dev);
 		api_fail(c, r, "LoRaWAN device");
 		return;
 	}
@@ -246,24 +305,42 @@ out:
 void
 api_lorawan_device_export(api_call *c)
 {
-	static const char *const fields[] = { "tenant", "devices", "kek_label", NULL };
-	const char *tenant, *label, *what = NULL, **ids = NULL;
+	static const char *const fields[] = { "tenant", "devices", "kek_label",
+		"recipient_certificate_pem", NULL };
+	const char *tenant, *pem = NULL, *what = NULL, **ids = NULL;
+	lw_export_to to = { NULL, NULL, 0 };
 	json_t *arr = NULL, *items = NULL, *v;
+	uint8_t *cert = NULL;
+	char *cms = NULL;
 	size_t i, n;
 	int r;
 
 	if (!api_only_fields(c, fields) || !api_target_tenant(c, &tenant) ||
 	    !api_string_array(c, "devices", LW_EXPORT_MAX, &arr) ||
-	    !api_string(c, "kek_label", true, KEK_LABEL_MAX, &label))
+	    !api_pem_member(c, "recipient_certificate_pem", false, CERT_PEM_MAX, &pem) ||
+	    !api_string(c, "kek_label", pem == NULL, KEK_LABEL_MAX, &to.kek_label))
 		return;
+	if (pem != NULL && to.kek_label != NULL) {
+		api_error(c, 400, "invalid_value", "give 'kek_label' or 'recipient_certificate_pem',"
+		    " not both", "recipient_certificate_pem");
+		return;
+	}
+	if (pem != NULL && (mp_pem_decode(pem, strlen(pem), "CERTIFICATE", LW_ENVELOPE_CERT_MAX,
+	    &cert, &to.recipient_len) != MP_OK ||
+	    strstr(strstr(pem, "-----BEGIN ") + 1, "-----BEGIN ") != NULL)) {
+		api_error(c, 400, "invalid_value", "'recipient_certificate_pem' must hold exactly one"
+		    " PEM certificate (-----BEGIN CERTIFICATE-----)", "recipient_certificate_pem");
+		goto out;
+	}
+	to.recipient = cert;
 	if ((n = json_array_size(arr)) == 0) {
 		api_error(c, 400, "missing_field", "'devices' must list 1 to 1000 LoRaWAN device ids",
 		    "devices");
-		return;
+		goto out;
 	}
 	if ((ids = calloc(n, sizeof(*ids))) == NULL) {
 		api_fail(c, MP_ERR_NOMEM, "export");
-		return;
+		goto out;
 	}
 	json_array_foreach(arr, i, v) {
 		ids[i] = json_string_value(v);
@@ -277,7 +354,13 @@ api_lorawan_device_export(api_call *c)
 		}
 	}
 	r = lw_devices_export(c->db, ((mp_worker *)mp_http_req_worker(c->req))->keystore,
-	    &c->actor, tenant, ids, n, label, &items, &what);
+	    &c->actor, tenant, ids, n, &to, &items, &cms, &what);
+	if (what != NULL && strcmp(what, "recipient") == 0) {
+		api_error(c, 400, "invalid_value", r == MP_ERR_INVALID ? "'recipient_certificate_pem'"
+		    " is not an X.509 certificate" : "the recipient certificate's key must be RSA of"
+		    " 2048 bits or more, or EC", "recipient_certificate_pem");
+		goto out;
+	}
 	if (r == MP_ERR_NOT_FOUND || r == MP_ERR_CONFLICT) {
 		api_error(c, r == MP_ERR_CONFLICT ? 409 : 404, r == MP_ERR_CONFLICT ? "conflict" :
 		    "not_found", r == MP_ERR_CONFLICT ? "several peers of the tenant have this KEK"
@@ -290,8 +373,10 @@ api_lorawan_device_export(api_call *c)
 		api_fail(c, r, "export");
 		goto out;
 	}
-	api_reply(c, 200, json_pack("{s:o}", "items", items));
+	api_reply(c, 200, json_pack("{s:o, s:s?}", "items", items, "cms_pem", cms));
 out:
+	free(cms);
+	free(cert);
 	free(ids);
 }
 
@@ -325,8 +410,9 @@ void
 api_lorawan_peer_create(api_call *c)
 {
 	static const char *const fields[] = { "tenant", "kind", "net_id", "as_id", "kek_label",
-		"kek", "auth", NULL };
-	uint8_t kek[32], net[3];
+		"kek", "auth", "client_certificate_pem", NULL };
+	uint8_t kek[32], net[3], *cert = NULL;
+	const char *pem = NULL;
 	char *net_id = NULL, *token = NULL;
 	bool has_net = false, has_kek = false, ns;
 	lw_peer_new in = { 0 };
@@ -357,6 +443,21 @@ api_lorawan_peer_create(api_call *c)
 		api_error(c, 400, "invalid_value", "'auth' must be token or mtls", "auth");
 		goto out;
 	}
+	if (!api_pem_member(c, "client_certificate_pem", strcmp(in.auth, "mtls") == 0,
+	    CERT_PEM_MAX, &pem))
+		goto out;
+	if (pem != NULL && strcmp(in.auth, "token") == 0) {
+		api_error(c, 400, "invalid_value", "a peer with auth token has no"
+		    " 'client_certificate_pem'", "client_certificate_pem");
+		goto out;
+	}
+	if (pem != NULL && (mp_pem_decode(pem, strlen(pem), "CERTIFICATE", CERT_DER_MAX, &cert,
+	    &in.cert_len) != MP_OK || strstr(strstr(pem, "-----BEGIN ") + 1, "-----BEGIN ") != NULL)) {
+		api_error(c, 400, "invalid_value", "'client_certificate_pem' must hold exactly one PEM"
+		    " certificate (-----BEGIN CERTIFICATE-----)", "client_certificate_pem");
+		goto out;
+	}
+	in.cert = cert;
 	if (v != NULL && !json_is_null(v)) {
 		kek_len = json_is_string(v) ? json_string_length(v) / 2 : sizeof(kek);
 		if (kek_len != 16 && kek_len != 24 && kek_len != 32) {
@@ -381,10 +482,21 @@ api_lorawan_peer_create(api_call *c)
 	in.net_id = net_id;
 	r = lw_peer_create(c->db, ((mp_worker *)mp_http_req_worker(c->req))->keystore, &c->actor,
 	    &in, &token, &peer);
+	if (r == MP_ERR_CONFLICT && strcmp(mp_db_constraint(c->db),
+	    "lorawan_peers_cert_sha256_key") == 0) {
+		api_error(c, 409, "conflict", "another peer is authenticated by this certificate",
+		    "client_certificate_pem");
+		goto out;
+	}
 	if (r == MP_ERR_CONFLICT) {
 		api_error(c, 409, "conflict", ns ? "the tenant already has a network server with"
 		    " this NetID" : "the tenant already has an application server with this AS-ID",
 		    ns ? "net_id" : "as_id");
+		goto out;
+	}
+	if (r == MP_ERR_INVALID && cert != NULL) {
+		api_error(c, 400, "invalid_value", "'client_certificate_pem' is not an X.509"
+		    " certificate", "client_certificate_pem");
 		goto out;
 	}
 	if (r != MP_OK) {
@@ -402,6 +514,7 @@ out:
 	mp_wipe(kek, sizeof(kek));
 	mp_free_secret_str(token);
 	free(net_id);
+	free(cert);
 	api_wipe_secret(c, "kek");
 }
 

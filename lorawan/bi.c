@@ -90,9 +90,9 @@ bad(const char **why, const char *what)
 	return MP_ERR_INVALID;
 }
 
-/* The JoinReq members; *why names the first one that is wrong. */
+/* The JoinReq or RejoinReq members; *why names the first one that is wrong. */
 static int
-decode_join_req(json_t *o, lw_bi_join_req *jr, const char **why)
+decode_join_req(json_t *o, bool rejoin, lw_bi_join_req *jr, const char **why)
 {
 	const char *mac = str(o, "MACVersion"), *cf = str(o, "CFList");
 	json_t *rx = json_object_get(o, "RxDelay"), *cfv = json_object_get(o, "CFList");
@@ -111,8 +111,15 @@ decode_join_req(json_t *o, lw_bi_join_req *jr, const char **why)
 		jr->mac11 = false;
 	else
 		return bad(why, "MACVersion must be 1.0.2, 1.0.3, 1.0.4, 1.1 or 1.1.0");
-	if (!hex_bytes(str(o, "PHYPayload"), LW_JOIN_REQUEST_LEN, jr->phy))
-		return bad(why, "PHYPayload must be a Join-request: 46 hex digits");
+	if (!rejoin && hex_bytes(str(o, "PHYPayload"), LW_JOIN_REQUEST_LEN, jr->phy))
+		jr->phy_len = LW_JOIN_REQUEST_LEN;
+	else if (rejoin && hex_bytes(str(o, "PHYPayload"), LW_REJOIN02_LEN, jr->phy))
+		jr->phy_len = LW_REJOIN02_LEN;
+	else if (rejoin && hex_bytes(str(o, "PHYPayload"), LW_REJOIN1_LEN, jr->phy))
+		jr->phy_len = LW_REJOIN1_LEN;
+	else
+		return bad(why, rejoin ? "PHYPayload must be a Rejoin-request: 38 or 48 hex digits" :
+		    "PHYPayload must be a Join-request: 46 hex digits");
 	if (!hex_value(str(o, "DevEUI"), 8, &jr->dev_eui))
 		return bad(why, "DevEUI must be 16 hex digits");
 	if (!hex_value(str(o, "DevAddr"), 4, &v))
@@ -194,7 +201,10 @@ lw_bi_decode(const uint8_t *body, size_t len, lw_bi_header *h, lw_bi_req *req,
 		r = MP_ERR_INVALID;
 	} else if (strcmp(h->message_type, "JoinReq") == 0) {
 		req->type = LW_BI_JOIN_REQ;
-		r = decode_join_req(o, &req->join, why);
+		r = decode_join_req(o, false, &req->join, why);
+	} else if (strcmp(h->message_type, "RejoinReq") == 0) {
+		req->type = LW_BI_REJOIN_REQ;
+		r = decode_join_req(o, true, &req->join, why);
 	} else if (strcmp(h->message_type, "AppSKeyReq") == 0) {
 		req->type = LW_BI_APP_S_KEY_REQ;
 		r = decode_app_s_key_req(o, h, &req->app_s_key, why);

@@ -1,8 +1,8 @@
 /*
  * LoRaWAN Backend Interfaces (TS002 1.0 and 1.1) JSON messages as the Join
  * Server receives them from network and application servers: the header
- * every message carries, the JoinReq, the AppSKeyReq, the HomeNSReq, and the
- * answers. Decoding is strict about what it
+ * every message carries, the JoinReq and RejoinReq, the AppSKeyReq, the
+ * HomeNSReq, and the answers. Decoding is strict about what it
  * uses and tolerant where TS002 implementations differ: hex in upper or
  * lower case, with or without "0x"; MACVersion "1.1" or "1.1.0".
  */
@@ -38,12 +38,13 @@ typedef struct lw_bi_header {
 	uint32_t transaction_id;
 } lw_bi_header;
 
-/* A JoinReq's body. */
+/* A JoinReq's or a RejoinReq's body (the same members; the PHYPayload differs). */
 typedef struct lw_bi_join_req {
 	uint32_t net_id;       /* SenderID: the network server's NetID */
 	uint64_t join_eui;     /* ReceiverID */
 	bool mac11;            /* MACVersion 1.1 (else 1.0.x) */
-	uint8_t phy[LW_JOIN_REQUEST_LEN];
+	uint8_t phy[LW_REJOIN1_LEN]; /* a Join-request, or a Rejoin-request of either length */
+	size_t phy_len;
 	uint64_t dev_eui;
 	uint32_t dev_addr;
 	uint8_t dl_settings;
@@ -65,12 +66,17 @@ typedef struct lw_bi_home_ns_req {
 	uint64_t dev_eui;
 } lw_bi_home_ns_req;
 
-typedef enum { LW_BI_JOIN_REQ, LW_BI_APP_S_KEY_REQ, LW_BI_HOME_NS_REQ } lw_bi_type;
+typedef enum {
+	LW_BI_JOIN_REQ,
+	LW_BI_REJOIN_REQ,
+	LW_BI_APP_S_KEY_REQ,
+	LW_BI_HOME_NS_REQ,
+} lw_bi_type;
 
 /* A request the Join Server serves: its type and the body of that type. */
 typedef struct lw_bi_req {
 	lw_bi_type type;
-	lw_bi_join_req join;
+	lw_bi_join_req join;   /* LW_BI_JOIN_REQ and LW_BI_REJOIN_REQ */
 	lw_bi_app_s_key_req app_s_key;
 	lw_bi_home_ns_req home_ns;
 } lw_bi_req;
@@ -78,7 +84,7 @@ typedef struct lw_bi_req {
 /*
  * Decodes a request of at most LW_BI_MAX_BODY bytes: its header into *h (as
  * far as it goes, also on failure, so that the answer can echo it) and, for
- * a JoinReq, an AppSKeyReq or a HomeNSReq, its body into *req. MP_ERR_UNSUPPORTED for a
+ * a JoinReq, a RejoinReq, an AppSKeyReq or a HomeNSReq, its body into *req. MP_ERR_UNSUPPORTED for a
  * well-formed message of another type; MP_ERR_INVALID (with *why, a static
  * sentence naming the field) for anything malformed, MP_ERR_TOO_LARGE for a
  * longer body.

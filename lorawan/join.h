@@ -1,8 +1,9 @@
 /*
  * The Join Server's decision on a Join-request (LoRaWAN 1.0.2, 1.0.3, 1.0.4
- * and 1.1), in one database transaction under the device's row lock: the
- * device, its MIC, its DevNonce, the next JoinNonce, the session keys, the
- * Join-accept, and the record of the join.
+ * and 1.1) or a Rejoin-request (1.1, types 0, 1 and 2), in one database
+ * transaction under the device's row lock: the device, its MIC, its DevNonce
+ * or RJcount, the next JoinNonce, the session keys, the Join-accept, and the
+ * record of the join.
  */
 #ifndef LW_JOIN_H
 #define LW_JOIN_H
@@ -52,7 +53,7 @@ void lw_peer_clear(lw_peer *p);
 
 typedef struct lw_join_in {
 	const lw_peer *peer;     /* a network server; the device must be of its tenant */
-	const lw_join_msg *req;  /* the parsed Join-request */
+	const lw_join_msg *req;  /* the parsed Join-request or Rejoin-request */
 	bool mac11;              /* the network server speaks LoRaWAN 1.1 to the device */
 	uint32_t net_id;         /* of the network server */
 	uint32_t dev_addr;
@@ -75,7 +76,7 @@ typedef struct lw_join_out {
 } lw_join_out;
 
 /*
- * Decides on in->req and records the join (a device that is found gets a
+ * Decides on in->req and records the join or rejoin (a device that is found gets a
  * lorawan_joins row, refused or not; an accepted join keeps its AppSKey,
  * sealed, under a new random SessionKeyID). *out (wipe it: it holds session keys)
  * says the result. MP_OK once decided, else the error that kept it from

@@ -1,10 +1,16 @@
-/* POST / on the LoRaWAN listener: JoinReq -> JoinAns (Backend Interfaces). */
+/*
+ * POST / on the LoRaWAN listener (Backend Interfaces): JoinReq -> JoinAns,
+ * RejoinReq -> RejoinAns, AppSKeyReq -> AppSKeyAns, HomeNSReq -> HomeNSAns.
+ */
 #include "joinserver.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "bi.h"
 #include "codec.h"
@@ -56,7 +62,10 @@ answer_type(const lw_bi_header *h, char out[sizeof(h->message_type)])
 	}
 }
 
-/* Adds the Join-accept and the session keys, wrapped under the peer's KEK, to a JoinAns. */
+/*
+ * Adds the Join-accept and the session keys, wrapped under the peer's KEK, to
+ * a JoinAns or RejoinAns.
+ */
 static int
 add_session(json_t *ans, const lw_join_out *out, const lw_peer *p)
 {
@@ -103,10 +112,33 @@ bearer(mp_http_req *req)
 	return h != NULL && strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
 }
 
-/* A JoinReq from a network server: the JoinAns. */
-static void
-join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join_req *jr)
+/*
+ * The calling peer: by its bearer token, or else by the SHA-256 of the TLS
+ * client certificate it presented, which must be within its validity period
+ * (the TLS layer accepts any certificate and leaves the decision here: the
+ * handshake proved the caller holds its key, and the peer is pinned to it).
+ */
+static int
+authenticate(mp_http_req *req, mp_worker *w, lw_peer *peer)
 {
+	uint8_t fp[LW_PEER_CERT_SHA256_LEN];
+	const uint8_t *cert_sha256 = NULL;
+	X509 *x = mp_http_req_peer_cert(req);
+	unsigned int n = 0;
+
+	if (x != NULL && X509_cmp_current_time(X509_get0_notBefore(x)) == -1 &&
+	    X509_cmp_current_time(X509_get0_notAfter(x)) == 1 &&
+	    X509_digest(x, EVP_sha256(), fp, &n) == 1 && n == sizeof(fp))
+		cert_sha256 = fp;
+	return lw_peer_authenticate(w->db, w->keystore, bearer(req), cert_sha256, peer);
+}
+
+/* A JoinReq (or a RejoinReq) from a network server: the JoinAns (or RejoinAns). */
+static void
+join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join_req *jr,
+    bool rejoin)
+{
+	const char *type = rejoin ? "RejoinAns" : "JoinAns";
 	lw_join_msg m;
 	lw_peer peer;
 	lw_join_in in;
@@ -116,38 +148,40 @@ join_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h, const lw_bi_join
 
 	memset(&peer, 0, sizeof(peer));
 	memset(&out, 0, sizeof(out));
-	if (lw_phy_parse(jr->phy, sizeof(jr->phy), &m) != MP_OK ||
-	    m.join_req_type != LW_JOIN_REQ_TYPE_JOIN) {
-		refuse(req, h, "JoinAns", LW_RESULT_MALFORMED, "PHYPayload is not a Join-request");
+	if (lw_phy_parse(jr->phy, jr->phy_len, &m) != MP_OK ||
+	    (m.join_req_type != LW_JOIN_REQ_TYPE_JOIN) != rejoin) {
+		refuse(req, h, type, LW_RESULT_MALFORMED, rejoin ?
+		    "PHYPayload is not a Rejoin-request" : "PHYPayload is not a Join-request");
 		goto out;
 	}
 	if (m.dev_eui != jr->dev_eui) {
-		refuse(req, h, "JoinAns", LW_RESULT_MALFORMED,
+		refuse(req, h, type, LW_RESULT_MALFORMED,
 		    "DevEUI is not the one in the PHYPayload");
 		goto out;
 	}
-	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
+	r = authenticate(req, w, &peer);
 	if (r == MP_ERR_UNAUTHENTICATED || (r == MP_OK && (!peer.ns || peer.net_id != jr->net_id))) {
-		refuse(req, h, "JoinAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
-		    "SenderID is not the NetID of the network server this token belongs to" :
-		    "unknown sender: a registered network server's bearer token is required");
+		refuse(req, h, type, LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
+		    "SenderID is not the NetID of the network server authenticated" :
+		    "unknown sender: a registered network server's bearer token or client"
+		    " certificate is required");
 		goto out;
 	}
 	if (r != MP_OK) {
 		mp_warn("lorawan: authenticating a peer: %s", mp_strerror(r));
-		refuse(req, h, "JoinAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
+		refuse(req, h, type, LW_RESULT_OTHER, "the Join Server cannot answer now");
 		goto out;
 	}
 	in = (lw_join_in){ &peer, &m, jr->mac11, jr->net_id, jr->dev_addr, jr->dl_settings,
 		jr->rx_delay, jr->has_cflist, { 0 } };
 	memcpy(in.cflist, jr->cflist, LW_CFLIST_LEN);
 	if ((r = lw_join(w->db, w->keystore, &in, &out)) != MP_OK) {
-		mp_warn("lorawan: join of DevEUI %016llx: %s: %s", (unsigned long long)m.dev_eui,
-		    mp_strerror(r), mp_db_errmsg(w->db));
-		refuse(req, h, "JoinAns", LW_RESULT_OTHER, "the Join Server cannot answer now");
+		mp_warn("lorawan: %s of DevEUI %016llx: %s: %s", rejoin ? "rejoin" : "join",
+		    (unsigned long long)m.dev_eui, mp_strerror(r), mp_db_errmsg(w->db));
+		refuse(req, h, type, LW_RESULT_OTHER, "the Join Server cannot answer now");
 		goto out;
 	}
-	ans = lw_bi_answer(h, "JoinAns", out.result, out.result == LW_RESULT_SUCCESS ? "" :
+	ans = lw_bi_answer(h, type, out.result, out.result == LW_RESULT_SUCCESS ? "" :
 	    out.why);
 	if (ans != NULL && out.result == LW_RESULT_SUCCESS && add_session(ans, &out, &peer) != MP_OK) {
 		json_decref(ans);
@@ -173,12 +207,13 @@ app_s_key_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
 
 	memset(&peer, 0, sizeof(peer));
 	snprintf(eui, sizeof(eui), "%016llx", (unsigned long long)ar->dev_eui);
-	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
+	r = authenticate(req, w, &peer);
 	if (r == MP_ERR_UNAUTHENTICATED ||
 	    (r == MP_OK && (peer.ns || strcmp(peer.as_id, ar->as_id) != 0))) {
 		refuse(req, h, "AppSKeyAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
-		    "SenderID is not the AS-ID of the application server this token belongs to" :
-		    "unknown sender: a registered application server's bearer token is required");
+		    "SenderID is not the AS-ID of the application server authenticated" :
+		    "unknown sender: a registered application server's bearer token or client"
+		    " certificate is required");
 		goto out;
 	}
 	if (r == MP_OK)
@@ -209,7 +244,10 @@ out:
 	lw_peer_clear(&peer);
 }
 
-/* A HomeNSReq from a network server: the HomeNSAns naming the device's home NetID. */
+/*
+ * A HomeNSReq from a network server: the HomeNSAns naming the device's home
+ * NetID, and in BI 1.1 its NSID (HNSID) when one is configured.
+ */
 static void
 home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
     const lw_bi_home_ns_req *hr)
@@ -218,19 +256,20 @@ home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
 	uint32_t net_id = 0;
 	lw_peer peer;
 	json_t *ans;
-	char hex[7];
+	char hex[7], ns_id[LW_NSID_MAX + 1] = "";
 	int r;
 
 	memset(&peer, 0, sizeof(peer));
-	r = lw_peer_authenticate(w->db, w->keystore, bearer(req), &peer);
+	r = authenticate(req, w, &peer);
 	if (r == MP_ERR_UNAUTHENTICATED || (r == MP_OK && (!peer.ns || peer.net_id != hr->net_id))) {
 		refuse(req, h, "HomeNSAns", LW_RESULT_UNKNOWN_SENDER, r == MP_OK ?
-		    "SenderID is not the NetID of the network server this token belongs to" :
-		    "unknown sender: a registered network server's bearer token is required");
+		    "SenderID is not the NetID of the network server authenticated" :
+		    "unknown sender: a registered network server's bearer token or client"
+		    " certificate is required");
 		goto out;
 	}
 	if (r == MP_OK)
-		r = lw_session_home_net_id(w->db, &peer, hr->dev_eui, &net_id, &rc);
+		r = lw_session_home_net_id(w->db, &peer, hr->dev_eui, &net_id, ns_id, &rc);
 	if (r != MP_OK) {
 		mp_warn("lorawan: home network of DevEUI %016llx: %s",
 		    (unsigned long long)hr->dev_eui, mp_strerror(r));
@@ -238,12 +277,15 @@ home_ns_req(mp_http_req *req, mp_worker *w, const lw_bi_header *h,
 		goto out;
 	}
 	if (rc != LW_RESULT_SUCCESS) {
-		refuse(req, h, "HomeNSAns", rc, "no device with this DevEUI has joined");
+		refuse(req, h, "HomeNSAns", rc, "no device with this DevEUI has a home network:"
+		    " none is configured and it has not joined");
 		goto out;
 	}
 	snprintf(hex, sizeof(hex), "%06x", (unsigned)net_id);
 	ans = lw_bi_answer(h, "HomeNSAns", rc, "");
-	if (ans != NULL && json_object_set_new(ans, "HNetID", json_string(hex)) != 0) {
+	if (ans != NULL && (json_object_set_new(ans, "HNetID", json_string(hex)) != 0 ||
+	    (h->version == LW_BI_11 && ns_id[0] != '\0' &&
+	    json_object_set_new(ans, "HNSID", json_string(ns_id)) != 0))) {
 		json_decref(ans);
 		ans = NULL;
 	}
@@ -273,7 +315,8 @@ lw_js_post(mp_http_req *req, void *arg)
 	}
 	switch (breq.type) {
 	case LW_BI_JOIN_REQ:
-		join_req(req, mp_http_req_worker(req), &h, &breq.join);
+	case LW_BI_REJOIN_REQ:
+		join_req(req, mp_http_req_worker(req), &h, &breq.join, breq.type == LW_BI_REJOIN_REQ);
 		break;
 	case LW_BI_APP_S_KEY_REQ:
 		app_s_key_req(req, mp_http_req_worker(req), &h, &breq.app_s_key);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bi.h"
 #include "credential.h"
 #include "dbjson.h"
 #include "err.h"
@@ -14,7 +15,7 @@
 
 /* The columns of a device object; l is lorawan_devices, d the engine's devices. */
 #define COLUMNS "l.id, l.tenant_id, l.device_id, d.dev_eui, l.join_eui, l.mac_version," \
-	" l.status, l.join_nonce, l.created_at, l.updated_at"
+	" l.status, l.join_nonce, l.home_net_id, l.home_ns_id, l.created_at, l.updated_at"
 
 static bool
 is_hex(const char *s, size_t len)
@@ -25,6 +26,18 @@ is_hex(const char *s, size_t len)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return true;
+}
+
+/* A home network: NULL, or a NetID with an optional NSID. */
+static bool
+is_home(const char *net_id, const char *ns_id)
+{
+	size_t n = ns_id != NULL ? strlen(ns_id) : 0;
+
+	if (net_id == NULL)
+		return ns_id == NULL;
+	return is_hex(net_id, 6) && (ns_id == NULL || (n > 0 && n <= LW_NSID_MAX &&
+	    strspn(ns_id, LW_BI_ID_CHARS) == n));
 }
 
 static bool
@@ -70,14 +83,15 @@ static int
 create_txn(mp_db *db, void *arg, json_t **row)
 {
 	struct create_ctx *c = arg;
-	const char *params[6] = { c->id, c->in->tenant_id, c->in->device_id, c->in->join_eui,
-		c->in->mac_version, c->sealed };
+	const char *params[8] = { c->id, c->in->tenant_id, c->in->device_id, c->in->join_eui,
+		c->in->mac_version, c->sealed, c->in->home_net_id, c->in->home_ns_id };
 	int r;
 
 	if ((r = claim_dev_eui(db, c->in)) != MP_OK ||
 	    (r = mp_record_get(db, "WITH l AS (INSERT INTO lorawan_devices (id, tenant_id, device_id,"
-	    " join_eui, mac_version, root_keys) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)"
-	    " SELECT " COLUMNS " FROM l JOIN devices d ON d.id = l.device_id", 6, params,
+	    " join_eui, mac_version, root_keys, home_net_id, home_ns_id)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *)"
+	    " SELECT " COLUMNS " FROM l JOIN devices d ON d.id = l.device_id", 8, params,
 	    row)) != MP_OK)
 		return r;
 	if ((r = mp_audit_write_in(db, c->actor, c->in->tenant_id, "lorawan_device.create",
@@ -128,7 +142,7 @@ lw_device_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
 
 	if (actor == NULL || in == NULL || in->tenant_id == NULL || in->device_id == NULL ||
 	    !is_hex(in->dev_eui, 16) || !is_hex(in->join_eui, 16) ||
-	    !is_mac_version(in->mac_version))
+	    !is_mac_version(in->mac_version) || !is_home(in->home_net_id, in->home_ns_id))
 		return MP_ERR_INVALID;
 	v11 = strcmp(in->mac_version, "1.1") == 0;
 	if (!v11 && in->nwk_key != NULL)
@@ -136,9 +150,10 @@ lw_device_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
 	if ((r = mp_uuid_new(id)) != MP_OK ||
 	    (r = sealed_root_keys(ks, id, v11, in->nwk_key, in->app_key, &sealed_param)) != MP_OK)
 		goto out;
-	details = json_pack("{s:s, s:s, s:s, s:s, s:s}", "device_id", in->device_id, "dev_eui",
-	    in->dev_eui, "join_eui", in->join_eui, "mac_version", in->mac_version, "keys",
-	    in->app_key != NULL ? "imported" : "generated");
+	details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "device_id", in->device_id,
+	    "dev_eui", in->dev_eui, "join_eui", in->join_eui, "mac_version", in->mac_version,
+	    "keys", in->app_key != NULL ? "imported" : "generated", "home_net_id",
+	    in->home_net_id, "home_ns_id", in->home_ns_id);
 	if (details == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
@@ -183,7 +198,8 @@ lw_device_rotate_keys(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
 	params[2] = sealed_param;
 	r = mp_record_insert(db, actor, "lorawan_device.rotate_keys", "lorawan_device",
 	    "UPDATE lorawan_devices l SET root_keys = $3, dev_nonces_used = NULL,"
-	    " dev_nonce_last = NULL, updated_at = now() FROM devices d WHERE l.id = $1"
+	    " dev_nonce_last = NULL, rj_count1_last = NULL, updated_at = now()"
+	    " FROM devices d WHERE l.id = $1"
 	    " AND ($2::uuid IS NULL OR l.tenant_id = $2) AND d.id = l.device_id RETURNING " COLUMNS,
 	    3, params, details, out);
 out:
@@ -232,7 +248,8 @@ lw_device_joins(mp_db *db, const char *tenant_id, const char *id, const char *be
 		goto out;
 	PQclear(res);
 	res = NULL;
-	r = mp_record_list(db, "SELECT id::text AS id, at, peer_id, dev_nonce, join_nonce, result"
+	r = mp_record_list(db, "SELECT id::text AS id, at, peer_id, rejoin_type, dev_nonce,"
+	    " join_nonce, result"
 	    " FROM lorawan_joins WHERE lorawan_device_id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)"
 	    " AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY lorawan_joins.id DESC LIMIT $4", 4,
 	    params, out);
@@ -263,6 +280,28 @@ lw_device_set_status(mp_db *db, const mp_actor *actor, const char *tenant_id, co
 }
 
 int
+lw_device_set_home(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
+    const char *home_net_id, const char *home_ns_id, json_t **out)
+{
+	const char *params[4] = { id, tenant_id, home_net_id, home_ns_id };
+	json_t *details;
+	int r;
+
+	if (actor == NULL || id == NULL || !is_home(home_net_id, home_ns_id))
+		return MP_ERR_INVALID;
+	if ((details = json_pack("{s:o, s:o}", "home_net_id", home_net_id != NULL ?
+	    json_string(home_net_id) : json_null(), "home_ns_id", home_ns_id != NULL ?
+	    json_string(home_ns_id) : json_null())) == NULL)
+		return MP_ERR_NOMEM;
+	r = mp_record_insert(db, actor, "lorawan_device.home", "lorawan_device",
+	    "UPDATE lorawan_devices l SET home_net_id = $3, home_ns_id = $4, updated_at = now()"
+	    " FROM devices d WHERE l.id = $1 AND ($2::uuid IS NULL OR l.tenant_id = $2)"
+	    " AND d.id = l.device_id RETURNING " COLUMNS, 4, params, details, out);
+	json_decref(details);
+	return r;
+}
+
+int
 lw_device_reset_dev_nonces(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *id, json_t **out)
 {
@@ -272,7 +311,7 @@ lw_device_reset_dev_nonces(mp_db *db, const mp_actor *actor, const char *tenant_
 		return MP_ERR_INVALID;
 	return mp_record_insert(db, actor, "lorawan_device.reset_dev_nonces", "lorawan_device",
 	    "UPDATE lorawan_devices l SET dev_nonces_used = NULL, dev_nonce_last = NULL,"
-	    " updated_at = now() FROM devices d WHERE l.id = $1"
+	    " rj_count1_last = NULL, updated_at = now() FROM devices d WHERE l.id = $1"
 	    " AND ($2::uuid IS NULL OR l.tenant_id = $2) AND d.id = l.device_id RETURNING " COLUMNS,
 	    2, params, NULL, out);
 }

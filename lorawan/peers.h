@@ -3,9 +3,10 @@
  * ("as", by AS-ID) that may call the Join Server, each with an optional
  * key-encryption key (KEK, sealed under the key store's master key, never
  * returned) and how it authenticates: "token" (a bearer secret shown once,
- * stored as its SHA-256; common/credential.h, prefix "mpj") or "mtls".
- * Objects carry id, tenant_id, kind, net_id, as_id, kek_label, auth,
- * created_at.
+ * stored as its SHA-256; common/credential.h, prefix "mpj") or "mtls" (the
+ * TLS client certificate it presents on the lorawan listener, pinned by its
+ * SHA-256). Objects carry id, tenant_id, kind, net_id, as_id, kek_label,
+ * auth, cert_sha256 (hex, mtls only), created_at.
  */
 #ifndef LW_PEERS_H
 #define LW_PEERS_H
@@ -31,14 +32,17 @@ typedef struct lw_peer_new {
 	const uint8_t *kek;    /* 16, 24 or 32 bytes; NULL: session keys go in clear */
 	size_t kek_len;
 	const char *auth;      /* "token" or "mtls" */
+	const uint8_t *cert;   /* mtls: the peer's client certificate (DER); NULL for token */
+	size_t cert_len;
 } lw_peer_new;
 
 /*
  * Registers a peer, audited as lorawan_peer.create (details: kind, net_id or
- * as_id, kek_label, auth; never the KEK). With auth "token", *token (free
- * with mp_free_secret_str) gets its secret, which is not kept; else NULL.
- * MP_ERR_INVALID for a malformed or missing field, MP_ERR_CONFLICT for a
- * NetID or AS-ID the tenant already has.
+ * as_id, kek_label, auth, cert_sha256; never the KEK). With auth "token",
+ * *token (free with mp_free_secret_str) gets its secret, which is not kept;
+ * else NULL. MP_ERR_INVALID for a malformed or missing field (a certificate
+ * that does not parse, or one with auth "token"), MP_ERR_CONFLICT for a
+ * NetID or AS-ID the tenant already has or a certificate another peer has.
  */
 int lw_peer_create(mp_db *db, const mp_keystore *ks, const mp_actor *actor,
     const lw_peer_new *in, char **token, json_t **out);
@@ -50,11 +54,18 @@ int lw_peer_list(mp_db *db, const char *tenant_id, const char *after_id, unsigne
 /* A NetID as stored (6 hex digits) as a value; MP_ERR_INTEGRITY for anything else. */
 int lw_net_id_parse(const char *hex, uint32_t *out);
 
+/* The SHA-256 of a certificate's DER, as peers with auth "mtls" are pinned. */
+#define LW_PEER_CERT_SHA256_LEN 32
+
 /*
- * The peer that a presented bearer token (auth "token") names, its KEK
- * unsealed into *out (lw_peer_clear it). MP_ERR_UNAUTHENTICATED for a token
- * that is malformed, unknown or does not match (compared in constant time).
+ * The peer that a presented bearer token names (auth "token"), or else,
+ * without a token, the peer pinned to the SHA-256 of the TLS client
+ * certificate presented (auth "mtls"; cert_sha256 NULL when none was), its
+ * KEK unsealed into *out (lw_peer_clear it). MP_ERR_UNAUTHENTICATED for a
+ * token that is malformed, unknown or does not match (compared in constant
+ * time), a certificate no peer is pinned to, or neither.
  */
-int lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token, lw_peer *out);
+int lw_peer_authenticate(mp_db *db, const mp_keystore *ks, const char *token,
+    const uint8_t *cert_sha256, lw_peer *out);
 
 #endif

@@ -48,19 +48,21 @@ out:
 
 int
 lw_session_home_net_id(mp_db *db, const lw_peer *peer, uint64_t dev_eui, uint32_t *net_id,
-    lw_result *rc)
+    char ns_id[LW_NSID_MAX + 1], lw_result *rc)
 {
 	char eui[17];
-	const char *params[2] = { eui, peer->tenant_id };
+	const char *params[2] = { eui, peer->tenant_id }, *ns;
 	PGresult *res = NULL;
 	int r;
 
 	snprintf(eui, sizeof(eui), "%016llx", (unsigned long long)dev_eui);
-	r = mp_db_query_row(db, "SELECT p.net_id FROM lorawan_joins j"
-	    " JOIN lorawan_devices l ON l.id = j.lorawan_device_id"
-	    " JOIN devices d ON d.id = l.device_id JOIN lorawan_peers p ON p.id = j.peer_id"
-	    " WHERE d.dev_eui = $1 AND l.tenant_id = $2 AND j.result = 'Success'"
-	    " ORDER BY j.id DESC LIMIT 1", 2, params, &res);
+	r = mp_db_query_row(db, "SELECT h.net_id, h.ns_id FROM lorawan_devices l"
+	    " JOIN devices d ON d.id = l.device_id,"
+	    " LATERAL (SELECT coalesce(l.home_net_id, (SELECT p.net_id FROM lorawan_joins j"
+	    " JOIN lorawan_peers p ON p.id = j.peer_id WHERE j.lorawan_device_id = l.id"
+	    " AND j.result = 'Success' ORDER BY j.id DESC LIMIT 1)) AS net_id,"
+	    " l.home_ns_id AS ns_id) h"
+	    " WHERE d.dev_eui = $1 AND l.tenant_id = $2 AND h.net_id IS NOT NULL", 2, params, &res);
 	if (r == MP_ERR_NOT_FOUND) {
 		*rc = LW_RESULT_UNKNOWN_DEV_EUI;
 		r = MP_OK;
@@ -68,6 +70,9 @@ lw_session_home_net_id(mp_db *db, const lw_peer *peer, uint64_t dev_eui, uint32_
 	}
 	if (r != MP_OK || (r = lw_net_id_parse(mp_db_value(res, 0, 0), net_id)) != MP_OK)
 		goto out;
+	ns = mp_db_value(res, 0, 1);
+	if (ns_id != NULL)
+		snprintf(ns_id, LW_NSID_MAX + 1, "%s", ns != NULL ? ns : "");
 	*rc = LW_RESULT_SUCCESS;
 out:
 	PQclear(res);

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "join.h"
 #include "keystore.h"
+#include "lw_devices.h"
 
 /*
  * The AppSKey of the session id of the device dev_eui in the peer's tenant
@@ -25,12 +26,14 @@ int lw_session_app_s_key(mp_db *db, const mp_keystore *ks, const lw_peer *peer,
 
 /*
  * The home network of device dev_eui in the peer's tenant (HomeNSReq): the
- * NetID of the network server that holds its session, the one through which
- * it last joined, in *net_id with *rc LW_RESULT_SUCCESS; *rc
- * LW_RESULT_UNKNOWN_DEV_EUI when the tenant has no such device or it never
- * joined. MP_OK once decided, else the error that kept it from deciding.
+ * NetID of the network server that holds its session — the one configured
+ * for the device (lw_device_set_home), else the one through which it last
+ * joined — in *net_id, and when ns_id is not NULL the NSID configured with it
+ * in ns_id ("" when none), with *rc LW_RESULT_SUCCESS; *rc
+ * LW_RESULT_UNKNOWN_DEV_EUI when the tenant has no such device or it has
+ * neither. MP_OK once decided, else the error that kept it from deciding.
  */
 int lw_session_home_net_id(mp_db *db, const lw_peer *peer, uint64_t dev_eui, uint32_t *net_id,
-    lw_result *rc);
+    char ns_id[LW_NSID_MAX + 1], lw_result *rc);
 
 #endif

@@ -3,7 +3,8 @@
  * application servers send them to the Join Server (lw_bi_decode), then the
  * answer built from what was decoded (lw_bi_answer). Whatever the input, the
  * header's identifiers are short strings of LW_BI_ID_CHARS, an accepted
- * JoinReq keeps its ranges (NetID 24 bits, RxDelay 0..15), an AppSKeyReq
+ * JoinReq or RejoinReq keeps its ranges (NetID 24 bits, RxDelay 0..15, a
+ * PHYPayload of one of the three lengths), an AppSKeyReq
  * names its AS, and every answer encodes as JSON with its ResultCode.
  */
 #include <stdlib.h>
@@ -43,11 +44,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_id(h.receiver_nsid);
 	if (strnlen(h.message_type, sizeof(h.message_type)) == sizeof(h.message_type))
 		abort();
-	if (r == MP_OK && req.type == LW_BI_JOIN_REQ) {
-		if (strcmp(h.message_type, "JoinReq") != 0 || req.join.net_id > 0xffffff ||
-		    req.join.rx_delay > 15)
+	if (r == MP_OK && (req.type == LW_BI_JOIN_REQ || req.type == LW_BI_REJOIN_REQ)) {
+		if (strcmp(h.message_type, req.type == LW_BI_JOIN_REQ ? "JoinReq" : "RejoinReq") != 0 ||
+		    req.join.net_id > 0xffffff || req.join.rx_delay > 15 ||
+		    (req.join.phy_len != LW_JOIN_REQUEST_LEN && req.join.phy_len != LW_REJOIN02_LEN &&
+		    req.join.phy_len != LW_REJOIN1_LEN))
 			abort();
-		(void)lw_phy_parse(req.join.phy, sizeof(req.join.phy), &m);
+		(void)lw_phy_parse(req.join.phy, req.join.phy_len, &m);
 	}
 	if (r == MP_OK && req.type == LW_BI_APP_S_KEY_REQ &&
 	    (strcmp(h.message_type, "AppSKeyReq") != 0 || req.app_s_key.as_id[0] == '\0'))

@@ -39,7 +39,7 @@ L1=$(field "$b" id)
 expect_eq "dev_eui in lower case" "$(field "$b" dev_eui)" 70b3d57ed0000001
 expect_eq "join_eui" "$(field "$b" join_eui)" 70b3d57ed0000000
 expect_eq "members" "$(jget "$b" 'sorted(d)')" \
-	'["created_at", "dev_eui", "device_id", "id", "join_eui", "join_nonce", "mac_version", "status", "tenant", "updated_at"]'
+	'["created_at", "dev_eui", "device_id", "home_net_id", "home_ns_id", "id", "join_eui", "join_nonce", "mac_version", "status", "tenant", "updated_at"]'
 expect_eq "device, tenant, status, join_nonce" \
 	"$(jget "$b" '[d["device_id"], d["tenant"], d["status"], d["join_nonce"]]')" "[\"$S1\", \"$ACME\", \"active\", 0]"
 expect_eq "the engine device took the DevEUI" \
@@ -107,6 +107,25 @@ expect_eq "inactive" "$(field "${r#* }" status)" inactive
 expect_api "the same status again" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"inactive"}')" 200
 expect_eq "one status entry" "$(psql -Atc "select count(*) from audit where action = 'lorawan_device.status' and object_id = '$L1'")" 1
 api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"active"}' >/dev/null
+
+# the home network server by configuration
+expect_eq "no home network configured" "$(jget "$(api "$ALICE_KEY" GET "/lorawan/devices/$L1" | cut -d' ' -f2-)" '[d["home_net_id"], d["home_ns_id"]]')" '[null, null]'
+r=$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"home_net_id":"00ABCD","home_ns_id":"ns-1.example:443"}')
+expect_api "configure the home network" "$r" 200
+expect_eq "home network shown" "$(jget "${r#* }" '[d["home_net_id"], d["home_ns_id"], d["status"]]')" '["00abcd", "ns-1.example:443", "active"]'
+expect_eq "home network audited" "$(psql -Atc "select details->>'home_net_id', details->>'home_ns_id' from audit
+	where action = 'lorawan_device.home' and object_id = '$L1'")" "00abcd|ns-1.example:443"
+r=$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"inactive","home_net_id":null}')
+expect_eq "status and home network in one PATCH" "$(jget "${r#* }" '[d["status"], d["home_net_id"], d["home_ns_id"]]')" '["inactive", null, null]'
+api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"status":"active"}' >/dev/null
+expect_api "NSID without NetID" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"home_ns_id":"ns-1"}')" 400 missing_field home_net_id
+expect_api "NetID of 4 digits" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"home_net_id":"abcd"}')" 400 invalid_value home_net_id
+expect_api "NSID with a space" "$(api "$OLGA_KEY" PATCH "/lorawan/devices/$L1" '{"home_net_id":"00abcd","home_ns_id":"ns 1"}')" 400 invalid_value home_ns_id
+r=$(reg "{\"device\":\"$S4\",\"dev_eui\":\"70b3d57ed0000004\",\"join_eui\":\"70b3d57ed0000000\",\"mac_version\":\"1.0.4\",\"home_net_id\":\"000042\"}")
+expect_api "register with a home network" "$r" 201
+expect_eq "registered home network" "$(jget "${r#* }" '[d["home_net_id"], d["home_ns_id"]]')" '["000042", null]'
+expect_eq "home network in the create audit" "$(psql -Atc "select details->>'home_net_id' from audit
+	where action = 'lorawan_device.create' and object_id = '$(field "${r#* }" id)'")" 000042
 psql -qc "update lorawan_devices set dev_nonce_last = 77 where id = '$L2'"
 r=$(api "$OLGA_KEY" POST "/lorawan/devices/$L2/reset-dev-nonces" '{}')
 expect_api "reset DevNonces" "$r" 200
@@ -165,10 +184,26 @@ expect_api "read a peer" "$r" 200
 expect_eq "no token or KEK when read" "$(jget "${r#* }" '"token" in d or "kek" in d')" false
 expect_eq "peer audited without secrets" "$(psql -Atc "select details->>'kek_label', details->>'net_id', details ? 'kek', details ? 'token'
 	from audit where action = 'lorawan_peer.create' and object_id = '$P1'")" "ns-kek|00001a|f|f"
-r=$(api "$ALICE_KEY" POST /lorawan/peers '{"kind":"as","as_id":"app-1","auth":"mtls"}')
+# client certificates of peers authenticated by mTLS: self-signed, pinned by their SHA-256
+for c in as1 as2 ns3; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$c" -days 2 \
+		-keyout "$T/$c.key" -out "$T/$c.pem" 2>/dev/null || fail "openssl req for $c"
+done
+pem() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$1"; }
+sha256() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
+r=$(api "$ALICE_KEY" POST /lorawan/peers "{\"kind\":\"as\",\"as_id\":\"app-1\",\"auth\":\"mtls\",\"client_certificate_pem\":$(pem "$T/as1.pem")}")
 expect_api "register an application server" "$r" 201
 expect_eq "no token for mtls" "$(field "${r#* }" token)" null
+expect_eq "the certificate's SHA-256 pinned" "$(field "${r#* }" cert_sha256)" "$(sha256 "$T/as1.pem")"
+expect_eq "certificate audited by its SHA-256" "$(psql -Atc "select details->>'cert_sha256' from audit
+	where action = 'lorawan_peer.create' and object_id = '$(field "${r#* }" id)'")" "$(sha256 "$T/as1.pem")"
+expect_eq "a token peer has no certificate" "$(jget "$(api "$AUDREY_KEY" GET "/lorawan/peers/$P1" | cut -d' ' -f2-)" 'd["cert_sha256"]')" null
 peer() { api "$ALICE_KEY" POST /lorawan/peers "$1"; }
+expect_api "mtls without a certificate" "$(peer '{"kind":"as","as_id":"app-2","auth":"mtls"}')" 400 missing_field client_certificate_pem
+expect_api "a token peer with a certificate" "$(peer "{\"kind\":\"as\",\"as_id\":\"app-2\",\"auth\":\"token\",\"client_certificate_pem\":$(pem "$T/as2.pem")}")" 400 invalid_value client_certificate_pem
+expect_api "a key instead of a certificate" "$(peer "{\"kind\":\"as\",\"as_id\":\"app-2\",\"auth\":\"mtls\",\"client_certificate_pem\":$(pem "$T/as2.key")}")" 400 invalid_value client_certificate_pem
+expect_api "garbage in a certificate block" "$(peer '{"kind":"as","as_id":"app-2","auth":"mtls","client_certificate_pem":"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}')" 400 invalid_value client_certificate_pem
+expect_api "a certificate another peer has" "$(peer "{\"kind\":\"as\",\"as_id\":\"app-2\",\"auth\":\"mtls\",\"client_certificate_pem\":$(pem "$T/as1.pem")}")" 409 conflict client_certificate_pem
 expect_api "kind" "$(peer '{"kind":"gw","auth":"token"}')" 400 invalid_value kind
 expect_api "ns without NetID" "$(peer '{"kind":"ns","auth":"token"}')" 400 missing_field net_id
 expect_api "ns with an AS-ID" "$(peer '{"kind":"ns","net_id":"000001","as_id":"x","auth":"token"}')" 400 invalid_value as_id
@@ -180,6 +215,6 @@ expect_api "same NetID twice" "$(peer '{"kind":"ns","net_id":"00001a","auth":"to
 expect_api "operator may not register peers" "$(api "$OLGA_KEY" POST /lorawan/peers '{"kind":"ns","net_id":"000003","auth":"token"}')" 403 forbidden
 expect_api "globex: acme's peer" "$(api "$GUS_KEY" GET "/lorawan/peers/$P1")" 404 not_found
 expect_eq "peers listed" "$(jget "$(api "$ALICE_KEY" GET /lorawan/peers | cut -d' ' -f2-)" 'sorted(p["kind"] for p in d["items"])')" '["as", "ns"]'
-expect_api "globex may use the same NetID" "$(api "$GUS_KEY" POST /lorawan/peers '{"kind":"ns","net_id":"00001a","auth":"mtls"}')" 201
+expect_api "globex may use the same NetID" "$(api "$GUS_KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"00001a\",\"auth\":\"mtls\",\"client_certificate_pem\":$(pem "$T/ns3.pem")}")" 201
 
 stop_instance

@@ -6,7 +6,8 @@
 # JoinAns once unwrapped with the network server's KEK, for LoRaWAN 1.0.2,
 # 1.0.4 and 1.1. Then every refusal gets its ResultCode, every join is
 # recorded, and concurrent JoinReqs for one device, through two instances,
-# never share a JoinNonce.
+# never share a JoinNonce. LoRaWAN 1.1 Rejoin-requests of the three types are
+# built by lora-packet and answered with Join-accepts it decrypts and checks.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
@@ -64,12 +65,13 @@ js() {
 	echo "$code $(cat "$T/ans")"
 }
 result() { jget "${1#* }" 'd["Result"]["ResultCode"]'; }
-# expect_join WHAT "STATUS BODY" APPKEY NWKKEY DEVEUI DEVNONCE JOINNONCE OPTNEG: checks a JoinAns with lora-packet
+# expect_join WHAT "STATUS BODY" APPKEY NWKKEY DEVEUI DEVNONCE JOINNONCE OPTNEG [REJOINTYPE]:
+# checks a JoinAns (a RejoinAns with REJOINTYPE, DEVNONCE its RJcount) with lora-packet
 expect_join() {
 	local v
 	expect_eq "$1: HTTP status" "${2%% *}" 200
 	expect_eq "$1: ResultCode" "$(result "$2")" Success
-	v=$(echo "${2#* }" | peer joinans "$3" "$4" "$KEK" "$JOINEUI" "$5" "$6" "$NETID")
+	v=$(echo "${2#* }" | peer joinans "$3" "$4" "$KEK" "$JOINEUI" "$5" "$6" "$NETID" ${9-})
 	expect_eq "$1: lora-packet checks the MIC" "$(jget "$v" 'd["mic"]')" true
 	expect_eq "$1: session keys equal the unwrapped KeyEnvelopes" "$(jget "$v" 'd["keys_match"]')" true
 	expect_eq "$1: envelopes under the KEK's label" "$(jget "$v" 'sorted(set(d["kek_labels"]))')" '["ns-kek"]'
@@ -166,8 +168,8 @@ expect_refusal "DevEUI of 7 bytes" "$(js "$(echo "$good" | sed 's/"DevEUI":"0000
 expect_refusal "PHYPayload one byte short" "$(js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 302 | cut -c3-)" 1.0.2)" "$TOKEN")" MalformedRequest
 expect_refusal "DevEUI not the PHYPayload's" "$(js "$(echo "$good" | sed 's/"DevEUI":"0000000000000102"/"DevEUI":"0000000000000104"/')" "$TOKEN")" MalformedRequest
 expect_refusal "RxDelay 16" "$(js "$(echo "$good" | sed 's/"RxDelay":1/"RxDelay":16/')" "$TOKEN")" MalformedRequest
-r=$(js '{"ProtocolVersion":"1.0","SenderID":"000013","ReceiverID":"70b3d57ed0000000","TransactionID":9,"MessageType":"RejoinReq","DevEUI":"0000000000000102"}' "$TOKEN")
-expect_eq "a message type not served: its answer type" "$(jget "${r#* }" '[d["MessageType"], d["Result"]["ResultCode"], d["TransactionID"]]')" '["RejoinAns", "Other", 9]'
+r=$(js '{"ProtocolVersion":"1.0","SenderID":"000013","ReceiverID":"70b3d57ed0000000","TransactionID":9,"MessageType":"PRStartReq","DevEUI":"0000000000000102"}' "$TOKEN")
+expect_eq "a message type not served: its answer type" "$(jget "${r#* }" '[d["MessageType"], d["Result"]["ResultCode"], d["TransactionID"]]')" '["PRStartAns", "Other", 9]'
 
 # HomeNSReq: the NetID of the network server through which the device last joined
 homensreq() { # homensreq DEVEUI
@@ -179,6 +181,14 @@ expect_eq "HomeNSReq: last joined through 000014" "$(jget "${r#* }" '[d["Message
 expect_eq "HomeNSReq: a 1.1 device" "$(jget "$(js "$(homensreq 0000000000000110)" "$TOKEN" | cut -d' ' -f2-)" 'd["HNetID"]')" "$NETID"
 expect_refusal "HomeNSReq: unknown DevEUI" "$(js "$(homensreq 00000000000000ff)" "$TOKEN")" UnknownDevEUI
 expect_refusal "HomeNSReq: an application server's token" "$(js "$(homensreq 0000000000000102)" "$AS_TOKEN")" UnknownSender
+# the home network by configuration: HNetID, and HNSID in BI 1.1
+expect_api "configure the home network" "$(api "$KEY" PATCH "/lorawan/devices/$D102" '{"home_net_id":"0000AA","home_ns_id":"hns.example:7"}')" 200
+r=$(js "$(homensreq 0000000000000102)" "$TOKEN")
+expect_eq "HomeNSReq: the configured HNetID, no HNSID in BI 1.0" "$(jget "${r#* }" '[d["Result"]["ResultCode"], d["HNetID"], "HNSID" in d]')" '["Success", "0000aa", false]'
+r=$(js "$(homensreq 0000000000000102 | sed 's/"ProtocolVersion":"1.0"/"ProtocolVersion":"1.1"/')" "$TOKEN")
+expect_eq "HomeNSReq over BI 1.1: HNetID and HNSID" "$(jget "${r#* }" '[d["ProtocolVersion"], d["HNetID"], d["HNSID"]]')" '["1.1", "0000aa", "hns.example:7"]'
+expect_api "forget the configured home network" "$(api "$KEY" PATCH "/lorawan/devices/$D102" '{"home_net_id":null}')" 200
+expect_eq "HomeNSReq: the last join's again" "$(jget "$(js "$(homensreq 0000000000000102 | sed 's/"ProtocolVersion":"1.0"/"ProtocolVersion":"1.1"/')" "$TOKEN" | cut -d' ' -f2-)" '[d["HNetID"], "HNSID" in d]')" '["000014", false]'
 
 # every join with a known device is recorded
 r=$(api "$KEY" GET "/lorawan/devices/$D104/joins")
@@ -189,6 +199,49 @@ expect_eq "1.1 device's JoinNonce" "$(jget "$(api "$KEY" GET "/lorawan/devices/$
 expect_eq "1.1 device's last DevNonce" "$(psql -Atc "select dev_nonce_last from lorawan_devices where id = '$D11'")" 7
 expect_eq "1.0.2 device's DevNonces used" "$(psql -Atc "select get_bit(dev_nonces_used, 4660), get_bit(dev_nonces_used, 99),
 	get_bit(dev_nonces_used, 300), octet_length(dev_nonces_used) from lorawan_devices where id = '$D102'")" "1|1|0|8192"
+
+# LoRaWAN 1.1 Rejoin-requests (RejoinReq -> RejoinAns): built and checked by lora-packet
+rejoinreq() { # rejoinreq DEVEUI PHY [MACVERSION]
+	echo "{\"ProtocolVersion\":\"1.1\",\"SenderID\":\"$NETID\",\"ReceiverID\":\"$JOINEUI\",\"TransactionID\":21,\"MessageType\":\"RejoinReq\",\"MACVersion\":\"${3:-1.1}\",\"PHYPayload\":\"$2\",\"DevEUI\":\"$1\",\"DevAddr\":\"01abcdef\",\"DLSettings\":\"03\",\"RxDelay\":1}"
+}
+r=$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 1 $N11 $JOINEUI 0000000000000110 0)")" "$TOKEN")
+expect_join "Rejoin type 1" "$r" $A11 $N11 0000000000000110 0 4 true 1
+expect_eq "Rejoin type 1: a RejoinAns with 1.1 keys" "$(jget "${r#* }" '[d["MessageType"], d["TransactionID"], sorted(k for k in d if k.endswith("Key"))]')" \
+	'["RejoinAns", 21, ["AppSKey", "FNwkSIntKey", "NwkSEncKey", "SNwkSIntKey"]]'
+SNWK=$(echo "${r#* }" | peer joinans $A11 $N11 "$KEK" $JOINEUI 0000000000000110 0 $NETID 1 |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["derived"]["SNwkSIntKey"])')
+expect_refusal "Rejoin type 1: RJcount1 replayed" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 1 $N11 $JOINEUI 0000000000000110 0)")" "$TOKEN")" JoinReqFailed
+expect_refusal "Rejoin type 1: MIC not under JSIntKey" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 1 $A11 $JOINEUI 0000000000000110 1)")" "$TOKEN")" MICFailed
+r=$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 0 "$SNWK" $NETID 0000000000000110 3)")" "$TOKEN")
+expect_join "Rejoin type 0 from the home network server" "$r" $A11 $N11 0000000000000110 3 5 true 0
+r=$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 2 "$SNWK" $NETID 0000000000000110 4)")" "$TOKEN")
+expect_join "Rejoin type 2 from the home network server" "$r" $A11 $N11 0000000000000110 4 6 true 2
+expect_refusal "Rejoin type 2 from another network server" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 2 "$SNWK" 000014 0000000000000110 5)" | sed 's/"SenderID":"000013"/"SenderID":"000014"/')" "$CLEAR_TOKEN")" JoinReqFailed
+expect_refusal "Rejoin type 0 naming another NetID" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 0 "$SNWK" 000014 0000000000000110 6)")" "$TOKEN")" JoinReqFailed
+expect_refusal "Rejoin with MACVersion 1.0.3" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 1 $N11 $JOINEUI 0000000000000110 7)" 1.0.3)" "$TOKEN")" JoinReqFailed
+expect_refusal "Rejoin of a 1.0.4 device" \
+	"$(js "$(rejoinreq 0000000000000104 "$(peer rejoinreq 1 $K104 $JOINEUI 0000000000000104 7)")" "$TOKEN")" JoinReqFailed
+expect_refusal "RejoinReq carrying a Join-request" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer joinreq $N11 $JOINEUI 0000000000000110 70)")" "$TOKEN")" MalformedMessage
+expect_refusal "JoinReq carrying a Rejoin-request" \
+	"$(js "$(joinreq 0000000000000110 "$(peer rejoinreq 1 $N11 $JOINEUI 0000000000000110 8)" 1.1)" "$TOKEN")" MalformedRequest
+r=$(api "$KEY" GET "/lorawan/devices/$D11/joins?limit=7")
+expect_eq "rejoins recorded with their type and RJcount" "$(jget "${r#* }" '[(j["rejoin_type"], j["dev_nonce"], j["join_nonce"], j["result"]) for j in d["items"]]')" \
+	'[[1, 7, null, "JoinReqFailed"], [0, 6, null, "JoinReqFailed"], [2, 5, null, "JoinReqFailed"], [2, 4, 6, "Success"], [0, 3, 5, "Success"], [1, 1, null, "MICFailed"], [1, 0, null, "JoinReqFailed"]]'
+expect_eq "RJcount1 kept, DevNonce untouched" "$(psql -Atc "select rj_count1_last, dev_nonce_last from lorawan_devices where id = '$D11'")" "0|7"
+# a home network configured for the device decides who may forward its Rejoin types 0 and 2
+expect_api "home network 000014" "$(api "$KEY" PATCH "/lorawan/devices/$D11" '{"home_net_id":"000014"}')" 200
+expect_refusal "Rejoin type 0 from the network server of the last join, not the home one" \
+	"$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 0 "$SNWK" $NETID 0000000000000110 9)")" "$TOKEN")" JoinReqFailed
+expect_api "home network $NETID" "$(api "$KEY" PATCH "/lorawan/devices/$D11" "{\"home_net_id\":\"$NETID\"}")" 200
+r=$(js "$(rejoinreq 0000000000000110 "$(peer rejoinreq 0 "$SNWK" $NETID 0000000000000110 10)")" "$TOKEN")
+expect_join "Rejoin type 0 from the configured home network server" "$r" $A11 $N11 0000000000000110 10 7 true 0
+expect_api "home network forgotten" "$(api "$KEY" PATCH "/lorawan/devices/$D11" '{"home_net_id":null}')" 200
 
 # operators: deactivate a device, and reset its DevNonces after a factory reset
 r=$(api "$KEY" PATCH "/lorawan/devices/$D104" '{"status":"inactive"}')
@@ -234,10 +287,53 @@ expect_api "export: unknown label" "$(api "$KEY" POST /lorawan/devices:export "{
 expect_api "export: not a device of the tenant" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\",\"00000000-0000-4000-8000-000000000000\"],\"kek_label\":\"ns-kek\"}")" 404 not_found devices
 expect_api "export: the same device twice" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\",\"$D11\"],\"kek_label\":\"ns-kek\"}")" 400 invalid_value devices
 expect_api "export: no device" "$(api "$KEY" POST /lorawan/devices:export '{"devices":[],"kek_label":"ns-kek"}')" 400 missing_field devices
-api "$KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"000015\",\"kek_label\":\"shared\",\"kek\":\"$KEK\",\"auth\":\"mtls\"}" >/dev/null
-api "$KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"000016\",\"kek_label\":\"shared\",\"kek\":\"$ASKEK\",\"auth\":\"mtls\"}" >/dev/null
+# network servers authenticated by their TLS client certificates (mTLS), self-signed as
+# ChirpStack's are unless a CA is at hand: ns15 and ns16 share a KEK label
+for c in ns15 ns16 ns17 stranger; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$c" -days 2 \
+		-keyout "$T/$c.key" -out "$T/$c.pem" 2>/dev/null || fail "openssl req for $c"
+done
+pem() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$1"; }
+api "$KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"000015\",\"kek_label\":\"shared\",\"kek\":\"$KEK\",\"auth\":\"mtls\",\"client_certificate_pem\":$(pem "$T/ns15.pem")}" >/dev/null
+api "$KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"000016\",\"kek_label\":\"shared\",\"kek\":\"$ASKEK\",\"auth\":\"mtls\",\"client_certificate_pem\":$(pem "$T/ns16.pem")}" >/dev/null
 expect_api "export: a label two peers share" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"kek_label\":\"shared\"}")" 409 conflict kek_label
 expect_eq "refused exports are not audited" "$(psql -Atc "select count(*) from audit where action = 'lorawan_device.export'")" 2
+
+# export encrypted to a manufacturing line's public key: CMS that openssl cms -decrypt opens
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=line-ec" -days 2 \
+	-keyout "$T/line-ec.key" -out "$T/line-ec.pem" 2>/dev/null || fail "openssl req line-ec"
+openssl req -x509 -newkey rsa:3072 -nodes -subj "/CN=line-rsa" -days 2 \
+	-keyout "$T/line-rsa.key" -out "$T/line-rsa.pem" 2>/dev/null || fail "openssl req line-rsa"
+openssl req -x509 -newkey rsa:1024 -nodes -subj "/CN=line-weak" -days 2 \
+	-keyout "$T/line-weak.key" -out "$T/line-weak.pem" 2>/dev/null || fail "openssl req line-weak"
+for line in ec rsa; do
+	r=$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\",\"$D102\"],\"recipient_certificate_pem\":$(pem "$T/line-$line.pem")}")
+	expect_api "export to $line: status" "$r" 200
+	expect_eq "export to $line: items without keys" "$(jget "${r#* }" 'sorted((i["dev_eui"], i["mac_version"], "app_key" in i or "nwk_key" in i) for i in d["items"])')" \
+		'[["0000000000000102", "1.0.2", false], ["0000000000000110", "1.1", false]]'
+	jget "${r#* }" 'd["cms_pem"]' >"$T/export-$line.pem"
+	clear=$(openssl cms -decrypt -inform PEM -in "$T/export-$line.pem" -inkey "$T/line-$line.key") ||
+		fail "openssl cms -decrypt of the export to $line"
+	expect_eq "export to $line: openssl decrypts the registered keys" \
+		"$(jget "$clear" 'sorted((i["dev_eui"], i["join_eui"], i["mac_version"], i.get("nwk_key"), i["app_key"]) for i in d)')" \
+		"[[\"0000000000000102\", \"$JOINEUI\", \"1.0.2\", null, \"$K102\"], [\"0000000000000110\", \"$JOINEUI\", \"1.1\", \"$N11\", \"$A11\"]]"
+done
+cms_print() { openssl cms -cmsout -print -inform PEM -in "$1"; }
+cms_algs() { cms_print "$1" | grep -o -E 'algorithm: [A-Za-z0-9-]+|id-smime-ct-authEnvelopedData' | sort -u | tr '\n' ' '; }
+expect_eq "export to EC: AuthEnvelopedData, AES-256-GCM, ECDH with the SHA-256 KDF" "$(cms_algs "$T/export-ec.pem")" \
+	"algorithm: aes-256-gcm algorithm: dhSinglePass-stdDH-sha256kdf-scheme algorithm: id-ecPublicKey id-smime-ct-authEnvelopedData "
+expect_eq "export to RSA: AES-256-GCM, RSA-OAEP" "$(cms_algs "$T/export-rsa.pem")" \
+	"algorithm: aes-256-gcm algorithm: rsaesOaep id-smime-ct-authEnvelopedData "
+expect_eq "export to RSA: OAEP with SHA-256" "$(cms_print "$T/export-rsa.pem" | grep -c ':sha256$')" 2
+expect_eq "export to a key audited with the certificate's SHA-256" \
+	"$(psql -Atc "select count(*), count(distinct details->>'recipient_sha256') from audit where action = 'lorawan_device.export' and details ? 'recipient_sha256'")" "4|2"
+expect_eq "export audit: the EC line's certificate" \
+	"$(psql -Atc "select count(*) from audit where action = 'lorawan_device.export' and details->>'recipient_sha256' = '$(openssl x509 -in "$T/line-ec.pem" -outform DER | sha256sum | cut -d' ' -f1)'")" 2
+expect_api "export: an RSA key of 1024 bits" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"recipient_certificate_pem\":$(pem "$T/line-weak.pem")}")" 400 invalid_value recipient_certificate_pem
+expect_api "export: a key, not a certificate" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"recipient_certificate_pem\":$(pem "$T/line-ec.key")}")" 400 invalid_value recipient_certificate_pem
+expect_api "export: a KEK label and a certificate" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"kek_label\":\"ns-kek\",\"recipient_certificate_pem\":$(pem "$T/line-ec.pem")}")" 400 invalid_value recipient_certificate_pem
+expect_api "export: neither" "$(api "$KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"]}")" 400 missing_field kek_label
+expect_api "export to a key: operator" "$(api "$OP_KEY" POST /lorawan/devices:export "{\"devices\":[\"$D11\"],\"recipient_certificate_pem\":$(pem "$T/line-ec.pem")}")" 403 forbidden
 
 # concurrent JoinReqs for one device through two instances: never the same JoinNonce
 new_instance js2
@@ -258,6 +354,42 @@ nonces=$(for n in $(seq 1000 1039); do
 		python3 -c 'import json,sys; v=json.load(sys.stdin); print(v["join_nonce"] if v["result"] == "Success" and v["mic"] else "refused")'
 done | sort -n)
 expect_eq "40 concurrent joins: distinct JoinNonces 4..43" "$(echo "$nonces" | tr '\n' ' ')" "$(seq 4 43 | tr '\n' ' ')"
+stop_instance
+
+# the Join Server over TLS: a network server registered with auth mtls is known by
+# the client certificate it presents (curl --cert); tokens work there too
+new_instance js3
+start_instance MIDPKI_KEYSTORE_MASTER_KEY_FILE="$A_STATE/master.key" MIDPKI_LORAWAN_TLS=true
+TLS_TRUST=$I_STATE/trust.pem
+r=$(api "$KEY" POST /lorawan/peers "{\"kind\":\"ns\",\"net_id\":\"000017\",\"kek_label\":\"ns17-kek\",\"kek\":\"$KEK\",\"auth\":\"mtls\",\"client_certificate_pem\":$(pem "$T/ns17.pem")}")
+expect_api "register a network server by its certificate" "$r" 201
+NS17=$(field "${r#* }" id)
+# tls_js BODY [CERT]: POSTs over TLS, with the client certificate and key of CERT, prints "STATUS BODY"
+tls_js() {
+	local code
+	code=$(curl -sS -o "$T/ans" -w '%{http_code}' --cacert "$TLS_TRUST" -H 'Content-Type: application/json' \
+		${2:+--cert "$T/$2.pem" --key "$T/$2.key"} --data-binary "$1" "https://127.0.0.1:$LORAWAN_PORT/")
+	echo "$code $(cat "$T/ans")"
+}
+ns17() { sed 's/"SenderID":"000013"/"SenderID":"000017"/'; }
+r=$(tls_js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 2000)" 1.0.2 | ns17)" ns17)
+expect_eq "mTLS: Success" "$(result "$r")" Success
+v=$(echo "${r#* }" | peer joinans $K102 - "$KEK" $JOINEUI 0000000000000102 2000 000017)
+expect_eq "mTLS: lora-packet checks the Join-accept and the keys" "$(jget "$v" '[d["mic"], d["keys_match"], d["net_id"]]')" '[true, true, "000017"]'
+expect_eq "mTLS: the join is the certificate's peer's" \
+	"$(psql -Atc "select peer_id from lorawan_joins where dev_nonce = 2000 and result = 'Success'")" "$NS17"
+expect_refusal "mTLS: no certificate" \
+	"$(tls_js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 2001)" 1.0.2 | ns17)")" UnknownSender
+expect_refusal "mTLS: a certificate no peer has" \
+	"$(tls_js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 2002)" 1.0.2 | ns17)" stranger)" UnknownSender
+expect_refusal "mTLS: SenderID of another network server" \
+	"$(tls_js "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 2003)" 1.0.2)" ns17)" UnknownSender
+r=$(tls_js "$(homensreq 0000000000000102 | ns17)" ns17)
+expect_eq "mTLS: HomeNSReq names the network server of that join" "$(jget "${r#* }" '[d["Result"]["ResultCode"], d["HNetID"]]')" '["Success", "000017"]'
+expect_refusal "mTLS: another network server's certificate" "$(tls_js "$(homensreq 0000000000000102 | ns17)" ns16)" UnknownSender
+r=$(curl -sS --cacert "$TLS_TRUST" -H "Authorization: Bearer $TOKEN" \
+	--data-binary "$(joinreq 0000000000000102 "$(peer joinreq $K102 $JOINEUI 0000000000000102 2004)" 1.0.2)" "https://127.0.0.1:$LORAWAN_PORT/")
+expect_eq "a bearer token over TLS" "$(jget "$r" 'd["Result"]["ResultCode"]')" Success
 stop_instance
 I_PID=$(echo "$MIDPKI_PIDS" | awk '{print $1}')
 stop_instance

@@ -4,10 +4,16 @@
 //   node peer.js joinreq KEY JOINEUI DEVEUI DEVNONCE
 //     prints the Join-request PHYPayload (hex) with its MIC under KEY
 //     (AppKey for 1.0.x, NwkKey for 1.1); EUIs in display order, DevNonce a number.
+//   node peer.js rejoinreq TYPE KEY NETID-OR-JOINEUI DEVEUI RJCOUNT
+//     prints a Rejoin-request PHYPayload (hex) of RejoinType TYPE (0, 1 or 2)
+//     with its MIC as lora-packet computes it: under KEY, the SNwkSIntKey, for
+//     types 0 and 2; under the JSIntKey that lora-packet derives from KEY, the
+//     NwkKey, for type 1.
 //   node peer.js unwrap KEK KEYENVELOPE-JSON
 //     prints the key of a KeyEnvelope (RFC 3394 unwrap with KEK unless in clear).
-//   node peer.js joinans APPKEY NWKKEY KEK JOINEUI DEVEUI DEVNONCE NETID < JoinAns
-//     decrypts the JoinAns's Join-accept as the device does, checks its MIC,
+//   node peer.js joinans APPKEY NWKKEY KEK JOINEUI DEVEUI DEVNONCE NETID [REJOINTYPE] < JoinAns
+//     decrypts the JoinAns's (or RejoinAns's, with the RJcount as DEVNONCE and
+//     its REJOINTYPE: under JSEncKey) Join-accept as the device does, checks its MIC,
 //     derives the session keys, unwraps the KeyEnvelopes with KEK (RFC 3394)
 //     and prints what it found as JSON.
 "use strict";
@@ -16,6 +22,7 @@ const lora = require("lora-packet");
 
 const hex = (s) => Buffer.from(s.replace(/^0x/i, ""), "hex");
 const u16 = (n) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+const wire = (h) => Buffer.from(hex(h)).reverse();
 
 function unwrap(kek, env) {
   if (!env) return null;
@@ -31,20 +38,32 @@ function joinreq([key, joinEui, devEui, devNonce]) {
   process.stdout.write(p.getPHYPayload().toString("hex") + "\n");
 }
 
-function joinans([appKey, nwkKey, kek, joinEui, devEui, devNonce, netId]) {
+function rejoinreq([type, key, id, devEui, count]) {
+  const t = Number(type);
+  const body = Buffer.concat([Buffer.from([0xc0, t]), wire(id), wire(devEui),
+    Buffer.from([Number(count) & 0xff, (Number(count) >> 8) & 0xff]), Buffer.alloc(4)]);
+  const p = lora.fromWire(body);
+  const mic = t === 1
+    ? lora.calculateMIC(p, undefined, lora.generateJSKeys(hex(key), hex(devEui)).JSIntKey)
+    : lora.calculateMIC(p, hex(key));
+  process.stdout.write(Buffer.concat([body.subarray(0, body.length - 4), mic]).toString("hex") + "\n");
+}
+
+function joinans([appKey, nwkKey, kek, joinEui, devEui, devNonce, netId, rejoinType]) {
   const ans = JSON.parse(require("fs").readFileSync(0, "utf8"));
   const out = { result: ans.Result.ResultCode };
   if (ans.Result.ResultCode === "Success") {
     const enc = lora.fromWire(hex(ans.PHYPayload));
-    // a 1.1 device decrypts with its NwkKey; a 1.0.x device has only its AppKey
+    // a 1.1 device decrypts with its NwkKey (JSEncKey after a Rejoin); a 1.0.x device has only its AppKey
     const root = hex(nwkKey === "-" ? appKey : nwkKey);
-    const ja = lora.fromWire(lora.decryptJoinAccept(enc, root));
+    const js = lora.generateJSKeys(root, hex(devEui));
+    const ja = lora.fromWire(lora.decryptJoinAccept(enc, rejoinType === undefined ? root : js.JSEncKey));
     const optNeg = ja.getDLSettingsOptNeg();
     let mic, keys;
     if (optNeg) {
       ja.JoinEUI = hex(joinEui);
       ja.DevNonce = u16(Number(devNonce));
-      const js = lora.generateJSKeys(root, hex(devEui));
+      if (rejoinType !== undefined) ja.JoinReqType = Buffer.from([Number(rejoinType)]);
       mic = lora.verifyMIC(ja, js.JSIntKey);
       const k = lora.generateSessionKeys11(hex(appKey), root, hex(joinEui), ja.AppNonce, u16(Number(devNonce)));
       keys = { FNwkSIntKey: k.FNwkSIntKey, SNwkSIntKey: k.SNwkSIntKey, NwkSEncKey: k.NwkSEncKey, AppSKey: k.AppSKey };
@@ -79,4 +98,4 @@ function unwrapCmd([kek, env]) {
 }
 
 const [cmd, ...args] = process.argv.slice(2);
-({ joinreq, joinans, unwrap: unwrapCmd })[cmd](args);
+({ joinreq, rejoinreq, joinans, unwrap: unwrapCmd })[cmd](args);

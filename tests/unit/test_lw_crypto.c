@@ -2,8 +2,10 @@
  * lorawan/ crypto against the published vectors collected in
  * ../shared/testdata/lorawan/VECTORS.md (V1..V13 below name its sections).
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "bi.h"
 #include "check_main.h"
 #include "codec.h"
 #include "crypto.h"
@@ -208,6 +210,49 @@ START_TEST(rejoin_request_parse_and_mic)
 }
 END_TEST
 
+/* a RejoinReq decodes the V12 Rejoin-requests of either length, and nothing else */
+static int
+rejoin_req(const char *phy, lw_bi_req *req, const char **why)
+{
+	char body[512];
+	lw_bi_header h;
+
+	snprintf(body, sizeof(body), "{\"ProtocolVersion\":\"1.1\",\"SenderID\":\"010203\","
+	    "\"ReceiverID\":\"0102030405060708\",\"TransactionID\":3,\"MessageType\":"
+	    "\"RejoinReq\",\"MACVersion\":\"1.1\",\"PHYPayload\":\"%s\",\"DevEUI\":"
+	    "\"0102030405060708\",\"DevAddr\":\"01020304\",\"DLSettings\":\"80\",\"RxDelay\":1}",
+	    phy);
+	return lw_bi_decode((const uint8_t *)body, strlen(body), &h, req, why);
+}
+
+START_TEST(rejoin_req_decode)
+{
+	const char *why = NULL;
+	lw_join_msg m;
+	lw_bi_req req;
+
+	ck_assert_int_eq(rejoin_req("c0020302010807060504030201db003c8642ae", &req, &why), MP_OK);
+	ck_assert_int_eq(req.type, LW_BI_REJOIN_REQ);
+	ck_assert_uint_eq(req.join.phy_len, 19);
+	ck_assert_int_eq(lw_phy_parse(req.join.phy, req.join.phy_len, &m), MP_OK);
+	ck_assert_uint_eq(m.join_req_type, 2);
+	ck_assert_uint_eq(m.dev_nonce, 219);
+	ck_assert_int_eq(rejoin_req("0xC0010807060504030201100F0E0D0C0B0A09DB00EAC31072", &req, &why),
+	    MP_OK);
+	ck_assert_uint_eq(req.join.phy_len, 24);
+	ck_assert_int_eq(lw_phy_parse(req.join.phy, req.join.phy_len, &m), MP_OK);
+	ck_assert_uint_eq(m.join_req_type, 1);
+	ck_assert_uint_eq(m.join_eui, 0x0102030405060708ull);
+	/* a Join-request's length, and one byte short of a Rejoin-request */
+	ck_assert_int_eq(rejoin_req("000807060504030201080706050403020102e6e10c55", &req, &why),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(why, "PHYPayload must be a Rejoin-request: 38 or 48 hex digits");
+	ck_assert_int_eq(rejoin_req("c0020302010807060504030201db003c8642", &req, &why),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(lw_bi_result_code(LW_RESULT_MALFORMED, LW_BI_11), "MalformedMessage");
+}
+END_TEST
+
 START_TEST(phy_parse_refusals)
 {
 	uint8_t buf[40] = { 0 };
@@ -370,6 +415,7 @@ suite_make(void)
 	tcase_add_test(tc, key_envelope_brocaar);
 	tcase_add_test(tc, join_request_parse_and_mic);
 	tcase_add_test(tc, rejoin_request_parse_and_mic);
+	tcase_add_test(tc, rejoin_req_decode);
 	tcase_add_test(tc, phy_parse_refusals);
 	tcase_add_test(tc, join_accept_encode);
 	tcase_add_test(tc, join_accept_cflist);
