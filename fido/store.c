@@ -16,9 +16,8 @@
 #define COLUMNS LIST_COLUMNS ", v.voucher"
 #define FROM " FROM fdo_vouchers v JOIN devices d ON d.id = v.device_id"
 
-/* The voucher's GUID as 8-4-4-4-12 hex, the text form of a uuid. */
-static void
-guid_text(const uint8_t *g, char out[37])
+void
+fdo_guid_text(const uint8_t *g, char out[FDO_GUID_TEXT])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -61,7 +60,7 @@ struct import {
 	const char *origin;
 	const char *cbor;
 	const char *owner;
-	char guid[37];
+	char guid[FDO_GUID_TEXT];
 	fdo_detail *d;
 };
 
@@ -159,7 +158,7 @@ fdo_store_import(mp_db *db, const mp_actor *actor, const char *tenant_id, const 
 	if (tenant_id == NULL || serial == NULL || origin == NULL ||
 	    (strcmp(origin, "imported") != 0 && strcmp(origin, "manufactured") != 0))
 		return MP_ERR_INVALID;
-	guid_text(fdo_voucher_guid(v), im.guid);
+	fdo_guid_text(fdo_voucher_guid(v), im.guid);
 	if ((r = voucher_params(v, &cbor, &owner)) != MP_OK)
 		return r;
 	im.cbor = cbor;

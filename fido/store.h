@@ -17,6 +17,10 @@
 #include "reason.h"
 #include "voucher.h"
 
+/* A GUID as 8-4-4-4-12 hex, the text form of a uuid, and its NUL. */
+#define FDO_GUID_TEXT 37
+void fdo_guid_text(const uint8_t *g, char out[FDO_GUID_TEXT]);
+
 /*
  * Stores v (verified) for the device of serial in tenant_id: registered
  * with model (NULL: the voucher's DeviceInfo) and the voucher's GUID when

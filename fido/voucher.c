@@ -477,3 +477,9 @@ fdo_voucher_owner_key(const fdo_voucher *v)
 {
 	return v->n_entries > 0 ? &v->entries[v->n_entries - 1].key : &v->mfg;
 }
+
+EVP_PKEY *
+fdo_voucher_device_key(const fdo_voucher *v)
+{
+	return v->chain_n > 0 ? X509_get0_pubkey(v->chain[0]) : NULL;
+}

@@ -73,5 +73,7 @@ size_t fdo_voucher_entry_count(const fdo_voucher *v);
 const fdo_pubkey *fdo_voucher_manufacturer_key(const fdo_voucher *v);
 /* The key of the last entry, or the manufacturer key when there is none. */
 const fdo_pubkey *fdo_voucher_owner_key(const fdo_voucher *v);
+/* The key of the device certificate (the chain's first; the voucher's), or NULL without a chain. */
+EVP_PKEY *fdo_voucher_device_key(const fdo_voucher *v);
 
 #endif

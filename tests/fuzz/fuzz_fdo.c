@@ -3,9 +3,11 @@
  * voucher (and verified when it decodes, which hashes and checks signatures
  * over what the decoder found), and the same bytes as each building block of
  * FDO messages: one CBOR item, a COSE_Sign1, a PublicKey, a Hash and a
- * RendezvousInfo, and as the DI.AppStart message a device sends. The seed
- * corpus holds the published vouchers of tests/data/fdo as CBOR and a
- * DI.AppStart.
+ * RendezvousInfo, and as the messages peers send: DI.AppStart, TO0.OwnerSign
+ * (its To1d verified with the key it would have), TO1.HelloRV, an EAT
+ * payload and a To1d. The seed corpus holds the published vouchers of
+ * tests/data/fdo as CBOR, a DI.AppStart, a TO0.OwnerSign, a TO1.HelloRV and
+ * an EAT.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "err.h"
 #include "hash.h"
 #include "pubkey.h"
+#include "rv_msg.h"
 #include "rvinfo.h"
 #include "voucher.h"
 
@@ -31,6 +34,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fdo_detail d;
 	fdo_sign1 s1;
 	fdo_di_app_start as;
+	fdo_to0_owner_sign os;
+	fdo_to1d to1d;
+	uint8_t guid[FDO_GUID_LEN];
+	int64_t sg;
 	fdo_hash h;
 	fdo_cbor c;
 	size_t n;
@@ -57,5 +64,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fdo_cbor_init(&c, data, size);
 	(void)fdo_rvinfo_read(&c, &s, &n, &d);
 	(void)fdo_di_app_start_decode(data, size, &as);
+	if (fdo_to0_owner_sign_decode(data, size, &os, &d) == MP_OK &&
+	    fdo_voucher_decode(os.voucher, os.voucher_len, &v, &d) == MP_OK) {
+		(void)fdo_sign1_verify(&os.to1d_sign1, fdo_voucher_owner_key(v), &d);
+		fdo_voucher_free(v);
+	}
+	(void)fdo_to1_hello_decode(data, size, guid, &sg, &d);
+	(void)fdo_eat_decode(data, size, &s, guid, &d);
+	fdo_cbor_init(&c, data, size);
+	(void)fdo_to1d_decode(&c, &s1, &to1d, &d);
 	return 0;
 }

@@ -8,6 +8,14 @@
  *       the credential's HMAC secret and checks that it is this device's
  *   fdo_device again CREDENTIAL URL                  sends DI.SetHMAC again with the
  *       session token; prints the FDO error (code and message) the server answers
+ *   fdo_device to0 URL VOUCHER OWNERKEY HOST PORT WAIT MODE
+ *                                                    registers the owner (TO0, messages
+ *       20-23) of VOUCHER (CBOR), signing with OWNERKEY (PEM), at HOST:PORT (http) for
+ *       WAIT seconds; prints the wait granted. MODE ok, or one fault: nonce (another
+ *       nonce in To0d), hash (a wrong to1dTo0dHash), replay (OwnerSign sent twice)
+ *   fdo_device to1 CREDENTIAL URL MODE               runs TO1 (messages 30-33) and prints
+ *       the owner's addresses from To1d. MODE ok, or one fault: key (signed by another
+ *       key), guid (another GUID in the EAT), replay (ProveToRV sent twice)
  * The credential is a test artefact: CBOR [GUID, HMAC secret, header, key (DER), token].
  */
 #include <stdio.h>
@@ -19,11 +27,15 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "cbor.h"
+#include "cose.h"
 #include "err.h"
 #include "hash.h"
+#include "num.h"
+#include "rv_msg.h"
 #include "secure.h"
 #include "voucher.h"
 
@@ -314,6 +326,171 @@ again(const char *credfile, const char *url)
 	return 1;
 }
 
+/* [nonce] or [nonce, ...] of an answer of type want: the nonce. */
+static const uint8_t *
+answer_nonce(const struct resp *r, const char *want)
+{
+	const uint8_t *nonce;
+	size_t n, nl;
+	fdo_cbor c;
+
+	if (strcmp(r->type, want) != 0)
+		error_exit(r);
+	fdo_cbor_init(&c, r->body, r->len);
+	if (fdo_cbor_array(&c, &n) != MP_OK || n == 0 || fdo_cbor_bstr(&c, &nonce, &nl) != MP_OK ||
+	    nl != FDO_NONCE_LEN)
+		die("the answer does not begin with a nonce");
+	if (strncmp(r->auth, "Bearer ", 7) != 0)
+		die("the answer came without an Authorization token");
+	return nonce;
+}
+
+/* The last message of an exchange (sent twice when replay), answered by type want. */
+static void
+post_last(const char *url, int type, const char *token, const mp_buf *msg, bool replay,
+    const char *want, struct resp *r)
+{
+	post(url, type, token, msg, r);
+	if (replay && strcmp(r->type, want) == 0)
+		post(url, type, token, msg, r);
+	if (strcmp(r->type, want) != 0)
+		error_exit(r);
+}
+
+static EVP_PKEY *
+read_pem_key(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	EVP_PKEY *k;
+
+	if (f == NULL || (k = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
+		die("cannot read the owner key");
+	fclose(f);
+	return k;
+}
+
+static int
+to0(const char *url, const char *voucherfile, const char *keyfile, const char *host,
+    const char *port, const char *wait, const char *mode)
+{
+	size_t vn;
+	uint8_t *vp = read_file(voucherfile, &vn), nonce[FDO_NONCE_LEN];
+	EVP_PKEY *key = read_pem_key(keyfile);
+	mp_buf *msg = buf(), *to0d = buf(), *payload = buf();
+	struct resp *r = malloc(sizeof(*r));
+	char token[128];
+	fdo_rv_addr addr;
+	fdo_bytes part;
+	fdo_hash h;
+	uint64_t granted, p, w;
+	fdo_cbor c;
+
+	if (r == NULL)
+		die("out of memory");
+	if (mp_parse_u64(port, UINT16_MAX, &p) != MP_OK || mp_parse_u64(wait, UINT32_MAX, &w) != MP_OK)
+		die("PORT and WAIT must be numbers");
+	memset(&addr, 0, sizeof(addr));
+	snprintf(addr.dns, sizeof(addr.dns), "%s", host);
+	addr.port = (unsigned)p;
+	addr.protocol = FDO_PROT_HTTP;
+	/* TO0.Hello = [] */
+	if (fdo_put_array(msg, 0) != MP_OK)
+		die("cannot encode TO0.Hello");
+	post(url, 20, NULL, msg, r);
+	memcpy(nonce, answer_nonce(r, "21"), sizeof(nonce));
+	snprintf(token, sizeof(token), "%s", r->auth);
+	if (strcmp(mode, "nonce") == 0)
+		nonce[0] ^= 1;
+	/* To0d = [voucher, WaitSeconds, NonceTO0Sign]; To1d signs [RVTO2Addr, hash of To0d] */
+	if (fdo_put_array(to0d, 3) != MP_OK || mp_buf_put(to0d, vp, vn) != MP_OK ||
+	    fdo_put_uint(to0d, w) != MP_OK ||
+	    fdo_put_bstr(to0d, nonce, sizeof(nonce)) != MP_OK)
+		die("cannot encode To0d");
+	part.p = mp_buf_ptr(to0d);
+	part.n = mp_buf_len(to0d);
+	if (fdo_hash_compute(FDO_SHA256, &part, 1, &h) != MP_OK)
+		die("cannot hash To0d");
+	if (strcmp(mode, "hash") == 0)
+		h.v[0] ^= 1;
+	mp_buf_reset(msg);
+	if (fdo_to1d_payload_write(payload, &addr, 1, &h) != MP_OK || fdo_put_array(msg, 2) != MP_OK ||
+	    fdo_put_bstr(msg, mp_buf_ptr(to0d), mp_buf_len(to0d)) != MP_OK ||
+	    fdo_sign1_sign_ec(key, mp_buf_ptr(payload), mp_buf_len(payload), msg) != MP_OK)
+		die("cannot encode TO0.OwnerSign");
+	post_last(url, 22, token, msg, strcmp(mode, "replay") == 0, "23", r);
+	fdo_cbor_init(&c, r->body, r->len);
+	if (fdo_cbor_array_n(&c, 1) != MP_OK || fdo_cbor_uint(&c, UINT32_MAX, &granted) != MP_OK)
+		die("TO0.AcceptOwner is not [WaitSeconds]");
+	printf("accepted for %llu s\n", (unsigned long long)granted);
+	EVP_PKEY_free(key);
+	mp_buf_free(msg);
+	mp_buf_free(to0d);
+	mp_buf_free(payload);
+	free(vp);
+	free(r);
+	return 0;
+}
+
+static int
+to1(const char *credfile, const char *url, const char *mode)
+{
+	size_t cn;
+	uint8_t *cp = read_file(credfile, &cn), guid[FDO_GUID_LEN];
+	const unsigned char *k;
+	mp_buf *msg = buf(), *eat = buf();
+	struct resp *r = malloc(sizeof(*r));
+	fdo_detail d = { { 0 } };
+	EVP_PKEY *key;
+	char token[128];
+	struct cred cr;
+	fdo_sign1 s;
+	fdo_to1d p;
+	fdo_cbor c;
+
+	read_cred(cp, cn, &cr);
+	k = cr.key;
+	if (r == NULL || (key = d2i_AutoPrivateKey(NULL, &k, (long)cr.kl)) == NULL)
+		die("the credential's key does not parse");
+	memcpy(guid, cr.guid, sizeof(guid));
+	/* TO1.HelloRV = [Guid, eASigInfo = [ES256, h'']] */
+	if (fdo_put_array(msg, 2) != MP_OK || fdo_put_bstr(msg, guid, sizeof(guid)) != MP_OK ||
+	    fdo_put_array(msg, 2) != MP_OK || fdo_put_int(msg, FDO_COSE_ES256) != MP_OK ||
+	    fdo_put_bstr(msg, NULL, 0) != MP_OK)
+		die("cannot encode TO1.HelloRV");
+	post(url, 30, NULL, msg, r);
+	if (fdo_eat_write(eat, answer_nonce(r, "31"), guid) != MP_OK)
+		die("cannot encode the EAT");
+	snprintf(token, sizeof(token), "%s", r->auth);
+	if (strcmp(mode, "guid") == 0) {
+		guid[0] ^= 1;
+		mp_buf_reset(eat);
+		if (fdo_eat_write(eat, answer_nonce(r, "31"), guid) != MP_OK)
+			die("cannot encode the EAT");
+	}
+	if (strcmp(mode, "key") == 0) {
+		EVP_PKEY_free(key);
+		key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	}
+	mp_buf_reset(msg);
+	if (fdo_sign1_sign_ec(key, mp_buf_ptr(eat), mp_buf_len(eat), msg) != MP_OK)
+		die("cannot sign TO1.ProveToRV");
+	post_last(url, 32, token, msg, strcmp(mode, "replay") == 0, "33", r);
+	fdo_cbor_init(&c, r->body, r->len);
+	if (fdo_to1d_decode(&c, &s, &p, &d) != MP_OK || !fdo_cbor_empty(&c)) {
+		printf("TO1.RVRedirect refused: %s\n", d.message);
+		return 2;
+	}
+	for (size_t i = 0; i < p.naddrs; i++)
+		printf("owner: %s:%u protocol %u\n", p.addrs[i].dns, p.addrs[i].port,
+		    p.addrs[i].protocol);
+	EVP_PKEY_free(key);
+	mp_buf_free(msg);
+	mp_buf_free(eat);
+	free(cp);
+	free(r);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -323,8 +500,14 @@ main(int argc, char **argv)
 		return check(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "again") == 0)
 		return again(argv[2], argv[3]);
+	if (argc == 9 && strcmp(argv[1], "to0") == 0)
+		return to0(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], argv[8]);
+	if (argc == 5 && strcmp(argv[1], "to1") == 0)
+		return to1(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: fdo_device di URL SERIAL DEVICEINFO CREDENTIAL\n"
 	    "       fdo_device check CREDENTIAL VOUCHER\n"
-	    "       fdo_device again CREDENTIAL URL\n");
+	    "       fdo_device again CREDENTIAL URL\n"
+	    "       fdo_device to0 URL VOUCHER OWNERKEY HOST PORT WAIT MODE\n"
+	    "       fdo_device to1 CREDENTIAL URL MODE\n");
 	return 1;
 }

@@ -10,14 +10,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
-# fdo_post TYPE CONTENT-TYPE BODY-HEX: status, Message-Type and body (hex) of one FDO message
-fdo_post() {
-	printf '%s' "$3" | xxd -r -p >"$T/msg.bin"
-	curl -sS -o "$T/answer.bin" -D "$T/answer.h" -w '%{http_code}' -X POST \
-		-H "Content-Type: $2" --data-binary @"$T/msg.bin" "http://127.0.0.1:$FDO_PORT/fdo/101/msg/$1"
-	echo " $(grep -i '^Message-Type:' "$T/answer.h" | tr -d '\r' | cut -d' ' -f2)"
-}
-
 start_pg pg
 export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
 new_instance di

@@ -4,7 +4,9 @@
  * tests/data/fdo/README.md), and ownership vouchers made by other FDO
  * implementations (tests/data/fdo): the valid ones verify, with the device's
  * HMAC secret where it is known; legacy-buggy, FDO 1.0 and altered ones are
- * refused with the reason.
+ * refused with the reason. The rendezvous messages (TO0.OwnerSign,
+ * TO1.HelloRV, the EAT of TO1.ProveToRV) as our writers make them decode
+ * field for field; malformed ones are refused with the reason.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "fido_harness.h"
 #include "hash.h"
 #include "pubkey.h"
+#include "rv_msg.h"
 #include "rvinfo.h"
 #include "voucher.h"
 
@@ -558,6 +561,122 @@ START_TEST(chain_signatures)
 }
 END_TEST
 
+/* [bstr To0d, To1d] with To0d = [voucher, wait, nonce of nlen bytes], To1d signed by key. */
+static mp_buf *
+owner_sign(EVP_PKEY *key, const fdo_rv_addr *a, size_t na, size_t nlen, fdo_hash *h)
+{
+	static const uint8_t voucher[] = { 0x85, 0x18, 0x65, 0x40, 0xf6, 0xf6, 0x80 };
+	static const uint8_t nonce[32] = { 7 };
+	mp_buf *to0d = mp_buf_new(1024), *payload = mp_buf_new(1024), *msg = mp_buf_new(4096);
+	fdo_bytes part;
+
+	ck_assert_int_eq(fdo_put_array(to0d, 3), MP_OK);
+	ck_assert_int_eq(mp_buf_put(to0d, voucher, sizeof(voucher)), MP_OK);
+	ck_assert_int_eq(fdo_put_uint(to0d, 3600), MP_OK);
+	ck_assert_int_eq(fdo_put_bstr(to0d, nonce, nlen), MP_OK);
+	part.p = mp_buf_ptr(to0d);
+	part.n = mp_buf_len(to0d);
+	ck_assert_int_eq(fdo_hash_compute(FDO_SHA256, &part, 1, h), MP_OK);
+	ck_assert_int_eq(fdo_to1d_payload_write(payload, a, na, h), MP_OK);
+	ck_assert_int_eq(fdo_put_array(msg, 2), MP_OK);
+	ck_assert_int_eq(fdo_put_bstr(msg, mp_buf_ptr(to0d), mp_buf_len(to0d)), MP_OK);
+	ck_assert_int_eq(fdo_sign1_sign_ec(key, mp_buf_ptr(payload), mp_buf_len(payload), msg),
+	    MP_OK);
+	mp_buf_free(to0d);
+	mp_buf_free(payload);
+	return msg;
+}
+
+START_TEST(rendezvous_messages)
+{
+	static const uint8_t guid[FDO_GUID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+		15, 16 };
+	static const uint8_t nonce[FDO_NONCE_LEN] = { 0xaa };
+	/* [Guid, [-7, h'']], and with RS256 (-257) and a short GUID */
+	static const uint8_t hello[] = { 0x82, 0x50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+		15, 16, 0x82, 0x26, 0x40 };
+	static const uint8_t hello_rs[] = { 0x82, 0x50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+		14, 15, 16, 0x82, 0x39, 0x01, 0x00, 0x40 };
+	static const uint8_t hello_short[] = { 0x82, 0x41, 1, 0x82, 0x26, 0x40 };
+	/* {10: nonce} only; {256: h'02' || guid, 10: nonce} */
+	static const uint8_t eat_no_ueid[] = { 0xa1, 0x0a, 0x50, 0xaa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0 };
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	fdo_rv_addr a[2];
+	fdo_to0_owner_sign m;
+	fdo_pubkey pub = { FDO_PK_SECP256R1, FDO_PKENC_X509, key };
+	fdo_detail d = { { 0 } };
+	const uint8_t *np;
+	uint8_t g[FDO_GUID_LEN];
+	int64_t sg;
+	fdo_hash h;
+	mp_buf *msg, *eat = mp_buf_new(256);
+
+	memset(a, 0, sizeof(a));
+	snprintf(a[0].dns, sizeof(a[0].dns), "owner.example");
+	a[0].port = 8043;
+	a[0].protocol = FDO_PROT_HTTPS;
+	a[1].ip_len = 4;
+	a[1].ip[0] = 192;
+	a[1].port = 80;
+	a[1].protocol = FDO_PROT_HTTP;
+	msg = owner_sign(key, a, 2, FDO_NONCE_LEN, &h);
+	ck_assert_int_eq(fdo_to0_owner_sign_decode(mp_buf_ptr(msg), mp_buf_len(msg), &m, &d), MP_OK);
+	ck_assert_uint_eq(m.wait_seconds, 3600);
+	ck_assert_uint_eq(m.voucher_len, 7);
+	ck_assert_uint_eq(m.nonce[0], 7);
+	ck_assert_uint_eq(m.to1d_payload.naddrs, 2);
+	ck_assert_str_eq(m.to1d_payload.addrs[0].dns, "owner.example");
+	ck_assert_uint_eq(m.to1d_payload.addrs[0].port, 8043);
+	ck_assert_uint_eq(m.to1d_payload.addrs[0].protocol, FDO_PROT_HTTPS);
+	ck_assert_uint_eq(m.to1d_payload.addrs[1].ip_len, 4);
+	ck_assert_uint_eq(m.to1d_payload.addrs[1].ip[0], 192);
+	ck_assert(fdo_hash_equal(&m.to1d_payload.to0d_hash, &h));
+	ck_assert_ptr_eq(m.to1d + m.to1d_len, mp_buf_ptr(msg) + mp_buf_len(msg));
+	ck_assert_int_eq(fdo_sign1_verify(&m.to1d_sign1, &pub, &d), MP_OK);
+	ck_assert_int_eq(fdo_to0_owner_sign_decode(mp_buf_ptr(msg), mp_buf_len(msg) - 1, &m, &d),
+	    MP_ERR_INVALID);
+	mp_buf_free(msg);
+
+	msg = owner_sign(key, a, 1, 15, &h);
+	ck_assert_int_eq(fdo_to0_owner_sign_decode(mp_buf_ptr(msg), mp_buf_len(msg), &m, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message,
+	    "To0d is not [OwnershipVoucher, WaitSeconds, NonceTO0Sign (16 bytes)]");
+	mp_buf_free(msg);
+	a[0].dns[0] = '\0';
+	msg = owner_sign(key, a, 1, FDO_NONCE_LEN, &h);
+	ck_assert_int_eq(fdo_to0_owner_sign_decode(mp_buf_ptr(msg), mp_buf_len(msg), &m, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "To1d: RVTO2AddrEntry: neither RVIP nor RVDNS");
+	mp_buf_free(msg);
+
+	ck_assert_int_eq(fdo_to1_hello_decode(hello, sizeof(hello), g, &sg, &d), MP_OK);
+	ck_assert_int_eq(memcmp(g, guid, sizeof(g)), 0);
+	ck_assert_int_eq(sg, FDO_COSE_ES256);
+	ck_assert_int_eq(fdo_to1_hello_decode(hello_rs, sizeof(hello_rs), g, &sg, &d), MP_OK);
+	ck_assert_int_eq(sg, FDO_COSE_RS256);
+	ck_assert_int_eq(fdo_to1_hello_decode(hello_short, sizeof(hello_short), g, &sg, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "TO1.HelloRV is not [Guid (16 bytes), eASigInfo]");
+
+	ck_assert_int_eq(fdo_eat_write(eat, nonce, guid), MP_OK);
+	memset(g, 0, sizeof(g));
+	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &np, g, &d), MP_OK);
+	ck_assert_int_eq(memcmp(np, nonce, FDO_NONCE_LEN), 0);
+	ck_assert_int_eq(memcmp(g, guid, sizeof(g)), 0);
+	ck_assert_int_eq(fdo_eat_decode(eat_no_ueid, sizeof(eat_no_ueid), &np, g, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "EAT: no nonce or no UEID claim");
+	((uint8_t *)mp_buf_ptr(eat))[mp_buf_len(eat) - FDO_GUID_LEN - 1] = 0x02;
+	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &np, g, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "EAT: the UEID is not 0x01 and a GUID");
+	mp_buf_free(eat);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
 Suite *
 suite_make(void)
 {
@@ -574,6 +693,7 @@ suite_make(void)
 	tcase_add_test(tc, refused_vouchers);
 	tcase_add_test(tc, altered_vouchers);
 	tcase_add_test(tc, chain_signatures);
+	tcase_add_test(tc, rendezvous_messages);
 	suite_add_tcase(s, tc);
 	return s;
 }
