@@ -5,7 +5,8 @@
  * FDO messages: one CBOR item, a COSE_Sign1, a PublicKey, a Hash and a
  * RendezvousInfo, and as the messages peers send: DI.AppStart, TO0.OwnerSign
  * (its To1d verified with the key it would have), TO1.HelloRV, an EAT
- * payload and a To1d. The seed corpus holds the published vouchers of
+ * payload and a To1d, a COSE_Encrypt0 opened with a fixed session key and
+ * an ECDH256 key exchange parameter of a peer. The seed corpus holds the published vouchers of
  * tests/data/fdo as CBOR, a DI.AppStart, a TO0.OwnerSign, a TO1.HelloRV and
  * an EAT.
  */
@@ -15,8 +16,10 @@
 #include "cbor.h"
 #include "cose.h"
 #include "di_msg.h"
+#include "encrypt0.h"
 #include "err.h"
 #include "hash.h"
+#include "kex.h"
 #include "pubkey.h"
 #include "rv_msg.h"
 #include "rvinfo.h"
@@ -28,6 +31,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t secret[32];
+	static const fdo_sek sek = { FDO_A128GCM, 16, { 1 } };
+	static EVP_PKEY *kex_key;
+	static mp_buf *kex_param;
+	mp_buf *pt = mp_buf_new(size + 1);
+	fdo_sek derived;
 	fdo_voucher *v = NULL;
 	fdo_pubkey pk = { 0 };
 	const uint8_t *s;
@@ -73,5 +81,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)fdo_eat_decode(data, size, &s, guid, &d);
 	fdo_cbor_init(&c, data, size);
 	(void)fdo_to1d_decode(&c, &s1, &to1d, &d);
+	if (pt != NULL)
+		(void)fdo_decrypt0(&sek, data, size, pt, &d);
+	mp_buf_free(pt);
+	if (kex_key == NULL && (kex_param = mp_buf_new(FDO_KEX_PARAM_MAX)) != NULL &&
+	    fdo_kex_param(FDO_ECDH256, &kex_key, kex_param) != MP_OK)
+		abort();
+	(void)fdo_kex_derive(FDO_ECDH256, FDO_A128GCM, kex_key, mp_buf_ptr(kex_param),
+	    mp_buf_len(kex_param), data, size, true, &derived, &d);
 	return 0;
 }

@@ -10,21 +10,14 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
-start_pg pg
-export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
-new_instance di
-start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme
-ADMIN_KEY=$(cat "$I_STATE/admin.key")
-URL="http://127.0.0.1:$FDO_PORT"
+fdo_start di
 
 out=$("$FDO_DEVICE" di "$URL" CS-100 Charger-22 "$T/cred" 2>&1)
 expect_contains "DI before the tenant exists" "$out" "error 500"
 
 r=$(api "$ADMIN_KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
 ALICE=$(user_key "$ACME" alice tenant-admin)
-r=$(api "$ALICE" GET "/profiles?limit=1000")
-BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device"][0])')
-expect_api "fdo-device profile" "$(api "$ALICE" POST /profiles "{\"name\":\"fdo-device\",\"body\":$BODY}")" 201
+fdo_device_profile "$ALICE"
 expect_api "register the device" \
 	"$(api "$ALICE" POST /devices '{"serial":"CS-100","model":"Charger-22"}')" 201
 

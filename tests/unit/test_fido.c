@@ -6,7 +6,11 @@
  * HMAC secret where it is known; legacy-buggy, FDO 1.0 and altered ones are
  * refused with the reason. The rendezvous messages (TO0.OwnerSign,
  * TO1.HelloRV, the EAT of TO1.ProveToRV) as our writers make them decode
- * field for field; malformed ones are refused with the reason.
+ * field for field; malformed ones are refused with the reason. The TO2 key
+ * exchange: the KDF known answer of tests/data/fdo/README.md, both sides of
+ * ECDH256 and ECDH384 deriving the same A128GCM and A256GCM keys, and
+ * COSE_Encrypt0 with them (altered, under another key or naming another
+ * algorithm, refused).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +20,11 @@
 #include "cbor.h"
 #include "codec.h"
 #include "cose.h"
+#include "encrypt0.h"
 #include "err.h"
 #include "fido_harness.h"
 #include "hash.h"
+#include "kex.h"
 #include "pubkey.h"
 #include "rv_msg.h"
 #include "rvinfo.h"
@@ -677,6 +683,101 @@ START_TEST(rendezvous_messages)
 }
 END_TEST
 
+START_TEST(kdf_known_answer)
+{
+	static const char secret[] = "08c9dc0cc5e9dd2558a12ae60cd00670d01a09cca52bae8a671a21e1babdb25b"
+	    "c21963c48b4aa77bb8ed338f0c5a15efee069ce10a09be2aacf857b8dcd9df8e";
+	static const char want[] = "e5e959c8cbdd5989c819f7ea8c69bcb3f70a442830ba235c5aa0b4047d0cda0b";
+	uint8_t out[32];
+	size_t sl, wl;
+	uint8_t *sp = unhex(secret, &sl), *wp = unhex(want, &wl);
+
+	ck_assert_int_eq(fdo_kdf(FDO_HMAC_SHA256, sp, sl, out, sizeof(out)), MP_OK);
+	ck_assert_int_eq(memcmp(out, wp, wl), 0);
+	/* L is part of the PRF's input: 16 bytes are not the first half of 32 */
+	ck_assert_int_eq(fdo_kdf(FDO_HMAC_SHA256, sp, sl, out, 16), MP_OK);
+	ck_assert_int_ne(memcmp(out, wp, 16), 0);
+	free(sp);
+	free(wp);
+}
+END_TEST
+
+/* Both sides of suite with cipher: the keys agree; a message encrypted by one opens for the other. */
+static void
+exchange(int suite, int cipher)
+{
+	static const uint8_t msg[] = "[\"devmod\"]";
+	mp_buf *a = mp_buf_new(FDO_KEX_PARAM_MAX), *b = mp_buf_new(FDO_KEX_PARAM_MAX),
+	       *ct = mp_buf_new(256), *pt = mp_buf_new(256);
+	EVP_PKEY *ka = NULL, *kb = NULL;
+	fdo_detail d = { { 0 } };
+	fdo_sek owner, device, other;
+	uint8_t *p;
+
+	ck_assert_int_eq(fdo_kex_param(suite, &ka, a), MP_OK);
+	ck_assert_int_eq(fdo_kex_param(suite, &kb, b), MP_OK);
+	ck_assert_uint_eq(mp_buf_len(a), suite == FDO_ECDH384 ? 150 : 86);
+	ck_assert_int_eq(fdo_kex_derive(suite, cipher, ka, mp_buf_ptr(a), mp_buf_len(a),
+	    mp_buf_ptr(b), mp_buf_len(b), true, &owner, &d), MP_OK);
+	ck_assert_int_eq(fdo_kex_derive(suite, cipher, kb, mp_buf_ptr(b), mp_buf_len(b),
+	    mp_buf_ptr(a), mp_buf_len(a), false, &device, &d), MP_OK);
+	ck_assert_uint_eq(owner.len, cipher == FDO_A256GCM ? 32 : 16);
+	ck_assert_int_eq(memcmp(owner.key, device.key, owner.len), 0);
+	/* both think they are the owner: the randoms go in the other order */
+	ck_assert_int_eq(fdo_kex_derive(suite, cipher, kb, mp_buf_ptr(b), mp_buf_len(b),
+	    mp_buf_ptr(a), mp_buf_len(a), true, &other, &d), MP_OK);
+	ck_assert_int_ne(memcmp(owner.key, other.key, owner.len), 0);
+	ck_assert_int_eq(fdo_kex_derive(suite, cipher, ka, mp_buf_ptr(a), mp_buf_len(a),
+	    mp_buf_ptr(b), mp_buf_len(b) - 1, true, &other, &d), MP_ERR_INVALID);
+
+	ck_assert_int_eq(fdo_encrypt0(&owner, msg, sizeof(msg), ct), MP_OK);
+	ck_assert_int_eq(fdo_decrypt0(&device, mp_buf_ptr(ct), mp_buf_len(ct), pt, &d), MP_OK);
+	ck_assert_uint_eq(mp_buf_len(pt), sizeof(msg));
+	ck_assert_int_eq(memcmp(mp_buf_ptr(pt), msg, sizeof(msg)), 0);
+	other = device;
+	other.key[0] ^= 1;
+	ck_assert_int_eq(fdo_decrypt0(&other, mp_buf_ptr(ct), mp_buf_len(ct), pt, &d),
+	    MP_ERR_INTEGRITY);
+	ck_assert_str_eq(d.message, "COSE_Encrypt0: does not decrypt with the session key");
+	other = device;
+	other.cipher = cipher == FDO_A256GCM ? FDO_A128GCM : FDO_A256GCM;
+	other.len = cipher == FDO_A256GCM ? 16 : 32;
+	ck_assert_int_eq(fdo_decrypt0(&other, mp_buf_ptr(ct), mp_buf_len(ct), pt, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "COSE_Encrypt0: the algorithm is not the session's");
+	p = (uint8_t *)mp_buf_ptr(ct);
+	p[mp_buf_len(ct) - 1] ^= 1;
+	ck_assert_int_eq(fdo_decrypt0(&device, mp_buf_ptr(ct), mp_buf_len(ct), pt, &d),
+	    MP_ERR_INTEGRITY);
+	ck_assert_int_eq(fdo_decrypt0(&device, mp_buf_ptr(ct), mp_buf_len(ct) - 1, pt, &d),
+	    MP_ERR_INVALID);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+	mp_buf_free(a);
+	mp_buf_free(b);
+	mp_buf_free(ct);
+	mp_buf_free(pt);
+}
+
+START_TEST(key_exchange)
+{
+	fdo_detail d = { { 0 } };
+	int suite;
+
+	exchange(FDO_ECDH256, FDO_A128GCM);
+	exchange(FDO_ECDH256, FDO_A256GCM);
+	exchange(FDO_ECDH384, FDO_A128GCM);
+	exchange(FDO_ECDH384, FDO_A256GCM);
+	ck_assert_int_eq(fdo_kex_suite_of("ECDH384", 7, FDO_A256GCM, &suite, &d), MP_OK);
+	ck_assert_int_eq(suite, FDO_ECDH384);
+	ck_assert_int_eq(fdo_kex_suite_of("DHKEXid14", 9, FDO_A128GCM, &suite, &d),
+	    MP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(d.message, "key exchange DHKEXid14 is not supported (ECDH256 and ECDH384 are)");
+	ck_assert_int_eq(fdo_kex_suite_of("ECDH256", 7, 32, &suite, &d), MP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(d.message, "cipher suite 32 is not supported (A128GCM 1 and A256GCM 3 are)");
+}
+END_TEST
+
 Suite *
 suite_make(void)
 {
@@ -694,6 +795,8 @@ suite_make(void)
 	tcase_add_test(tc, altered_vouchers);
 	tcase_add_test(tc, chain_signatures);
 	tcase_add_test(tc, rendezvous_messages);
+	tcase_add_test(tc, kdf_known_answer);
+	tcase_add_test(tc, key_exchange);
 	suite_add_tcase(s, tc);
 	return s;
 }
