@@ -205,7 +205,7 @@ static void
 di_set_hmac(mp_http_req *req, const uint8_t *body, size_t len)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	const char *token = fdo_token_of(req);
+	const char *token;
 	const uint8_t *hmac;
 	fdo_detail d = { { 0 } };
 	json_t *row = NULL;
@@ -216,11 +216,9 @@ di_set_hmac(mp_http_req *req, const uint8_t *body, size_t len)
 	fdo_env env;
 	int r;
 
-	if (token == NULL) {
-		fdo_reply_error(req, 401, EM_INVALID_MESSAGE_ERROR, MSG_DI_SET_HMAC,
-		    "DI.SetHMAC needs the Authorization token of DI.SetCredentials");
+	if ((token = fdo_token_required(req, MSG_DI_SET_HMAC,
+	    "DI.SetHMAC needs the Authorization token of DI.SetCredentials")) == NULL)
 		return;
-	}
 	/* DI.SetHMAC = [HMac] */
 	fdo_cbor_init(&c, body, len);
 	if (fdo_cbor_array_n(&c, 1) != MP_OK) {
@@ -282,9 +280,13 @@ fdo_message(mp_http_req *req, void *arg)
 		fdo_msg_to1_hello_rv(req, body, len);
 	else if (strcmp(type, "32") == 0)
 		fdo_msg_to1_prove_to_rv(req, body, len);
+	else if (strcmp(type, "60") == 0)
+		fdo_msg_to2_hello_device(req, body, len);
+	else if (strcmp(type, "62") == 0)
+		fdo_msg_to2_get_ov_next_entry(req, body, len);
 	else
 		fdo_reply_error(req, 404, EM_INVALID_MESSAGE_ERROR, 0, "this server takes DI"
-		    " (10, 12), TO0 (20, 22) and TO1 (30, 32) messages only");
+		    " (10, 12), TO0 (20, 22), TO1 (30, 32) and TO2 (60, 62) messages only");
 }
 
 const mp_http_route fdo_routes[] = {

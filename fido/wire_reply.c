@@ -5,6 +5,7 @@
 
 #include "cbor.h"
 #include "err.h"
+#include "log.h"
 #include "secure.h"
 #include "session.h"
 
@@ -47,13 +48,45 @@ fdo_reply_token(mp_http_req *req, const char *token)
 }
 
 const char *
-fdo_token_of(mp_http_req *req)
+fdo_token_required(mp_http_req *req, unsigned prev, const char *message)
 {
 	const char *auth = mp_http_req_header(req, "Authorization");
 	size_t n;
 
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
-		return NULL;
-	n = strlen(auth + 7);
-	return n == 0 || n >= FDO_TOKEN_MAX ? NULL : auth + 7;
+	if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0 && (n = strlen(auth + 7)) > 0 &&
+	    n < FDO_TOKEN_MAX)
+		return auth + 7;
+	fdo_reply_error(req, 401, EM_INVALID_MESSAGE_ERROR, prev, message);
+	return NULL;
+}
+
+void
+fdo_reply_refusal(mp_http_req *req, int r, unsigned prev, unsigned integrity_code,
+    const fdo_detail *d)
+{
+	const char *why = d->message[0] != '\0' ? d->message : "the request could not be served";
+
+	switch (r) {
+	case MP_ERR_INVALID:
+	case MP_ERR_UNSUPPORTED:
+	case MP_ERR_TOO_LARGE:
+		fdo_reply_error(req, 400, EM_MESSAGE_BODY_ERROR, prev, why);
+		break;
+	case MP_ERR_UNAUTHENTICATED:
+		fdo_reply_error(req, 401, EM_INVALID_MESSAGE_ERROR, prev, why);
+		break;
+	case MP_ERR_INTEGRITY:
+		fdo_reply_error(req, 400, integrity_code, prev, why);
+		break;
+	case MP_ERR_POLICY:
+		fdo_reply_error(req, 403, EM_INVALID_OWNERSHIP_VOUCHER, prev, why);
+		break;
+	case MP_ERR_NOT_FOUND:
+		fdo_reply_error(req, 404, EM_RESOURCE_NOT_FOUND, prev, why);
+		break;
+	default:
+		mp_error("fdo: message %u: %s", prev, mp_strerror(r));
+		fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, prev, "internal error");
+		break;
+	}
 }

@@ -19,37 +19,6 @@
 #define MSG_TO1_PROVE_TO_RV 32
 #define MSG_TO1_RV_REDIRECT 33
 
-/* The refusal of a rendezvous step that failed with r (d says why when it can). */
-static void
-reply_rv_error(mp_http_req *req, int r, unsigned prev, unsigned policy_code, const fdo_detail *d)
-{
-	const char *why = d->message[0] != '\0' ? d->message : "the request could not be served";
-
-	switch (r) {
-	case MP_ERR_INVALID:
-	case MP_ERR_UNSUPPORTED:
-	case MP_ERR_TOO_LARGE:
-		fdo_reply_error(req, 400, EM_MESSAGE_BODY_ERROR, prev, why);
-		break;
-	case MP_ERR_UNAUTHENTICATED:
-		fdo_reply_error(req, 401, EM_INVALID_MESSAGE_ERROR, prev, why);
-		break;
-	case MP_ERR_INTEGRITY:
-		fdo_reply_error(req, 400, policy_code, prev, why);
-		break;
-	case MP_ERR_POLICY:
-		fdo_reply_error(req, 403, EM_INVALID_OWNERSHIP_VOUCHER, prev, why);
-		break;
-	case MP_ERR_NOT_FOUND:
-		fdo_reply_error(req, 404, EM_RESOURCE_NOT_FOUND, prev, why);
-		break;
-	default:
-		mp_error("fdo: rendezvous message %u: %s", prev, mp_strerror(r));
-		fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, prev, "internal error");
-		break;
-	}
-}
-
 /* Answers type with [nonce] or [nonce, sig_info] and the session's token. */
 static void
 reply_nonce(mp_http_req *req, unsigned type, const uint8_t *nonce, const uint8_t *sig_info,
@@ -86,7 +55,7 @@ fdo_msg_to0_hello(mp_http_req *req, const uint8_t *body, size_t len)
 	if ((r = fdo_rv_to0_begin(w->db, nonce, token)) != MP_OK) {
 		fdo_detail d = { { 0 } };
 
-		reply_rv_error(req, r, MSG_TO0_HELLO, EM_MESSAGE_BODY_ERROR, &d);
+		fdo_reply_refusal(req, r, MSG_TO0_HELLO, EM_MESSAGE_BODY_ERROR, &d);
 		return;
 	}
 	/* TO0.HelloAck = [NonceTO0Sign] */
@@ -98,21 +67,19 @@ void
 fdo_msg_to0_owner_sign(mp_http_req *req, const uint8_t *body, size_t len)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	const char *token = fdo_token_of(req);
+	const char *token;
 	fdo_detail d = { { 0 } };
 	fdo_to0_owner_sign m;
 	uint32_t wait = 0;
 	mp_buf *out = NULL;
 	int r;
 
-	if (token == NULL) {
-		fdo_reply_error(req, 401, EM_INVALID_MESSAGE_ERROR, MSG_TO0_OWNER_SIGN,
-		    "TO0.OwnerSign needs the Authorization token of TO0.HelloAck");
+	if ((token = fdo_token_required(req, MSG_TO0_OWNER_SIGN,
+	    "TO0.OwnerSign needs the Authorization token of TO0.HelloAck")) == NULL)
 		return;
-	}
 	if ((r = fdo_to0_owner_sign_decode(body, len, &m, &d)) != MP_OK ||
 	    (r = fdo_rv_to0_accept(w->db, token, &m, &wait, &d)) != MP_OK) {
-		reply_rv_error(req, r, MSG_TO0_OWNER_SIGN, EM_INVALID_OWNER_SIGN_BODY, &d);
+		fdo_reply_refusal(req, r, MSG_TO0_OWNER_SIGN, EM_INVALID_OWNER_SIGN_BODY, &d);
 		return;
 	}
 	mp_info("fdo: TO0: an owner registered %zu address(es) for %u s", m.to1d_payload.naddrs,
@@ -141,7 +108,7 @@ fdo_msg_to1_hello_rv(mp_http_req *req, const uint8_t *body, size_t len)
 
 	if ((r = fdo_to1_hello_decode(body, len, guid, &sg_type, &d)) != MP_OK ||
 	    (r = fdo_rv_to1_begin(w->db, guid, sg_type, nonce, token, &d)) != MP_OK) {
-		reply_rv_error(req, r, MSG_TO1_HELLO_RV, EM_MESSAGE_BODY_ERROR, &d);
+		fdo_reply_refusal(req, r, MSG_TO1_HELLO_RV, EM_MESSAGE_BODY_ERROR, &d);
 		return;
 	}
 	/* TO1.HelloRVAck = [NonceTO1Proof, eBSigInfo]: eBSigInfo is the device's eASigInfo */
@@ -158,23 +125,21 @@ void
 fdo_msg_to1_prove_to_rv(mp_http_req *req, const uint8_t *body, size_t len)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	const char *token = fdo_token_of(req);
+	const char *token;
 	fdo_detail d = { { 0 } };
 	mp_buf *out = NULL;
 	int r;
 
-	if (token == NULL) {
-		fdo_reply_error(req, 401, EM_INVALID_MESSAGE_ERROR, MSG_TO1_PROVE_TO_RV,
-		    "TO1.ProveToRV needs the Authorization token of TO1.HelloRVAck");
+	if ((token = fdo_token_required(req, MSG_TO1_PROVE_TO_RV,
+	    "TO1.ProveToRV needs the Authorization token of TO1.HelloRVAck")) == NULL)
 		return;
-	}
 	if ((out = mp_buf_new(FDO_VOUCHER_MAX)) == NULL) {
 		fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_TO1_PROVE_TO_RV, "out of memory");
 		return;
 	}
 	/* TO1.RVRedirect = To1d */
 	if ((r = fdo_rv_to1_prove(w->db, token, body, len, out, &d)) != MP_OK)
-		reply_rv_error(req, r, MSG_TO1_PROVE_TO_RV, EM_INVALID_MESSAGE_ERROR, &d);
+		fdo_reply_refusal(req, r, MSG_TO1_PROVE_TO_RV, EM_INVALID_MESSAGE_ERROR, &d);
 	else
 		fdo_reply_msg(req, MSG_TO1_RV_REDIRECT, out);
 	mp_buf_free(out);

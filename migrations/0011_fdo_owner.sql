@@ -1,5 +1,6 @@
 -- FIDO Device Onboard, the owner's side (docs/fdo.md): the rendezvous
--- server's registrations (TO0) that devices look up (TO1).
+-- server's registrations (TO0) that devices look up (TO1), and owner
+-- onboarding (TO2) in progress.
 
 -- Where the owner of a GUID is: the To1d blob its current owner key signed
 -- (TO0.OwnerSign), with the voucher it proved ownership with (TO1 checks the
@@ -28,3 +29,21 @@ CREATE TABLE fdo_rv_sessions (
 	expires_at timestamptz NOT NULL
 );
 CREATE INDEX fdo_rv_sessions_expires ON fdo_rv_sessions (expires_at);
+
+-- Owner onboarding (TO2) between its messages: after TO2.ProveOVHdr, the
+-- voucher proved (as it was then), the nonce the device must sign, the key
+-- exchange chosen and our side of it (xAKeyExchange and its private key,
+-- sealed by the key store), named by the SHA-256 of a bearer token.
+CREATE TABLE fdo_to2_sessions (
+	token_sha256 bytea PRIMARY KEY CHECK (octet_length(token_sha256) = 32),
+	tenant_id uuid NOT NULL REFERENCES tenants (id),
+	guid uuid NOT NULL,
+	voucher bytea NOT NULL CHECK (octet_length(voucher) <= 65536),
+	nonce_prove_dv bytea NOT NULL CHECK (octet_length(nonce_prove_dv) = 16),
+	kex_suite smallint NOT NULL,
+	cipher smallint NOT NULL,
+	kex_param bytea NOT NULL,
+	kex_key_sealed bytea NOT NULL,
+	expires_at timestamptz NOT NULL
+);
+CREATE INDEX fdo_to2_sessions_expires ON fdo_to2_sessions (expires_at);

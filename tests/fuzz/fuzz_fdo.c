@@ -5,10 +5,11 @@
  * FDO messages: one CBOR item, a COSE_Sign1, a PublicKey, a Hash and a
  * RendezvousInfo, and as the messages peers send: DI.AppStart, TO0.OwnerSign
  * (its To1d verified with the key it would have), TO1.HelloRV, an EAT
- * payload and a To1d, a COSE_Encrypt0 opened with a fixed session key and
+ * payload and a To1d, TO2.HelloDevice and TO2.ProveOVHdr (its signature
+ * verified with the key it names), a COSE_Encrypt0 opened with a fixed session key and
  * an ECDH256 key exchange parameter of a peer. The seed corpus holds the published vouchers of
- * tests/data/fdo as CBOR, a DI.AppStart, a TO0.OwnerSign, a TO1.HelloRV and
- * an EAT.
+ * tests/data/fdo as CBOR, a DI.AppStart, a TO0.OwnerSign, a TO1.HelloRV, an
+ * EAT and a TO2.HelloDevice.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "pubkey.h"
 #include "rv_msg.h"
 #include "rvinfo.h"
+#include "to2_msg.h"
 #include "voucher.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static mp_buf *kex_param;
 	mp_buf *pt = mp_buf_new(size + 1);
 	fdo_sek derived;
+	fdo_to2_hello hello;
+	fdo_prove_ovhdr prove;
 	fdo_voucher *v = NULL;
 	fdo_pubkey pk = { 0 };
 	const uint8_t *s;
@@ -81,6 +85,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)fdo_eat_decode(data, size, &s, guid, &d);
 	fdo_cbor_init(&c, data, size);
 	(void)fdo_to1d_decode(&c, &s1, &to1d, &d);
+	(void)fdo_to2_hello_decode(data, size, &hello, &d);
+	if (fdo_prove_ovhdr_decode(data, size, &prove, &d) == MP_OK) {
+		(void)fdo_sign1_verify(&prove.sign1, &prove.owner, &d);
+		fdo_pubkey_clear(&prove.owner);
+	}
 	if (pt != NULL)
 		(void)fdo_decrypt0(&sek, data, size, pt, &d);
 	mp_buf_free(pt);

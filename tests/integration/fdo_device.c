@@ -16,6 +16,11 @@
  *   fdo_device to1 CREDENTIAL URL MODE               runs TO1 (messages 30-33) and prints
  *       the owner's addresses from To1d. MODE ok, or one fault: key (signed by another
  *       key), guid (another GUID in the EAT), replay (ProveToRV sent twice)
+ *   fdo_device to2 CREDENTIAL URL KEX MODE           runs TO2 HelloDevice (60) with key
+ *       exchange KEX and A128GCM, checks TO2.ProveOVHdr (the owner's signature, the
+ *       nonce, the hash of HelloDevice) and the voucher it proves, each entry fetched
+ *       (62, 63), with the device's HMAC secret. MODE ok, or one fault: cipher (cipher
+ *       suite 32), guid (another GUID), entry (asks for an entry past the last)
  * The credential is a test artefact: CBOR [GUID, HMAC secret, header, key (DER), token].
  */
 #include <stdio.h>
@@ -36,6 +41,7 @@
 #include "hash.h"
 #include "num.h"
 #include "rv_msg.h"
+#include "to2_msg.h"
 #include "secure.h"
 #include "voucher.h"
 
@@ -491,6 +497,93 @@ to1(const char *credfile, const char *url, const char *mode)
 	return 0;
 }
 
+/* TO2.OVNextEntry of entry i: a copy of the entry's encoding. */
+static uint8_t *
+next_entry(const char *url, const char *token, uint64_t i, struct resp *r, size_t *len)
+{
+	const uint8_t *e;
+	mp_buf *msg = buf();
+	uint64_t got;
+	uint8_t *copy;
+	fdo_cbor c;
+
+	if (fdo_put_array(msg, 1) != MP_OK || fdo_put_uint(msg, i) != MP_OK)
+		die("cannot encode TO2.GetOVNextEntry");
+	post(url, 62, token, msg, r);
+	if (strcmp(r->type, "63") != 0)
+		error_exit(r);
+	fdo_cbor_init(&c, r->body, r->len);
+	if (fdo_cbor_array_n(&c, 2) != MP_OK || fdo_cbor_uint(&c, UINT8_MAX, &got) != MP_OK ||
+	    got != i || fdo_cbor_skip(&c, &e, len) != MP_OK || !fdo_cbor_empty(&c) ||
+	    (copy = malloc(*len)) == NULL)
+		die("TO2.OVNextEntry is not [OVEntryNum, OVEntry] of the entry asked for");
+	memcpy(copy, e, *len);
+	mp_buf_free(msg);
+	return copy;
+}
+
+static int
+to2(const char *credfile, const char *url, const char *kex, const char *mode)
+{
+	size_t cn, n;
+	uint8_t *cp = read_file(credfile, &cn), guid[FDO_GUID_LEN], nonce[FDO_NONCE_LEN];
+	struct resp *r = malloc(sizeof(*r)), *prove = malloc(sizeof(*prove));
+	fdo_bytes entries[FDO_VOUCHER_MAX_ENTRIES];
+	fdo_detail d = { { 0 } };
+	fdo_voucher *v = NULL;
+	mp_buf *hello = buf();
+	fdo_bytes part;
+	fdo_prove_ovhdr p;
+	char token[128];
+	struct cred cr;
+	fdo_hash h;
+
+	read_cred(cp, cn, &cr);
+	memcpy(guid, cr.guid, sizeof(guid));
+	if (strcmp(mode, "guid") == 0)
+		guid[0] ^= 1;
+	if (r == NULL || prove == NULL || mp_random_bytes(nonce, sizeof(nonce)) != MP_OK ||
+	    fdo_to2_hello_write(hello, guid, nonce, kex,
+	    strcmp(mode, "cipher") == 0 ? 32 : FDO_A128GCM, FDO_COSE_ES256) != MP_OK)
+		die("cannot encode TO2.HelloDevice");
+	post(url, 60, NULL, hello, prove);
+	if (strcmp(prove->type, "61") != 0)
+		error_exit(prove);
+	snprintf(token, sizeof(token), "%s", prove->auth);
+	if (fdo_prove_ovhdr_decode(prove->body, prove->len, &p, &d) != MP_OK)
+		die(d.message);
+	if (fdo_sign1_verify(&p.sign1, &p.owner, &d) != MP_OK)
+		die("TO2.ProveOVHdr is not signed by CUPHOwnerPubKey");
+	part.p = mp_buf_ptr(hello);
+	part.n = mp_buf_len(hello);
+	if (memcmp(p.nonce_ov, nonce, sizeof(nonce)) != 0 ||
+	    fdo_hash_compute(p.hello_hash.alg, &part, 1, &h) != MP_OK || !fdo_hash_equal(&h, &p.hello_hash))
+		die("TO2.ProveOVHdr: not the nonce or the hash of this TO2.HelloDevice");
+	n = (size_t)p.entries;
+	for (size_t i = 0; i < n; i++)
+		entries[i].p = next_entry(url, token, i, r, &entries[i].n);
+	if (strcmp(mode, "entry") == 0)
+		(void)next_entry(url, token, n, r, &part.n);
+	if (fdo_voucher_assemble(p.hdr, p.hdr_len, p.hmac, p.hmac_len, entries, n, &v, &d) != MP_OK ||
+	    fdo_voucher_verify(v, cr.secret, cr.sl, &d) != MP_OK) {
+		printf("refused: %s\n", d.message);
+		return 2;
+	}
+	if (memcmp(fdo_voucher_guid(v), cr.guid, FDO_GUID_LEN) != 0 ||
+	    EVP_PKEY_eq(fdo_voucher_owner_key(v)->key, p.owner.key) != 1)
+		die("the voucher is another device's, or its owner key is not CUPHOwnerPubKey");
+	printf("ok: the owner proved the voucher of %zu entries\n", fdo_voucher_entry_count(v));
+	for (size_t i = 0; i < n; i++)
+		free((void *)entries[i].p);
+	fdo_voucher_free(v);
+	fdo_pubkey_clear(&p.owner);
+	mp_buf_free(hello);
+	free(prove);
+	free(r);
+	free(cp);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -504,10 +597,13 @@ main(int argc, char **argv)
 		return to0(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], argv[8]);
 	if (argc == 5 && strcmp(argv[1], "to1") == 0)
 		return to1(argv[2], argv[3], argv[4]);
+	if (argc == 6 && strcmp(argv[1], "to2") == 0)
+		return to2(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: fdo_device di URL SERIAL DEVICEINFO CREDENTIAL\n"
 	    "       fdo_device check CREDENTIAL VOUCHER\n"
 	    "       fdo_device again CREDENTIAL URL\n"
 	    "       fdo_device to0 URL VOUCHER OWNERKEY HOST PORT WAIT MODE\n"
-	    "       fdo_device to1 CREDENTIAL URL MODE\n");
+	    "       fdo_device to1 CREDENTIAL URL MODE\n"
+	    "       fdo_device to2 CREDENTIAL URL KEX MODE\n");
 	return 1;
 }

@@ -10,7 +10,7 @@
  * exchange: the KDF known answer of tests/data/fdo/README.md, both sides of
  * ECDH256 and ECDH384 deriving the same A128GCM and A256GCM keys, and
  * COSE_Encrypt0 with them (altered, under another key or naming another
- * algorithm, refused).
+ * algorithm, refused); TO2.HelloDevice as we write it decodes field for field.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,7 @@
 #include "pubkey.h"
 #include "rv_msg.h"
 #include "rvinfo.h"
+#include "to2_msg.h"
 #include "voucher.h"
 
 static uint8_t *
@@ -778,6 +779,34 @@ START_TEST(key_exchange)
 }
 END_TEST
 
+START_TEST(to2_hello)
+{
+	static const uint8_t guid[FDO_GUID_LEN] = { 9 };
+	static const uint8_t nonce[FDO_NONCE_LEN] = { 5 };
+	mp_buf *b = mp_buf_new(256);
+	fdo_detail d = { { 0 } };
+	fdo_to2_hello m;
+
+	ck_assert_int_eq(fdo_to2_hello_write(b, guid, nonce, "ECDH384", FDO_A256GCM, FDO_COSE_ES384),
+	    MP_OK);
+	ck_assert_int_eq(fdo_to2_hello_decode(mp_buf_ptr(b), mp_buf_len(b), &m, &d), MP_OK);
+	ck_assert_uint_eq(m.max_msg, UINT16_MAX);
+	ck_assert_int_eq(memcmp(m.guid, guid, sizeof(guid)), 0);
+	ck_assert_int_eq(memcmp(m.nonce, nonce, sizeof(nonce)), 0);
+	ck_assert_str_eq(m.kex, "ECDH384");
+	ck_assert_int_eq(m.cipher, FDO_A256GCM);
+	ck_assert_int_eq(m.sg_type, FDO_COSE_ES384);
+	ck_assert_uint_eq(m.sig_info_len, 4);
+	mp_buf_reset(b);
+	ck_assert_int_eq(fdo_to2_hello_write(b, guid, nonce, "ECDH256-MUCH-TOO-LONG", FDO_A128GCM,
+	    FDO_COSE_ES256), MP_OK);
+	ck_assert_int_eq(fdo_to2_hello_decode(mp_buf_ptr(b), mp_buf_len(b), &m, &d), MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "TO2.HelloDevice is not [maxDeviceMessageSize, Guid,"
+	    " NonceTO2ProveOV, kexSuiteName, cipherSuiteName, eASigInfo]");
+	mp_buf_free(b);
+}
+END_TEST
+
 Suite *
 suite_make(void)
 {
@@ -797,6 +826,7 @@ suite_make(void)
 	tcase_add_test(tc, rendezvous_messages);
 	tcase_add_test(tc, kdf_known_answer);
 	tcase_add_test(tc, key_exchange);
+	tcase_add_test(tc, to2_hello);
 	suite_add_tcase(s, tc);
 	return s;
 }
