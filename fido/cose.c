@@ -328,7 +328,8 @@ out:
 }
 
 int
-fdo_sign1_sign_ec(EVP_PKEY *key, const uint8_t *payload, size_t len, mp_buf *out)
+fdo_sign1_sign_ec(EVP_PKEY *key, const uint8_t *payload, size_t len, const uint8_t *unprot,
+    size_t unprot_len, mp_buf *out)
 {
 	mp_buf *ph = NULL, *tbs = NULL;
 	EVP_MD_CTX *mctx = NULL;
@@ -354,7 +355,7 @@ fdo_sign1_sign_ec(EVP_PKEY *key, const uint8_t *payload, size_t len, mp_buf *out
 	    (sig = OPENSSL_malloc(siglen)) == NULL ||
 	    EVP_DigestSign(mctx, sig, &siglen, mp_buf_ptr(tbs), mp_buf_len(tbs)) != 1)
 		goto out;
-	r = sign1_put(&kind, ph, NULL, 0, payload, len, sig, siglen, out);
+	r = sign1_put(&kind, ph, unprot, unprot_len, payload, len, sig, siglen, out);
 out:
 	ERR_clear_error();
 	EVP_MD_CTX_free(mctx);

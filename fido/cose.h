@@ -73,9 +73,9 @@ int fdo_sign1_sign(mp_key *k, const uint8_t *payload, size_t len, const uint8_t 
     size_t unprot_len, mp_buf *out);
 /*
  * The same with an EC key held by the caller (a device's attestation key):
- * ES256 for P-256, ES384 for P-384, an empty unprotected header.
- * MP_ERR_UNSUPPORTED for any other key.
+ * ES256 for P-256, ES384 for P-384. MP_ERR_UNSUPPORTED for any other key.
  */
-int fdo_sign1_sign_ec(EVP_PKEY *key, const uint8_t *payload, size_t len, mp_buf *out);
+int fdo_sign1_sign_ec(EVP_PKEY *key, const uint8_t *payload, size_t len, const uint8_t *unprot,
+    size_t unprot_len, mp_buf *out);
 
 #endif

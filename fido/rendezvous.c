@@ -373,9 +373,9 @@ fdo_rv_to1_prove(mp_db *db, const char *token, const uint8_t *eat, size_t len, m
     fdo_detail *d)
 {
 	char guid[FDO_GUID_TEXT] = "", claimed[FDO_GUID_TEXT];
-	uint8_t g[FDO_GUID_LEN], nonce[FDO_NONCE_LEN];
+	uint8_t nonce[FDO_NONCE_LEN];
 	struct to1 t = { guid, NULL, NULL, 0, d };
-	const uint8_t *eat_nonce;
+	fdo_eat e;
 	fdo_sign1 s;
 	fdo_cbor c;
 	int r;
@@ -388,12 +388,12 @@ fdo_rv_to1_prove(mp_db *db, const char *token, const uint8_t *eat, size_t len, m
 		return fdo_refuse_in(d, r, "TO1.ProveToRV");
 	if (!fdo_cbor_empty(&c))
 		return fdo_refuse(d, MP_ERR_INVALID, "TO1.ProveToRV: bytes after the EAToken");
-	if ((r = fdo_eat_decode(s.payload, s.payload_len, &eat_nonce, g, d)) != MP_OK)
+	if ((r = fdo_eat_decode(s.payload, s.payload_len, &e, d)) != MP_OK)
 		return r;
-	if (!mp_ct_equal(nonce, sizeof(nonce), eat_nonce, FDO_NONCE_LEN))
+	if (!mp_ct_equal(nonce, sizeof(nonce), e.nonce, FDO_NONCE_LEN))
 		return fdo_refuse(d, MP_ERR_UNAUTHENTICATED,
 		    "EAT: the nonce is not the nonce of TO1.HelloRVAck");
-	fdo_guid_text(g, claimed);
+	fdo_guid_text(e.guid, claimed);
 	if (strcmp(claimed, guid) != 0)
 		return fdo_refuse(d, MP_ERR_UNAUTHENTICATED, "EAT: the UEID is not the GUID of TO1.HelloRV");
 	t.eat = &s;

@@ -7,6 +7,7 @@
 /* EAT claim labels and the UEID type of a GUID. */
 #define EAT_NONCE 10
 #define EAT_UEID 256
+#define EAT_FDO (-257)
 #define EAT_UEID_RAND 0x01
 #define EAT_MAX_CLAIMS 16
 
@@ -140,11 +141,10 @@ fdo_to1_hello_decode(const uint8_t *body, size_t len, uint8_t guid[FDO_GUID_LEN]
 }
 
 int
-fdo_eat_decode(const uint8_t *p, size_t n, const uint8_t **nonce, uint8_t guid[FDO_GUID_LEN],
-    fdo_detail *d)
+fdo_eat_decode(const uint8_t *p, size_t n, fdo_eat *out, fdo_detail *d)
 {
-	const uint8_t *v, *ueid = NULL, *no = NULL;
-	size_t items, vl;
+	const uint8_t *v, *ueid = NULL, *no = NULL, *fdo = NULL;
+	size_t items, vl, fdo_len = 0;
 	int64_t label;
 	fdo_cbor c;
 
@@ -155,6 +155,11 @@ fdo_eat_decode(const uint8_t *p, size_t n, const uint8_t **nonce, uint8_t guid[F
 	for (size_t i = 0; i < items; i++) {
 		if (fdo_cbor_int(&c, &label) != MP_OK)
 			return fdo_refuse(d, MP_ERR_INVALID, "EAT: a claim label is not an integer");
+		if (label == EAT_FDO && fdo == NULL) {
+			if (fdo_cbor_skip(&c, &fdo, &fdo_len) != MP_OK)
+				return fdo_refuse(d, MP_ERR_INVALID, "EAT: the EAT-FDO claim is malformed");
+			continue;
+		}
 		if (label != EAT_NONCE && label != EAT_UEID) {
 			if (fdo_cbor_skip(&c, NULL, NULL) != MP_OK)
 				return fdo_refuse(d, MP_ERR_INVALID, "EAT: claim %lld is malformed",
@@ -175,22 +180,30 @@ fdo_eat_decode(const uint8_t *p, size_t n, const uint8_t **nonce, uint8_t guid[F
 	}
 	if (!fdo_cbor_empty(&c) || no == NULL || ueid == NULL)
 		return fdo_refuse(d, MP_ERR_INVALID, "EAT: no nonce or no UEID claim");
-	*nonce = no;
-	memcpy(guid, ueid + 1, FDO_GUID_LEN);
+	out->nonce = no;
+	memcpy(out->guid, ueid + 1, FDO_GUID_LEN);
+	out->fdo = fdo;
+	out->fdo_len = fdo_len;
 	return MP_OK;
 }
 
 int
-fdo_eat_write(mp_buf *b, const uint8_t nonce[FDO_NONCE_LEN], const uint8_t guid[FDO_GUID_LEN])
+fdo_eat_write(mp_buf *b, const uint8_t nonce[FDO_NONCE_LEN], const uint8_t guid[FDO_GUID_LEN],
+    const uint8_t *fdo, size_t fdo_len)
 {
 	uint8_t ueid[1 + FDO_GUID_LEN];
 	int r;
 
 	ueid[0] = EAT_UEID_RAND;
 	memcpy(ueid + 1, guid, FDO_GUID_LEN);
-	if ((r = fdo_put_map(b, 2)) != MP_OK || (r = fdo_put_uint(b, EAT_NONCE)) != MP_OK ||
+	if ((r = fdo_put_map(b, fdo != NULL ? 3 : 2)) != MP_OK ||
+	    (r = fdo_put_uint(b, EAT_NONCE)) != MP_OK ||
 	    (r = fdo_put_bstr(b, nonce, FDO_NONCE_LEN)) != MP_OK ||
-	    (r = fdo_put_uint(b, EAT_UEID)) != MP_OK)
+	    (r = fdo_put_uint(b, EAT_UEID)) != MP_OK || (r = fdo_put_bstr(b, ueid, sizeof(ueid))) != MP_OK)
 		return r;
-	return fdo_put_bstr(b, ueid, sizeof(ueid));
+	if (fdo == NULL)
+		return MP_OK;
+	if ((r = fdo_put_int(b, EAT_FDO)) != MP_OK)
+		return r;
+	return mp_buf_put(b, fdo, fdo_len);
 }

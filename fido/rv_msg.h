@@ -77,14 +77,22 @@ int fdo_to0_owner_sign_decode(const uint8_t *body, size_t len, fdo_to0_owner_sig
 int fdo_to1_hello_decode(const uint8_t *body, size_t len, uint8_t guid[FDO_GUID_LEN],
     int64_t *sg_type, fdo_detail *d);
 
+/* An EAT payload: its nonce, the GUID of its UEID and the encoding of its EAT-FDO claim. */
+typedef struct fdo_eat {
+	const uint8_t *nonce;       /* FDO_NONCE_LEN bytes */
+	uint8_t guid[FDO_GUID_LEN];
+	const uint8_t *fdo;         /* NULL when there is no EAT-FDO claim */
+	size_t fdo_len;
+} fdo_eat;
+
 /*
- * Reads an EAT payload (a map): its nonce (EAT-NONCE, FDO_NONCE_LEN bytes) and
- * the GUID of its UEID (EAT-UEID, 0x01 then the GUID), other claims passed over.
+ * Reads an EAT payload (a map): EAT-NONCE (10, FDO_NONCE_LEN bytes), EAT-UEID
+ * (256, 0x01 then the GUID) and EAT-FDO (-257, any item), other claims
+ * passed over.
  */
-int fdo_eat_decode(const uint8_t *p, size_t n, const uint8_t **nonce,
-    uint8_t guid[FDO_GUID_LEN], fdo_detail *d);
-/* Writes an EAT payload of nonce and guid. */
+int fdo_eat_decode(const uint8_t *p, size_t n, fdo_eat *out, fdo_detail *d);
+/* Writes an EAT payload of nonce and guid, and the EAT-FDO claim fdo (an encoding) unless NULL. */
 int fdo_eat_write(mp_buf *b, const uint8_t nonce[FDO_NONCE_LEN],
-    const uint8_t guid[FDO_GUID_LEN]);
+    const uint8_t guid[FDO_GUID_LEN], const uint8_t *fdo, size_t fdo_len);
 
 #endif

@@ -24,6 +24,7 @@
 
 #define FDO_CUPH_NONCE 256
 #define FDO_CUPH_OWNER_PUBKEY 257
+#define FDO_EUPH_NONCE (-259)
 #define FDO_KEX_NAME_MAX 16
 
 typedef struct fdo_to2_hello {

@@ -530,10 +530,59 @@ fdo_voucher_header_hmac(const fdo_voucher *v, size_t *len)
 }
 
 const uint8_t *
+fdo_voucher_rvinfo(const fdo_voucher *v, size_t *len)
+{
+	*len = v->rvinfo_len;
+	return v->rvinfo;
+}
+
+const uint8_t *
 fdo_voucher_entry(const fdo_voucher *v, size_t i, size_t *len)
 {
 	if (i >= v->n_entries)
 		return NULL;
 	*len = v->entries[i].whole_len;
 	return v->entries[i].whole;
+}
+
+int
+fdo_voucher_replacement_header(const fdo_voucher *v, const uint8_t guid[FDO_GUID_LEN],
+    const uint8_t *owner2, size_t owner2_len, mp_buf *out)
+{
+	int r;
+
+	/* [101, GUID, RendezvousInfo, DeviceInfo, PublicKey, Hash / null] */
+	if ((r = fdo_put_array(out, 6)) != MP_OK || (r = fdo_put_uint(out, FDO_PROTVER)) != MP_OK ||
+	    (r = fdo_put_bstr(out, guid, FDO_GUID_LEN)) != MP_OK ||
+	    (r = mp_buf_put(out, v->rvinfo, v->rvinfo_len)) != MP_OK ||
+	    (r = fdo_put_tstr(out, v->devinfo, strlen(v->devinfo))) != MP_OK ||
+	    (r = mp_buf_put(out, owner2, owner2_len)) != MP_OK)
+		return r;
+	return v->has_chain ? fdo_hash_encode(out, &v->chain_hash) : fdo_put_null(out);
+}
+
+int
+fdo_voucher_replace(const fdo_voucher *v, const uint8_t *hdr, size_t hdr_len,
+    const uint8_t *hmac, size_t hmac_len, fdo_voucher **out, fdo_detail *d)
+{
+	mp_buf *b = mp_buf_new(FDO_VOUCHER_MAX);
+	fdo_voucher *n = NULL;
+	int r = MP_ERR_NOMEM;
+
+	if (b == NULL)
+		return r;
+	if ((r = fdo_put_array(b, 5)) != MP_OK || (r = fdo_put_uint(b, FDO_PROTVER)) != MP_OK ||
+	    (r = fdo_put_bstr(b, hdr, hdr_len)) != MP_OK || (r = mp_buf_put(b, hmac, hmac_len)) != MP_OK ||
+	    (r = v->chain_n > 0 ? mp_buf_put(b, v->chain_enc, v->chain_enc_len) : fdo_put_null(b)) !=
+	    MP_OK || (r = fdo_put_array(b, 0)) != MP_OK)
+		goto out;
+	if ((r = fdo_voucher_decode(mp_buf_ptr(b), mp_buf_len(b), &n, d)) != MP_OK ||
+	    (r = fdo_voucher_verify(n, NULL, 0, d)) != MP_OK)
+		goto out;
+	*out = n;
+	n = NULL;
+out:
+	fdo_voucher_free(n);
+	mp_buf_free(b);
+	return r;
 }

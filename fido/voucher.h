@@ -20,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "hash.h"
 #include "reason.h"
 #include "keystore.h"
@@ -85,8 +86,24 @@ const fdo_pubkey *fdo_voucher_owner_key(const fdo_voucher *v);
 /* OVHeader (the contents of its byte string) and the encoding of its HMAC, as received. */
 const uint8_t *fdo_voucher_header(const fdo_voucher *v, size_t *len);
 const uint8_t *fdo_voucher_header_hmac(const fdo_voucher *v, size_t *len);
+/* RendezvousInfo as received. */
+const uint8_t *fdo_voucher_rvinfo(const fdo_voucher *v, size_t *len);
 /* The encoding of entry i, or NULL past the last. */
 const uint8_t *fdo_voucher_entry(const fdo_voucher *v, size_t i, size_t *len);
+/*
+ * The header of v's replacement in TO2 (credential replacement): GUID guid,
+ * v's RendezvousInfo, DeviceInfo and certificate chain hash, and owner2 (the
+ * encoding of a PublicKey) as its key; appended to out. Owner and device
+ * both build it, and must get the same bytes.
+ */
+int fdo_voucher_replacement_header(const fdo_voucher *v, const uint8_t guid[FDO_GUID_LEN],
+    const uint8_t *owner2, size_t owner2_len, mp_buf *out);
+/*
+ * The replacement voucher: [101, hdr, hmac (an encoding), v's certificate
+ * chain, []], decoded and verified (but for its HMAC, which the device knows).
+ */
+int fdo_voucher_replace(const fdo_voucher *v, const uint8_t *hdr, size_t hdr_len,
+    const uint8_t *hmac, size_t hmac_len, fdo_voucher **out, fdo_detail *d);
 /* The key of the device certificate (the chain's first; the voucher's), or NULL without a chain. */
 EVP_PKEY *fdo_voucher_device_key(const fdo_voucher *v);
 

@@ -284,9 +284,17 @@ fdo_message(mp_http_req *req, void *arg)
 		fdo_msg_to2_hello_device(req, body, len);
 	else if (strcmp(type, "62") == 0)
 		fdo_msg_to2_get_ov_next_entry(req, body, len);
+	else if (strcmp(type, "64") == 0)
+		fdo_msg_to2_prove_device(req, body, len);
+	else if (strcmp(type, "66") == 0)
+		fdo_msg_to2_encrypted(req, 66, body, len);
+	else if (strcmp(type, "68") == 0)
+		fdo_msg_to2_encrypted(req, 68, body, len);
+	else if (strcmp(type, "70") == 0)
+		fdo_msg_to2_encrypted(req, 70, body, len);
 	else
 		fdo_reply_error(req, 404, EM_INVALID_MESSAGE_ERROR, 0, "this server takes DI"
-		    " (10, 12), TO0 (20, 22), TO1 (30, 32) and TO2 (60, 62) messages only");
+		    " (10, 12), TO0 (20, 22), TO1 (30, 32) and TO2 (60-70, even) messages only");
 }
 
 const mp_http_route fdo_routes[] = {

@@ -2,7 +2,7 @@
  * The FDO listener (FDO 1.1 over HTTP: POST /fdo/101/msg/{type},
  * application/cbor): the manufacturer role's Device Initialize, messages 10
  * to 13, the rendezvous server's TO0 (20 to 23) and TO1 (30 to 33), and
- * the owner's proof in TO2 (60 to 63) (docs/fdo.md). Every refusal is the FDO error message (type 255) naming
+ * owner onboarding, TO2 (60 to 71) (docs/fdo.md). Every refusal is the FDO error message (type 255) naming
  * the reason.
  */
 #ifndef FDO_WIRE_H

@@ -49,8 +49,14 @@ void fdo_msg_to0_owner_sign(mp_http_req *req, const uint8_t *body, size_t len);
 void fdo_msg_to1_hello_rv(mp_http_req *req, const uint8_t *body, size_t len);
 void fdo_msg_to1_prove_to_rv(mp_http_req *req, const uint8_t *body, size_t len);
 
-/* Owner onboarding (wire_to2.c): TO2.HelloDevice (60), TO2.GetOVNextEntry (62). */
+/*
+ * Owner onboarding (wire_to2.c): TO2.HelloDevice (60), TO2.GetOVNextEntry
+ * (62), TO2.ProveDevice (64), and the encrypted DeviceServiceInfoReady (66),
+ * DeviceServiceInfo (68) and Done (70).
+ */
 void fdo_msg_to2_hello_device(mp_http_req *req, const uint8_t *body, size_t len);
 void fdo_msg_to2_get_ov_next_entry(mp_http_req *req, const uint8_t *body, size_t len);
+void fdo_msg_to2_prove_device(mp_http_req *req, const uint8_t *body, size_t len);
+void fdo_msg_to2_encrypted(mp_http_req *req, unsigned type, const uint8_t *body, size_t len);
 
 #endif

@@ -30,10 +30,15 @@ CREATE TABLE fdo_rv_sessions (
 );
 CREATE INDEX fdo_rv_sessions_expires ON fdo_rv_sessions (expires_at);
 
--- Owner onboarding (TO2) between its messages: after TO2.ProveOVHdr, the
--- voucher proved (as it was then), the nonce the device must sign, the key
--- exchange chosen and our side of it (xAKeyExchange and its private key,
--- sealed by the key store), named by the SHA-256 of a bearer token.
+-- Owner onboarding (TO2) between its messages, named by the SHA-256 of a
+-- bearer token: step is the message expected next (64 TO2.ProveDevice, 66,
+-- 68, 70 the encrypted ones). After TO2.ProveOVHdr: the voucher proved (as
+-- it was then), the nonce the device must sign, the key exchange chosen and
+-- our side of it (xAKeyExchange and its private key, sealed by the key
+-- store). After TO2.ProveDevice: the session key (sealed), the device's
+-- nonce and the header of the replacement voucher; after
+-- TO2.DeviceServiceInfoReady the replacement voucher; devmod once the device
+-- has sent its devmod ServiceInfo.
 CREATE TABLE fdo_to2_sessions (
 	token_sha256 bytea PRIMARY KEY CHECK (octet_length(token_sha256) = 32),
 	tenant_id uuid NOT NULL REFERENCES tenants (id),
@@ -44,6 +49,12 @@ CREATE TABLE fdo_to2_sessions (
 	cipher smallint NOT NULL,
 	kex_param bytea NOT NULL,
 	kex_key_sealed bytea NOT NULL,
+	step smallint NOT NULL DEFAULT 64 CHECK (step IN (64, 66, 68, 70)),
+	sek_sealed bytea,
+	nonce_setup_dv bytea CHECK (octet_length(nonce_setup_dv) = 16),
+	replacement_header bytea,
+	replacement_voucher bytea CHECK (octet_length(replacement_voucher) <= 65536),
+	devmod boolean NOT NULL DEFAULT false,
 	expires_at timestamptz NOT NULL
 );
 CREATE INDEX fdo_to2_sessions_expires ON fdo_to2_sessions (expires_at);

@@ -39,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mp_buf *pt = mp_buf_new(size + 1);
 	fdo_sek derived;
 	fdo_to2_hello hello;
+	fdo_eat eat;
 	fdo_prove_ovhdr prove;
 	fdo_voucher *v = NULL;
 	fdo_pubkey pk = { 0 };
@@ -82,7 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fdo_voucher_free(v);
 	}
 	(void)fdo_to1_hello_decode(data, size, guid, &sg, &d);
-	(void)fdo_eat_decode(data, size, &s, guid, &d);
+	(void)fdo_eat_decode(data, size, &eat, &d);
 	fdo_cbor_init(&c, data, size);
 	(void)fdo_to1d_decode(&c, &s1, &to1d, &d);
 	(void)fdo_to2_hello_decode(data, size, &hello, &d);

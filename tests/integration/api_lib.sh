@@ -70,10 +70,11 @@ fdo_start() {
 	URL="http://127.0.0.1:$FDO_PORT"
 }
 
-# fdo_device_profile KEY: the X.509 profile fdo-device (as iec62351-device) in KEY's tenant
+# fdo_device_profile KEY [NAME]: the X.509 profile NAME (default fdo-device) in KEY's
+# tenant, as the platform's iec62351-device
 fdo_device_profile() {
-	local r body
+	local r body name=${2:-fdo-device}
 	r=$(api "$1" GET "/profiles?limit=1000")
-	body=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device"][0])')
-	expect_api "fdo-device profile" "$(api "$1" POST /profiles "{\"name\":\"fdo-device\",\"body\":$body}")" 201
+	body=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device" and p.get("builtin")][0])')
+	expect_api "$name profile" "$(api "$1" POST /profiles "{\"name\":\"$name\",\"body\":$body}")" 201
 }

@@ -89,7 +89,7 @@ out=$("$FDO_DEVICE" di "$URL" CS-404 Charger-22 "$T/cred3" 2>&1)
 expect_contains "an unregistered serial" "$out" \
 	"error 6 (HTTP 404): no device of this serial number is registered with the manufacturer"
 expect_eq "not CBOR" "$(fdo_post 10 application/json 7b7d)" "415 255"
-expect_eq "a message this server does not take" "$(fdo_post 64 application/cbor 80)" "404 255"
+expect_eq "a message this server does not take" "$(fdo_post 72 application/cbor 80)" "404 255"
 expect_eq "DI.AppStart of the wrong shape" "$(fdo_post 10 application/cbor 80)" "400 255"
 expect_eq "DI.SetHMAC without a token" "$(fdo_post 12 application/cbor 818205420000)" "401 255"
 

@@ -587,8 +587,8 @@ owner_sign(EVP_PKEY *key, const fdo_rv_addr *a, size_t na, size_t nlen, fdo_hash
 	ck_assert_int_eq(fdo_to1d_payload_write(payload, a, na, h), MP_OK);
 	ck_assert_int_eq(fdo_put_array(msg, 2), MP_OK);
 	ck_assert_int_eq(fdo_put_bstr(msg, mp_buf_ptr(to0d), mp_buf_len(to0d)), MP_OK);
-	ck_assert_int_eq(fdo_sign1_sign_ec(key, mp_buf_ptr(payload), mp_buf_len(payload), msg),
-	    MP_OK);
+	ck_assert_int_eq(fdo_sign1_sign_ec(key, mp_buf_ptr(payload), mp_buf_len(payload), NULL, 0,
+	    msg), MP_OK);
 	mp_buf_free(to0d);
 	mp_buf_free(payload);
 	return msg;
@@ -612,9 +612,11 @@ START_TEST(rendezvous_messages)
 	fdo_rv_addr a[2];
 	fdo_to0_owner_sign m;
 	fdo_pubkey pub = { FDO_PK_SECP256R1, FDO_PKENC_X509, key };
+	/* EAT-FDO: [h'0102'] */
+	static const uint8_t eat_fdo[] = { 0x81, 0x42, 0x01, 0x02 };
 	fdo_detail d = { { 0 } };
-	const uint8_t *np;
 	uint8_t g[FDO_GUID_LEN];
+	fdo_eat e;
 	int64_t sg;
 	fdo_hash h;
 	mp_buf *msg, *eat = mp_buf_new(256);
@@ -667,16 +669,23 @@ START_TEST(rendezvous_messages)
 	    MP_ERR_INVALID);
 	ck_assert_str_eq(d.message, "TO1.HelloRV is not [Guid (16 bytes), eASigInfo]");
 
-	ck_assert_int_eq(fdo_eat_write(eat, nonce, guid), MP_OK);
-	memset(g, 0, sizeof(g));
-	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &np, g, &d), MP_OK);
-	ck_assert_int_eq(memcmp(np, nonce, FDO_NONCE_LEN), 0);
-	ck_assert_int_eq(memcmp(g, guid, sizeof(g)), 0);
-	ck_assert_int_eq(fdo_eat_decode(eat_no_ueid, sizeof(eat_no_ueid), &np, g, &d),
+	ck_assert_int_eq(fdo_eat_write(eat, nonce, guid, NULL, 0), MP_OK);
+	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &e, &d), MP_OK);
+	ck_assert_int_eq(memcmp(e.nonce, nonce, FDO_NONCE_LEN), 0);
+	ck_assert_int_eq(memcmp(e.guid, guid, sizeof(g)), 0);
+	ck_assert_ptr_null(e.fdo);
+	mp_buf_reset(eat);
+	ck_assert_int_eq(fdo_eat_write(eat, nonce, guid, eat_fdo, sizeof(eat_fdo)), MP_OK);
+	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &e, &d), MP_OK);
+	ck_assert_uint_eq(e.fdo_len, sizeof(eat_fdo));
+	ck_assert_int_eq(memcmp(e.fdo, eat_fdo, sizeof(eat_fdo)), 0);
+	ck_assert_int_eq(fdo_eat_decode(eat_no_ueid, sizeof(eat_no_ueid), &e, &d),
 	    MP_ERR_INVALID);
 	ck_assert_str_eq(d.message, "EAT: no nonce or no UEID claim");
+	mp_buf_reset(eat);
+	ck_assert_int_eq(fdo_eat_write(eat, nonce, guid, NULL, 0), MP_OK);
 	((uint8_t *)mp_buf_ptr(eat))[mp_buf_len(eat) - FDO_GUID_LEN - 1] = 0x02;
-	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &np, g, &d),
+	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &e, &d),
 	    MP_ERR_INVALID);
 	ck_assert_str_eq(d.message, "EAT: the UEID is not 0x01 and a GUID");
 	mp_buf_free(eat);
