@@ -87,7 +87,7 @@ expect_contains "no devmod ServiceInfo" "$out" "error 100 (HTTP 400): the device
 expect_eq "no enrollment token yet" "$(psql -Atc "select count(*) from enrollment_tokens")" 0
 out=$("$FDO_DEVICE" to2 "$T/cred0" "$URL" ECDH256 replay 2>&1)
 expect_contains "TO2 onboarding: the owner's ServiceInfo, EST server" "$out" \
-	"midpki:est_url: https://127.0.0.1:8443/.well-known/est"
+	"midpki:est_url: https://127.0.0.1:8443"
 expect_contains "TO2 onboarding: trust anchor" "$out" "midpki:trust_anchor: -----BEGIN CERTIFICATE-----"
 expect_contains "TO2 onboarding: enrollment token" "$out" "midpki:enrollment_token: mpe_"
 expect_contains "TO2 onboarding: done" "$out" "onboarded: GUID "
