@@ -1,9 +1,8 @@
 /*
- * A test device for FDO Device Initialize against `midpki serve`'s FDO
- * listener (tests/integration/fdo_di.sh), speaking FDO over HTTP with
- * libevent's client:
- *   fdo_device di URL SERIAL DEVICEINFO CREDENTIAL   runs DI (messages 10-13)
- *       with a new P-256 key and HMAC secret, keeps them in CREDENTIAL, prints the GUID
+ * A test device for FDO against `midpki serve`'s FDO listener
+ * (tests/integration/fdo_*.sh), on the device code of `midpki fdo device`
+ * (cli/fdo_device.h, cli/fdo_http.h; DI is `midpki fdo device di`), with the
+ * faults a test needs:
  *   fdo_device check CREDENTIAL VOUCHER              verifies VOUCHER (CBOR) fully with
  *       the credential's HMAC secret and checks that it is this device's
  *   fdo_device again CREDENTIAL URL                  sends DI.SetHMAC again with the
@@ -25,21 +24,19 @@
  *       keeping the new GUID and header in CREDENTIAL; or onboard with one fault:
  *       attest (TO2.ProveDevice signed by another key), nodevmod (no devmod
  *       ServiceInfo), replay (TO2.Done sent twice)
- * The credential is a test artefact: CBOR [GUID, HMAC secret, header, key (DER), token].
+ * CREDENTIAL is the file `midpki fdo device di` writes (cli/fdo_device.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "cbor.h"
+#include "fdo_device.h"
+#include "fdo_http.h"
 #include "cose.h"
 #include "encrypt0.h"
 #include "err.h"
@@ -51,15 +48,6 @@
 #include "secure.h"
 #include "voucher.h"
 
-struct resp {
-	struct event_base *base;
-	int status;
-	char type[8];
-	char auth[128];
-	uint8_t body[FDO_VOUCHER_MAX];
-	size_t len;
-};
-
 __attribute__((noreturn)) static void
 die(const char *what)
 {
@@ -67,74 +55,25 @@ die(const char *what)
 	exit(1);
 }
 
+/* POST /fdo/101/msg/TYPE with body; the answer into out (cli/fdo_http.h). */
 static void
-on_response(struct evhttp_request *r, void *arg)
+post(const char *url, int type, const char *auth, const mp_buf *body, cli_fdo_answer *out)
 {
-	struct resp *out = arg;
-	const char *v;
+	char err[256];
 
-	if (r != NULL && (out->status = evhttp_request_get_response_code(r)) > 0) {
-		struct evkeyvalq *h = evhttp_request_get_input_headers(r);
-		struct evbuffer *b = evhttp_request_get_input_buffer(r);
-
-		if ((v = evhttp_find_header(h, "Message-Type")) != NULL)
-			snprintf(out->type, sizeof(out->type), "%s", v);
-		if ((v = evhttp_find_header(h, "Authorization")) != NULL)
-			snprintf(out->auth, sizeof(out->auth), "%s", v);
-		out->len = evbuffer_remove(b, out->body, sizeof(out->body));
-	}
-	event_base_loopexit(out->base, NULL);
+	if (cli_fdo_post(url, type, auth, body, out, err, sizeof(err)) != MP_OK)
+		die(err);
 }
 
-/* POST /fdo/101/msg/TYPE with body; the answer into out. */
-static void
-post(const char *url, int type, const char *auth, const mp_buf *body, struct resp *out)
-{
-	struct evhttp_uri *u = evhttp_uri_parse(url);
-	struct evhttp_connection *conn;
-	struct evhttp_request *req;
-	char path[32];
-
-	memset(out, 0, sizeof(*out));
-	if (u == NULL || evhttp_uri_get_host(u) == NULL || evhttp_uri_get_port(u) <= 0)
-		die("the URL must be http://host:port");
-	out->base = event_base_new();
-	conn = evhttp_connection_base_new(out->base, NULL, evhttp_uri_get_host(u),
-	    (unsigned short)evhttp_uri_get_port(u));
-	req = evhttp_request_new(on_response, out);
-	if (out->base == NULL || conn == NULL || req == NULL)
-		die("out of memory");
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", evhttp_uri_get_host(u));
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/cbor");
-	if (auth != NULL)
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Authorization", auth);
-	evbuffer_add(evhttp_request_get_output_buffer(req), mp_buf_ptr(body), mp_buf_len(body));
-	snprintf(path, sizeof(path), "/fdo/101/msg/%d", type);
-	if (evhttp_make_request(conn, req, EVHTTP_REQ_POST, path) != 0)
-		die("cannot send the request");
-	event_base_dispatch(out->base);
-	evhttp_connection_free(conn);
-	event_base_free(out->base);
-	evhttp_uri_free(u);
-	if (out->status == 0)
-		die("no answer from the server");
-}
-
-/* An FDO error message (type 255): prints "error CODE: MESSAGE" and exits 2. */
+/* An FDO error message (type 255): prints "error CODE (HTTP S): MESSAGE" and exits 2. */
 __attribute__((noreturn)) static void
-error_exit(const struct resp *r)
+error_exit(const cli_fdo_answer *r)
 {
-	const char *msg = "";
-	uint64_t code = 0, prev;
-	size_t n = 0;
-	fdo_cbor c;
+	char text[1024];
 
-	fdo_cbor_init(&c, r->body, r->len);
-	if (strcmp(r->type, "255") != 0 || fdo_cbor_array_n(&c, 5) != MP_OK ||
-	    fdo_cbor_uint(&c, UINT16_MAX, &code) != MP_OK ||
-	    fdo_cbor_uint(&c, 255, &prev) != MP_OK || fdo_cbor_tstr(&c, &msg, &n) != MP_OK)
+	if (!cli_fdo_error_text(r, text, sizeof(text)))
 		die("an answer that is neither the next message nor an FDO error");
-	printf("error %u (HTTP %d): %.*s\n", (unsigned)code, r->status, (int)n, msg);
+	printf("%s\n", text);
 	exit(2);
 }
 
@@ -146,27 +85,6 @@ buf(void)
 	if (b == NULL)
 		die("out of memory");
 	return b;
-}
-
-/* A CSR for the key, CN=serial, as DER. */
-static int
-csr_der(EVP_PKEY *key, const char *serial, unsigned char **der)
-{
-	X509_REQ *req = X509_REQ_new();
-	X509_NAME *n = X509_NAME_new();
-	int len;
-
-	if (req == NULL || n == NULL ||
-	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)serial, -1,
-	    -1, 0) != 1 ||
-	    X509_REQ_set_subject_name(req, n) != 1 || X509_REQ_set_pubkey(req, key) != 1 ||
-	    X509_REQ_sign(req, key, EVP_sha256()) <= 0)
-		die("cannot make the CSR");
-	*der = NULL;
-	len = i2d_X509_REQ(req, der);
-	X509_REQ_free(req);
-	X509_NAME_free(n);
-	return len;
 }
 
 static void
@@ -192,95 +110,10 @@ read_file(const char *path, size_t *len)
 	return p;
 }
 
-static int
-di(const char *url, const char *serial, const char *devinfo, const char *cred)
-{
-	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	unsigned char *csr = NULL, *kder = NULL;
-	int csrlen = csr_der(key, serial, &csr), klen = i2d_PrivateKey(key, &kder);
-	mp_buf *info = buf(), *msg = buf(), *cb = buf();
-	const uint8_t *hdr, *guid;
-	uint8_t secret[32];
-	char token[128];
-	struct resp *r = malloc(sizeof(*r));
-	size_t hl, gl;
-	fdo_hash mac;
-	fdo_cbor c, hc;
-	uint64_t ver;
-
-	if (r == NULL || csrlen <= 0 || klen <= 0 || mp_random_bytes(secret, sizeof(secret)) != MP_OK)
-		die("cannot make the device's secrets");
-	/* DI.AppStart = [bstr .cbor [KeyType, KeyEncoding, SerialNumber, DeviceInfo, CertInfo]] */
-	if (fdo_put_array(info, 5) != MP_OK || fdo_put_uint(info, 10) != MP_OK ||
-	    fdo_put_uint(info, 1) != MP_OK || fdo_put_tstr(info, serial, strlen(serial)) != MP_OK ||
-	    fdo_put_tstr(info, devinfo, strlen(devinfo)) != MP_OK ||
-	    fdo_put_bstr(info, csr, (size_t)csrlen) != MP_OK || fdo_put_array(msg, 1) != MP_OK ||
-	    fdo_put_bstr(msg, mp_buf_ptr(info), mp_buf_len(info)) != MP_OK)
-		die("cannot encode DI.AppStart");
-	post(url, 10, NULL, msg, r);
-	if (strcmp(r->type, "11") != 0)
-		error_exit(r);
-	/* DI.SetCredentials = [bstr .cbor OVHeader] */
-	fdo_cbor_init(&c, r->body, r->len);
-	if (fdo_cbor_array_n(&c, 1) != MP_OK || fdo_cbor_bstr(&c, &hdr, &hl) != MP_OK)
-		die("DI.SetCredentials is not [bstr OVHeader]");
-	fdo_cbor_init(&hc, hdr, hl);
-	if (fdo_cbor_array_n(&hc, 6) != MP_OK || fdo_cbor_uint(&hc, 1000, &ver) != MP_OK ||
-	    ver != FDO_PROTVER || fdo_cbor_bstr(&hc, &guid, &gl) != MP_OK || gl != FDO_GUID_LEN)
-		die("the OVHeader is not [101, GUID, ...]");
-	if (strncmp(r->auth, "Bearer ", 7) != 0)
-		die("DI.SetCredentials came without an Authorization token");
-	snprintf(token, sizeof(token), "%s", r->auth);
-	/* DI.SetHMAC = [HMac] */
-	mp_buf_reset(msg);
-	if (fdo_hmac_compute(FDO_HMAC_SHA256, secret, sizeof(secret), hdr, hl, &mac) != MP_OK ||
-	    fdo_put_array(msg, 1) != MP_OK || fdo_hash_encode(msg, &mac) != MP_OK)
-		die("cannot encode DI.SetHMAC");
-	if (fdo_put_array(cb, 5) != MP_OK || fdo_put_bstr(cb, guid, gl) != MP_OK ||
-	    fdo_put_bstr(cb, secret, sizeof(secret)) != MP_OK || fdo_put_bstr(cb, hdr, hl) != MP_OK ||
-	    fdo_put_bstr(cb, kder, (size_t)klen) != MP_OK ||
-	    fdo_put_tstr(cb, token, strlen(token)) != MP_OK)
-		die("cannot encode the credential");
-	for (size_t i = 0; i < gl; i++)
-		printf("%02x%s", guid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
-	printf("\n");
-	write_file(cred, cb);
-	post(url, 12, token, msg, r);
-	if (strcmp(r->type, "13") != 0)
-		error_exit(r);
-	/* DI.Done = [] */
-	if (r->len != 1 || r->body[0] != 0x80)
-		die("DI.Done is not []");
-	mp_wipe(secret, sizeof(secret));
-	OPENSSL_free(csr);
-	OPENSSL_clear_free(kder, (size_t)klen);
-	EVP_PKEY_free(key);
-	mp_buf_free(info);
-	mp_buf_free(msg);
-	mp_buf_free(cb);
-	free(r);
-	return 0;
-}
-
-/* The credential's parts. */
-struct cred {
-	const uint8_t *guid, *secret, *hdr, *key;
-	size_t gl, sl, hl, kl;
-	const char *token;
-	size_t tl;
-};
-
 static void
-read_cred(const uint8_t *p, size_t n, struct cred *cr)
+read_cred(const uint8_t *p, size_t n, cli_fdo_cred *cr)
 {
-	fdo_cbor c;
-
-	fdo_cbor_init(&c, p, n);
-	if (fdo_cbor_array_n(&c, 5) != MP_OK || fdo_cbor_bstr(&c, &cr->guid, &cr->gl) != MP_OK ||
-	    fdo_cbor_bstr(&c, &cr->secret, &cr->sl) != MP_OK ||
-	    fdo_cbor_bstr(&c, &cr->hdr, &cr->hl) != MP_OK ||
-	    fdo_cbor_bstr(&c, &cr->key, &cr->kl) != MP_OK ||
-	    fdo_cbor_tstr(&c, &cr->token, &cr->tl) != MP_OK)
+	if (cli_fdo_cred_read(p, n, cr) != MP_OK)
 		die("not a credential");
 }
 
@@ -293,7 +126,7 @@ check(const char *credfile, const char *voucherfile)
 	fdo_voucher *v = NULL;
 	EVP_PKEY *key;
 	fdo_detail d = { { 0 } };
-	struct cred cr;
+	cli_fdo_cred cr;
 
 	read_cred(cp, cn, &cr);
 	k = cr.key;
@@ -322,8 +155,8 @@ again(const char *credfile, const char *url)
 	uint8_t *cp = read_file(credfile, &cn);
 	char token[128];
 	mp_buf *msg = buf();
-	struct resp *r = malloc(sizeof(*r));
-	struct cred cr;
+	cli_fdo_answer *r = malloc(sizeof(*r));
+	cli_fdo_cred cr;
 	fdo_hash mac;
 
 	read_cred(cp, cn, &cr);
@@ -340,7 +173,7 @@ again(const char *credfile, const char *url)
 
 /* [nonce] or [nonce, ...] of an answer of type want: the nonce. */
 static const uint8_t *
-answer_nonce(const struct resp *r, const char *want)
+answer_nonce(const cli_fdo_answer *r, const char *want)
 {
 	const uint8_t *nonce;
 	size_t n, nl;
@@ -360,7 +193,7 @@ answer_nonce(const struct resp *r, const char *want)
 /* The last message of an exchange (sent twice when replay), answered by type want. */
 static void
 post_last(const char *url, int type, const char *token, const mp_buf *msg, bool replay,
-    const char *want, struct resp *r)
+    const char *want, cli_fdo_answer *r)
 {
 	post(url, type, token, msg, r);
 	if (replay && strcmp(r->type, want) == 0)
@@ -389,7 +222,7 @@ to0(const char *url, const char *voucherfile, const char *keyfile, const char *h
 	uint8_t *vp = read_file(voucherfile, &vn), nonce[FDO_NONCE_LEN];
 	EVP_PKEY *key = read_pem_key(keyfile);
 	mp_buf *msg = buf(), *to0d = buf(), *payload = buf();
-	struct resp *r = malloc(sizeof(*r));
+	cli_fdo_answer *r = malloc(sizeof(*r));
 	char token[128];
 	fdo_rv_addr addr;
 	fdo_bytes part;
@@ -450,11 +283,11 @@ to1(const char *credfile, const char *url, const char *mode)
 	uint8_t *cp = read_file(credfile, &cn), guid[FDO_GUID_LEN];
 	const unsigned char *k;
 	mp_buf *msg = buf(), *eat = buf();
-	struct resp *r = malloc(sizeof(*r));
+	cli_fdo_answer *r = malloc(sizeof(*r));
 	fdo_detail d = { { 0 } };
 	EVP_PKEY *key;
 	char token[128];
-	struct cred cr;
+	cli_fdo_cred cr;
 	fdo_sign1 s;
 	fdo_to1d p;
 	fdo_cbor c;
@@ -505,7 +338,7 @@ to1(const char *credfile, const char *url, const char *mode)
 
 /* TO2.OVNextEntry of entry i: a copy of the entry's encoding. */
 static uint8_t *
-next_entry(const char *url, const char *token, uint64_t i, struct resp *r, size_t *len)
+next_entry(const char *url, const char *token, uint64_t i, cli_fdo_answer *r, size_t *len)
 {
 	const uint8_t *e;
 	mp_buf *msg = buf();
@@ -531,7 +364,7 @@ next_entry(const char *url, const char *token, uint64_t i, struct resp *r, size_
 /* Sends the encrypted message type (plaintext msg) and opens the answer, of type type + 1, into out. */
 static void
 post_encrypted(const char *url, int type, const char *token, const fdo_sek *sek, const mp_buf *msg,
-    struct resp *r, mp_buf *out)
+    cli_fdo_answer *r, mp_buf *out)
 {
 	mp_buf *ct = buf();
 	char want[16];
@@ -591,14 +424,14 @@ print_owner_svi(const mp_buf *m)
 /* The rest of TO2 after the owner's proof (TO2.ProveDevice to TO2.Done2); the new credential. */
 static void
 onboard(const char *credfile, const char *url, const char *token, const char *kex,
-    const struct cred *cr, const fdo_voucher *v, const fdo_prove_ovhdr *p, const char *mode)
+    const cli_fdo_cred *cr, const fdo_voucher *v, const fdo_prove_ovhdr *p, const char *mode)
 {
 	static const uint8_t cbor_true[] = { 0xf5 }, cbor_linux[] = { 0x65, 'L', 'i', 'n', 'u', 'x' };
 	mp_buf *xb = buf(), *claim = buf(), *eat = buf(), *unprot = buf(), *msg = buf(), *m = buf(),
 	       *hdr = buf(), *cb = buf();
 	uint8_t nonce_setup[FDO_NONCE_LEN], guid2[FDO_GUID_LEN];
 	const uint8_t *rv, *g2, *ns, *o2;
-	struct resp *r = malloc(sizeof(*r));
+	cli_fdo_answer *r = malloc(sizeof(*r));
 	fdo_detail d = { { 0 } };
 	const unsigned char *k = cr->key;
 	EVP_PKEY *kb = NULL, *key;
@@ -716,7 +549,7 @@ to2(const char *credfile, const char *url, const char *kex, const char *mode)
 {
 	size_t cn, n;
 	uint8_t *cp = read_file(credfile, &cn), guid[FDO_GUID_LEN], nonce[FDO_NONCE_LEN];
-	struct resp *r = malloc(sizeof(*r)), *prove = malloc(sizeof(*prove));
+	cli_fdo_answer *r = malloc(sizeof(*r)), *prove = malloc(sizeof(*prove));
 	fdo_bytes entries[FDO_VOUCHER_MAX_ENTRIES];
 	fdo_detail d = { { 0 } };
 	fdo_voucher *v = NULL;
@@ -724,7 +557,7 @@ to2(const char *credfile, const char *url, const char *kex, const char *mode)
 	fdo_bytes part;
 	fdo_prove_ovhdr p;
 	char token[128];
-	struct cred cr;
+	cli_fdo_cred cr;
 	fdo_hash h;
 
 	read_cred(cp, cn, &cr);
@@ -779,8 +612,6 @@ to2(const char *credfile, const char *url, const char *kex, const char *mode)
 int
 main(int argc, char **argv)
 {
-	if (argc == 6 && strcmp(argv[1], "di") == 0)
-		return di(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "check") == 0)
 		return check(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "again") == 0)
@@ -791,8 +622,7 @@ main(int argc, char **argv)
 		return to1(argv[2], argv[3], argv[4]);
 	if (argc == 6 && strcmp(argv[1], "to2") == 0)
 		return to2(argv[2], argv[3], argv[4], argv[5]);
-	fprintf(stderr, "usage: fdo_device di URL SERIAL DEVICEINFO CREDENTIAL\n"
-	    "       fdo_device check CREDENTIAL VOUCHER\n"
+	fprintf(stderr, "usage: fdo_device check CREDENTIAL VOUCHER\n"
 	    "       fdo_device again CREDENTIAL URL\n"
 	    "       fdo_device to0 URL VOUCHER OWNERKEY HOST PORT WAIT MODE\n"
 	    "       fdo_device to1 CREDENTIAL URL MODE\n"

@@ -20,7 +20,7 @@ expect_api "register the device" \
 	"$(api "$ALICE" POST /devices '{"serial":"CS-200","model":"Charger-22"}')" 201
 expect_api "manufacturer key" \
 	"$(api "$ALICE" POST /fdo/keys '{"role":"manufacturer","algorithm":"ec-p256"}')" 201
-GUID=$("$FDO_DEVICE" di "$URL" CS-200 Charger-22 "$T/cred") || fail "DI: $GUID"
+GUID=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-200 --device-info Charger-22 --credential "$T/cred") || fail "DI: $GUID"
 ok "DI ran: voucher $GUID"
 
 voucher() { # voucher FILE: the stored voucher as CBOR

@@ -29,8 +29,8 @@ expect_api "manufacturer key" \
 r=$(api "$ALICE" POST /fdo/keys '{"role":"owner","algorithm":"ec-p256"}')
 expect_api "owner key" "$r" 201
 OWNER_PEM=$(field "${r#* }" public_key_pem)
-G0=$("$FDO_DEVICE" di "$URL" CS-300 Charger-22 "$T/cred0") || fail "DI: $G0"
-G1=$("$FDO_DEVICE" di "$URL" CS-301 Charger-22 "$T/cred1") || fail "DI: $G1"
+G0=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-300 --device-info Charger-22 --credential "$T/cred0") || fail "DI: $G0"
+G1=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-301 --device-info Charger-22 --credential "$T/cred1") || fail "DI: $G1"
 
 extend() { # extend GUID PEM
 	api "$ALICE" POST "/fdo/vouchers/$1/extend" \
