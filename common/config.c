@@ -94,6 +94,9 @@ static const struct cfg_key keys[] = {
 	  "Its port." },
 	{ "fdo", "rendezvous_protocol", CFG_CHOICE, OFF(fdo_rendezvous_protocol), "http", 0, 0,
 	  "|http|https|", "Its protocol." },
+	{ "fdo", "est_url", CFG_STR, OFF(fdo_est_url), "https://127.0.0.1:8443", 0, 0, NULL,
+	  "The EST server a device onboarded by FDO (TO2) is told to enroll with, as\n"
+	  "# `midpki est --server` takes it: https://host[:port][/prefix]." },
 	{ "tls", "server_names", CFG_STR, OFF(tls_server_names), "localhost,127.0.0.1,::1", 0, 0,
 	  NULL, "Names (DNS names and IP addresses, comma-separated) in the certificate of the\n"
 	  "# TLS listeners, which the platform CA issues and renews at start." },

@@ -38,6 +38,7 @@ typedef struct mp_config {
 	char *fdo_rendezvous_host;  /* [fdo] rendezvous_host: DNS name or IP address in vouchers */
 	uint64_t fdo_rendezvous_port;
 	char *fdo_rendezvous_protocol; /* http or https */
+	char *fdo_est_url;          /* [fdo] est_url: the EST server TO2 hands devices */
 	char *tls_server_names;     /* [tls] server_names */
 	uint64_t http_workers;      /* 0 = one per core */
 	uint64_t http_max_header_bytes;

@@ -261,42 +261,104 @@ ecdsa_der_to_raw(const uint8_t *der, size_t len, size_t half, uint8_t *raw)
 	return ret;
 }
 
+/* The protected header {1: alg}. */
+static int
+protected_header(int cose_alg, mp_buf **out)
+{
+	mp_buf *ph;
+	int r;
+
+	if ((ph = mp_buf_new(8)) == NULL)
+		return MP_ERR_NOMEM;
+	if ((r = fdo_put_map(ph, 1)) != MP_OK || (r = fdo_put_uint(ph, COSE_HDR_ALG)) != MP_OK ||
+	    (r = fdo_put_int(ph, cose_alg)) != MP_OK) {
+		mp_buf_free(ph);
+		return r;
+	}
+	*out = ph;
+	return MP_OK;
+}
+
+/* Appends the tagged COSE_Sign1 of its parts; an ECDSA signature (DER) becomes r || s. */
+static int
+sign1_put(const fdo_key_kind *kind, const mp_buf *ph, const uint8_t *unprot, size_t unprot_len,
+    const uint8_t *payload, size_t len, const uint8_t *sig, size_t siglen, mp_buf *out)
+{
+	uint8_t raw[96];
+	int r;
+
+	if (kind->ec_half > 0) {
+		if ((r = ecdsa_der_to_raw(sig, siglen, kind->ec_half, raw)) != MP_OK)
+			return r;
+		sig = raw;
+		siglen = 2 * kind->ec_half;
+	}
+	if ((r = fdo_put_tag(out, FDO_COSE_SIGN1_TAG)) != MP_OK ||
+	    (r = fdo_put_array(out, 4)) != MP_OK ||
+	    (r = fdo_put_bstr(out, mp_buf_ptr(ph), mp_buf_len(ph))) != MP_OK)
+		return r;
+	r = unprot != NULL ? mp_buf_put(out, unprot, unprot_len) : fdo_put_map(out, 0);
+	if (r != MP_OK || (r = fdo_put_bstr(out, payload, len)) != MP_OK)
+		return r;
+	return fdo_put_bstr(out, sig, siglen);
+}
+
 int
 fdo_sign1_sign(mp_key *k, const uint8_t *payload, size_t len, const uint8_t *unprot,
     size_t unprot_len, mp_buf *out)
 {
-	uint8_t raw[96];
 	mp_buf *ph = NULL, *tbs = NULL;
 	uint8_t *sig = NULL;
-	size_t siglen = 0, half, plen;
+	size_t siglen = 0;
 	fdo_key_kind kind;
 	int r;
 
-	if ((r = fdo_key_kind_of(mp_key_get_spec(k), &kind)) != MP_OK)
+	if ((r = fdo_key_kind_of(mp_key_get_spec(k), &kind)) != MP_OK ||
+	    (r = protected_header(kind.cose_alg, &ph)) != MP_OK)
 		return r;
-	half = kind.ec_half;
-	if ((ph = mp_buf_new(8)) == NULL)
-		return MP_ERR_NOMEM;
-	if ((r = fdo_put_map(ph, 1)) != MP_OK || (r = fdo_put_uint(ph, COSE_HDR_ALG)) != MP_OK ||
-	    (r = fdo_put_int(ph, kind.cose_alg)) != MP_OK)
-		goto out;
-	plen = mp_buf_len(ph);
-	if ((r = sig_structure(mp_buf_ptr(ph), plen, payload, len, &tbs)) != MP_OK ||
+	if ((r = sig_structure(mp_buf_ptr(ph), mp_buf_len(ph), payload, len, &tbs)) != MP_OK ||
 	    (r = mp_key_sign_data(k, 0, mp_buf_ptr(tbs), mp_buf_len(tbs), &sig, &siglen)) != MP_OK)
 		goto out;
-	if (half > 0) {
-		if ((r = ecdsa_der_to_raw(sig, siglen, half, raw)) != MP_OK)
-			goto out;
-		siglen = 2 * half;
-	}
-	if ((r = fdo_put_tag(out, FDO_COSE_SIGN1_TAG)) != MP_OK ||
-	    (r = fdo_put_array(out, 4)) != MP_OK || (r = fdo_put_bstr(out, mp_buf_ptr(ph), plen)) != MP_OK)
-		goto out;
-	r = unprot != NULL ? mp_buf_put(out, unprot, unprot_len) : fdo_put_map(out, 0);
-	if (r != MP_OK || (r = fdo_put_bstr(out, payload, len)) != MP_OK)
-		goto out;
-	r = fdo_put_bstr(out, half > 0 ? raw : sig, siglen);
+	r = sign1_put(&kind, ph, unprot, unprot_len, payload, len, sig, siglen, out);
 out:
+	OPENSSL_free(sig);
+	mp_buf_free(ph);
+	mp_buf_free(tbs);
+	return r;
+}
+
+int
+fdo_sign1_sign_ec(EVP_PKEY *key, const uint8_t *payload, size_t len, const uint8_t *unprot,
+    size_t unprot_len, mp_buf *out)
+{
+	mp_buf *ph = NULL, *tbs = NULL;
+	EVP_MD_CTX *mctx = NULL;
+	uint8_t *sig = NULL;
+	size_t siglen = 0;
+	mp_key_spec spec;
+	fdo_key_kind kind;
+	int r;
+
+	if ((r = mp_key_spec_of(key, false, &spec)) != MP_OK ||
+	    (spec.alg != MP_KEY_EC_P256 && spec.alg != MP_KEY_EC_P384))
+		return MP_ERR_UNSUPPORTED;
+	if ((r = fdo_key_kind_of(&spec, &kind)) != MP_OK ||
+	    (r = protected_header(kind.cose_alg, &ph)) != MP_OK)
+		return r;
+	if ((r = sig_structure(mp_buf_ptr(ph), mp_buf_len(ph), payload, len, &tbs)) != MP_OK)
+		goto out;
+	r = MP_ERR_CRYPTO;
+	if ((mctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit_ex(mctx, NULL, kind.ec_half == 48 ? SN_sha384 : SN_sha256, NULL, NULL,
+	    key, NULL) != 1 ||
+	    EVP_DigestSign(mctx, NULL, &siglen, mp_buf_ptr(tbs), mp_buf_len(tbs)) != 1 ||
+	    (sig = OPENSSL_malloc(siglen)) == NULL ||
+	    EVP_DigestSign(mctx, sig, &siglen, mp_buf_ptr(tbs), mp_buf_len(tbs)) != 1)
+		goto out;
+	r = sign1_put(&kind, ph, unprot, unprot_len, payload, len, sig, siglen, out);
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(mctx);
 	OPENSSL_free(sig);
 	mp_buf_free(ph);
 	mp_buf_free(tbs);

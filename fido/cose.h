@@ -71,5 +71,11 @@ int fdo_sign1_verify(const fdo_sign1 *s, const fdo_pubkey *pub, fdo_detail *d);
  */
 int fdo_sign1_sign(mp_key *k, const uint8_t *payload, size_t len, const uint8_t *unprot,
     size_t unprot_len, mp_buf *out);
+/*
+ * The same with an EC key held by the caller (a device's attestation key):
+ * ES256 for P-256, ES384 for P-384. MP_ERR_UNSUPPORTED for any other key.
+ */
+int fdo_sign1_sign_ec(EVP_PKEY *key, const uint8_t *payload, size_t len, const uint8_t *unprot,
+    size_t unprot_len, mp_buf *out);
 
 #endif

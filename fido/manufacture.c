@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
 #include "cose.h"
 #include "db.h"
 #include "devices.h"
@@ -12,23 +11,9 @@
 #include "record.h"
 #include "rvinfo.h"
 #include "secure.h"
+#include "session.h"
 #include "store.h"
 #include "voucher.h"
-
-#define TOKEN_BYTES 32
-
-/* SHA-256 of the token text as a bytea parameter. */
-static int
-token_param(const char *token, char **out)
-{
-	fdo_bytes part = { (const uint8_t *)token, strlen(token) };
-	fdo_hash h;
-	int r;
-
-	if ((r = fdo_hash_compute(FDO_SHA256, &part, 1, &h)) != MP_OK)
-		return r;
-	return mp_db_bytea_param(h.v, h.len, out);
-}
 
 /* The tenant's first manufacturer key of FDO type (P-256 or P-384). */
 static int
@@ -92,10 +77,10 @@ write_header(const fdo_mfg_request *req, mp_key *k, const uint8_t guid[FDO_GUID_
 
 int
 fdo_mfg_begin(const fdo_env *env, const fdo_mfg_request *req, mp_buf *hdr,
-    char token[FDO_DI_TOKEN_MAX], fdo_detail *d)
+    char token[FDO_TOKEN_MAX], fdo_detail *d)
 {
-	uint8_t guid[FDO_GUID_LEN], secret[TOKEN_BYTES];
-	char *text = NULL, *tok = NULL, *hp = NULL, *cp = NULL, secs[16];
+	uint8_t guid[FDO_GUID_LEN];
+	char tok[FDO_TOKEN_MAX], *text = NULL, *hp = NULL, *cp = NULL, secs[16];
 	const char *params[6];
 	mp_buf *chain = NULL;
 	mp_key *k = NULL;
@@ -109,7 +94,6 @@ fdo_mfg_begin(const fdo_env *env, const fdo_mfg_request *req, mp_buf *hdr,
 	if (r != MP_OK)
 		return r;
 	if ((r = mp_random_bytes(guid, sizeof(guid))) != MP_OK ||
-	    (r = mp_random_bytes(secret, sizeof(secret))) != MP_OK ||
 	    (r = write_header(req, k, guid, hdr)) != MP_OK)
 		goto out;
 	r = MP_ERR_NOMEM;
@@ -120,8 +104,7 @@ fdo_mfg_begin(const fdo_env *env, const fdo_mfg_request *req, mp_buf *hdr,
 	for (size_t i = 0; i < req->ncerts; i++)
 		if ((r = fdo_put_bstr(chain, req->certs[i].p, req->certs[i].n)) != MP_OK)
 			goto out;
-	if ((r = mp_b64_encode(secret, sizeof(secret), true, &tok)) != MP_OK ||
-	    strlen(tok) >= FDO_DI_TOKEN_MAX || (r = token_param(tok, &text)) != MP_OK ||
+	if ((r = fdo_token_new(tok, &text)) != MP_OK ||
 	    (r = mp_db_bytea_param(mp_buf_ptr(hdr), mp_buf_len(hdr), &hp)) != MP_OK ||
 	    (r = mp_db_bytea_param(mp_buf_ptr(chain), mp_buf_len(chain), &cp)) != MP_OK)
 		goto out;
@@ -143,8 +126,7 @@ fdo_mfg_begin(const fdo_env *env, const fdo_mfg_request *req, mp_buf *hdr,
 		goto out;
 	memcpy(token, tok, strlen(tok) + 1);
 out:
-	mp_wipe(secret, sizeof(secret));
-	mp_free_secret_str(tok);
+	mp_wipe(tok, sizeof(tok));
 	free(text);
 	free(hp);
 	free(cp);
@@ -237,7 +219,7 @@ fdo_mfg_finish(const fdo_env *env, const char *token, const uint8_t *hmac, size_
 	char *th = NULL;
 	int r;
 
-	if ((r = token_param(token, &th)) != MP_OK)
+	if ((r = fdo_token_param(token, &th)) != MP_OK)
 		return r;
 	f.token_hash = th;
 	r = mp_record_txn(env->db, finish_txn, &f, out);

@@ -17,9 +17,8 @@
 #include "hash.h"
 #include "keys.h"
 #include "reason.h"
+#include "session.h"
 
-/* The token's text: base64url of 32 random bytes, and its NUL. */
-#define FDO_DI_TOKEN_MAX 48
 /* How long a device has between DI.SetCredentials and DI.SetHMAC. */
 #define FDO_DI_SESSION_S 300
 
@@ -47,7 +46,7 @@ int fdo_mfg_check_key(const fdo_env *env, const char *tenant_id, int key_type, f
  * and sets token. MP_ERR_NOT_FOUND (d says so) when the tenant has no such key.
  */
 int fdo_mfg_begin(const fdo_env *env, const fdo_mfg_request *req, mp_buf *hdr,
-    char token[FDO_DI_TOKEN_MAX], fdo_detail *d);
+    char token[FDO_TOKEN_MAX], fdo_detail *d);
 
 /*
  * Ends the DI session of token with the device's HMAC over the header (hmac:

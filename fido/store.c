@@ -16,9 +16,8 @@
 #define COLUMNS LIST_COLUMNS ", v.voucher"
 #define FROM " FROM fdo_vouchers v JOIN devices d ON d.id = v.device_id"
 
-/* The voucher's GUID as 8-4-4-4-12 hex, the text form of a uuid. */
-static void
-guid_text(const uint8_t *g, char out[37])
+void
+fdo_guid_text(const uint8_t *g, char out[FDO_GUID_TEXT])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -61,7 +60,7 @@ struct import {
 	const char *origin;
 	const char *cbor;
 	const char *owner;
-	char guid[37];
+	char guid[FDO_GUID_TEXT];
 	fdo_detail *d;
 };
 
@@ -159,7 +158,7 @@ fdo_store_import(mp_db *db, const mp_actor *actor, const char *tenant_id, const 
 	if (tenant_id == NULL || serial == NULL || origin == NULL ||
 	    (strcmp(origin, "imported") != 0 && strcmp(origin, "manufactured") != 0))
 		return MP_ERR_INVALID;
-	guid_text(fdo_voucher_guid(v), im.guid);
+	fdo_guid_text(fdo_voucher_guid(v), im.guid);
 	if ((r = voucher_params(v, &cbor, &owner)) != MP_OK)
 		return r;
 	im.cbor = cbor;
@@ -291,4 +290,48 @@ fdo_store_extend(const fdo_env *env, const mp_actor *actor, const char *tenant_i
 	if (tenant_id == NULL || guid == NULL)
 		return MP_ERR_INVALID;
 	return mp_record_txn(env->db, extend_txn, &e, out);
+}
+
+int
+fdo_store_replace(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *old_guid,
+    const fdo_voucher *v)
+{
+	char guid[FDO_GUID_TEXT], *cbor = NULL, *owner = NULL;
+	const char *params[6], *device;
+	json_t *details = NULL;
+	PGresult *res = NULL;
+	int r;
+
+	fdo_guid_text(fdo_voucher_guid(v), guid);
+	if ((r = voucher_params(v, &cbor, &owner)) != MP_OK)
+		return r;
+	params[0] = old_guid;
+	params[1] = tenant_id;
+	params[2] = guid;
+	params[3] = cbor;
+	params[4] = owner;
+	params[5] = fdo_voucher_device_info(v);
+	if ((r = mp_db_query_row(db, "UPDATE fdo_vouchers SET guid = $3, voucher = $4, entries = 0,"
+	    " owner_key_sha256 = $5, device_info = $6, updated_at = now()"
+	    " WHERE guid = $1 AND tenant_id = $2 RETURNING device_id", 6, params, &res)) != MP_OK)
+		goto out;
+	device = mp_db_value(res, 0, 0);
+	params[0] = device;
+	if ((r = mp_db_query(db, "UPDATE devices SET fdo_guid = $3, updated_at = now() WHERE id = $1"
+	    " AND tenant_id = $2",
+	    3, params, NULL)) != MP_OK)
+		goto out;
+	if ((details = json_pack("{s:s, s:s}", "previous_guid", old_guid, "device_id", device)) ==
+	    NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	r = mp_audit_write_in(db, actor, tenant_id, "fdo_voucher.replace", "fdo_voucher", guid,
+	    details);
+out:
+	json_decref(details);
+	PQclear(res);
+	free(cbor);
+	free(owner);
+	return r;
 }

@@ -17,6 +17,10 @@
 #include "reason.h"
 #include "voucher.h"
 
+/* A GUID as 8-4-4-4-12 hex, the text form of a uuid, and its NUL. */
+#define FDO_GUID_TEXT 37
+void fdo_guid_text(const uint8_t *g, char out[FDO_GUID_TEXT]);
+
 /*
  * Stores v (verified) for the device of serial in tenant_id: registered
  * with model (NULL: the voucher's DeviceInfo) and the voucher's GUID when
@@ -51,5 +55,14 @@ int fdo_store_list(mp_db *db, const char *tenant_id, const char *serial, const c
  */
 int fdo_store_extend(const fdo_env *env, const mp_actor *actor, const char *tenant_id,
     const char *guid, EVP_PKEY *next_owner, json_t **out, fdo_detail *d);
+
+/*
+ * Replaces the voucher of old_guid in tenant_id by v (verified; its
+ * replacement after TO2) and gives its device v's GUID, audited as
+ * fdo_voucher.replace, in the caller's transaction. MP_ERR_NOT_FOUND when
+ * the tenant no longer holds old_guid.
+ */
+int fdo_store_replace(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *old_guid, const fdo_voucher *v);
 
 #endif

@@ -46,6 +46,7 @@ struct fdo_voucher {
 	size_t chain_n;
 	struct fdo_entry *entries;
 	size_t n_entries;
+	bool device_view;         /* assembled by a device: the chain may be left out */
 	bool verified;
 };
 
@@ -116,7 +117,7 @@ decode_chain(fdo_voucher *v, fdo_cbor *c, fdo_detail *d)
 	size_t n, len;
 
 	if (fdo_cbor_null(c)) {
-		if (v->has_chain)
+		if (v->has_chain && !v->device_view)
 			return fdo_refuse(d, MP_ERR_INVALID,
 			    "voucher: a certificate chain hash but no certificate chain");
 		return MP_OK;
@@ -221,8 +222,8 @@ decode_outer(fdo_voucher *v, fdo_detail *d)
 	return MP_OK;
 }
 
-int
-fdo_voucher_decode(const uint8_t *p, size_t n, fdo_voucher **out, fdo_detail *d)
+static int
+decode(const uint8_t *p, size_t n, bool device_view, fdo_voucher **out, fdo_detail *d)
 {
 	fdo_voucher *v;
 	int r;
@@ -236,12 +237,42 @@ fdo_voucher_decode(const uint8_t *p, size_t n, fdo_voucher **out, fdo_detail *d)
 	if (n > 0)
 		memcpy(v->bytes, p, n);
 	v->len = n;
+	v->device_view = device_view;
 	if ((r = decode_outer(v, d)) != MP_OK) {
 		fdo_voucher_free(v);
 		return r;
 	}
 	*out = v;
 	return MP_OK;
+}
+
+int
+fdo_voucher_decode(const uint8_t *p, size_t n, fdo_voucher **out, fdo_detail *d)
+{
+	return decode(p, n, false, out, d);
+}
+
+int
+fdo_voucher_assemble(const uint8_t *hdr, size_t hdr_len, const uint8_t *hmac, size_t hmac_len,
+    const fdo_bytes *entries, size_t n, fdo_voucher **out, fdo_detail *d)
+{
+	mp_buf *b = mp_buf_new(FDO_VOUCHER_MAX);
+	int r = MP_ERR_NOMEM;
+
+	if (b == NULL)
+		return r;
+	if ((r = fdo_put_array(b, 5)) == MP_OK && (r = fdo_put_uint(b, FDO_PROTVER)) == MP_OK &&
+	    (r = fdo_put_bstr(b, hdr, hdr_len)) == MP_OK && (r = mp_buf_put(b, hmac, hmac_len)) == MP_OK &&
+	    (r = fdo_put_null(b)) == MP_OK && (r = fdo_put_array(b, n)) == MP_OK) {
+		for (size_t i = 0; i < n && r == MP_OK; i++)
+			r = mp_buf_put(b, entries[i].p, entries[i].n);
+	}
+	if (r == MP_OK)
+		r = decode(mp_buf_ptr(b), mp_buf_len(b), true, out, d);
+	else if (r == MP_ERR_TOO_LARGE)
+		r = fdo_refuse(d, r, "voucher: larger than %d bytes", FDO_VOUCHER_MAX);
+	mp_buf_free(b);
+	return r;
 }
 
 int
@@ -276,7 +307,7 @@ verify_chain(const fdo_voucher *v, fdo_detail *d)
 	fdo_hash h;
 	int r;
 
-	if (!v->has_chain)
+	if (!v->has_chain || v->chain_n == 0)
 		return MP_OK;
 	if ((r = fdo_hash_compute(v->chain_hash.alg, v->chain_der, v->chain_n, &h)) != MP_OK)
 		return r;
@@ -476,4 +507,82 @@ const fdo_pubkey *
 fdo_voucher_owner_key(const fdo_voucher *v)
 {
 	return v->n_entries > 0 ? &v->entries[v->n_entries - 1].key : &v->mfg;
+}
+
+EVP_PKEY *
+fdo_voucher_device_key(const fdo_voucher *v)
+{
+	return v->chain_n > 0 ? X509_get0_pubkey(v->chain[0]) : NULL;
+}
+
+const uint8_t *
+fdo_voucher_header(const fdo_voucher *v, size_t *len)
+{
+	*len = v->hdr_len;
+	return v->hdr;
+}
+
+const uint8_t *
+fdo_voucher_header_hmac(const fdo_voucher *v, size_t *len)
+{
+	*len = v->hmac_enc_len;
+	return v->hmac_enc;
+}
+
+const uint8_t *
+fdo_voucher_rvinfo(const fdo_voucher *v, size_t *len)
+{
+	*len = v->rvinfo_len;
+	return v->rvinfo;
+}
+
+const uint8_t *
+fdo_voucher_entry(const fdo_voucher *v, size_t i, size_t *len)
+{
+	if (i >= v->n_entries)
+		return NULL;
+	*len = v->entries[i].whole_len;
+	return v->entries[i].whole;
+}
+
+int
+fdo_voucher_replacement_header(const fdo_voucher *v, const uint8_t guid[FDO_GUID_LEN],
+    const uint8_t *owner2, size_t owner2_len, mp_buf *out)
+{
+	int r;
+
+	/* [101, GUID, RendezvousInfo, DeviceInfo, PublicKey, Hash / null] */
+	if ((r = fdo_put_array(out, 6)) != MP_OK || (r = fdo_put_uint(out, FDO_PROTVER)) != MP_OK ||
+	    (r = fdo_put_bstr(out, guid, FDO_GUID_LEN)) != MP_OK ||
+	    (r = mp_buf_put(out, v->rvinfo, v->rvinfo_len)) != MP_OK ||
+	    (r = fdo_put_tstr(out, v->devinfo, strlen(v->devinfo))) != MP_OK ||
+	    (r = mp_buf_put(out, owner2, owner2_len)) != MP_OK)
+		return r;
+	return v->has_chain ? fdo_hash_encode(out, &v->chain_hash) : fdo_put_null(out);
+}
+
+int
+fdo_voucher_replace(const fdo_voucher *v, const uint8_t *hdr, size_t hdr_len,
+    const uint8_t *hmac, size_t hmac_len, fdo_voucher **out, fdo_detail *d)
+{
+	mp_buf *b = mp_buf_new(FDO_VOUCHER_MAX);
+	fdo_voucher *n = NULL;
+	int r = MP_ERR_NOMEM;
+
+	if (b == NULL)
+		return r;
+	if ((r = fdo_put_array(b, 5)) != MP_OK || (r = fdo_put_uint(b, FDO_PROTVER)) != MP_OK ||
+	    (r = fdo_put_bstr(b, hdr, hdr_len)) != MP_OK || (r = mp_buf_put(b, hmac, hmac_len)) != MP_OK ||
+	    (r = v->chain_n > 0 ? mp_buf_put(b, v->chain_enc, v->chain_enc_len) : fdo_put_null(b)) !=
+	    MP_OK || (r = fdo_put_array(b, 0)) != MP_OK)
+		goto out;
+	if ((r = fdo_voucher_decode(mp_buf_ptr(b), mp_buf_len(b), &n, d)) != MP_OK ||
+	    (r = fdo_voucher_verify(n, NULL, 0, d)) != MP_OK)
+		goto out;
+	*out = n;
+	n = NULL;
+out:
+	fdo_voucher_free(n);
+	mp_buf_free(b);
+	return r;
 }

@@ -20,6 +20,8 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
+#include "hash.h"
 #include "reason.h"
 #include "keystore.h"
 #include "pubkey.h"
@@ -41,6 +43,14 @@ typedef struct fdo_voucher fdo_voucher;
  * saying what; MP_ERR_NOMEM.
  */
 int fdo_voucher_decode(const uint8_t *p, size_t n, fdo_voucher **out, fdo_detail *d);
+/*
+ * A voucher as a device sees it in TO2: its header, header HMAC (encoding)
+ * and entries (encodings) assembled as [101, header, HMAC, null, entries]
+ * and decoded; the device certificate chain, which the device does not
+ * get, may be missing although the header names its hash.
+ */
+int fdo_voucher_assemble(const uint8_t *hdr, size_t hdr_len, const uint8_t *hmac,
+    size_t hmac_len, const fdo_bytes *entries, size_t n, fdo_voucher **out, fdo_detail *d);
 /* Decodes the first "OWNERSHIP VOUCHER" PEM block of text. */
 int fdo_voucher_from_pem(const char *text, size_t len, fdo_voucher **out, fdo_detail *d);
 /* The voucher as PEM (free with free()). */
@@ -73,5 +83,28 @@ size_t fdo_voucher_entry_count(const fdo_voucher *v);
 const fdo_pubkey *fdo_voucher_manufacturer_key(const fdo_voucher *v);
 /* The key of the last entry, or the manufacturer key when there is none. */
 const fdo_pubkey *fdo_voucher_owner_key(const fdo_voucher *v);
+/* OVHeader (the contents of its byte string) and the encoding of its HMAC, as received. */
+const uint8_t *fdo_voucher_header(const fdo_voucher *v, size_t *len);
+const uint8_t *fdo_voucher_header_hmac(const fdo_voucher *v, size_t *len);
+/* RendezvousInfo as received. */
+const uint8_t *fdo_voucher_rvinfo(const fdo_voucher *v, size_t *len);
+/* The encoding of entry i, or NULL past the last. */
+const uint8_t *fdo_voucher_entry(const fdo_voucher *v, size_t i, size_t *len);
+/*
+ * The header of v's replacement in TO2 (credential replacement): GUID guid,
+ * v's RendezvousInfo, DeviceInfo and certificate chain hash, and owner2 (the
+ * encoding of a PublicKey) as its key; appended to out. Owner and device
+ * both build it, and must get the same bytes.
+ */
+int fdo_voucher_replacement_header(const fdo_voucher *v, const uint8_t guid[FDO_GUID_LEN],
+    const uint8_t *owner2, size_t owner2_len, mp_buf *out);
+/*
+ * The replacement voucher: [101, hdr, hmac (an encoding), v's certificate
+ * chain, []], decoded and verified (but for its HMAC, which the device knows).
+ */
+int fdo_voucher_replace(const fdo_voucher *v, const uint8_t *hdr, size_t hdr_len,
+    const uint8_t *hmac, size_t hmac_len, fdo_voucher **out, fdo_detail *d);
+/* The key of the device certificate (the chain's first; the voucher's), or NULL without a chain. */
+EVP_PKEY *fdo_voucher_device_key(const fdo_voucher *v);
 
 #endif

@@ -21,6 +21,7 @@
 #include "secure.h"
 #include "tenants.h"
 #include "voucher.h"
+#include "wire_priv.h"
 #include "worker.h"
 
 #define MSG_PREFIX "/fdo/101/msg/"
@@ -28,44 +29,8 @@
 #define MSG_DI_SET_CREDENTIALS 11
 #define MSG_DI_SET_HMAC 12
 #define MSG_DI_DONE 13
-#define MSG_ERROR 255
-
-/* FDO error codes (EMErrorCode) */
-#define EM_MESSAGE_BODY_ERROR 100
-#define EM_INVALID_MESSAGE_ERROR 101
-#define EM_RESOURCE_NOT_FOUND 6
-#define EM_INTERNAL_SERVER_ERROR 500
 
 #define MAX_CHAIN 8
-
-/* [EMErrorCode, EMPrevMsgID, EMErrorStr, EMErrorTs, EMErrorCID] as message 255. */
-static void
-reply_error(mp_http_req *req, int status, unsigned code, unsigned prev, const char *msg)
-{
-	mp_buf *b = mp_buf_new(1024);
-
-	if (b == NULL || fdo_put_array(b, 5) != MP_OK || fdo_put_uint(b, code) != MP_OK ||
-	    fdo_put_uint(b, prev) != MP_OK ||
-	    fdo_put_tstr(b, msg, strnlen(msg, 512)) != MP_OK || fdo_put_null(b) != MP_OK ||
-	    fdo_put_uint(b, 0) != MP_OK) {
-		mp_buf_free(b);
-		mp_http_reply(req, 500, "text/plain", "out of memory\n", 14);
-		return;
-	}
-	mp_http_set_header(req, "Message-Type", "255");
-	mp_http_reply(req, status, "application/cbor", mp_buf_ptr(b), mp_buf_len(b));
-	mp_buf_free(b);
-}
-
-static void
-reply_msg(mp_http_req *req, unsigned type, const mp_buf *body)
-{
-	char t[8];
-
-	snprintf(t, sizeof(t), "%u", type);
-	mp_http_set_header(req, "Message-Type", t);
-	mp_http_reply(req, 200, "application/cbor", mp_buf_ptr(body), mp_buf_len(body));
-}
 
 /* The certificates of PEM text, in order, as DER (each freed with OPENSSL_free). */
 static int
@@ -134,7 +99,7 @@ issue_certificate(mp_worker *w, const char *tenant, const char *device,
 static void
 reply_mfg_error(mp_http_req *req, int r, const fdo_detail *d)
 {
-	reply_error(req, r == MP_ERR_NOT_FOUND ? 404 : 500,
+	fdo_reply_error(req, r == MP_ERR_NOT_FOUND ? 404 : 500,
 	    r == MP_ERR_NOT_FOUND ? EM_RESOURCE_NOT_FOUND : EM_INTERNAL_SERVER_ERROR,
 	    MSG_DI_APP_START, d->message[0] != '\0' ? d->message : "DI could not start");
 }
@@ -144,7 +109,7 @@ di_app_start(mp_http_req *req, const uint8_t *body, size_t len)
 {
 	mp_worker *w = mp_http_req_worker(req);
 	const char *bad, *tenant, *device;
-	char why[FDO_DETAIL_MAX + 128], token[FDO_DI_TOKEN_MAX], auth[FDO_DI_TOKEN_MAX + 8];
+	char why[FDO_DETAIL_MAX + 128], token[FDO_TOKEN_MAX];
 	json_t *t = NULL, *dev = NULL;
 	fdo_bytes certs[MAX_CHAIN];
 	fdo_di_app_start m;
@@ -155,11 +120,11 @@ di_app_start(mp_http_req *req, const uint8_t *body, size_t len)
 	int r;
 
 	if ((bad = fdo_di_app_start_decode(body, len, &m)) != NULL) {
-		reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_APP_START, bad);
+		fdo_reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_APP_START, bad);
 		return;
 	}
 	if (w->config->fdo_manufacturer_tenant[0] == '\0') {
-		reply_error(req, 404, EM_RESOURCE_NOT_FOUND, MSG_DI_APP_START,
+		fdo_reply_error(req, 404, EM_RESOURCE_NOT_FOUND, MSG_DI_APP_START,
 		    "this server does not manufacture ([fdo] manufacturer_tenant is not set)");
 		return;
 	}
@@ -167,22 +132,22 @@ di_app_start(mp_http_req *req, const uint8_t *body, size_t len)
 	    (tenant = json_string_value(json_object_get(t, "id"))) == NULL) {
 		mp_error("fdo: manufacturer tenant '%s': %s", w->config->fdo_manufacturer_tenant,
 		    mp_strerror(r));
-		reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START,
+		fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START,
 		    "the manufacturer tenant is not available");
 		goto out;
 	}
 	if ((r = mp_device_find_by_serial(w->db, tenant, m.serial, &dev)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
-			reply_error(req, 404, EM_RESOURCE_NOT_FOUND, MSG_DI_APP_START,
+			fdo_reply_error(req, 404, EM_RESOURCE_NOT_FOUND, MSG_DI_APP_START,
 			    "no device of this serial number is registered with the manufacturer");
 		else
-			reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START,
+			fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START,
 			    "the device record could not be read");
 		goto out;
 	}
 	device = json_string_value(json_object_get(dev, "id"));
 	if (!json_is_null(json_object_get(dev, "fdo_guid"))) {
-		reply_error(req, 409, EM_INVALID_MESSAGE_ERROR, MSG_DI_APP_START,
+		fdo_reply_error(req, 409, EM_INVALID_MESSAGE_ERROR, MSG_DI_APP_START,
 		    "the device has been initialized already (it has an FDO GUID)");
 		goto out;
 	}
@@ -194,17 +159,17 @@ di_app_start(mp_http_req *req, const uint8_t *body, size_t len)
 	if ((r = issue_certificate(w, tenant, device, &m, certs, &ncerts, why,
 	    sizeof(why))) != MP_OK) {
 		if (r == MP_ERR_INVALID || r == MP_ERR_POLICY)
-			reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_APP_START, why);
+			fdo_reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_APP_START, why);
 		else if (r == MP_ERR_NOT_FOUND)
-			reply_error(req, 404, EM_RESOURCE_NOT_FOUND, MSG_DI_APP_START, why);
+			fdo_reply_error(req, 404, EM_RESOURCE_NOT_FOUND, MSG_DI_APP_START, why);
 		else if (r == MP_ERR_CONFLICT)
-			reply_error(req, 409, EM_INVALID_MESSAGE_ERROR, MSG_DI_APP_START, why);
+			fdo_reply_error(req, 409, EM_INVALID_MESSAGE_ERROR, MSG_DI_APP_START, why);
 		else
-			reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START, why);
+			fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START, why);
 		goto out;
 	}
 	if ((hdr = mp_buf_new(FDO_VOUCHER_MAX)) == NULL || (out = mp_buf_new(FDO_VOUCHER_MAX)) == NULL) {
-		reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START, "out of memory");
+		fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START, "out of memory");
 		goto out;
 	}
 	{
@@ -221,17 +186,15 @@ di_app_start(mp_http_req *req, const uint8_t *body, size_t len)
 	/* DI.SetCredentials = [bstr .cbor OVHeader] */
 	if (fdo_put_array(out, 1) != MP_OK ||
 	    fdo_put_bstr(out, mp_buf_ptr(hdr), mp_buf_len(hdr)) != MP_OK) {
-		reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START, "out of memory");
+		fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_APP_START, "out of memory");
 		goto out;
 	}
-	snprintf(auth, sizeof(auth), "Bearer %s", token);
-	mp_http_set_header(req, "Authorization", auth);
-	reply_msg(req, MSG_DI_SET_CREDENTIALS, out);
+	fdo_reply_token(req, token);
+	fdo_reply_msg(req, MSG_DI_SET_CREDENTIALS, out);
 out:
 	for (size_t i = 0; i < ncerts; i++)
 		OPENSSL_free((void *)certs[i].p);
 	mp_wipe(token, sizeof(token));
-	mp_wipe(auth, sizeof(auth));
 	mp_buf_free(hdr);
 	mp_buf_free(out);
 	json_decref(dev);
@@ -242,7 +205,7 @@ static void
 di_set_hmac(mp_http_req *req, const uint8_t *body, size_t len)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	const char *auth = mp_http_req_header(req, "Authorization");
+	const char *token;
 	const uint8_t *hmac;
 	fdo_detail d = { { 0 } };
 	json_t *row = NULL;
@@ -253,30 +216,27 @@ di_set_hmac(mp_http_req *req, const uint8_t *body, size_t len)
 	fdo_env env;
 	int r;
 
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || strlen(auth + 7) == 0 ||
-	    strlen(auth + 7) >= FDO_DI_TOKEN_MAX) {
-		reply_error(req, 401, EM_INVALID_MESSAGE_ERROR, MSG_DI_SET_HMAC,
-		    "DI.SetHMAC needs the Authorization token of DI.SetCredentials");
+	if ((token = fdo_token_required(req, MSG_DI_SET_HMAC,
+	    "DI.SetHMAC needs the Authorization token of DI.SetCredentials")) == NULL)
 		return;
-	}
 	/* DI.SetHMAC = [HMac] */
 	fdo_cbor_init(&c, body, len);
 	if (fdo_cbor_array_n(&c, 1) != MP_OK) {
-		reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_SET_HMAC, "DI.SetHMAC is not [HMac]");
+		fdo_reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_SET_HMAC, "DI.SetHMAC is not [HMac]");
 		return;
 	}
 	w2 = c;
 	if (fdo_cbor_skip(&w2, &hmac, &hmac_len) != MP_OK || fdo_hash_decode(&c, true, &h) != MP_OK ||
 	    !fdo_cbor_empty(&c)) {
-		reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_SET_HMAC,
+		fdo_reply_error(req, 400, EM_MESSAGE_BODY_ERROR, MSG_DI_SET_HMAC,
 		    "DI.SetHMAC: not an HMAC-SHA256 or HMAC-SHA384 HMac");
 		return;
 	}
 	fdo_env_of_worker(w, &env);
-	if ((r = fdo_mfg_finish(&env, auth + 7, hmac, hmac_len, &row, &d)) != MP_OK) {
+	if ((r = fdo_mfg_finish(&env, token, hmac, hmac_len, &row, &d)) != MP_OK) {
 		if (r != MP_ERR_UNAUTHENTICATED && d.message[0] == '\0')
 			mp_error("fdo: DI.SetHMAC: %s", mp_strerror(r));
-		reply_error(req, r == MP_ERR_UNAUTHENTICATED ? 401 : r == MP_ERR_CONFLICT ? 409 : 500,
+		fdo_reply_error(req, r == MP_ERR_UNAUTHENTICATED ? 401 : r == MP_ERR_CONFLICT ? 409 : 500,
 		    r == MP_ERR_UNAUTHENTICATED ? EM_INVALID_MESSAGE_ERROR : EM_INTERNAL_SERVER_ERROR,
 		    MSG_DI_SET_HMAC, d.message[0] != '\0' ? d.message : "the voucher could not be stored");
 		return;
@@ -288,10 +248,10 @@ di_set_hmac(mp_http_req *req, const uint8_t *body, size_t len)
 	/* DI.Done = [] */
 	if ((out = mp_buf_new(1)) == NULL || fdo_put_array(out, 0) != MP_OK) {
 		mp_buf_free(out);
-		reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_SET_HMAC, "out of memory");
+		fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_SET_HMAC, "out of memory");
 		return;
 	}
-	reply_msg(req, MSG_DI_DONE, out);
+	fdo_reply_msg(req, MSG_DI_DONE, out);
 	mp_buf_free(out);
 }
 
@@ -304,7 +264,7 @@ fdo_message(mp_http_req *req, void *arg)
 
 	(void)arg;
 	if (!mp_http_media_type_is(mp_http_req_header(req, "Content-Type"), "application/cbor")) {
-		reply_error(req, 415, EM_MESSAGE_BODY_ERROR, 0, "the body must be application/cbor");
+		fdo_reply_error(req, 415, EM_MESSAGE_BODY_ERROR, 0, "the body must be application/cbor");
 		return;
 	}
 	body = mp_http_req_body(req, &len);
@@ -312,9 +272,29 @@ fdo_message(mp_http_req *req, void *arg)
 		di_app_start(req, body, len);
 	else if (strcmp(type, "12") == 0)
 		di_set_hmac(req, body, len);
+	else if (strcmp(type, "20") == 0)
+		fdo_msg_to0_hello(req, body, len);
+	else if (strcmp(type, "22") == 0)
+		fdo_msg_to0_owner_sign(req, body, len);
+	else if (strcmp(type, "30") == 0)
+		fdo_msg_to1_hello_rv(req, body, len);
+	else if (strcmp(type, "32") == 0)
+		fdo_msg_to1_prove_to_rv(req, body, len);
+	else if (strcmp(type, "60") == 0)
+		fdo_msg_to2_hello_device(req, body, len);
+	else if (strcmp(type, "62") == 0)
+		fdo_msg_to2_get_ov_next_entry(req, body, len);
+	else if (strcmp(type, "64") == 0)
+		fdo_msg_to2_prove_device(req, body, len);
+	else if (strcmp(type, "66") == 0)
+		fdo_msg_to2_encrypted(req, 66, body, len);
+	else if (strcmp(type, "68") == 0)
+		fdo_msg_to2_encrypted(req, 68, body, len);
+	else if (strcmp(type, "70") == 0)
+		fdo_msg_to2_encrypted(req, 70, body, len);
 	else
-		reply_error(req, 404, EM_INVALID_MESSAGE_ERROR, 0,
-		    "this server takes DI.AppStart (10) and DI.SetHMAC (12) only");
+		fdo_reply_error(req, 404, EM_INVALID_MESSAGE_ERROR, 0, "this server takes DI"
+		    " (10, 12), TO0 (20, 22), TO1 (30, 32) and TO2 (60-70, even) messages only");
 }
 
 const mp_http_route fdo_routes[] = {

@@ -1,8 +1,9 @@
 /*
  * The FDO listener (FDO 1.1 over HTTP: POST /fdo/101/msg/{type},
  * application/cbor): the manufacturer role's Device Initialize, messages 10
- * to 13 (docs/fdo.md). Every refusal is the FDO error message (type 255)
- * naming the reason.
+ * to 13, the rendezvous server's TO0 (20 to 23) and TO1 (30 to 33), and
+ * owner onboarding, TO2 (60 to 71) (docs/fdo.md). Every refusal is the FDO error message (type 255) naming
+ * the reason.
  */
 #ifndef FDO_WIRE_H
 #define FDO_WIRE_H

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Benchmark of FDO Device Initialize: complete DI runs per second against the
-# FDO listener of `midpki serve`, each a fresh test device process
-# (build/tests/fdo_device: P-256 key and CSR, DI.AppStart with the attestation
+# FDO listener of `midpki serve`, each a fresh device process
+# (`midpki fdo device di`: P-256 key and CSR, DI.AppStart with the attestation
 # certificate issued and the voucher header built, DI.SetHMAC with the voucher
 # stored). Prints figures; it is not a test and asserts nothing about speed.
 #   tests/bench/fdo_di.sh [DEVICES] [PARALLEL]   (defaults 200 8)
@@ -10,8 +10,8 @@ devices=${1:-200}
 parallel=${2:-8}
 export MIDPKI_FDO_MANUFACTURER_TENANT=bench
 . "$(dirname "$0")/lib.sh" 10 1
-DEVICE=$PWD/build/tests/fdo_device
-[ -x "$DEVICE" ] || { echo "bench: build first (make build)" >&2; exit 1; }
+MIDPKI=$PWD/build/cli/midpki
+[ -x "$MIDPKI" ] || { echo "bench: build first (make build)" >&2; exit 1; }
 KEY=$(cat "$I_STATE/admin.key")
 URL="https://127.0.0.1:$ADMIN_PORT/api/v1"
 api() { curl -sS -f --cacert "$I_STATE/trust.pem" -H "Authorization: Bearer $KEY" "$@"; }
@@ -35,8 +35,9 @@ api -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @"$T/seed
 worker() {
 	local i
 	for ((i = $1; i < devices; i += parallel)); do
-		"$DEVICE" di "http://127.0.0.1:$FDO_PORT" "$(printf 'FDO-%06d' "$i")" charger \
-			"$T/cred-$i" >/dev/null || echo "DI failed for device $i" >&2
+		"$MIDPKI" fdo device di --server "http://127.0.0.1:$FDO_PORT" \
+			--serial "$(printf 'FDO-%06d' "$i")" --device-info charger \
+			--credential "$T/cred-$i" >/dev/null || echo "DI failed for device $i" >&2
 	done
 }
 start=$(date +%s.%N)

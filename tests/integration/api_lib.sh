@@ -58,3 +58,23 @@ device_in() {
 	expect_api "register $2" "$r" 201 >/dev/null
 	field "${r#* }" id
 }
+
+# fdo_start NAME: PostgreSQL and an instance whose FDO manufacturer tenant is acme; sets
+# ADMIN_KEY and URL (the FDO listener)
+fdo_start() {
+	start_pg pg
+	export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
+	new_instance "$1"
+	start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme
+	ADMIN_KEY=$(cat "$I_STATE/admin.key")
+	URL="http://127.0.0.1:$FDO_PORT"
+}
+
+# fdo_device_profile KEY [NAME]: the X.509 profile NAME (default fdo-device) in KEY's
+# tenant, as the platform's iec62351-device
+fdo_device_profile() {
+	local r body name=${2:-fdo-device}
+	r=$(api "$1" GET "/profiles?limit=1000")
+	body=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device" and p.get("builtin")][0])')
+	expect_api "$name profile" "$(api "$1" POST /profiles "{\"name\":\"$name\",\"body\":$body}")" 201
+}

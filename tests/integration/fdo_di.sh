@@ -10,33 +10,18 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
-# fdo_post TYPE CONTENT-TYPE BODY-HEX: status, Message-Type and body (hex) of one FDO message
-fdo_post() {
-	printf '%s' "$3" | xxd -r -p >"$T/msg.bin"
-	curl -sS -o "$T/answer.bin" -D "$T/answer.h" -w '%{http_code}' -X POST \
-		-H "Content-Type: $2" --data-binary @"$T/msg.bin" "http://127.0.0.1:$FDO_PORT/fdo/101/msg/$1"
-	echo " $(grep -i '^Message-Type:' "$T/answer.h" | tr -d '\r' | cut -d' ' -f2)"
-}
+fdo_start di
 
-start_pg pg
-export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
-new_instance di
-start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme
-ADMIN_KEY=$(cat "$I_STATE/admin.key")
-URL="http://127.0.0.1:$FDO_PORT"
-
-out=$("$FDO_DEVICE" di "$URL" CS-100 Charger-22 "$T/cred" 2>&1)
+out=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-100 --device-info Charger-22 --credential "$T/cred" 2>&1)
 expect_contains "DI before the tenant exists" "$out" "error 500"
 
 r=$(api "$ADMIN_KEY" POST /tenants '{"name":"acme"}'); ACME=$(field "${r#* }" id)
 ALICE=$(user_key "$ACME" alice tenant-admin)
-r=$(api "$ALICE" GET "/profiles?limit=1000")
-BODY=$(jget "${r#* }" 'json.dumps([p["body"] for p in d["items"] if p["name"] == "iec62351-device"][0])')
-expect_api "fdo-device profile" "$(api "$ALICE" POST /profiles "{\"name\":\"fdo-device\",\"body\":$BODY}")" 201
+fdo_device_profile "$ALICE"
 expect_api "register the device" \
 	"$(api "$ALICE" POST /devices '{"serial":"CS-100","model":"Charger-22"}')" 201
 
-out=$("$FDO_DEVICE" di "$URL" CS-100 Charger-22 "$T/cred" 2>&1)
+out=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-100 --device-info Charger-22 --credential "$T/cred" 2>&1)
 expect_contains "DI without a manufacturer key" "$out" "error 6 (HTTP 404): the manufacturer has no SECP256R1 key"
 expect_eq "the failed DI left no voucher" "$(psql -Atc "select count(*) from fdo_vouchers")" 0
 expect_api "manufacturer key" \
@@ -44,8 +29,9 @@ expect_api "manufacturer key" \
 expect_eq "the device got no GUID from the failed DI" \
 	"$(psql -Atc "select fdo_guid is null from devices where serial = 'CS-100'")" t
 
-GUID=$("$FDO_DEVICE" di "$URL" CS-100 Charger-22 "$T/cred") || fail "DI: $GUID"
+GUID=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-100 --device-info Charger-22 --credential "$T/cred") || fail "DI: $GUID"
 ok "DI ran: voucher $GUID"
+expect_eq "the credential is the device's only" "$(stat -c %a "$T/cred")" 600
 r=$(api "$ALICE" GET "/fdo/vouchers/$GUID")
 expect_api "the voucher is stored" "$r" 200
 expect_eq "origin" "$(field "${r#* }" origin)" manufactured
@@ -98,13 +84,17 @@ expect_eq "openssl verifies the device certificate" \
 out=$("$FDO_DEVICE" again "$T/cred" "$URL" 2>&1)
 expect_contains "DI.SetHMAC replayed" "$out" \
 	"error 101 (HTTP 401): no Device Initialize session of this token (or it expired)"
-out=$("$FDO_DEVICE" di "$URL" CS-100 Charger-22 "$T/cred2" 2>&1)
+out=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-100 --device-info Charger-22 --credential "$T/cred2" 2>&1)
 expect_contains "a device initialized already" "$out" "error 101 (HTTP 409): the device has been initialized already"
-out=$("$FDO_DEVICE" di "$URL" CS-404 Charger-22 "$T/cred3" 2>&1)
+"$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-404 --credential "$T/cred3" >/dev/null 2>&1
+expect_eq "a refusal exits 3" "$?" 3
+"$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-404 >/dev/null 2>&1
+expect_eq "no --credential: usage, exit 2" "$?" 2
+out=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-404 --device-info Charger-22 --credential "$T/cred3" 2>&1)
 expect_contains "an unregistered serial" "$out" \
 	"error 6 (HTTP 404): no device of this serial number is registered with the manufacturer"
 expect_eq "not CBOR" "$(fdo_post 10 application/json 7b7d)" "415 255"
-expect_eq "a message DI does not take" "$(fdo_post 60 application/cbor 80)" "404 255"
+expect_eq "a message this server does not take" "$(fdo_post 72 application/cbor 80)" "404 255"
 expect_eq "DI.AppStart of the wrong shape" "$(fdo_post 10 application/cbor 80)" "400 255"
 expect_eq "DI.SetHMAC without a token" "$(fdo_post 12 application/cbor 818205420000)" "401 255"
 

@@ -110,3 +110,11 @@ http_status() {
 	local path=$1; shift
 	admin_curl "$path" -o /dev/null -w '%{http_code}' "$@"
 }
+
+# fdo_post TYPE CONTENT-TYPE BODY-HEX: status and Message-Type of one FDO message
+fdo_post() {
+	printf '%s' "$3" | xxd -r -p >"$T/msg.bin"
+	curl -sS -o "$T/answer.bin" -D "$T/answer.h" -w '%{http_code}' -X POST \
+		-H "Content-Type: $2" --data-binary @"$T/msg.bin" "http://127.0.0.1:$FDO_PORT/fdo/101/msg/$1"
+	echo " $(grep -i '^Message-Type:' "$T/answer.h" | tr -d '\r' | cut -d' ' -f2)"
+}

@@ -4,7 +4,13 @@
  * tests/data/fdo/README.md), and ownership vouchers made by other FDO
  * implementations (tests/data/fdo): the valid ones verify, with the device's
  * HMAC secret where it is known; legacy-buggy, FDO 1.0 and altered ones are
- * refused with the reason.
+ * refused with the reason. The rendezvous messages (TO0.OwnerSign,
+ * TO1.HelloRV, the EAT of TO1.ProveToRV) as our writers make them decode
+ * field for field; malformed ones are refused with the reason. The TO2 key
+ * exchange: the KDF known answer of tests/data/fdo/README.md, both sides of
+ * ECDH256 and ECDH384 deriving the same A128GCM and A256GCM keys, and
+ * COSE_Encrypt0 with them (altered, under another key or naming another
+ * algorithm, refused); TO2.HelloDevice as we write it decodes field for field.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +20,15 @@
 #include "cbor.h"
 #include "codec.h"
 #include "cose.h"
+#include "encrypt0.h"
 #include "err.h"
 #include "fido_harness.h"
 #include "hash.h"
+#include "kex.h"
 #include "pubkey.h"
+#include "rv_msg.h"
 #include "rvinfo.h"
+#include "to2_msg.h"
 #include "voucher.h"
 
 static uint8_t *
@@ -558,6 +568,254 @@ START_TEST(chain_signatures)
 }
 END_TEST
 
+/* [bstr To0d, To1d] with To0d = [voucher, wait, nonce of nlen bytes], To1d signed by key. */
+static mp_buf *
+owner_sign(EVP_PKEY *key, const fdo_rv_addr *a, size_t na, size_t nlen, fdo_hash *h)
+{
+	static const uint8_t voucher[] = { 0x85, 0x18, 0x65, 0x40, 0xf6, 0xf6, 0x80 };
+	static const uint8_t nonce[32] = { 7 };
+	mp_buf *to0d = mp_buf_new(1024), *payload = mp_buf_new(1024), *msg = mp_buf_new(4096);
+	fdo_bytes part;
+
+	ck_assert_int_eq(fdo_put_array(to0d, 3), MP_OK);
+	ck_assert_int_eq(mp_buf_put(to0d, voucher, sizeof(voucher)), MP_OK);
+	ck_assert_int_eq(fdo_put_uint(to0d, 3600), MP_OK);
+	ck_assert_int_eq(fdo_put_bstr(to0d, nonce, nlen), MP_OK);
+	part.p = mp_buf_ptr(to0d);
+	part.n = mp_buf_len(to0d);
+	ck_assert_int_eq(fdo_hash_compute(FDO_SHA256, &part, 1, h), MP_OK);
+	ck_assert_int_eq(fdo_to1d_payload_write(payload, a, na, h), MP_OK);
+	ck_assert_int_eq(fdo_put_array(msg, 2), MP_OK);
+	ck_assert_int_eq(fdo_put_bstr(msg, mp_buf_ptr(to0d), mp_buf_len(to0d)), MP_OK);
+	ck_assert_int_eq(fdo_sign1_sign_ec(key, mp_buf_ptr(payload), mp_buf_len(payload), NULL, 0,
+	    msg), MP_OK);
+	mp_buf_free(to0d);
+	mp_buf_free(payload);
+	return msg;
+}
+
+START_TEST(rendezvous_messages)
+{
+	static const uint8_t guid[FDO_GUID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+		15, 16 };
+	static const uint8_t nonce[FDO_NONCE_LEN] = { 0xaa };
+	/* [Guid, [-7, h'']], and with RS256 (-257) and a short GUID */
+	static const uint8_t hello[] = { 0x82, 0x50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+		15, 16, 0x82, 0x26, 0x40 };
+	static const uint8_t hello_rs[] = { 0x82, 0x50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+		14, 15, 16, 0x82, 0x39, 0x01, 0x00, 0x40 };
+	static const uint8_t hello_short[] = { 0x82, 0x41, 1, 0x82, 0x26, 0x40 };
+	/* {10: nonce} only; {256: h'02' || guid, 10: nonce} */
+	static const uint8_t eat_no_ueid[] = { 0xa1, 0x0a, 0x50, 0xaa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0 };
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	fdo_rv_addr a[2];
+	fdo_to0_owner_sign m;
+	fdo_pubkey pub = { FDO_PK_SECP256R1, FDO_PKENC_X509, key };
+	/* EAT-FDO: [h'0102'] */
+	static const uint8_t eat_fdo[] = { 0x81, 0x42, 0x01, 0x02 };
+	fdo_detail d = { { 0 } };
+	uint8_t g[FDO_GUID_LEN];
+	fdo_eat e;
+	int64_t sg;
+	fdo_hash h;
+	mp_buf *msg, *eat = mp_buf_new(256);
+
+	memset(a, 0, sizeof(a));
+	snprintf(a[0].dns, sizeof(a[0].dns), "owner.example");
+	a[0].port = 8043;
+	a[0].protocol = FDO_PROT_HTTPS;
+	a[1].ip_len = 4;
+	a[1].ip[0] = 192;
+	a[1].port = 80;
+	a[1].protocol = FDO_PROT_HTTP;
+	msg = owner_sign(key, a, 2, FDO_NONCE_LEN, &h);
+	ck_assert_int_eq(fdo_to0_owner_sign_decode(mp_buf_ptr(msg), mp_buf_len(msg), &m, &d), MP_OK);
+	ck_assert_uint_eq(m.wait_seconds, 3600);
+	ck_assert_uint_eq(m.voucher_len, 7);
+	ck_assert_uint_eq(m.nonce[0], 7);
+	ck_assert_uint_eq(m.to1d_payload.naddrs, 2);
+	ck_assert_str_eq(m.to1d_payload.addrs[0].dns, "owner.example");
+	ck_assert_uint_eq(m.to1d_payload.addrs[0].port, 8043);
+	ck_assert_uint_eq(m.to1d_payload.addrs[0].protocol, FDO_PROT_HTTPS);
+	ck_assert_uint_eq(m.to1d_payload.addrs[1].ip_len, 4);
+	ck_assert_uint_eq(m.to1d_payload.addrs[1].ip[0], 192);
+	ck_assert(fdo_hash_equal(&m.to1d_payload.to0d_hash, &h));
+	ck_assert_ptr_eq(m.to1d + m.to1d_len, mp_buf_ptr(msg) + mp_buf_len(msg));
+	ck_assert_int_eq(fdo_sign1_verify(&m.to1d_sign1, &pub, &d), MP_OK);
+	ck_assert_int_eq(fdo_to0_owner_sign_decode(mp_buf_ptr(msg), mp_buf_len(msg) - 1, &m, &d),
+	    MP_ERR_INVALID);
+	mp_buf_free(msg);
+
+	msg = owner_sign(key, a, 1, 15, &h);
+	ck_assert_int_eq(fdo_to0_owner_sign_decode(mp_buf_ptr(msg), mp_buf_len(msg), &m, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message,
+	    "To0d is not [OwnershipVoucher, WaitSeconds, NonceTO0Sign (16 bytes)]");
+	mp_buf_free(msg);
+	a[0].dns[0] = '\0';
+	msg = owner_sign(key, a, 1, FDO_NONCE_LEN, &h);
+	ck_assert_int_eq(fdo_to0_owner_sign_decode(mp_buf_ptr(msg), mp_buf_len(msg), &m, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "To1d: RVTO2AddrEntry: neither RVIP nor RVDNS");
+	mp_buf_free(msg);
+
+	ck_assert_int_eq(fdo_to1_hello_decode(hello, sizeof(hello), g, &sg, &d), MP_OK);
+	ck_assert_int_eq(memcmp(g, guid, sizeof(g)), 0);
+	ck_assert_int_eq(sg, FDO_COSE_ES256);
+	ck_assert_int_eq(fdo_to1_hello_decode(hello_rs, sizeof(hello_rs), g, &sg, &d), MP_OK);
+	ck_assert_int_eq(sg, FDO_COSE_RS256);
+	ck_assert_int_eq(fdo_to1_hello_decode(hello_short, sizeof(hello_short), g, &sg, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "TO1.HelloRV is not [Guid (16 bytes), eASigInfo]");
+
+	ck_assert_int_eq(fdo_eat_write(eat, nonce, guid, NULL, 0), MP_OK);
+	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &e, &d), MP_OK);
+	ck_assert_int_eq(memcmp(e.nonce, nonce, FDO_NONCE_LEN), 0);
+	ck_assert_int_eq(memcmp(e.guid, guid, sizeof(g)), 0);
+	ck_assert_ptr_null(e.fdo);
+	mp_buf_reset(eat);
+	ck_assert_int_eq(fdo_eat_write(eat, nonce, guid, eat_fdo, sizeof(eat_fdo)), MP_OK);
+	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &e, &d), MP_OK);
+	ck_assert_uint_eq(e.fdo_len, sizeof(eat_fdo));
+	ck_assert_int_eq(memcmp(e.fdo, eat_fdo, sizeof(eat_fdo)), 0);
+	ck_assert_int_eq(fdo_eat_decode(eat_no_ueid, sizeof(eat_no_ueid), &e, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "EAT: no nonce or no UEID claim");
+	mp_buf_reset(eat);
+	ck_assert_int_eq(fdo_eat_write(eat, nonce, guid, NULL, 0), MP_OK);
+	((uint8_t *)mp_buf_ptr(eat))[mp_buf_len(eat) - FDO_GUID_LEN - 1] = 0x02;
+	ck_assert_int_eq(fdo_eat_decode(mp_buf_ptr(eat), mp_buf_len(eat), &e, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "EAT: the UEID is not 0x01 and a GUID");
+	mp_buf_free(eat);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
+START_TEST(kdf_known_answer)
+{
+	static const char secret[] = "08c9dc0cc5e9dd2558a12ae60cd00670d01a09cca52bae8a671a21e1babdb25b"
+	    "c21963c48b4aa77bb8ed338f0c5a15efee069ce10a09be2aacf857b8dcd9df8e";
+	static const char want[] = "e5e959c8cbdd5989c819f7ea8c69bcb3f70a442830ba235c5aa0b4047d0cda0b";
+	uint8_t out[32];
+	size_t sl, wl;
+	uint8_t *sp = unhex(secret, &sl), *wp = unhex(want, &wl);
+
+	ck_assert_int_eq(fdo_kdf(FDO_HMAC_SHA256, sp, sl, out, sizeof(out)), MP_OK);
+	ck_assert_int_eq(memcmp(out, wp, wl), 0);
+	/* L is part of the PRF's input: 16 bytes are not the first half of 32 */
+	ck_assert_int_eq(fdo_kdf(FDO_HMAC_SHA256, sp, sl, out, 16), MP_OK);
+	ck_assert_int_ne(memcmp(out, wp, 16), 0);
+	free(sp);
+	free(wp);
+}
+END_TEST
+
+/* Both sides of suite with cipher: the keys agree; a message encrypted by one opens for the other. */
+static void
+exchange(int suite, int cipher)
+{
+	static const uint8_t msg[] = "[\"devmod\"]";
+	mp_buf *a = mp_buf_new(FDO_KEX_PARAM_MAX), *b = mp_buf_new(FDO_KEX_PARAM_MAX),
+	       *ct = mp_buf_new(256), *pt = mp_buf_new(256);
+	EVP_PKEY *ka = NULL, *kb = NULL;
+	fdo_detail d = { { 0 } };
+	fdo_sek owner, device, other;
+	uint8_t *p;
+
+	ck_assert_int_eq(fdo_kex_param(suite, &ka, a), MP_OK);
+	ck_assert_int_eq(fdo_kex_param(suite, &kb, b), MP_OK);
+	ck_assert_uint_eq(mp_buf_len(a), suite == FDO_ECDH384 ? 150 : 86);
+	ck_assert_int_eq(fdo_kex_derive(suite, cipher, ka, mp_buf_ptr(a), mp_buf_len(a),
+	    mp_buf_ptr(b), mp_buf_len(b), true, &owner, &d), MP_OK);
+	ck_assert_int_eq(fdo_kex_derive(suite, cipher, kb, mp_buf_ptr(b), mp_buf_len(b),
+	    mp_buf_ptr(a), mp_buf_len(a), false, &device, &d), MP_OK);
+	ck_assert_uint_eq(owner.len, cipher == FDO_A256GCM ? 32 : 16);
+	ck_assert_int_eq(memcmp(owner.key, device.key, owner.len), 0);
+	/* both think they are the owner: the randoms go in the other order */
+	ck_assert_int_eq(fdo_kex_derive(suite, cipher, kb, mp_buf_ptr(b), mp_buf_len(b),
+	    mp_buf_ptr(a), mp_buf_len(a), true, &other, &d), MP_OK);
+	ck_assert_int_ne(memcmp(owner.key, other.key, owner.len), 0);
+	ck_assert_int_eq(fdo_kex_derive(suite, cipher, ka, mp_buf_ptr(a), mp_buf_len(a),
+	    mp_buf_ptr(b), mp_buf_len(b) - 1, true, &other, &d), MP_ERR_INVALID);
+
+	ck_assert_int_eq(fdo_encrypt0(&owner, msg, sizeof(msg), ct), MP_OK);
+	ck_assert_int_eq(fdo_decrypt0(&device, mp_buf_ptr(ct), mp_buf_len(ct), pt, &d), MP_OK);
+	ck_assert_uint_eq(mp_buf_len(pt), sizeof(msg));
+	ck_assert_int_eq(memcmp(mp_buf_ptr(pt), msg, sizeof(msg)), 0);
+	other = device;
+	other.key[0] ^= 1;
+	ck_assert_int_eq(fdo_decrypt0(&other, mp_buf_ptr(ct), mp_buf_len(ct), pt, &d),
+	    MP_ERR_INTEGRITY);
+	ck_assert_str_eq(d.message, "COSE_Encrypt0: does not decrypt with the session key");
+	other = device;
+	other.cipher = cipher == FDO_A256GCM ? FDO_A128GCM : FDO_A256GCM;
+	other.len = cipher == FDO_A256GCM ? 16 : 32;
+	ck_assert_int_eq(fdo_decrypt0(&other, mp_buf_ptr(ct), mp_buf_len(ct), pt, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "COSE_Encrypt0: the algorithm is not the session's");
+	p = (uint8_t *)mp_buf_ptr(ct);
+	p[mp_buf_len(ct) - 1] ^= 1;
+	ck_assert_int_eq(fdo_decrypt0(&device, mp_buf_ptr(ct), mp_buf_len(ct), pt, &d),
+	    MP_ERR_INTEGRITY);
+	ck_assert_int_eq(fdo_decrypt0(&device, mp_buf_ptr(ct), mp_buf_len(ct) - 1, pt, &d),
+	    MP_ERR_INVALID);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+	mp_buf_free(a);
+	mp_buf_free(b);
+	mp_buf_free(ct);
+	mp_buf_free(pt);
+}
+
+START_TEST(key_exchange)
+{
+	fdo_detail d = { { 0 } };
+	int suite;
+
+	exchange(FDO_ECDH256, FDO_A128GCM);
+	exchange(FDO_ECDH256, FDO_A256GCM);
+	exchange(FDO_ECDH384, FDO_A128GCM);
+	exchange(FDO_ECDH384, FDO_A256GCM);
+	ck_assert_int_eq(fdo_kex_suite_of("ECDH384", 7, FDO_A256GCM, &suite, &d), MP_OK);
+	ck_assert_int_eq(suite, FDO_ECDH384);
+	ck_assert_int_eq(fdo_kex_suite_of("DHKEXid14", 9, FDO_A128GCM, &suite, &d),
+	    MP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(d.message, "key exchange DHKEXid14 is not supported (ECDH256 and ECDH384 are)");
+	ck_assert_int_eq(fdo_kex_suite_of("ECDH256", 7, 32, &suite, &d), MP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(d.message, "cipher suite 32 is not supported (A128GCM 1 and A256GCM 3 are)");
+}
+END_TEST
+
+START_TEST(to2_hello)
+{
+	static const uint8_t guid[FDO_GUID_LEN] = { 9 };
+	static const uint8_t nonce[FDO_NONCE_LEN] = { 5 };
+	mp_buf *b = mp_buf_new(256);
+	fdo_detail d = { { 0 } };
+	fdo_to2_hello m;
+
+	ck_assert_int_eq(fdo_to2_hello_write(b, guid, nonce, "ECDH384", FDO_A256GCM, FDO_COSE_ES384),
+	    MP_OK);
+	ck_assert_int_eq(fdo_to2_hello_decode(mp_buf_ptr(b), mp_buf_len(b), &m, &d), MP_OK);
+	ck_assert_uint_eq(m.max_msg, UINT16_MAX);
+	ck_assert_int_eq(memcmp(m.guid, guid, sizeof(guid)), 0);
+	ck_assert_int_eq(memcmp(m.nonce, nonce, sizeof(nonce)), 0);
+	ck_assert_str_eq(m.kex, "ECDH384");
+	ck_assert_int_eq(m.cipher, FDO_A256GCM);
+	ck_assert_int_eq(m.sg_type, FDO_COSE_ES384);
+	ck_assert_uint_eq(m.sig_info_len, 4);
+	mp_buf_reset(b);
+	ck_assert_int_eq(fdo_to2_hello_write(b, guid, nonce, "ECDH256-MUCH-TOO-LONG", FDO_A128GCM,
+	    FDO_COSE_ES256), MP_OK);
+	ck_assert_int_eq(fdo_to2_hello_decode(mp_buf_ptr(b), mp_buf_len(b), &m, &d), MP_ERR_INVALID);
+	ck_assert_str_eq(d.message, "TO2.HelloDevice is not [maxDeviceMessageSize, Guid,"
+	    " NonceTO2ProveOV, kexSuiteName, cipherSuiteName, eASigInfo]");
+	mp_buf_free(b);
+}
+END_TEST
+
 Suite *
 suite_make(void)
 {
@@ -574,6 +832,10 @@ suite_make(void)
 	tcase_add_test(tc, refused_vouchers);
 	tcase_add_test(tc, altered_vouchers);
 	tcase_add_test(tc, chain_signatures);
+	tcase_add_test(tc, rendezvous_messages);
+	tcase_add_test(tc, kdf_known_answer);
+	tcase_add_test(tc, key_exchange);
+	tcase_add_test(tc, to2_hello);
 	suite_add_tcase(s, tc);
 	return s;
 }
