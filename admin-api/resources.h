@@ -67,6 +67,9 @@ void api_ssh_ca_get(api_call *c);
 void api_ssh_ca_public_key(api_call *c);
 /* The CA's current KRL, as application/octet-stream (sshd's RevokedKeys). */
 void api_ssh_ca_krl(api_call *c);
+/* Revocations of a CA by certificate key id or by public key, carried into its KRL. */
+void api_ssh_ca_revoke(api_call *c);
+void api_ssh_ca_revocation_list(api_call *c);
 void api_ssh_user_cert_issue(api_call *c);
 void api_ssh_host_cert_issue(api_call *c);
 void api_ssh_cert_list(api_call *c);

@@ -1,6 +1,6 @@
 /*
  * /api/v1/ssh: SSH CAs (list, create, show, the lines that publish their
- * keys, their KRLs), OpenSSH user certificates and host certificates for
+ * keys, their KRLs, revocations by key id or public key), OpenSSH user certificates and host certificates for
  * devices (issue, list, show, revoke). A caller whose
  * only issuing role is technician gets certificates for itself and sees only
  * its own; operators and administrators issue for the technicians of their
@@ -17,6 +17,7 @@
 #include "devices.h"
 #include "err.h"
 #include "sshprofile.h"
+#include "cert.h"
 #include "sshca.h"
 #include "sshkey.h"
 #include "validate.h"
@@ -125,6 +126,48 @@ api_ssh_ca_krl(api_call *c)
 		mp_http_reply(c->req, 200, "application/octet-stream", mp_buf_ptr(krl),
 		    mp_buf_len(krl));
 	mp_buf_free(krl);
+}
+
+void
+api_ssh_ca_revoke(api_call *c)
+{
+	static const char *const fields[] = { "key_id", "public_key", NULL };
+	mp_detail d = { { 0 }, { 0 } };
+	sshca_revocation_req in = { 0 };
+	json_t *out = NULL;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields) ||
+	    !api_string(c, "key_id", false, SSHCA_KEY_ID_MAX, &in.key_id) ||
+	    !api_string(c, "public_key", false, SSHCA_LINE_MAX, &in.public_key))
+		return;
+	in.tenant_id = api_scope(c);
+	in.ca_id = c->params[0];
+	in.public_key_len = in.public_key != NULL ? strlen(in.public_key) : 0;
+	if ((r = sshca_ca_revoke(c->db, &c->actor, &in, &out, &d)) != MP_OK) {
+		api_ca_fail(c, r, &d, NULL, "SSH CA");
+		return;
+	}
+	api_reply(c, 201, out);
+}
+
+void
+api_ssh_ca_revocation_list(api_call *c)
+{
+	json_t *items = NULL;
+	char *after = NULL;
+	unsigned limit = 0;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_page_by_id(c, &limit, &after))
+		return;
+	r = sshca_ca_revocations(c->db, api_scope(c), c->params[0], after, limit, &items);
+	free(after);
+	if (r != MP_OK) {
+		api_fail(c, r, "SSH CA");
+		return;
+	}
+	api_reply(c, 200, api_page_result(items, limit, "id"));
 }
 
 /* The X-Request-Id header when it is a short token of letters, digits, '.', '_', '-'. */

@@ -139,10 +139,41 @@ int sshca_cert_list(mp_db *db, const char *tenant_id, const sshca_cert_filter *f
 int sshca_cert_revoke(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
     json_t **out);
 
+/* A revocation by the CA: exactly one of key_id and public_key. */
+typedef struct sshca_revocation_req {
+	const char *tenant_id;        /* NULL: any tenant */
+	const char *ca_id;
+	const char *key_id;           /* a certificate key id, 1 to SSHCA_KEY_ID_MAX bytes */
+	const char *public_key;       /* an OpenSSH public key line */
+	size_t public_key_len;
+} sshca_revocation_req;
+
+/*
+ * Revokes, for CA ca_id, every certificate with key id key_id, or the public
+ * key and every certificate for it: a row of ssh_revocations audited as
+ * ssh_revocation.create, and the CA's certificates it matches that are
+ * neither revoked nor expired revoked with their identities, each audited as
+ * ssh_certificate.revoke (cause "key_id" or "public_key"), in one
+ * transaction. *out is the revocation: id, tenant_id, ca_id, key_id,
+ * public_key, fingerprint, created_at, certificates (the ids it revoked).
+ * MP_ERR_INVALID (field "key_id" or "public_key"), MP_ERR_NOT_FOUND (the CA),
+ * MP_ERR_CONFLICT when the CA has that revocation already.
+ */
+int sshca_ca_revoke(mp_db *db, const mp_actor *actor, const sshca_revocation_req *in,
+    json_t **out, mp_detail *d);
+/*
+ * The revocations of CA ca_id of tenant_id (NULL: any tenant) by id, after
+ * after_id (may be NULL), at most limit (without "certificates").
+ * MP_ERR_NOT_FOUND when there is no such CA.
+ */
+int sshca_ca_revocations(mp_db *db, const char *tenant_id, const char *ca_id,
+    const char *after_id, unsigned limit, json_t **out);
+
 /*
  * Appends the current KRL of CA ca_id (ssh-ca/krl.h) to out: for each of its
  * keys the serials of the revoked certificates it signed that have not
- * expired; its version is the number of revocations the CA has had.
+ * expired and the key ids the CA revoked, and the public keys it revoked; its
+ * version is the number of revocations the CA has had.
  */
 int sshca_krl(mp_db *db, const char *tenant_id, const char *ca_id, mp_buf *out);
 

@@ -297,4 +297,55 @@ expect_eq "audit: ssh_certificate.revoke" \
 expect_eq "audit of tara's certificate names its serial" \
 	"$(psql -tAc "SELECT details->>'serial' FROM audit WHERE action = 'ssh_certificate.issue' AND object_id = '$TARA_CERT'")" \
 	"$TARA_SERIAL"
+# revocation by key id and by public key: the KRL carries both and sshd refuses
+for k in tara-k lost; do ssh-keygen -q -t ed25519 -N '' -f "$T/keys/$k"; done
+r=$(issue "$TARA" tara-k); save tara-k "$r"
+KID=$(field "${r#* }" key_id)
+TARA_K=$(field "${r#* }" id)
+r=$(issue "$TARA" lost); save lost "$r"
+LOST=$(field "${r#* }" id)
+expect_eq "tara-k logs in" "$(login tara-k)" hello
+expect_eq "lost logs in" "$(login lost)" hello
+kid_json=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$KID")
+r=$(api "$TARA" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json}")
+expect_api "a technician does not revoke by key id" "$r" 403 forbidden
+r=$(api "$GUS" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json}")
+expect_api "another tenant's CA" "$r" 404 not_found
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json,\"public_key\":$(pub lost)}")
+expect_api "both a key id and a public key" "$r" 400 invalid key_id
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" '{}')
+expect_api "neither" "$r" 400 invalid key_id
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" '{"public_key":"ssh-ed25519 AAAA@@@"}')
+expect_api "a malformed public key" "$r" 400 invalid public_key
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json}")
+expect_api "an operator revokes by key id" "$r" 201
+expect_eq "the certificate with that key id" "$(jget "${r#* }" 'd["certificates"]')" "[\"$TARA_K\"]"
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json}")
+expect_api "the same key id twice" "$r" 409 conflict key_id
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" "{\"public_key\":$(pub lost)}")
+expect_api "an operator revokes a public key" "$r" 201
+expect_eq "the certificate for that key" "$(jget "${r#* }" 'd["certificates"]')" "[\"$LOST\"]"
+expect_eq "its fingerprint" "$(field "${r#* }" fingerprint)" \
+	"$(ssh-keygen -l -f "$T/keys/lost.pub" | cut -d' ' -f2)"
+r=$(api "$OLGA" GET "/ssh/cas/$CA_ID/revocations")
+expect_api "list revocations" "$r" 200
+expect_eq "both revocations" "$(jget "${r#* }" 'sorted("k" if c["key_id"] else "p" for c in d["items"])')" '["k", "p"]'
+r=$(api "$TARA" GET "/ssh/cas/$CA_ID/revocations")
+expect_api "a technician does not list revocations" "$r" 403 forbidden
+r=$(api "$OLGA" GET "/ssh/certificates/$TARA_K")
+expect_eq "revoked by key id" "$(field "${r#* }" status)" revoked
+krl "$T/sshd/revoked.krl"
+expect_contains "ssh-keygen -Q: the key id" \
+	"$(ssh-keygen -Q -f "$T/sshd/revoked.krl" "$T/keys/tara-k-cert.pub" 2>&1)" ": REVOKED"
+expect_contains "ssh-keygen -Q: the public key" \
+	"$(ssh-keygen -Q -f "$T/sshd/revoked.krl" "$T/keys/lost.pub" 2>&1)" ": REVOKED"
+expect_contains "ssh-keygen -Q: another key" \
+	"$(ssh-keygen -Q -f "$T/sshd/revoked.krl" "$T/keys/tara.pub" 2>&1)" ": ok"
+login tara-k >/dev/null && fail "a certificate whose key id is revoked logged in"
+ok "a certificate whose key id is revoked is refused"
+login lost >/dev/null && fail "a certificate for a revoked key logged in"
+ok "a certificate for a revoked public key is refused"
+expect_eq "tara's other certificate still logs in" "$(login tara)" hello
+expect_eq "audit: ssh_revocation.create" \
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_revocation.create' AND tenant_id = '$ACME'")" 2
 echo "api_ssh: all passed"
