@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codec.h"
 #include "err.h"
@@ -314,13 +313,20 @@ sshca_krl(mp_db *db, const char *tenant_id, const char *ca_id, mp_buf *out)
 	size_t n_key_ids = 0;
 	int r, n = 0;
 
-	/* per CA key: its revoked certificates that have not expired; the number of revocations */
+	/*
+	 * per CA key: its revoked certificates that have not expired; the number of
+	 * revocations; the time of the latest (the CA's creation before any), so that
+	 * the bytes change only with what they say
+	 */
 	if ((r = mp_db_query(db, "SELECT k.public_key, COALESCE((SELECT string_agg(s.serial::text,"
 	    " ',' ORDER BY s.serial) FROM ssh_certificates s WHERE s.ca_key_id = k.key_id"
 	    " AND s.revoked_at IS NOT NULL AND s.valid_before > now()), ''),"
 	    " (SELECT count(*) FROM ssh_certificates s WHERE s.ca_id = c.id"
 	    " AND s.revoked_at IS NOT NULL) + (SELECT count(*) FROM ssh_revocations v"
-	    " WHERE v.ca_id = c.id), c.name, c.id"
+	    " WHERE v.ca_id = c.id), c.name, c.id,"
+	    " extract(epoch FROM GREATEST(c.created_at, (SELECT max(s.revoked_at)"
+	    " FROM ssh_certificates s WHERE s.ca_id = c.id), (SELECT max(v.created_at)"
+	    " FROM ssh_revocations v WHERE v.ca_id = c.id)))::bigint"
 	    " FROM ssh_cas c JOIN ssh_ca_keys k ON k.ca_id = c.id"
 	    " WHERE c.id::text = $1 AND ($2::uuid IS NULL OR c.tenant_id = $2)"
 	    " ORDER BY k.created_at, k.key_id", 2, params, &res)) != MP_OK)
@@ -345,11 +351,11 @@ sshca_krl(mp_db *db, const char *tenant_id, const char *ca_id, mp_buf *out)
 		    &cas[i].n_serials)) != MP_OK)
 			goto out;
 	}
-	if (mp_parse_u64(mp_db_value(res, 0, 2), UINT64_MAX, &in.version) != MP_OK) {
+	if (mp_parse_u64(mp_db_value(res, 0, 2), UINT64_MAX, &in.version) != MP_OK ||
+	    mp_parse_u64(mp_db_value(res, 0, 5), UINT64_MAX, &in.generated) != MP_OK) {
 		r = MP_ERR_INTEGRITY;
 		goto out;
 	}
-	in.generated = (uint64_t)time(NULL);
 	in.comment = mp_db_value(res, 0, 3);
 	in.cas = cas;
 	in.n_cas = (size_t)n;

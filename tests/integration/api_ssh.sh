@@ -346,6 +346,26 @@ ok "a certificate whose key id is revoked is refused"
 login lost >/dev/null && fail "a certificate for a revoked key logged in"
 ok "a certificate for a revoked public key is refused"
 expect_eq "tara's other certificate still logs in" "$(login tara)" hello
+# the same KRL for devices on the OCSP listener, without a credential
+OCSP_URL=http://127.0.0.1:$OCSP_PORT
+code=$(curl -s -D "$T/krl.hdr" -o "$T/ocsp.krl" -w '%{http_code}' "$OCSP_URL/ssh/krl/$CA_ID")
+expect_eq "KRL on the OCSP listener" "$code" 200
+cmp -s "$T/ocsp.krl" "$T/sshd/revoked.krl" || fail "the OCSP listener's KRL differs from the admin API's"
+ok "the same bytes as the admin API's KRL"
+etag=$(tr -d '\r' <"$T/krl.hdr" | sed -n 's/^ETag: //Ip')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$OCSP_URL/ssh/krl/$CA_ID")
+expect_eq "unchanged: 304" "$code" 304
+code=$(curl -s -o "$T/krl.json" -w '%{http_code}' "$OCSP_URL/ssh/krl/00000000-0000-0000-0000-000000000000")
+expect_eq "an unknown SSH CA" "$code" 404
+code=$(curl -s -o "$T/krl.json" -w '%{http_code}' "$OCSP_URL/ssh/krl/nope")
+expect_eq "a malformed SSH CA id" "$code" 404
+expect_contains "where KRLs are" "$(cat "$T/krl.json")" "/ssh/krl/<ssh ca id>"
+r=$(api "$OLGA" POST "/ssh/certificates/$TARA_CERT/revoke" '{}')
+expect_api "revoke tara's first certificate" "$r" 200
+code=$(curl -s -o "$T/ocsp.krl" -w '%{http_code}' -H "If-None-Match: $etag" "$OCSP_URL/ssh/krl/$CA_ID")
+expect_eq "changed: 200" "$code" 200
+expect_contains "ssh-keygen -Q: revoked in the OCSP listener's KRL" \
+	"$(ssh-keygen -Q -f "$T/ocsp.krl" "$T/keys/tara-cert.pub" 2>&1)" ": REVOKED"
 expect_eq "audit: ssh_revocation.create" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_revocation.create' AND tenant_id = '$ACME'")" 2
 echo "api_ssh: all passed"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "codec.h"
@@ -605,6 +606,15 @@ START_TEST(revocation_by_key_id_and_public_key)
 
 	/* the KRL: serials, then the key id list in the CA key's section, then the keys */
 	ck_assert_int_eq(sshca_krl(db, tenant, ca_id, krl), MP_OK);
+	/* the same bytes until something changes: generated is the latest revocation's time */
+	sleep(1);
+	ck_assert_int_eq(sshca_krl(db, tenant, ca_id, copy), MP_OK);
+	ck_assert_uint_eq(mp_buf_len(copy), mp_buf_len(krl));
+	ck_assert_mem_eq(mp_buf_ptr(copy), mp_buf_ptr(krl), mp_buf_len(krl));
+	ck_assert_int_eq(mp_buf_consume(copy, 20), MP_OK);
+	ck_assert(get_u64(copy) == count("SELECT extract(epoch FROM max(created_at))::bigint"
+	    " FROM ssh_revocations", NULL));
+	mp_buf_reset(copy);
 	ck_assert_int_eq(mp_buf_put(copy, mp_buf_ptr(krl), mp_buf_len(krl)), MP_OK);
 	ck_assert_int_eq(mp_buf_consume(copy, 12), MP_OK);
 	ck_assert(get_u64(copy) == 5);         /* two certificates and three revocations */
