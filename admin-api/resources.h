@@ -72,6 +72,8 @@ void api_ssh_ca_revoke(api_call *c);
 void api_ssh_ca_revocation_list(api_call *c);
 void api_ssh_user_cert_issue(api_call *c);
 void api_ssh_host_cert_issue(api_call *c);
+/* A device authenticated by its operational certificate certifies its own host key. */
+void api_ssh_device_host_cert_issue(api_call *c);
 void api_ssh_cert_list(api_call *c);
 void api_ssh_cert_get(api_call *c);
 void api_ssh_cert_revoke(api_call *c);

@@ -83,6 +83,8 @@ const api_route api_routes[] = {
 	    NULL },
 	{ "POST", "/ssh/user-certificates", PA | TA | OP | TE, api_ssh_user_cert_issue, NULL },
 	{ "POST", "/ssh/host-certificates", PA | TA | OP, api_ssh_host_cert_issue, NULL },
+	{ "POST", "/ssh/device-host-certificates", API_DEVICE, api_ssh_device_host_cert_issue,
+	    NULL },
 	{ "GET", "/ssh/certificates", API_ROLES_ALL, api_ssh_cert_list, NULL },
 	{ "GET", "/ssh/certificates/{id}", API_ROLES_ALL, api_ssh_cert_get, NULL },
 	{ "POST", "/ssh/certificates/{id}/revoke", PA | TA | OP, api_ssh_cert_revoke, NULL },

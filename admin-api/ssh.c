@@ -1,7 +1,7 @@
 /*
  * /api/v1/ssh: SSH CAs (list, create, show, the lines that publish their
  * keys, their KRLs, revocations by key id or public key), OpenSSH user certificates and host certificates for
- * devices (issue, list, show, revoke). A caller whose
+ * devices (issue, list, show, revoke; a device for itself over mutual TLS). A caller whose
  * only issuing role is technician gets certificates for itself and sees only
  * its own; operators and administrators issue for the technicians of their
  * tenant. Refusals of the issuer map as the X.509 CA's do (api_ca_fail).
@@ -230,38 +230,69 @@ api_ssh_user_cert_issue(api_call *c)
 	api_reply(c, 201, out);
 }
 
+/* The members of a host certificate request beside the device: public_key, ttl, profile. */
+static bool
+host_members(api_call *c, sshca_host_req *in)
+{
+	int64_t ttl = 0;
+	bool has;
+
+	if (!api_string(c, "public_key", true, SSHCA_LINE_MAX, &in->public_key) ||
+	    !api_duration_member(c, "ttl", TTL_MIN_S, SSHCA_PROFILE_TTL_MAX_S, &has, &ttl) ||
+	    !api_string(c, "profile", false, PROFILE_MAX_LEN, &in->profile))
+		return false;
+	in->public_key_len = strlen(in->public_key);
+	in->ttl_s = (uint64_t)ttl;
+	in->request_id = request_id(c);
+	return true;
+}
+
+/* Issues the host certificate in and replies with it. */
+static void
+host_issue(api_call *c, sshca_host_req *in)
+{
+	mp_detail d = { { 0 }, { 0 } };
+	json_t *out = NULL;
+	sshca_env env;
+	int r;
+
+	ssh_env(c, &env);
+	if ((r = sshca_issue_host(&env, &c->actor, in, &out, &d)) != MP_OK) {
+		api_ca_fail(c, r, &d, NULL, "SSH certificate");
+		return;
+	}
+	api_reply(c, 201, out);
+}
+
 void
 api_ssh_host_cert_issue(api_call *c)
 {
 	static const char *const fields[] = { "device", "public_key", "ttl", "profile", NULL };
-	mp_detail d = { { 0 }, { 0 } };
 	sshca_host_req in = { 0 };
-	json_t *dev = NULL, *out = NULL;
-	int64_t ttl = 0;
-	sshca_env env;
-	bool has;
-	int r;
+	json_t *dev = NULL;
 
 	if (!api_only_fields(c, fields) || !api_uuid_field(c, "device", true, &in.device_id) ||
-	    !api_string(c, "public_key", true, SSHCA_LINE_MAX, &in.public_key) ||
-	    !api_duration_member(c, "ttl", TTL_MIN_S, SSHCA_PROFILE_TTL_MAX_S, &has, &ttl) ||
-	    !api_string(c, "profile", false, PROFILE_MAX_LEN, &in.profile))
+	    !host_members(c, &in))
 		return;
 	if (!api_find_member(c, mp_device_get, in.device_id, "device", &dev))
 		return;
 	in.tenant_id = json_string_value(json_object_get(dev, "tenant_id"));
 	in.device_id = json_string_value(json_object_get(dev, "id"));
-	in.public_key_len = strlen(in.public_key);
-	in.ttl_s = (uint64_t)ttl;
-	in.request_id = request_id(c);
-	ssh_env(c, &env);
-	r = sshca_issue_host(&env, &c->actor, &in, &out, &d);
+	host_issue(c, &in);
 	json_decref(dev);
-	if (r != MP_OK) {
-		api_ca_fail(c, r, &d, NULL, "SSH certificate");
+}
+
+void
+api_ssh_device_host_cert_issue(api_call *c)
+{
+	static const char *const fields[] = { "public_key", "ttl", NULL };
+	sshca_host_req in = { 0 };
+
+	if (!api_only_fields(c, fields) || !host_members(c, &in))
 		return;
-	}
-	api_reply(c, 201, out);
+	in.tenant_id = json_string_value(json_object_get(c->device_cert, "tenant_id"));
+	in.device_id = json_string_value(json_object_get(c->device_cert, "device_id"));
+	host_issue(c, &in);
 }
 
 void

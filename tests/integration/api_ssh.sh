@@ -12,11 +12,7 @@
 # and not under another name. Then refusals, roles, reads, audit.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
-
-SSHD=/usr/sbin/sshd
-[ -x "$SSHD" ] || fail "$SSHD missing (openssh-server, scripts/install-deps.sh)"
-# sshd checks its privilege separation directory even when it does not use it
-if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then mkdir -m 0755 /run/sshd; fi
+. "$(dirname "$0")/ssh_lib.sh"
 
 start_pg pg
 export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
@@ -122,14 +118,7 @@ UsePAM no
 StrictModes no
 LogLevel VERBOSE
 EOF
-"$SSHD" -t -f "$T/sshd/sshd_config" || fail "sshd refuses its configuration"
-"$SSHD" -D -e -f "$T/sshd/sshd_config" 2>"$T/sshd.log" &
-SSHD_PID=$!
-MIDPKI_PIDS="$MIDPKI_PIDS $SSHD_PID"
-for i in $(seq 1 50); do
-	python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$SSH_PORT" 2>/dev/null && break
-	sleep 0.1
-done
+sshd_start "$T/sshd/sshd_config" "$T/sshd.log" "$SSH_PORT"
 
 # login KEY [CERT]: runs `echo hello` on the station with the key and its certificate
 login() {
