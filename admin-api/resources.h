@@ -63,6 +63,9 @@ void api_cert_resume(api_call *c);
 void api_ssh_ca_list(api_call *c);
 void api_ssh_ca_create(api_call *c);
 void api_ssh_ca_get(api_call *c);
+/* CA key rotation: a new key that signs from then on; retiring an old one. */
+void api_ssh_ca_add_key(api_call *c);
+void api_ssh_ca_retire_key(api_call *c);
 /* The lines that publish the CA's keys, as text/plain (sshd's TrustedUserCAKeys, known_hosts). */
 void api_ssh_ca_public_key(api_call *c);
 /* The CA's current KRL, as application/octet-stream (sshd's RevokedKeys). */

@@ -76,6 +76,8 @@ const api_route api_routes[] = {
 	{ "GET", "/ssh/cas", PA | TA | OP | AU, api_ssh_ca_list, NULL },
 	{ "POST", "/ssh/cas", PA | TA, api_ssh_ca_create, NULL },
 	{ "GET", "/ssh/cas/{id}", PA | TA | OP | AU, api_ssh_ca_get, NULL },
+	{ "POST", "/ssh/cas/{id}/keys", PA | TA, api_ssh_ca_add_key, NULL },
+	{ "POST", "/ssh/cas/{id}/keys/{kid}/retire", PA | TA, api_ssh_ca_retire_key, NULL },
 	{ "GET", "/ssh/cas/{id}/public-key", API_ROLES_ALL, api_ssh_ca_public_key, NULL },
 	{ "GET", "/ssh/cas/{id}/krl", API_ROLES_ALL, api_ssh_ca_krl, NULL },
 	{ "POST", "/ssh/cas/{id}/revocations", PA | TA | OP, api_ssh_ca_revoke, NULL },

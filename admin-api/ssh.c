@@ -1,5 +1,5 @@
 /*
- * /api/v1/ssh: SSH CAs (list, create, show, the lines that publish their
+ * /api/v1/ssh: SSH CAs (list, create, show, key rotation, the lines that publish their
  * keys, their KRLs, revocations by key id or public key), OpenSSH user certificates and host certificates for
  * devices (issue, list, show, revoke; a device for itself over mutual TLS). A caller whose
  * only issuing role is technician gets certificates for itself and sees only
@@ -86,6 +86,49 @@ void
 api_ssh_ca_get(api_call *c)
 {
 	api_get_by_id(c, sshca_ca_get, "SSH CA");
+}
+
+void
+api_ssh_ca_add_key(api_call *c)
+{
+	static const char *const fields[] = { "algorithm", NULL };
+	mp_detail d = { { 0 }, { 0 } };
+	const char *algorithm = NULL;
+	sshca_env env;
+	json_t *ca = NULL;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields) ||
+	    !api_string(c, "algorithm", false, ALGORITHM_MAX_LEN, &algorithm))
+		return;
+	ssh_env(c, &env);
+	if ((r = sshca_ca_add_key(&env, &c->actor, api_scope(c), c->params[0], algorithm, NULL,
+	    &ca, &d)) != MP_OK) {
+		api_ca_fail(c, r, &d, NULL, "SSH CA");
+		return;
+	}
+	api_reply(c, 201, ca);
+}
+
+void
+api_ssh_ca_retire_key(api_call *c)
+{
+	static const char *const fields[] = { NULL };
+	mp_detail d = { { 0 }, { 0 } };
+	sshca_env env;
+	json_t *ca = NULL;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_path_uuid(c, c->params[1]) ||
+	    !api_only_fields(c, fields))
+		return;
+	ssh_env(c, &env);
+	if ((r = sshca_ca_retire_key(&env, &c->actor, api_scope(c), c->params[0], c->params[1],
+	    &ca, &d)) != MP_OK) {
+		api_ca_fail(c, r, &d, NULL, "SSH CA");
+		return;
+	}
+	api_reply(c, 200, ca);
 }
 
 void

@@ -56,6 +56,24 @@ typedef struct sshca_ca_new {
  */
 int sshca_ca_create(const sshca_env *env, const mp_actor *actor, const sshca_ca_new *in,
     json_t **out, mp_detail *d);
+/*
+ * Adds a new key of algorithm (NULL: "ed25519") to CA ca_id of tenant_id
+ * (NULL: any tenant), in backend (NULL: env->key_backend), audited as
+ * ssh_ca.add_key (and key.create). Being the newest active key, it signs
+ * from then on; every active key stays published. *out is the CA.
+ * MP_ERR_NOT_FOUND for no such CA, MP_ERR_INVALID (field "algorithm").
+ */
+int sshca_ca_add_key(const sshca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *ca_id, const char *algorithm, const char *backend, json_t **out, mp_detail *d);
+/*
+ * Retires key key_id of CA ca_id, audited as ssh_ca.retire_key: it is no
+ * longer published or used to sign; the KRL keeps listing the revoked
+ * certificates it signed. MP_ERR_NOT_FOUND (no such CA; field "key": no such
+ * key of it), MP_ERR_CONFLICT (field "key") for a retired key or the CA's
+ * last active key. *out is the CA.
+ */
+int sshca_ca_retire_key(const sshca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *ca_id, const char *key_id, json_t **out, mp_detail *d);
 /* CA id of tenant_id (NULL: any tenant). */
 int sshca_ca_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 /* CAs of tenant_id (NULL: every tenant) by id, after after_id (may be NULL), at most limit. */

@@ -357,4 +357,40 @@ expect_contains "ssh-keygen -Q: revoked in the OCSP listener's KRL" \
 	"$(ssh-keygen -Q -f "$T/ocsp.krl" "$T/keys/tara-cert.pub" 2>&1)" ": REVOKED"
 expect_eq "audit: ssh_revocation.create" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_revocation.create' AND tenant_id = '$ACME'")" 2
+# key rotation: a new key is published beside the old one and signs; the old one retires
+OLD_KEY=$(jget "$(api "$OLGA" GET "/ssh/cas/$CA_ID" | cut -d' ' -f2-)" 'd["keys"][0]["key_id"]')
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/keys" '{"algorithm":"ec-p256"}')
+expect_api "an operator does not rotate keys" "$r" 403 forbidden
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys" '{"algorithm":"dsa"}')
+expect_api "an unknown algorithm" "$r" 400 invalid algorithm
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys" '{"algorithm":"ec-p256"}')
+expect_api "a tenant admin adds a key" "$r" 201
+expect_eq "two keys, the new one first" "$(jget "${r#* }" '[(k["algorithm"], k["status"]) for k in d["keys"]]')" \
+	'[["ec-p256", "active"], ["ed25519", "active"]]'
+NEW_KEY=$(jget "${r#* }" 'd["keys"][0]["key_id"]')
+code=$(admin_curl "$API/ssh/cas/$CA_ID/public-key" -H "Authorization: Bearer $TARA" -o "$T/user_ca.pub" -w '%{http_code}')
+expect_eq "both keys published" "$(cut -d' ' -f1 "$T/user_ca.pub" | tr '\n' ' ')" "ecdsa-sha2-nistp256 ssh-ed25519 "
+r=$(issue "$TARA" tara); save tara-new "$r"
+expect_eq "the new key signs" "$(field "${r#* }" ca_key_id)" "$NEW_KEY"
+expect_contains "ssh-keygen: signed by ECDSA" "$(ssh-keygen -L -f "$T/keys/tara-new-cert.pub")" "Signing CA: ECDSA"
+expect_eq "a certificate of the new key logs in" "$(login tara tara-new)" hello
+expect_eq "one of the old key still logs in" "$(login tara local)" hello
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys/$OLD_KEY/retire" '{}')
+expect_api "retire the old key" "$r" 200
+expect_eq "retired" "$(jget "${r#* }" '[k["status"] for k in d["keys"]]')" '["active", "retired"]'
+code=$(admin_curl "$API/ssh/cas/$CA_ID/public-key" -H "Authorization: Bearer $TARA" -o "$T/user_ca.pub" -w '%{http_code}')
+expect_eq "only the new key published" "$(cut -d' ' -f1 "$T/user_ca.pub" | tr '\n' ' ')" "ecdsa-sha2-nistp256 "
+login tara local >/dev/null && fail "a certificate of a retired key logged in"
+ok "a certificate of a retired key is refused once servers drop the key"
+expect_eq "the new key's still logs in" "$(login tara tara-new)" hello
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys/$OLD_KEY/retire" '{}')
+expect_api "retired twice" "$r" 409 conflict key
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys/$NEW_KEY/retire" '{}')
+expect_api "the last active key" "$r" 409 conflict key
+GINA=$(user_key "$GLOBEX" gina tenant-admin)
+r=$(api "$GINA" POST "/ssh/cas/$CA_ID/keys" '{}')
+expect_api "another tenant's CA" "$r" 404 not_found
+expect_eq "audit: ssh_ca.add_key, ssh_ca.retire_key" \
+	"$(psql -tAc "SELECT string_agg(action, ',' ORDER BY id) FROM audit WHERE object_id = '$CA_ID' AND action LIKE 'ssh_ca.%_key'")" \
+	"ssh_ca.add_key,ssh_ca.retire_key"
 echo "api_ssh: all passed"

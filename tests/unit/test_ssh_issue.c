@@ -369,6 +369,96 @@ krl_query(const mp_buf *krl, const char *cert_line, char *out, size_t outsz)
 	return pclose(f);
 }
 
+/* The key_id of key i (newest first) of CA object ca. */
+static const char *
+ca_key(const json_t *ca, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(ca, "keys"), i),
+	    "key_id"));
+}
+
+START_TEST(key_rotation)
+{
+	sshca_env env = env_of(db);
+	char alice[MP_UUID_STR_LEN + 1], old_key[MP_UUID_STR_LEN + 1], ca_id[MP_UUID_STR_LEN + 1];
+	json_t *c0 = NULL, *c1 = NULL, *ca = NULL, *rev = NULL;
+	mp_buf *lines = mp_buf_new(4096), *krl = mp_buf_new(65536);
+	mp_detail d = { "", "" };
+	sshca_user_req in;
+	char out[1024];
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\"]}", alice);
+	in = req_for(alice, 0);
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c0, &d), MP_OK);
+	snprintf(ca_id, sizeof(ca_id), "%s", json_string_value(json_object_get(c0, "ca_id")));
+	snprintf(old_key, sizeof(old_key), "%s", json_string_value(json_object_get(c0, "ca_key_id")));
+
+	/* a new key: both published, newest first; the new one signs */
+	ck_assert_int_eq(sshca_ca_add_key(&env, &actor, tenant, ca_id, "ec-p256", NULL, &ca, &d),
+	    MP_OK);
+	ck_assert_uint_eq(json_array_size(json_object_get(ca, "keys")), 2);
+	ck_assert_str_eq(ca_key(ca, 1), old_key);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(ca,
+	    "keys"), 0), "algorithm")), "ec-p256");
+	ck_assert_int_eq(sshca_ca_public_keys(db, tenant, ca_id, lines), MP_OK);
+	ck_assert_int_eq(strncmp(mp_buf_str(lines), "ecdsa-sha2-nistp256 AAAA", 24), 0);
+	ck_assert_ptr_nonnull(strstr(mp_buf_str(lines), " midpki:acme/user\nssh-ed25519 AAAA"));
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c1, &d), MP_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(c1, "ca_key_id")), ca_key(ca, 0));
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_ca.add_key'"
+	    " AND object_id = $1 AND details->>'algorithm' = 'ec-p256'", ca_id), 1);
+
+	/* the old key retired: no longer published; the KRL keeps its section */
+	json_decref(ca);
+	ca = NULL;
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, tenant, ca_id, old_key, &ca, &d), MP_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(ca,
+	    "keys"), 1), "status")), "retired");
+	mp_buf_reset(lines);
+	ck_assert_int_eq(sshca_ca_public_keys(db, tenant, ca_id, lines), MP_OK);
+	ck_assert_int_eq(strncmp(mp_buf_str(lines), "ecdsa-sha2-nistp256 AAAA", 24), 0);
+	ck_assert_ptr_null(strstr(mp_buf_str(lines), "ssh-ed25519"));
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_ca.retire_key'"
+	    " AND details->>'key_id' = $1", old_key), 1);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(sshca_cert_revoke(db, &actor, tenant, json_string_value(
+		    json_object_get(i ? c1 : c0, "id")), &rev), MP_OK);
+		json_decref(rev);
+		rev = NULL;
+	}
+	ck_assert_int_eq(sshca_krl(db, tenant, ca_id, krl), MP_OK);
+	for (int i = 0; i < 2; i++) {
+		krl_query(krl, json_string_value(json_object_get(i ? c1 : c0, "certificate")), out,
+		    sizeof(out));
+		ck_assert_msg(strstr(out, ": REVOKED") != NULL, "%d: %s", i, out);
+	}
+
+	/* refusals */
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, tenant, ca_id, old_key, NULL, &d),
+	    MP_ERR_CONFLICT);
+	ck_assert_str_eq(d.field, "key");
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, tenant, ca_id, ca_key(ca, 0), NULL, &d),
+	    MP_ERR_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(d.message, "last active key"));
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, tenant, ca_id,
+	    "00000000-0000-0000-0000-000000000000", NULL, &d), MP_ERR_NOT_FOUND);
+	ck_assert_str_eq(d.field, "key");
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, "00000000-0000-0000-0000-000000000000",
+	    ca_id, ca_key(ca, 0), NULL, &d), MP_ERR_NOT_FOUND);
+	ck_assert_int_eq(sshca_ca_add_key(&env, &actor, "00000000-0000-0000-0000-000000000000",
+	    ca_id, NULL, NULL, NULL, &d), MP_ERR_NOT_FOUND);
+	ck_assert_int_eq(sshca_ca_add_key(&env, &actor, tenant, ca_id, "rsa-2048", NULL, NULL, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.field, "algorithm");
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_ca_keys", NULL), 2);
+	json_decref(ca);
+	json_decref(c1);
+	json_decref(c0);
+	mp_buf_free(krl);
+	mp_buf_free(lines);
+}
+END_TEST
+
 static uint64_t
 get_u64(mp_buf *b)
 {
@@ -882,6 +972,7 @@ suite_make(void)
 	tcase_add_test(tc, revocation_and_krl);
 	tcase_add_test(tc, krl_refuses_unsorted);
 	tcase_add_test(tc, revocation_by_key_id_and_public_key);
+	tcase_add_test(tc, key_rotation);
 	tcase_add_test(tc, host_certificate);
 	tcase_add_test(tc, subjects_losing_their_status);
 	suite_add_tcase(s, tc);
