@@ -230,21 +230,27 @@ void
 api_ssh_user_cert_issue(api_call *c)
 {
 	static const char *const fields[] = { "user", "public_key", "ttl", "profile", "principals",
-		NULL };
+		"valid_after", NULL };
 	mp_detail d = { { 0 }, { 0 } };
 	sshca_user_req in = { 0 };
 	json_t *user = NULL, *principals = NULL, *out = NULL;
-	int64_t ttl = 0;
+	int64_t ttl = 0, start = 0;
 	sshca_env env;
-	bool has;
+	bool has, has_start;
 	int r;
 
 	if (!api_only_fields(c, fields) || !api_uuid_field(c, "user", false, &in.user_id) ||
 	    !api_string(c, "public_key", true, SSHCA_LINE_MAX, &in.public_key) ||
 	    !api_duration_member(c, "ttl", TTL_MIN_S, SSHCA_PROFILE_TTL_MAX_S, &has, &ttl) ||
 	    !api_string(c, "profile", false, PROFILE_MAX_LEN, &in.profile) ||
-	    !api_string_array(c, "principals", SSHCA_PRINCIPALS_MAX, &principals))
+	    !api_string_array(c, "principals", SSHCA_PRINCIPALS_MAX, &principals) ||
+	    !api_time_member(c, "valid_after", &has_start, &start))
 		return;
+	if (has_start && (c->who.roles & ISSUERS) == 0) {
+		api_error(c, 403, "forbidden", "only an operator or administrator sets valid_after",
+		    "valid_after");
+		return;
+	}
 	if (in.user_id == NULL)
 		in.user_id = c->who.user_id;
 	if ((c->who.roles & ISSUERS) == 0 && strcasecmp(in.user_id, c->who.user_id) != 0) {
@@ -263,6 +269,8 @@ api_ssh_user_cert_issue(api_call *c)
 	in.ttl_s = (uint64_t)ttl;
 	in.principals = principals;
 	in.request_id = request_id(c);
+	/* a time before 1970 the issuer refuses as one in the past */
+	in.valid_after = has_start ? (start > 0 ? (uint64_t)start : 1) : 0;
 	ssh_env(c, &env);
 	r = sshca_issue_user(&env, &c->actor, &in, &out, &d);
 	json_decref(user);

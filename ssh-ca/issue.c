@@ -61,6 +61,7 @@ struct issue_in {
 	const char *profile;
 	const json_t *principals;
 	const char *request_id;
+	uint64_t valid_after;         /* 0: now less the backdate */
 };
 
 /* The names of a kind: its profile kind, its CA kind, the subject's word. */
@@ -217,18 +218,29 @@ out:
 	return r;
 }
 
-/* The validity: backdated for clock skew, the TTL asked for or the profile's default. */
+/*
+ * The validity: backdated for clock skew, the TTL asked for or the profile's
+ * default; or from a later start the request gives, for the TTL from there.
+ */
 static int
 validity(struct issue_ctx *c, const sshca_profile *p, uint64_t *after, uint64_t *before)
 {
 	uint64_t ttl = c->in->ttl_s != 0 ? c->in->ttl_s : p->ttl_default_s;
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = (uint64_t)time(NULL), start = c->in->valid_after;
 
 	if (ttl > p->ttl_max_s)
 		return mp_refuse(c->d, MP_ERR_POLICY, "ttl", "at most %llus under this profile",
 		    (unsigned long long)p->ttl_max_s);
-	*after = now - p->backdate_s;
-	*before = now + ttl;
+	if (start == 0) {
+		*after = now - p->backdate_s;
+		*before = now + ttl;
+		return MP_OK;
+	}
+	if (start < now - p->backdate_s || start > now + SSHCA_START_MAX_S)
+		return mp_refuse(c->d, MP_ERR_POLICY, "valid_after", "must be from now (less the "
+		    "profile's backdate) to %llu days ahead", SSHCA_START_MAX_S / 86400);
+	*after = start;
+	*before = start + ttl;
 	return MP_OK;
 }
 
@@ -464,7 +476,8 @@ sshca_issue_user(const sshca_env *env, const mp_actor *actor, const sshca_user_r
     json_t **out, mp_detail *d)
 {
 	struct issue_in i = { SSHCA_CERT_USER, in->tenant_id, in->user_id, in->public_key,
-		in->public_key_len, in->ttl_s, in->profile, in->principals, in->request_id };
+		in->public_key_len, in->ttl_s, in->profile, in->principals, in->request_id,
+		in->valid_after };
 
 	return issue(env, actor, &i, out, d);
 }
@@ -474,7 +487,7 @@ sshca_issue_host(const sshca_env *env, const mp_actor *actor, const sshca_host_r
     json_t **out, mp_detail *d)
 {
 	struct issue_in i = { SSHCA_CERT_HOST, in->tenant_id, in->device_id, in->public_key,
-		in->public_key_len, in->ttl_s, in->profile, NULL, in->request_id };
+		in->public_key_len, in->ttl_s, in->profile, NULL, in->request_id, 0 };
 
 	return issue(env, actor, &i, out, d);
 }

@@ -33,6 +33,9 @@ typedef struct sshca_env {
 	const char *key_backend;  /* "software" or "pkcs11" */
 } sshca_env;
 
+/* How far ahead a user certificate may start (sshca_user_req.valid_after): 30 days. */
+#define SSHCA_START_MAX_S (30 * 86400ull)
+
 /* The CAs a tenant's user and host certificates come from unless the profile names another. */
 #define SSHCA_DEFAULT_USER_CA "user"
 #define SSHCA_DEFAULT_HOST_CA "host"
@@ -97,6 +100,7 @@ typedef struct sshca_user_req {
 	const char *profile;          /* id or name; NULL: SSHCA_TECHNICIAN_PROFILE */
 	const json_t *principals;     /* NULL: all the user's; else an array, a subset of them */
 	const char *request_id;       /* carried in the key id; may be NULL */
+	uint64_t valid_after;         /* 0: now less the profile's backdate; else a later start */
 } sshca_user_req;
 
 /*
@@ -104,7 +108,9 @@ typedef struct sshca_user_req {
  * MP_ERR_UNSUPPORTED, field "public_key"), the user active and holding a
  * role of the profile, principals from the user's record (sshca_principals),
  * the TTL within the profile's maximum (MP_ERR_POLICY, field "ttl"), the key
- * type allowed by it; signed by the tenant's CA the profile names (the
+ * type allowed by it, a valid_after given neither before now less the
+ * backdate nor more than SSHCA_START_MAX_S ahead (MP_ERR_POLICY, field
+ * "valid_after"), the certificate then valid for the TTL from it; signed by the tenant's CA the profile names (the
  * "user" CA is created on first use), stored with an identity of kind
  * ssh-user and audited as ssh_certificate.issue. MP_ERR_NOT_FOUND (field
  * "user", "profile" or "ca") for what does not exist.

@@ -196,6 +196,16 @@ sleep 3
 login tara short >/dev/null && fail "an expired certificate logged in"
 ok "an expired certificate is refused"
 expect_contains "sshd: why" "$(cat "$T/sshd.log")" "Certificate invalid: expired"
+LATER=$(python3 -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+r=$(issue "$TARA" tara "\"valid_after\":\"$LATER\"")
+expect_api "a technician does not choose when its certificate starts" "$r" 403 forbidden valid_after
+r=$(api "$OLGA" POST /ssh/user-certificates "{\"user\":\"$TARA_ID\",\"public_key\":$(pub tara),\"valid_after\":\"$LATER\",\"ttl\":\"1h\"}")
+expect_api "an operator issues a certificate that starts in an hour" "$r" 201
+save later "$r"
+expect_eq "valid_after as asked" "$(field "${r#* }" valid_after)" "$LATER"
+login tara later >/dev/null && fail "a certificate not yet valid logged in"
+ok "a certificate not yet valid is refused"
+expect_contains "sshd: why" "$(cat "$T/sshd.log")" "Certificate invalid: not yet valid"
 r=$(issue "$TARA" tara '"profile":"diag"'); save diag "$r"
 expect_eq "force-command is enforced" "$(login tara diag)" forced
 r=$(issue "$TARA" tara '"profile":"office"'); save office "$r"
@@ -249,7 +259,7 @@ expect_api "show a CA" "$r" 200
 # reads
 r=$(api "$OLGA" GET "/ssh/certificates?user=$TARA_ID")
 expect_api "list tara's certificates" "$r" 200
-expect_eq "tara's certificates" "$(jget "${r#* }" 'len(d["items"])')" 6
+expect_eq "tara's certificates" "$(jget "${r#* }" 'len(d["items"])')" 7
 r=$(api "$OLGA" GET "/ssh/certificates?user=$TARA_ID&status=expired")
 expect_eq "tara's expired certificate" "$(jget "${r#* }" 'len(d["items"])')" 1
 r=$(api "$OLGA" GET "/ssh/certificates?status=revoked")
@@ -278,7 +288,7 @@ expect_contains "the KRL lists it" "$(ssh-keygen -Q -f "$T/ben.krl" "$T/keys/ben
 
 # audit
 expect_eq "audit: ssh_certificate.issue" \
-	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue' AND tenant_id = '$ACME'")" 8
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue' AND tenant_id = '$ACME'")" 9
 expect_eq "audit: ssh_ca.create" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_ca.create' AND tenant_id = '$ACME'")" 3
 expect_eq "audit: ssh_certificate.revoke" \

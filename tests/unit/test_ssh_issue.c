@@ -572,6 +572,35 @@ START_TEST(revocation_and_krl)
 }
 END_TEST
 
+START_TEST(later_start)
+{
+	sshca_env env = env_of(db);
+	char alice[MP_UUID_STR_LEN + 1];
+	uint64_t now = (uint64_t)time(NULL);
+	mp_detail d = { "", "" };
+	json_t *c = NULL;
+	sshca_user_req in;
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\"]}", alice);
+	in = req_for(alice, 0);
+	in.valid_after = now + 3600;
+	in.ttl_s = 7200;
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_OK);
+	ck_assert(count("SELECT extract(epoch FROM valid_after)::bigint FROM ssh_certificates"
+	    " WHERE id = $1", json_string_value(json_object_get(c, "id"))) == now + 3600);
+	ck_assert(count("SELECT extract(epoch FROM valid_before)::bigint FROM ssh_certificates"
+	    " WHERE id = $1", json_string_value(json_object_get(c, "id"))) == now + 3600 + 7200);
+	json_decref(c);
+	in.valid_after = now - 3600;
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_ERR_POLICY);
+	ck_assert_str_eq(d.field, "valid_after");
+	in.valid_after = now + 31 * 86400;
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_ERR_POLICY);
+	ck_assert_str_eq(d.field, "valid_after");
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates", NULL), 1);
+}
+END_TEST
+
 START_TEST(krl_refuses_unsorted)
 {
 	static const uint64_t serials[] = { 5, 3 };
@@ -971,6 +1000,7 @@ suite_make(void)
 	tcase_add_test(tc, first_use_concurrent);
 	tcase_add_test(tc, revocation_and_krl);
 	tcase_add_test(tc, krl_refuses_unsorted);
+	tcase_add_test(tc, later_start);
 	tcase_add_test(tc, revocation_by_key_id_and_public_key);
 	tcase_add_test(tc, key_rotation);
 	tcase_add_test(tc, host_certificate);
