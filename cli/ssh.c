@@ -28,6 +28,7 @@
 #define SSH_EXIT_FAIL 1     /* network, TLS, a server error, a local file */
 #define SSH_EXIT_USAGE 2
 #define SSH_EXIT_REFUSED 3  /* the server refused the request (4xx) */
+#define SSH_EXIT_HELP (-1)  /* parse_args printed the usage: exit 0 */
 
 #define DEFAULT_RENEW_WITHIN_MS (7 * 86400 * 1000ULL)
 #define DURATION_MAX_MS (366 * 86400 * 1000ULL)
@@ -108,6 +109,10 @@ parse_args(int argc, char **argv, struct ssh_opts *o)
 	for (int i = 1; i < argc; i += 2) {
 		const char **slot = option_slot(o, argv[i]);
 
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(ssh_usage, stdout);
+			return SSH_EXIT_HELP;
+		}
 		if (slot == NULL)
 			return usage_error("unknown option '%s'", argv[i]);
 		if (i + 1 >= argc)
@@ -355,6 +360,6 @@ cmd_ssh(int argc, char **argv)
 	if (strcmp(argv[0], "host-cert") != 0 && strcmp(argv[0], "krl-sync") != 0)
 		return usage_error("unknown operation '%s'", argv[0]);
 	if ((rc = parse_args(argc, argv, &o)) != SSH_EXIT_OK)
-		return rc;
+		return rc == SSH_EXIT_HELP ? SSH_EXIT_OK : rc;
 	return strcmp(o.op, "host-cert") == 0 ? op_host_cert(&o) : op_krl_sync(&o);
 }

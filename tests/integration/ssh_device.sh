@@ -125,6 +125,7 @@ r=$(api "$OLGA" POST "/certificates/$OP_CERT/resume" '{}')
 expect_api "resume it" "$r" 200
 "$MIDPKI_BIN" ssh host-cert --server "$SERVER" --out "$T/x" >/dev/null 2>&1
 expect_eq "host-cert without its options: exit code" "$?" 2
+expect_contains "host-cert --help" "$("$MIDPKI_BIN" ssh host-cert --help)" "usage: midpki ssh host-cert|krl-sync"
 "$MIDPKI_BIN" ssh host-cert --server "$SERVER" --trust "$TRUST" --cert "$T/op.pem" --key "$T/op.key" \
 	--host-key "$T/op.pem" --out "$T/x" >/dev/null 2>"$T/err"
 expect_eq "a host key file that is not one: exit code" "$?" 1
