@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ca.h"
 #include "err.h"
 #include "idempotency.h"
 #include "json.h"
@@ -244,6 +245,34 @@ authenticate(api_call *c)
 	return false;
 }
 
+/*
+ * Authenticates a device by its TLS client certificate (ca_cert_operational);
+ * replies 401/403/503 and returns false on failure.
+ */
+static bool
+authenticate_device(api_call *c)
+{
+	const char *why = NULL;
+	int r;
+
+	r = ca_cert_operational(c->db, mp_http_req_peer_cert(c->req), &c->device_cert, &why);
+	if (r == MP_OK) {
+		snprintf(c->who.tenant_id, sizeof(c->who.tenant_id), "%s",
+		    json_string_value(json_object_get(c->device_cert, "tenant_id")));
+		c->actor = (mp_actor){ "device",
+			json_string_value(json_object_get(c->device_cert, "device_id")),
+			c->who.tenant_id };
+		return true;
+	}
+	if (r == MP_ERR_UNAUTHENTICATED)
+		api_error(c, 401, "unauthenticated", why, NULL);
+	else if (r == MP_ERR_DENIED)
+		api_error(c, 403, "forbidden", why, NULL);
+	else
+		api_fail(c, r, "client certificate");
+	return false;
+}
+
 /* Parses the body of a POST or PATCH into c->body; replies 415/400 on failure. */
 static bool
 read_body(api_call *c)
@@ -295,6 +324,11 @@ api_dispatch(mp_http_req *req, void *arg)
 		r->fn(&c);
 		goto out;
 	}
+	if ((r->roles & API_DEVICE) && mp_http_req_peer_cert(req) != NULL) {
+		if (authenticate_device(&c) && (strcmp(method, "POST") != 0 || read_body(&c)))
+			r->fn(&c);
+		goto out;
+	}
 	if (!authenticate(&c))
 		goto out;
 	if ((c.who.roles & r->roles) == 0) {
@@ -309,5 +343,6 @@ api_dispatch(mp_http_req *req, void *arg)
 	r->fn(&c);
 out:
 	json_decref(c.body);
+	json_decref(c.device_cert);
 	free(c.segments);
 }

@@ -1,7 +1,8 @@
 /*
  * The admin REST API under /api/v1: one table of routes, each with the roles
  * that may call it, and one dispatcher that matches the path, authenticates
- * the caller (Authorization: Bearer <api key>), checks the role, parses the
+ * the caller (Authorization: Bearer <api key>, or for the routes of devices
+ * their TLS client certificate), checks the role, parses the
  * JSON body and calls the handler. Conventions (docs/admin-api.md): 401 without
  * a valid credential, 403 for a forbidden action, 404 for an object of another
  * tenant exactly as for one that does not exist, errors as
@@ -32,6 +33,12 @@
 
 /* A route that needs no credential at all: public documents only (the OpenAPI document). */
 #define API_ANONYMOUS (1u << 31)
+/*
+ * A route for devices: the caller authenticates with its operational X.509
+ * certificate as TLS client certificate (ca_cert_operational); a caller with
+ * an API key instead gets 403.
+ */
+#define API_DEVICE (1u << 30)
 
 typedef struct api_route api_route;
 
@@ -41,6 +48,7 @@ typedef struct api_call {
 	mp_db *db;
 	mp_principal who;
 	mp_actor actor;
+	json_t *device_cert;                /* API_DEVICE: the caller's certificate row */
 	const char *params[API_MAX_PARAMS]; /* path parameters, in pattern order */
 	json_t *body;                       /* the JSON object of a POST or PATCH (not bulk) */
 	char *segments;                     /* storage behind params */

@@ -63,12 +63,20 @@ void api_cert_resume(api_call *c);
 void api_ssh_ca_list(api_call *c);
 void api_ssh_ca_create(api_call *c);
 void api_ssh_ca_get(api_call *c);
+/* CA key rotation: a new key that signs from then on; retiring an old one. */
+void api_ssh_ca_add_key(api_call *c);
+void api_ssh_ca_retire_key(api_call *c);
 /* The lines that publish the CA's keys, as text/plain (sshd's TrustedUserCAKeys, known_hosts). */
 void api_ssh_ca_public_key(api_call *c);
 /* The CA's current KRL, as application/octet-stream (sshd's RevokedKeys). */
 void api_ssh_ca_krl(api_call *c);
+/* Revocations of a CA by certificate key id or by public key, carried into its KRL. */
+void api_ssh_ca_revoke(api_call *c);
+void api_ssh_ca_revocation_list(api_call *c);
 void api_ssh_user_cert_issue(api_call *c);
 void api_ssh_host_cert_issue(api_call *c);
+/* A device authenticated by its operational certificate certifies its own host key. */
+void api_ssh_device_host_cert_issue(api_call *c);
 void api_ssh_cert_list(api_call *c);
 void api_ssh_cert_get(api_call *c);
 void api_ssh_cert_revoke(api_call *c);

@@ -195,6 +195,18 @@ int ca_cert_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 int ca_cert_presented(mp_db *db, X509 *x, json_t **out);
 
 /*
+ * Whether x, a TLS client certificate, is a device's operational certificate
+ * that may authenticate it (EST re-enrollment, SSH host certificates): within
+ * its validity, byte for byte one we issued (so it chains to one of our CAs),
+ * active (not revoked, suspended or expired), a device's and not of a
+ * pre-enrollment profile, and the device active. Its row as
+ * ca_cert_presented gives it in *out. MP_ERR_UNAUTHENTICATED (outside its
+ * validity, not ours) or MP_ERR_DENIED (the rest) with *why a static
+ * message; MP_ERR_DB_UNAVAILABLE and the like otherwise.
+ */
+int ca_cert_operational(mp_db *db, X509 *x, json_t **out, const char **why);
+
+/*
  * Revokes with an RFC 5280 reason name ("unspecified", "keyCompromise", ...,
  * not "certificateHold": that is ca_cert_suspend); invalidity_date (Unix
  * seconds, 0: none) is the time of compromise. Revoking a revoked certificate

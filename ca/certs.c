@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "devices.h"
 #include "describe.h"
 #include "err.h"
 #include "record.h"
@@ -99,6 +100,52 @@ out:
 	free(issuer);
 	free(der_hex);
 	free(serial_hex);
+	return r;
+}
+
+int
+ca_cert_operational(mp_db *db, X509 *x, json_t **out, const char **why)
+{
+	json_t *cert = NULL, *device = NULL;
+	const char *status;
+	int r;
+
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0 ||
+	    X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
+		*why = "the client certificate is not within its validity";
+		return MP_ERR_UNAUTHENTICATED;
+	}
+	if ((r = ca_cert_presented(db, x, &cert)) != MP_OK) {
+		*why = "the client certificate was not issued by this server";
+		return r == MP_ERR_NOT_FOUND || r == MP_ERR_INVALID ? MP_ERR_UNAUTHENTICATED : r;
+	}
+	r = MP_ERR_DENIED;
+	status = json_string_value(json_object_get(cert, "status"));
+	if (strcmp(status, "active") != 0) {
+		*why = strcmp(status, "expired") == 0 ? "the client certificate has expired" :
+		    strcmp(status, "suspended") == 0 ? "the client certificate is suspended" :
+		    "the client certificate is revoked";
+		goto out;
+	}
+	if (json_string_value(json_object_get(cert, "device_id")) == NULL ||
+	    json_is_true(json_object_get(cert, "pre_enrollment"))) {
+		*why = "the client certificate is not a device's operational certificate";
+		goto out;
+	}
+	if ((r = mp_device_get(db, json_string_value(json_object_get(cert, "tenant_id")),
+	    json_string_value(json_object_get(cert, "device_id")), &device)) != MP_OK)
+		goto out;
+	r = MP_ERR_DENIED;
+	if (strcmp(json_string_value(json_object_get(device, "status")), "active") != 0) {
+		*why = "the device is not active";
+		goto out;
+	}
+	*out = cert;
+	cert = NULL;
+	r = MP_OK;
+out:
+	json_decref(device);
+	json_decref(cert);
 	return r;
 }
 

@@ -31,14 +31,23 @@ admin_client_new(const cli_url *url, const char *cacert, const char *api_key,
     admin_client **out, char *err, size_t errsz)
 {
 	cli_tls_options tls = { cacert, false, NULL, NULL, 0 };
+
+	return admin_client_new_tls(url, &tls, api_key, out, err, errsz);
+}
+
+int
+admin_client_new_tls(const cli_url *url, const cli_tls_options *tls, const char *api_key,
+    admin_client **out, char *err, size_t errsz)
+{
 	admin_client *c = NULL;
 	int r = MP_ERR_NOMEM;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL || (c->key = strdup(api_key)) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (api_key != NULL && (c->key = strdup(api_key)) == NULL)) {
 		snprintf(err, errsz, "out of memory");
 		goto out;
 	}
-	if ((r = cli_https_new(url, &tls, &c->https, err, errsz)) != MP_OK)
+	if ((r = cli_https_new(url, tls, &c->https, err, errsz)) != MP_OK)
 		goto out;
 	*out = c;
 	c = NULL;
@@ -54,13 +63,16 @@ build_head(const admin_client *c, const admin_request *req, mp_buf *h)
 {
 	int r;
 
-	r = mp_buf_putf(h, "%s %s/api/v1%s HTTP/1.1\r\n", req->method,
-	    cli_https_url(c->https)->prefix, req->path);
+	r = mp_buf_putf(h, "%s %s%s%s HTTP/1.1\r\n", req->method, cli_https_url(c->https)->prefix,
+	    req->base != NULL ? req->base : "/api/v1", req->path);
 	if (r == MP_OK)
 		r = cli_https_put_host(c->https, h);
 	if (r == MP_OK)
-		r = mp_buf_putf(h, "User-Agent: midpki/%s\r\nAccept: application/json\r\n"
-		    "Connection: close\r\nAuthorization: Bearer %s\r\n", MIDPKI_VERSION, c->key);
+		r = mp_buf_putf(h, "User-Agent: midpki/%s\r\nConnection: close\r\n", MIDPKI_VERSION);
+	if (r == MP_OK && req->base == NULL)
+		r = mp_buf_put_str(h, "Accept: application/json\r\n");
+	if (r == MP_OK && c->key != NULL)
+		r = mp_buf_putf(h, "Authorization: Bearer %s\r\n", c->key);
 	if (r == MP_OK && req->content_type != NULL)
 		r = mp_buf_putf(h, "Content-Type: %s\r\nContent-Length: %zu\r\n", req->content_type,
 		    req->body_len);

@@ -2,7 +2,8 @@
  * A small blocking HTTPS client for the admin API: one request per TLS
  * connection, the server certificate verified against a trust file (or the
  * system store) and the URL's host name or IP address, the API key sent as
- * a bearer token, the response read with a size cap.
+ * a bearer token (or a TLS client certificate presented instead, as devices
+ * authenticate), the response read with a size cap.
  */
 #ifndef CLI_ADMIN_CLIENT_H
 #define CLI_ADMIN_CLIENT_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include "admin_url.h"
+#include "https_client.h"
 #include "http_response.h"
 
 /* Largest response body the client accepts. */
@@ -28,6 +30,7 @@ typedef struct admin_request {
 	size_t body_len;
 	admin_progress_fn progress; /* may be NULL */
 	void *progress_arg;
+	const char *base;          /* between the URL's prefix and path; NULL: "/api/v1" */
 } admin_request;
 
 /*
@@ -37,6 +40,12 @@ typedef struct admin_request {
  * cannot be loaded; MP_ERR_CRYPTO or MP_ERR_NOMEM. err says why.
  */
 int admin_client_new(const cli_url *url, const char *cacert, const char *api_key,
+    admin_client **out, char *err, size_t errsz);
+/*
+ * The same with TLS options (a client certificate, plain TCP for an http
+ * URL) and api_key NULL for none.
+ */
+int admin_client_new_tls(const cli_url *url, const cli_tls_options *tls, const char *api_key,
     admin_client **out, char *err, size_t errsz);
 
 /*

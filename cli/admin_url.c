@@ -46,10 +46,12 @@ cli_url_free(cli_url *u)
 	free(u);
 }
 
-int
-cli_url_parse(const char *s, cli_url **out)
+/* An https URL, or when allow_http an http one too. */
+static int
+parse(const char *s, bool allow_http, cli_url **out)
 {
-	static const char scheme[] = "https://";
+	static const char https[] = "https://", http[] = "http://";
+	bool tls = strncmp(s, https, sizeof(https) - 1) == 0;
 	cli_url *u = NULL;
 	const char *p, *host, *host_end, *port = NULL, *path;
 	unsigned char addr[16];
@@ -57,9 +59,9 @@ cli_url_parse(const char *s, cli_url **out)
 	size_t plen;
 	int r = MP_ERR_INVALID;
 
-	if (strncmp(s, scheme, sizeof(scheme) - 1) != 0)
+	if (!tls && !(allow_http && strncmp(s, http, sizeof(http) - 1) == 0))
 		goto out;
-	p = s + sizeof(scheme) - 1;
+	p = s + (tls ? sizeof(https) : sizeof(http)) - 1;
 	path = p + strcspn(p, "/");
 	if (memchr(p, '@', (size_t)(path - p)) != NULL)
 		goto out;
@@ -84,8 +86,10 @@ cli_url_parse(const char *s, cli_url **out)
 	r = MP_ERR_NOMEM;
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
 	    (u->host = strndup(host, (size_t)(host_end - host))) == NULL ||
-	    (u->port = port != NULL ? strndup(port, (size_t)(path - port)) : strdup("443")) == NULL)
+	    (u->port = port != NULL ? strndup(port, (size_t)(path - port)) :
+	    strdup(tls ? "443" : "80")) == NULL)
 		goto out;
+	u->tls = tls;
 	plen = strlen(path);
 	while (plen > 0 && path[plen - 1] == '/')
 		plen--;
@@ -109,6 +113,18 @@ cli_url_parse(const char *s, cli_url **out)
 out:
 	cli_url_free(u);
 	return r;
+}
+
+int
+cli_url_parse(const char *s, cli_url **out)
+{
+	return parse(s, false, out);
+}
+
+int
+cli_url_parse_http(const char *s, cli_url **out)
+{
+	return parse(s, true, out);
 }
 
 int

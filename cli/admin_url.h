@@ -1,4 +1,7 @@
-/* The admin client's server URL (https://host[:port][/prefix]) and percent-encoding. */
+/*
+ * The clients' server URL (https://host[:port][/prefix], or http:// where a
+ * plain-HTTP resource is meant) and percent-encoding.
+ */
 #ifndef CLI_ADMIN_URL_H
 #define CLI_ADMIN_URL_H
 
@@ -11,6 +14,7 @@ typedef struct cli_url {
 	char *port;      /* decimal, 1..65535 */
 	char *prefix;    /* path before /api/v1, without a trailing slash; "" for none */
 	bool host_is_ip;
+	bool tls;        /* https (always, from cli_url_parse) or http */
 } cli_url;
 
 /*
@@ -19,6 +23,8 @@ typedef struct cli_url {
  * the caller quotes the URL) or MP_ERR_NOMEM.
  */
 int cli_url_parse(const char *s, cli_url **out);
+/* As cli_url_parse, and http URLs too (port 80 by default): plain-HTTP resources. */
+int cli_url_parse_http(const char *s, cli_url **out);
 void cli_url_free(cli_url *u);
 
 /* Appends s to b with every byte outside RFC 3986 "unreserved" percent-encoded. */

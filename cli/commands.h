@@ -9,5 +9,6 @@ int cmd_admin(int argc, char **argv);
 int cmd_ocsp(int argc, char **argv);
 int cmd_est(int argc, char **argv);
 int cmd_fdo(int argc, char **argv);
+int cmd_ssh(int argc, char **argv);
 
 #endif

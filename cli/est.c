@@ -7,7 +7,6 @@
 #include "commands.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,10 +25,10 @@
 #include "codec.h"
 #include "err.h"
 #include "est_msg.h"
-#include "fdio.h"
 #include "https_client.h"
 #include "midpki_build.h"
 #include "num.h"
+#include "readfile.h"
 #include "secure.h"
 
 /* Exit codes a device script can act on. */
@@ -280,25 +279,10 @@ refused(const struct est_call *call, const char *op)
 static int
 write_file(const char *path, const char *text, mode_t mode)
 {
-	char tmp[4200];
-	int fd, r;
+	int r;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) < 0) {
-		fprintf(stderr, "midpki est: cannot write %s: %s\n", tmp, strerror(errno));
-		return MP_ERR_IO;
-	}
-	r = mp_write_full(fd, text, strlen(text));
-	if (r == MP_OK && (fchmod(fd, mode) != 0 || fsync(fd) != 0))
-		r = MP_ERR_IO;
-	if (close(fd) != 0)
-		r = MP_ERR_IO;
-	if (r == MP_OK && rename(tmp, path) != 0)
-		r = MP_ERR_IO;
-	if (r != MP_OK) {
+	if ((r = cli_write_file(path, text, strlen(text), mode)) != MP_OK)
 		fprintf(stderr, "midpki est: cannot write %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-	}
 	return r;
 }
 

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "err.h"
+#include "fdio.h"
 
 #define CONNECT_TIMEOUT_MS 10000
 #define IO_TIMEOUT_S 600   /* a large import takes the server a while */
@@ -103,6 +104,7 @@ cli_https_new(const cli_url *url, const cli_tls_options *tls, cli_https **out, c
 		goto out;
 	}
 	c->url.host_is_ip = url->host_is_ip;
+	c->url.tls = url->tls;
 	if ((c->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
 		snprintf(err, errsz, "cannot set up TLS: %s", mp_ossl_errors(ossl, sizeof(ossl)));
 		r = MP_ERR_CRYPTO;
@@ -239,7 +241,7 @@ cli_https_connect(cli_https *c, cli_https_conn **out, char *err, size_t errsz)
 	}
 	k->c = c;
 	if ((k->fd = tcp_connect(c, err, errsz)) < 0 ||
-	    (k->ssl = tls_connect(c, k->fd, err, errsz)) == NULL) {
+	    (c->url.tls && (k->ssl = tls_connect(c, k->fd, err, errsz)) == NULL)) {
 		cli_https_close(k);
 		return MP_ERR_IO;
 	}
@@ -275,19 +277,20 @@ cli_https_peer_chain(cli_https_conn *k)
 	return SSL_get_peer_cert_chain(k->ssl);
 }
 
-/* Writes all of p, reporting progress when asked. */
+/* Writes all of p over TLS, or the bare connection of an http URL, reporting progress when asked. */
 static int
-tls_write_all(SSL *ssl, const void *p, size_t n, cli_progress_fn progress, void *arg,
-    char *err, size_t errsz)
+write_all(const cli_https_conn *k, const void *p, size_t n, cli_progress_fn progress,
+    void *arg, char *err, size_t errsz)
 {
 	char ossl[512];
 	size_t done = 0;
 
 	while (done < n) {
 		size_t part = n - done < IO_CHUNK ? n - done : IO_CHUNK;
-		size_t w = 0;
+		size_t w = part;
 
-		if (SSL_write_ex(ssl, (const char *)p + done, part, &w) != 1) {
+		if (k->ssl == NULL ? mp_write_full(k->fd, (const char *)p + done, part) != MP_OK :
+		    SSL_write_ex(k->ssl, (const char *)p + done, part, &w) != 1) {
 			snprintf(err, errsz, "sending the request failed: %s",
 			    ERR_peek_error() != 0 ? mp_ossl_errors(ossl, sizeof(ossl)) : strerror(errno));
 			return MP_ERR_IO;
@@ -299,9 +302,28 @@ tls_write_all(SSL *ssl, const void *p, size_t n, cli_progress_fn progress, void 
 	return MP_OK;
 }
 
+/* Reads what has arrived: 1 with *n bytes, 0 at the end of the stream, -1 on an error. */
+static int
+read_some(const cli_https_conn *k, char *buf, size_t cap, size_t *n)
+{
+	ssize_t got;
+
+	if (k->ssl != NULL) {
+		if (SSL_read_ex(k->ssl, buf, cap, n) == 1)
+			return 1;
+		return SSL_get_error(k->ssl, 0) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+	}
+	do
+		got = read(k->fd, buf, cap);
+	while (got < 0 && errno == EINTR);
+	*n = got > 0 ? (size_t)got : 0;
+	return got > 0 ? 1 : got == 0 ? 0 : -1;
+}
+
 /* Reads until a whole response has arrived or the server closes. */
 static int
-read_response(SSL *ssl, size_t max_body, cli_http_response **out, char *err, size_t errsz)
+read_response(const cli_https_conn *k, size_t max_body, cli_http_response **out, char *err,
+    size_t errsz)
 {
 	mp_buf *in = NULL;
 	char *chunk = NULL, ossl[512];
@@ -315,13 +337,14 @@ read_response(SSL *ssl, size_t max_body, cli_http_response **out, char *err, siz
 	}
 	for (;;) {
 		size_t n = 0;
+		int got = read_some(k, chunk, IO_CHUNK, &n);
 
-		if (SSL_read_ex(ssl, chunk, IO_CHUNK, &n) == 1) {
+		if (got > 0) {
 			if ((r = mp_buf_put(in, chunk, n)) != MP_OK) {
 				snprintf(err, errsz, "the server's response is too large");
 				goto out;
 			}
-		} else if (SSL_get_error(ssl, 0) == SSL_ERROR_ZERO_RETURN) {
+		} else if (got == 0) {
 			eof = true;
 		} else {
 			r = MP_ERR_IO;
@@ -354,18 +377,18 @@ cli_https_exchange(cli_https_conn *k, const mp_buf *head, const void *body, size
 {
 	int r;
 
-	if ((r = tls_write_all(k->ssl, mp_buf_ptr(head), mp_buf_len(head), NULL, NULL, err,
-	    errsz)) != MP_OK ||
-	    (body_len > 0 && (r = tls_write_all(k->ssl, body, body_len, progress, progress_arg, err,
+	if ((r = write_all(k, mp_buf_ptr(head), mp_buf_len(head), NULL, NULL, err, errsz)) !=
+	    MP_OK ||
+	    (body_len > 0 && (r = write_all(k, body, body_len, progress, progress_arg, err,
 		errsz)) != MP_OK)) {
 		char ignored[256];
 
 		/* A server may answer (e.g. 401 or 413) and close before reading the whole body. */
-		if (read_response(k->ssl, max_body, out, ignored, sizeof(ignored)) == MP_OK)
+		if (read_response(k, max_body, out, ignored, sizeof(ignored)) == MP_OK)
 			r = MP_OK;
 		return r;
 	}
-	if ((r = read_response(k->ssl, max_body, out, err, errsz)) == MP_OK)
+	if ((r = read_response(k, max_body, out, err, errsz)) == MP_OK)
 		k->done = true;
 	return r;
 }

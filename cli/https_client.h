@@ -1,9 +1,10 @@
 /*
- * The command-line clients' HTTPS transport (midpki admin, midpki est): a TLS
- * 1.2+ connection to the URL's host, the server certificate verified against
- * a trust file (or the system store) and the host name or IP address, an
- * optional client certificate, one request per connection, the response read
- * with a size cap (http_response.h). A connection is opened first and used
+ * The command-line clients' HTTPS transport (midpki admin, midpki est,
+ * midpki ssh): a TLS 1.2+ connection to the URL's host, the server
+ * certificate verified against a trust file (or the system store) and the
+ * host name or IP address, an optional client certificate, one request per
+ * connection, the response read with a size cap (http_response.h); for an
+ * http URL (cli_url_parse_http) the same over plain TCP. A connection is opened first and used
  * after, so that a request can depend on it (EST channel binding).
  */
 #ifndef CLI_HTTPS_CLIENT_H
@@ -50,7 +51,7 @@ int cli_https_put_host(const cli_https *c, mp_buf *head);
 int cli_https_connect(cli_https *c, cli_https_conn **out, char *err, size_t errsz);
 
 /*
- * The connection's channel binding (RFC 5929, RFC 9266): tls-unique on TLS
+ * The connection's channel binding (TLS only; RFC 5929, RFC 9266): tls-unique on TLS
  * 1.2 (the first Finished message), tls-exporter on TLS 1.3 (32 octets of the
  * "EXPORTER-Channel-Binding" exporter); *type names which.
  */

@@ -20,6 +20,7 @@ usage(FILE *f)
 	    "  ocsp export      write an OCSP bundle for isolated networks (midpki ocsp --help)\n"
 	    "  est ...          the EST client a device runs (see midpki est --help)\n"
 	    "  fdo device di    FDO Device Initialize of a device (see midpki fdo --help)\n"
+	    "  ssh ...          a device's SSH host certificate and KRL (midpki ssh --help)\n"
 	    "  config defaults  print a configuration file with every key and its default\n"
 	    "  version          print the version\n"
 	    "  help             this text\n");
@@ -59,6 +60,8 @@ main(int argc, char **argv)
 		return cmd_est(argc - 2, argv + 2);
 	if (strcmp(argv[1], "fdo") == 0)
 		return cmd_fdo(argc - 2, argv + 2);
+	if (strcmp(argv[1], "ssh") == 0)
+		return cmd_ssh(argc - 2, argv + 2);
 	fprintf(stderr, "midpki: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -1,10 +1,16 @@
 #include "readfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
+#include "fdio.h"
 
 int
 cli_read_file(const char *path, size_t max, char **out, size_t *len)
@@ -55,6 +61,57 @@ out:
 	free(data);
 	if (f != NULL)
 		fclose(f);
+	errno = e; /* for the caller's message */
+	return r;
+}
+
+/* Flushes the directory holding path, so that a rename in it survives a crash. */
+static int
+sync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd = -1, r = MP_ERR_IO;
+
+	if (copy == NULL)
+		return MP_ERR_NOMEM;
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 && fsync(fd) == 0)
+		r = MP_OK;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return r;
+}
+
+int
+cli_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = NULL;
+	int fd = -1, r = MP_ERR_NOMEM, e;
+
+	if (asprintf(&tmp, "%s.tmp", path) < 0) {
+		tmp = NULL;
+		goto out;
+	}
+	r = MP_ERR_IO;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) < 0)
+		goto out;
+	if (mp_write_full(fd, data, len) != MP_OK || fchmod(fd, mode) != 0 || fsync(fd) != 0)
+		goto out;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto out;
+	r = sync_dir(path);
+out:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (r != MP_OK && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
 	errno = e; /* for the caller's message */
 	return r;
 }

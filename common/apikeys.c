@@ -98,7 +98,8 @@ mp_apikey_authenticate(mp_db *db, const char *key, mp_principal *out)
 	r = mp_db_query_row(db, "SELECT encode(k.key_hash, 'hex'), k.revoked_at IS NOT NULL,"
 	    " k.expires_at IS NOT NULL AND k.expires_at <= now(), u.status = 'active', u.id,"
 	    " u.tenant_id, coalesce((SELECT string_agg(role, ',') FROM user_roles"
-	    " WHERE user_id = u.id), '')"
+	    " WHERE user_id = u.id), ''),"
+	    " k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'"
 	    " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1", 1, params, &res);
 	if (r == MP_ERR_NOT_FOUND)
 		r = MP_ERR_UNAUTHENTICATED;
@@ -124,10 +125,11 @@ mp_apikey_authenticate(mp_db *db, const char *key, mp_principal *out)
 	memcpy(p.user_id, uid, MP_UUID_STR_LEN + 1);
 	memcpy(p.tenant_id, tid, MP_UUID_STR_LEN + 1);
 	memcpy(p.key_id, id, MP_UUID_STR_LEN + 1);
-	r = mp_db_query(db, "UPDATE api_keys SET last_used_at = now() WHERE id = $1"
+	/* last use, to the minute: a write only when the stored one is older */
+	if (PQgetvalue(res, 0, 7)[0] == 't' &&
+	    (r = mp_db_query(db, "UPDATE api_keys SET last_used_at = now() WHERE id = $1"
 	    " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1,
-	    params, NULL);
-	if (r != MP_OK)
+	    params, NULL)) != MP_OK)
 		goto out;
 	*out = p;
 out:

@@ -66,7 +66,7 @@ current_cert(mp_http_req *req, X509 *x)
 {
 	mp_worker *w = mp_http_req_worker(req);
 	json_t *cert = NULL;
-	const char *status;
+	const char *why = NULL;
 	int r;
 
 	if (x == NULL) {
@@ -74,34 +74,15 @@ current_cert(mp_http_req *req, X509 *x)
 		    " certificate");
 		return NULL;
 	}
-	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0 ||
-	    X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
-		est_reply_unauthorized(req, "the client certificate is not within its validity");
-		return NULL;
-	}
-	if ((r = ca_cert_presented(w->db, x, &cert)) != MP_OK) {
-		if (r == MP_ERR_NOT_FOUND || r == MP_ERR_INVALID)
-			est_reply_unauthorized(req, "the client certificate was not issued by this server");
-		else
-			est_reply_fail(req, r, "client certificate");
-		return NULL;
-	}
-	status = json_string_value(json_object_get(cert, "status"));
-	if (strcmp(status, "active") != 0) {
-		est_reply_text(req, 403, strcmp(status, "expired") == 0 ?
-		    "the client certificate has expired" : strcmp(status, "suspended") == 0 ?
-		    "the client certificate is suspended" : "the client certificate is revoked");
-		json_decref(cert);
-		return NULL;
-	}
-	if (json_object_get(cert, "device_id") == NULL || json_is_null(json_object_get(cert,
-	    "device_id")) || json_is_true(json_object_get(cert, "pre_enrollment"))) {
-		est_reply_text(req, 403, "the client certificate is not a device's operational"
-		    " certificate");
-		json_decref(cert);
-		return NULL;
-	}
-	return cert;
+	if ((r = ca_cert_operational(w->db, x, &cert, &why)) == MP_OK)
+		return cert;
+	if (r == MP_ERR_UNAUTHENTICATED)
+		est_reply_unauthorized(req, why);
+	else if (r == MP_ERR_DENIED)
+		est_reply_text(req, 403, why);
+	else
+		est_reply_fail(req, r, "client certificate");
+	return NULL;
 }
 
 /* Revokes the renewed certificate as superseded (its profile's on_renewal "revoke"). */

@@ -57,30 +57,55 @@ out:
 	return r;
 }
 
+/*
+ * A new key of algorithm in the key store (backend NULL: the configured one),
+ * added to CA ca_id (named name) as an active key; *fp its fingerprint.
+ */
+static int
+add_key(const sshca_env *env, mp_db *db, const mp_actor *actor, const char *ca_id,
+    const char *name, const char *algorithm, const char *backend, mp_detail *d,
+    char key_id[MP_UUID_STR_LEN + 1], char **fp)
+{
+	char label[128], *line = NULL;
+	const char *params[4];
+	mp_key_spec spec;
+	int r;
+
+	if (mp_key_spec_parse(algorithm, &spec) != MP_OK)
+		return MP_ERR_INTERNAL;
+	snprintf(label, sizeof(label), "ssh-ca %s", name);
+	if ((r = mp_key_generate(env->ks, db, actor, backend != NULL ? backend : env->key_backend,
+	    &spec, label, key_id)) != MP_OK) {
+		if (r == MP_ERR_UNSUPPORTED)
+			mp_detail_set(d, "algorithm", "the key store cannot make %s keys", algorithm);
+		return r;
+	}
+	if ((r = key_line(env, key_id, &line, fp)) != MP_OK)
+		return r;
+	params[0] = ca_id;
+	params[1] = key_id;
+	params[2] = line;
+	params[3] = *fp;
+	if ((r = mp_db_query(db, "INSERT INTO ssh_ca_keys (ca_id, key_id, public_key, fingerprint)"
+	    " VALUES ($1, $2, $3, $4)", 4, params, NULL)) != MP_OK) {
+		free(*fp);
+		*fp = NULL;
+	}
+	free(line);
+	return r;
+}
+
 static int
 create_txn(mp_db *db, void *arg, json_t **row)
 {
 	struct create_ctx *c = arg;
 	const sshca_ca_new *in = c->in;
-	char key_id[MP_UUID_STR_LEN + 1], label[128], *line = NULL, *fp = NULL;
-	const char *params[6];
+	char key_id[MP_UUID_STR_LEN + 1], *fp = NULL;
+	const char *params[3];
 	json_t *details = NULL, *ca = NULL;
-	mp_key_spec spec;
 	PGresult *res = NULL;
 	int r;
 
-	if ((r = mp_key_spec_parse(c->algorithm, &spec)) != MP_OK)
-		return MP_ERR_INTERNAL;
-	snprintf(label, sizeof(label), "ssh-ca %s", in->name);
-	if ((r = mp_key_generate(c->env->ks, db, c->actor,
-	    in->backend != NULL ? in->backend : c->env->key_backend, &spec, label, key_id)) != MP_OK) {
-		if (r == MP_ERR_UNSUPPORTED)
-			mp_detail_set(c->d, "algorithm", "the key store cannot make %s keys",
-			    c->algorithm);
-		goto out;
-	}
-	if ((r = key_line(c->env, key_id, &line, &fp)) != MP_OK)
-		goto out;
 	params[0] = in->tenant_id;
 	params[1] = in->name;
 	params[2] = in->kind;
@@ -91,13 +116,9 @@ create_txn(mp_db *db, void *arg, json_t **row)
 		goto out;
 	}
 	params[0] = mp_db_value(res, 0, 0);
-	params[1] = key_id;
-	params[2] = line;
-	params[3] = fp;
-	if ((r = mp_db_query(db, "INSERT INTO ssh_ca_keys (ca_id, key_id, public_key, fingerprint)"
-	    " VALUES ($1, $2, $3, $4)", 4, params, NULL)) != MP_OK)
-		goto out;
-	if ((r = sshca_ca_get(db, in->tenant_id, params[0], &ca)) != MP_OK)
+	if ((r = add_key(c->env, db, c->actor, params[0], in->name, c->algorithm, in->backend, c->d,
+	    key_id, &fp)) != MP_OK ||
+	    (r = sshca_ca_get(db, in->tenant_id, params[0], &ca)) != MP_OK)
 		goto out;
 	r = MP_ERR_NOMEM;
 	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", in->name, "kind", in->kind,
@@ -112,9 +133,19 @@ out:
 	json_decref(details);
 	json_decref(ca);
 	PQclear(res);
-	free(line);
 	free(fp);
 	return r;
+}
+
+/* Whether algorithm is one an SSH CA key may have; refuses it in d otherwise. */
+static int
+check_algorithm(const char *algorithm, mp_detail *d)
+{
+	for (size_t i = 0; i < sizeof(ca_algorithms) / sizeof(ca_algorithms[0]); i++)
+		if (strcmp(ca_algorithms[i], algorithm) == 0)
+			return MP_OK;
+	return mp_refuse(d, MP_ERR_INVALID, "algorithm", "must be ed25519, ec-p256, ec-p384, "
+	    "rsa-3072 or rsa-4096 (RSA signs with rsa-sha2-512)");
 }
 
 int
@@ -123,8 +154,8 @@ sshca_ca_create(const sshca_env *env, const mp_actor *actor, const sshca_ca_new 
 {
 	struct create_ctx c = { env, actor, in, in->algorithm != NULL ? in->algorithm : "ed25519",
 		d };
-	bool known = false;
 	size_t n = strlen(in->name != NULL ? in->name : "");
+	int r;
 
 	if (in->tenant_id == NULL)
 		return MP_ERR_INVALID;
@@ -134,12 +165,134 @@ sshca_ca_create(const sshca_env *env, const mp_actor *actor, const sshca_ca_new 
 		    "'.', '_' and '-', starting with a letter or digit");
 	if (in->kind == NULL || (strcmp(in->kind, "user") != 0 && strcmp(in->kind, "host") != 0))
 		return mp_refuse(d, MP_ERR_INVALID, "kind", "must be \"user\" or \"host\"");
-	for (size_t i = 0; i < sizeof(ca_algorithms) / sizeof(ca_algorithms[0]); i++)
-		known = known || strcmp(ca_algorithms[i], c.algorithm) == 0;
-	if (!known)
-		return mp_refuse(d, MP_ERR_INVALID, "algorithm", "must be ed25519, ec-p256, ec-p384, "
-		    "rsa-3072 or rsa-4096 (RSA signs with rsa-sha2-512)");
+	if ((r = check_algorithm(c.algorithm, d)) != MP_OK)
+		return r;
 	return mp_record_txn(env->db, create_txn, &c, out);
+}
+
+struct key_ctx {
+	const sshca_env *env;
+	const mp_actor *actor;
+	const char *tenant_id;
+	const char *ca_id;
+	const char *algorithm;  /* add: the new key's */
+	const char *backend;
+	const char *key_id;     /* retire: the key */
+	mp_detail *d;
+};
+
+/* Locks CA c->ca_id of the caller's scope: its id, tenant and name in *res. */
+static int
+lock_ca(mp_db *db, const struct key_ctx *c, PGresult **res)
+{
+	const char *params[2] = { c->ca_id, c->tenant_id };
+
+	return mp_db_query_row(db, "SELECT id, tenant_id, name FROM ssh_cas WHERE id::text = $1"
+	    " AND ($2::uuid IS NULL OR tenant_id = $2) FOR UPDATE", 2, params, res);
+}
+
+/* Audits action on the CA of res with details, and answers the CA in *row. */
+static int
+key_change_done(mp_db *db, const struct key_ctx *c, PGresult *res, const char *action,
+    json_t *details, json_t **row)
+{
+	int r;
+
+	if (details == NULL)
+		return MP_ERR_NOMEM;
+	if ((r = mp_audit_write_in(db, c->actor, mp_db_value(res, 0, 1), action, "ssh_ca",
+	    mp_db_value(res, 0, 0), details)) != MP_OK)
+		return r;
+	return sshca_ca_get(db, mp_db_value(res, 0, 1), mp_db_value(res, 0, 0), row);
+}
+
+static int
+add_key_txn(mp_db *db, void *arg, json_t **row)
+{
+	struct key_ctx *c = arg;
+	char key_id[MP_UUID_STR_LEN + 1], *fp = NULL;
+	json_t *details = NULL;
+	PGresult *res = NULL;
+	int r;
+
+	if ((r = lock_ca(db, c, &res)) != MP_OK ||
+	    (r = add_key(c->env, db, c->actor, mp_db_value(res, 0, 0), mp_db_value(res, 0, 2),
+	    c->algorithm, c->backend, c->d, key_id, &fp)) != MP_OK)
+		goto out;
+	details = json_pack("{s:s, s:s, s:s}", "key_id", key_id, "algorithm", c->algorithm,
+	    "fingerprint", fp);
+	r = key_change_done(db, c, res, "ssh_ca.add_key", details, row);
+out:
+	json_decref(details);
+	PQclear(res);
+	free(fp);
+	return r;
+}
+
+int
+sshca_ca_add_key(const sshca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *ca_id, const char *algorithm, const char *backend, json_t **out, mp_detail *d)
+{
+	struct key_ctx c = { env, actor, tenant_id, ca_id,
+		algorithm != NULL ? algorithm : "ed25519", backend, NULL, d };
+	int r;
+
+	if ((r = check_algorithm(c.algorithm, d)) != MP_OK)
+		return r;
+	return mp_record_txn(env->db, add_key_txn, &c, out);
+}
+
+static int
+retire_key_txn(mp_db *db, void *arg, json_t **row)
+{
+	struct key_ctx *c = arg;
+	const char *params[2];
+	json_t *details = NULL;
+	PGresult *res = NULL, *key = NULL;
+	int r;
+
+	if ((r = lock_ca(db, c, &res)) != MP_OK)
+		goto out;
+	params[0] = mp_db_value(res, 0, 0);
+	params[1] = c->key_id;
+	/* the key, active, and whether another active key remains to sign */
+	if ((r = mp_db_query_row(db, "SELECT k.fingerprint, k.status, (SELECT count(*) FROM"
+	    " ssh_ca_keys o WHERE o.ca_id = k.ca_id AND o.status = 'active' AND o.key_id <> k.key_id)"
+	    " FROM ssh_ca_keys k WHERE k.ca_id = $1 AND k.key_id::text = $2", 2, params, &key)) !=
+	    MP_OK) {
+		if (r == MP_ERR_NOT_FOUND)
+			mp_detail_set(c->d, "key", "the SSH CA has no key %.64s", c->key_id);
+		goto out;
+	}
+	r = MP_ERR_CONFLICT;
+	if (strcmp(mp_db_value(key, 0, 1), "active") != 0) {
+		mp_detail_set(c->d, "key", "the key is retired already");
+		goto out;
+	}
+	if (strcmp(mp_db_value(key, 0, 2), "0") == 0) {
+		mp_detail_set(c->d, "key", "the key is the CA's last active key: add another first");
+		goto out;
+	}
+	if ((r = mp_db_query(db, "UPDATE ssh_ca_keys SET status = 'retired' WHERE ca_id = $1"
+	    " AND key_id::text = $2", 2, params, NULL)) != MP_OK)
+		goto out;
+	details = json_pack("{s:s, s:s}", "key_id", c->key_id, "fingerprint",
+	    mp_db_value(key, 0, 0));
+	r = key_change_done(db, c, res, "ssh_ca.retire_key", details, row);
+out:
+	json_decref(details);
+	PQclear(key);
+	PQclear(res);
+	return r;
+}
+
+int
+sshca_ca_retire_key(const sshca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *ca_id, const char *key_id, json_t **out, mp_detail *d)
+{
+	struct key_ctx c = { env, actor, tenant_id, ca_id, NULL, NULL, key_id, d };
+
+	return mp_record_txn(env->db, retire_key_txn, &c, out);
 }
 
 int

@@ -14,7 +14,7 @@
 
 #include "cert.h"
 #include "engine.h"
-#include "devices.h"
+#include "dbbatch.h"
 #include "err.h"
 #include "sshprofile.h"
 #include "record.h"
@@ -30,13 +30,22 @@
 #define CERT_FROM " FROM ssh_certificates s JOIN identities i ON i.id = s.id"
 
 /*
- * What an issuance needs beside its subject, in one round trip: the profile of
- * kind $3 by id or name $1 (the tenant's before the platform's), the name of
- * tenant $2, and the tenant's active CA of kind $4 that the profile names
- * (default $5) with its newest active key (NULL when there is none yet).
+ * What an issuance needs, in one round trip: the profile of kind $3 by id or
+ * name $1 (the tenant's before the platform's), the name of tenant $2, the
+ * tenant's active CA of kind $4 that the profile names (default $5) with its
+ * newest active key (NULL when there is none yet), and the subject $6 of
+ * tenant $2 (a user for kind "user", else a device; NULL when there is no
+ * such) with what principals and the key id take from it.
  */
 static const char policy_sql[] =
-    "SELECT p.id, p.name, p.body, t.name AS tenant_name, c.id AS ca_id, k.key_id AS ca_key_id"
+    "SELECT p.id, p.name, p.body, t.name AS tenant_name, c.id AS ca_id, k.key_id AS ca_key_id,"
+    " CASE WHEN $4 = 'user' THEN (SELECT json_build_object('id', u.id, 'name', u.name,"
+    " 'status', u.status, 'attributes', u.attributes, 'roles', coalesce((SELECT"
+    " jsonb_agg(role ORDER BY role) FROM user_roles WHERE user_id = u.id), '[]'))"
+    " FROM users u WHERE u.id = $6::uuid AND u.tenant_id = $2)"
+    " ELSE (SELECT json_build_object('id', d.id, 'serial', d.serial, 'status', d.status,"
+    " 'attributes', d.attributes) FROM devices d WHERE d.id = $6::uuid AND d.tenant_id = $2)"
+    " END AS subject"
     " FROM (SELECT id, name, body FROM profiles WHERE kind = $3"
     " AND (id::text = $1 OR name = $1) AND (tenant_id = $2 OR tenant_id ="
     " (SELECT id FROM tenants WHERE name = '" MP_BOOTSTRAP_TENANT "'))"
@@ -61,6 +70,7 @@ struct issue_in {
 	const char *profile;
 	const json_t *principals;
 	const char *request_id;
+	uint64_t valid_after;         /* 0: now less the backdate */
 };
 
 /* The names of a kind: its profile kind, its CA kind, the subject's word. */
@@ -78,6 +88,8 @@ static const struct kind_names user_names = { "ssh-user", "user", "user",
 static const struct kind_names host_names = { "ssh-host", "host", "device",
 	SSHCA_DEVICE_HOST_PROFILE, SSHCA_DEFAULT_HOST_CA, "serial" };
 
+struct issue_try;
+
 struct issue_ctx {
 	const sshca_env *env;
 	const mp_actor *actor;
@@ -85,9 +97,10 @@ struct issue_ctx {
 	const struct kind_names *names;
 	const sshca_pubkey *key;
 	mp_detail *d;
+	struct issue_try *t;          /* the issuance under way (ca_txn) */
 };
 
-/* The state one try of the transaction builds; cleared after it. */
+/* The state of one issuance; cleared after it. */
 struct issue_try {
 	json_t *subject;
 	json_t *profile_row;
@@ -114,24 +127,20 @@ try_clear(struct issue_try *t)
 	free(t->tenant_name);
 }
 
-/* The user or the device, which must be active. */
+/* The user or the device policy_sql found, which must be active. */
 static int
-load_subject(struct issue_ctx *c, struct issue_try *t)
+check_subject(struct issue_ctx *c, struct issue_try *t)
 {
 	const char *who = c->names->subject;
-	int r;
+	const char *status;
 
-	r = c->in->kind == SSHCA_CERT_HOST ?
-	    mp_device_get(c->env->db, c->in->tenant_id, c->in->subject_id, &t->subject) :
-	    mp_user_get(c->env->db, c->in->tenant_id, c->in->subject_id, &t->subject);
-	if (r != MP_OK) {
-		if (r == MP_ERR_NOT_FOUND)
-			mp_detail_set(c->d, who, "no such %s in the tenant", who);
-		return r;
-	}
-	if (strcmp(json_string_value(json_object_get(t->subject, "status")), "active") != 0)
+	t->subject = json_incref(json_object_get(t->profile_row, "subject"));
+	if (!json_is_object(t->subject))
+		return mp_refuse(c->d, MP_ERR_NOT_FOUND, who, "no such %s in the tenant", who);
+	status = json_string_value(json_object_get(t->subject, "status"));
+	if (status == NULL || strcmp(status, "active") != 0)
 		return mp_refuse(c->d, MP_ERR_POLICY, who, "the %s is %s", who,
-		    json_string_value(json_object_get(t->subject, "status")));
+		    status != NULL ? status : "unknown");
 	return MP_OK;
 }
 
@@ -147,17 +156,17 @@ dup_member(const json_t *o, const char *key, char **out)
 	return (*out = strdup(v)) == NULL ? MP_ERR_NOMEM : MP_OK;
 }
 
-/* The profile, the tenant's name, and the CA with its signing key when it exists. */
+/* The profile, the tenant's name, the subject, and the CA with its signing key when it exists. */
 static int
 load_policy(struct issue_ctx *c, struct issue_try *t)
 {
 	const char *ref = c->in->profile != NULL ? c->in->profile : c->names->default_profile;
-	const char *params[5] = { ref, c->in->tenant_id, c->names->profile_kind,
-		c->names->ca_kind, c->names->default_ca };
+	const char *params[6] = { ref, c->in->tenant_id, c->names->profile_kind,
+		c->names->ca_kind, c->names->default_ca, c->in->subject_id };
 	mp_detail ignored;
 	int r;
 
-	if ((r = mp_record_get(c->env->db, policy_sql, 5, params, &t->profile_row)) != MP_OK) {
+	if ((r = mp_record_get(c->env->db, policy_sql, 6, params, &t->profile_row)) != MP_OK) {
 		if (r == MP_ERR_NOT_FOUND)
 			mp_detail_set(c->d, "profile", "no %s profile \"%.128s\"",
 			    c->names->profile_kind, ref);
@@ -217,18 +226,29 @@ out:
 	return r;
 }
 
-/* The validity: backdated for clock skew, the TTL asked for or the profile's default. */
+/*
+ * The validity: backdated for clock skew, the TTL asked for or the profile's
+ * default; or from a later start the request gives, for the TTL from there.
+ */
 static int
 validity(struct issue_ctx *c, const sshca_profile *p, uint64_t *after, uint64_t *before)
 {
 	uint64_t ttl = c->in->ttl_s != 0 ? c->in->ttl_s : p->ttl_default_s;
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = (uint64_t)time(NULL), start = c->in->valid_after;
 
 	if (ttl > p->ttl_max_s)
 		return mp_refuse(c->d, MP_ERR_POLICY, "ttl", "at most %llus under this profile",
 		    (unsigned long long)p->ttl_max_s);
-	*after = now - p->backdate_s;
-	*before = now + ttl;
+	if (start == 0) {
+		*after = now - p->backdate_s;
+		*before = now + ttl;
+		return MP_OK;
+	}
+	if (start < now - p->backdate_s || start > now + SSHCA_START_MAX_S)
+		return mp_refuse(c->d, MP_ERR_POLICY, "valid_after", "must be from now (less the "
+		    "profile's backdate) to %llu days ahead", SSHCA_START_MAX_S / 86400);
+	*after = start;
+	*before = start + ttl;
 	return MP_OK;
 }
 
@@ -308,128 +328,158 @@ sign(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after, 
 	return r;
 }
 
+/* A timestamptz column as RFC 3339 in UTC, as the records' JSON gives it (common/dbjson.c). */
+#define RFC3339(col) "replace(replace(" col "::text, ' ', 'T'), '+00', 'Z')"
+
 /*
- * The identity, the certificate row and the audit entry in one statement
- * ($1 tenant, $2 user or NULL, $3 profile, $4 and $5 validity, $6 serial, $7 id,
- * $8 identity kind, $9 device or NULL, $10 CA, $11 CA key, $12 key id,
- * $13 principals as JSON, $14 subject key line, $15 its fingerprint,
- * $16 certificate line, $17 certificate kind, $18 and $19 actor, $20 audit
- * details), answering the certificate as sshca_cert_get does.
+ * The identity, the certificate row and the audit entry of each row of a
+ * batch ($1, a JSON array of the objects store() makes; see mp_db_batch) in
+ * one statement, so one round trip and one commit, without a transaction of
+ * its own: a row is left out unless its subject and its CA key are still
+ * active when it commits (what the reads before it found). Answers each
+ * row's position and the certificate as sshca_cert_get gives it, as JSON text.
  */
 static const char store_sql[] =
-    "WITH i AS (INSERT INTO identities (id, tenant_id, kind, user_id, device_id, profile_id,"
-    " status, not_before, not_after, ref) VALUES ($7, $1, $8, $2, $9, $3, 'active',"
-    " to_timestamp($4::bigint), to_timestamp($5::bigint), $6::bigint::text)"
-    " RETURNING id, status, user_id, device_id, profile_id),"
+    "WITH r AS (SELECT x.ord, x.v FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY"
+    " AS x(v, ord)),"
+    " su AS (SELECT u.id FROM users u WHERE u.status = 'active'"
+    " AND u.id IN (SELECT (v->>'user_id')::uuid FROM r)),"
+    " sd AS (SELECT d.id FROM devices d WHERE d.status = 'active'"
+    " AND d.id IN (SELECT (v->>'device_id')::uuid FROM r)),"
+    " ck AS (SELECT k.key_id FROM ssh_ca_keys k WHERE k.status = 'active'"
+    " AND k.key_id IN (SELECT (v->>'ca_key_id')::uuid FROM r)),"
+    " ok AS (SELECT r.ord, r.v FROM r WHERE (v->>'ca_key_id')::uuid IN (SELECT key_id FROM ck)"
+    " AND ((v->>'user_id')::uuid IN (SELECT id FROM su)"
+    " OR (v->>'device_id')::uuid IN (SELECT id FROM sd))),"
+    " i AS (INSERT INTO identities (id, tenant_id, kind, user_id, device_id, profile_id, status,"
+    " not_before, not_after, ref) SELECT (v->>'id')::uuid, (v->>'tenant_id')::uuid,"
+    " v->>'identity_kind', (v->>'user_id')::uuid, (v->>'device_id')::uuid,"
+    " (v->>'profile_id')::uuid, 'active', to_timestamp((v->>'valid_after')::bigint),"
+    " to_timestamp((v->>'valid_before')::bigint), v->>'serial' FROM ok"
+    " RETURNING id, user_id, device_id, profile_id),"
     " s AS (INSERT INTO ssh_certificates (id, tenant_id, ca_id, ca_key_id, serial, kind, key_id,"
     " principals, public_key, fingerprint, certificate, valid_after, valid_before)"
-    " SELECT i.id, $1, $10, $11, $6::bigint, $17, $12,"
-    " ARRAY(SELECT jsonb_array_elements_text($13::jsonb)), $14, $15, $16,"
-    " to_timestamp($4::bigint), to_timestamp($5::bigint) FROM i RETURNING *),"
-    " a AS (" MP_AUDIT_INSERT " SELECT $1, $18, $19, 'ssh_certificate.issue', 'ssh_certificate',"
-    " s.id, $20::jsonb FROM s)"
-    " SELECT " CERT_COLUMNS " FROM s JOIN i ON i.id = s.id";
+    " SELECT i.id, (v->>'tenant_id')::uuid, (v->>'ca_id')::uuid, (v->>'ca_key_id')::uuid,"
+    " (v->>'serial')::bigint, v->>'kind', v->>'key_id',"
+    " ARRAY(SELECT jsonb_array_elements_text(v->'principals')), v->>'public_key',"
+    " v->>'fingerprint', v->>'certificate', to_timestamp((v->>'valid_after')::bigint),"
+    " to_timestamp((v->>'valid_before')::bigint) FROM ok JOIN i ON i.id = (v->>'id')::uuid"
+    " RETURNING *),"
+    " a AS (" MP_AUDIT_INSERT " SELECT s.tenant_id, v->>'actor_kind', v->>'actor_id',"
+    " 'ssh_certificate.issue', 'ssh_certificate', s.id, v->'details'"
+    " FROM ok JOIN s ON s.id = (v->>'id')::uuid)"
+    " SELECT ok.ord, json_build_object('id', s.id, 'tenant_id', s.tenant_id, 'ca_id', s.ca_id,"
+    " 'ca_key_id', s.ca_key_id, 'serial', s.serial::text, 'kind', s.kind, 'key_id', s.key_id,"
+    " 'principals', to_json(s.principals), 'public_key', s.public_key, 'fingerprint',"
+    " s.fingerprint, 'certificate', s.certificate, 'valid_after', " RFC3339("s.valid_after")
+    ", 'valid_before', " RFC3339("s.valid_before") ", 'status', 'active', 'user_id',"
+    " i.user_id, 'device_id', i.device_id, 'profile_id', i.profile_id, 'created_at', "
+    RFC3339("s.created_at") ")::text"
+    " FROM ok JOIN s ON s.id = (v->>'id')::uuid JOIN i ON i.id = s.id";
 
-/* Stores the certificate (store_sql); *row is the certificate. */
+/* Commits the certificate (store_sql); *row is the certificate. */
 static int
 store(struct issue_ctx *c, struct issue_try *t, uint64_t serial, uint64_t after,
     uint64_t before, const char *line, const char *key_id, json_t **row)
 {
-	char ser[24], va[24], vb[24], *pub = NULL, *fp = NULL, *principals = NULL, *dtext = NULL;
-	const char *params[20];
-	json_t *plist = NULL, *details = NULL;
+	char ser[24], *pub = NULL, *fp = NULL, *text = NULL;
+	json_t *plist = NULL, *details = NULL, *rec = NULL;
 	bool host = c->in->kind == SSHCA_CERT_HOST;
+	const char *subject = json_string_value(json_object_get(t->subject, "id"));
 	int r = MP_ERR_NOMEM;
 
 	snprintf(ser, sizeof(ser), "%llu", (unsigned long long)serial);
-	mp_record_time((int64_t)after, va);
-	mp_record_time((int64_t)before, vb);
 	if ((plist = json_array()) == NULL)
 		goto out;
 	for (size_t i = 0; i < t->n_principals; i++)
 		if (json_array_append_new(plist, json_string(t->principals[i])) != 0)
 			goto out;
-	if ((principals = json_dumps(plist, JSON_COMPACT)) == NULL)
-		goto out;
 	if ((r = sshca_pubkey_line(sshca_key_type_name(c->key->type), c->key->blob,
 	    c->key->blob_len, NULL, &pub)) != MP_OK ||
 	    (r = sshca_fingerprint(c->key->blob, c->key->blob_len, &fp)) != MP_OK)
 		goto out;
 	r = MP_ERR_NOMEM;
 	if ((details = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, s:I}", "serial", ser,
-	    "ca_id", t->ca_id, host ? "device_id" : "user_id", c->in->subject_id, "key_id", key_id,
+	    "ca_id", t->ca_id, host ? "device_id" : "user_id", subject, "key_id", key_id,
 	    "principals", plist, "fingerprint", fp, "profile",
 	    json_string_value(json_object_get(t->profile_row, "name")), "valid_after",
 	    (json_int_t)after, "valid_before", (json_int_t)before)) == NULL)
 		goto out;
-	if ((r = mp_audit_details_text(details, &dtext)) != MP_OK)
+	if ((rec = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s,"
+	    " s:O, s:s, s:s, s:s, s:s, s:s?, s:O}", "id", t->id, "tenant_id", c->in->tenant_id,
+	    "identity_kind", c->names->profile_kind, "user_id", host ? NULL : subject, "device_id",
+	    host ? subject : NULL, "profile_id", json_string_value(json_object_get(t->profile_row,
+	    "id")), "valid_after", (json_int_t)after, "valid_before", (json_int_t)before, "serial",
+	    ser, "ca_id", t->ca_id, "ca_key_id", t->ca_key_id, "kind", c->names->ca_kind, "key_id",
+	    key_id, "principals", plist, "public_key", pub, "fingerprint", fp, "certificate", line,
+	    "actor_kind", c->actor->kind, "actor_id", c->actor->id, "details", details)) == NULL)
 		goto out;
-	params[0] = c->in->tenant_id;
-	params[1] = host ? NULL : c->in->subject_id;
-	params[2] = json_string_value(json_object_get(t->profile_row, "id"));
-	params[3] = va;
-	params[4] = vb;
-	params[5] = ser;
-	params[6] = t->id;
-	params[7] = c->names->profile_kind;
-	params[8] = host ? c->in->subject_id : NULL;
-	params[9] = t->ca_id;
-	params[10] = t->ca_key_id;
-	params[11] = key_id;
-	params[12] = principals;
-	params[13] = pub;
-	params[14] = fp;
-	params[15] = line;
-	params[16] = c->names->ca_kind;
-	params[17] = c->actor->kind;
-	params[18] = c->actor->id;
-	params[19] = dtext;
-	r = mp_record_get(c->env->db, store_sql, 20, params, row);
+	if ((r = mp_db_batch_one(c->env->db, store_sql, rec, &text)) != MP_OK) {
+		if (r == MP_ERR_CONFLICT)
+			mp_detail_set(c->d, c->names->subject, "the %s or the CA's key changed while the "
+			    "certificate was made; ask again", c->names->subject);
+		goto out;
+	}
+	r = (*row = json_loads(text, 0, NULL)) != NULL ? MP_OK : MP_ERR_INTEGRITY;
 out:
+	json_decref(rec);
 	json_decref(details);
 	json_decref(plist);
-	free(dtext);
-	free(principals);
+	free(text);
 	free(pub);
 	free(fp);
 	return r;
 }
 
+/* First use: the CA the profile names, made if it is the kind's default, and its signing key. */
 static int
-issue_txn(mp_db *db, void *arg, json_t **row)
+ca_txn(mp_db *db, void *arg)
 {
 	struct issue_ctx *c = arg;
+	struct issue_try *t = c->t;
+	int r;
+
+	(void)db;
+	free(t->ca_id);
+	t->ca_id = NULL;
+	free(t->ca_key_id);
+	t->ca_key_id = NULL;
+	if ((r = find_ca(c, t)) != MP_OK)
+		return r;
+	if ((r = sshca_ca_signing_key(c->env, t->ca_id, &t->ca_key, &t->ca_key_id)) ==
+	    MP_ERR_NOT_FOUND)
+		mp_detail_set(c->d, "ca", "the SSH CA has no active key");
+	return r;
+}
+
+/*
+ * Reads and checks what the certificate needs (without a transaction: the
+ * commit checks again what may have changed), signs it and commits it.
+ */
+static int
+issue_one(struct issue_ctx *c, json_t **row)
+{
 	struct issue_try t = { 0 };
 	uint64_t serial = 0, after = 0, before = 0;
 	char *line = NULL, *key_id = NULL;
 	int r;
 
-	(void)db;
-	if ((r = load_subject(c, &t)) != MP_OK || (r = load_policy(c, &t)) != MP_OK ||
+	c->t = &t;
+	if ((r = load_policy(c, &t)) != MP_OK || (r = check_subject(c, &t)) != MP_OK ||
 	    (r = check_key_type(c, t.profile)) != MP_OK ||
 	    (r = sshca_principals(t.profile, t.subject, c->in->principals, &t.principals,
 	    &t.n_principals, c->d)) != MP_OK ||
 	    (r = validity(c, t.profile, &after, &before)) != MP_OK)
 		goto out;
-	if (t.ca_key == NULL) {
-		/* the first certificate of its CA, or a CA without an active key */
-		free(t.ca_id);
-		t.ca_id = NULL;
-		if ((r = find_ca(c, &t)) != MP_OK)
-			goto out;
-		free(t.ca_key_id);
-		t.ca_key_id = NULL;
-		if ((r = sshca_ca_signing_key(c->env, t.ca_id, &t.ca_key, &t.ca_key_id)) != MP_OK) {
-			if (r == MP_ERR_NOT_FOUND)
-				mp_detail_set(c->d, "ca", "the SSH CA has no active key");
-			goto out;
-		}
-	}
+	/* the first certificate of its CA, or a CA without an active key */
+	if (t.ca_key == NULL && (r = mp_db_txn(c->env->db, ca_txn, c)) != MP_OK)
+		goto out;
 	if ((r = mp_uuid_new(t.id)) != MP_OK || (r = new_serial(&serial)) != MP_OK ||
 	    (r = sign(c, &t, serial, after, before, &line, &key_id)) != MP_OK)
 		goto out;
 	r = store(c, &t, serial, after, before, line, key_id, row);
 out:
+	c->t = NULL;
 	free(line);
 	free(key_id);
 	try_clear(&t);
@@ -441,7 +491,7 @@ issue(const sshca_env *env, const mp_actor *actor, const struct issue_in *in, js
     mp_detail *d)
 {
 	struct issue_ctx c = { env, actor, in, in->kind == SSHCA_CERT_HOST ? &host_names :
-		&user_names, NULL, d };
+		&user_names, NULL, d, NULL };
 	sshca_pubkey *key = NULL;
 	const char *why = NULL;
 	int r;
@@ -454,7 +504,7 @@ issue(const sshca_env *env, const mp_actor *actor, const struct issue_in *in, js
 		return mp_refuse(d, r == MP_ERR_TOO_LARGE ? MP_ERR_INVALID : r, "public_key", "%s",
 		    why);
 	c.key = key;
-	r = mp_record_txn(env->db, issue_txn, &c, out);
+	r = issue_one(&c, out);
 	sshca_pubkey_free(key);
 	return r;
 }
@@ -464,7 +514,8 @@ sshca_issue_user(const sshca_env *env, const mp_actor *actor, const sshca_user_r
     json_t **out, mp_detail *d)
 {
 	struct issue_in i = { SSHCA_CERT_USER, in->tenant_id, in->user_id, in->public_key,
-		in->public_key_len, in->ttl_s, in->profile, in->principals, in->request_id };
+		in->public_key_len, in->ttl_s, in->profile, in->principals, in->request_id,
+		in->valid_after };
 
 	return issue(env, actor, &i, out, d);
 }
@@ -474,7 +525,7 @@ sshca_issue_host(const sshca_env *env, const mp_actor *actor, const sshca_host_r
     json_t **out, mp_detail *d)
 {
 	struct issue_in i = { SSHCA_CERT_HOST, in->tenant_id, in->device_id, in->public_key,
-		in->public_key_len, in->ttl_s, in->profile, NULL, in->request_id };
+		in->public_key_len, in->ttl_s, in->profile, NULL, in->request_id, 0 };
 
 	return issue(env, actor, &i, out, d);
 }

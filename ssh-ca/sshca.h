@@ -33,6 +33,9 @@ typedef struct sshca_env {
 	const char *key_backend;  /* "software" or "pkcs11" */
 } sshca_env;
 
+/* How far ahead a user certificate may start (sshca_user_req.valid_after): 30 days. */
+#define SSHCA_START_MAX_S (30 * 86400ull)
+
 /* The CAs a tenant's user and host certificates come from unless the profile names another. */
 #define SSHCA_DEFAULT_USER_CA "user"
 #define SSHCA_DEFAULT_HOST_CA "host"
@@ -56,6 +59,24 @@ typedef struct sshca_ca_new {
  */
 int sshca_ca_create(const sshca_env *env, const mp_actor *actor, const sshca_ca_new *in,
     json_t **out, mp_detail *d);
+/*
+ * Adds a new key of algorithm (NULL: "ed25519") to CA ca_id of tenant_id
+ * (NULL: any tenant), in backend (NULL: env->key_backend), audited as
+ * ssh_ca.add_key (and key.create). Being the newest active key, it signs
+ * from then on; every active key stays published. *out is the CA.
+ * MP_ERR_NOT_FOUND for no such CA, MP_ERR_INVALID (field "algorithm").
+ */
+int sshca_ca_add_key(const sshca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *ca_id, const char *algorithm, const char *backend, json_t **out, mp_detail *d);
+/*
+ * Retires key key_id of CA ca_id, audited as ssh_ca.retire_key: it is no
+ * longer published or used to sign; the KRL keeps listing the revoked
+ * certificates it signed. MP_ERR_NOT_FOUND (no such CA; field "key": no such
+ * key of it), MP_ERR_CONFLICT (field "key") for a retired key or the CA's
+ * last active key. *out is the CA.
+ */
+int sshca_ca_retire_key(const sshca_env *env, const mp_actor *actor, const char *tenant_id,
+    const char *ca_id, const char *key_id, json_t **out, mp_detail *d);
 /* CA id of tenant_id (NULL: any tenant). */
 int sshca_ca_get(mp_db *db, const char *tenant_id, const char *id, json_t **out);
 /* CAs of tenant_id (NULL: every tenant) by id, after after_id (may be NULL), at most limit. */
@@ -79,6 +100,7 @@ typedef struct sshca_user_req {
 	const char *profile;          /* id or name; NULL: SSHCA_TECHNICIAN_PROFILE */
 	const json_t *principals;     /* NULL: all the user's; else an array, a subset of them */
 	const char *request_id;       /* carried in the key id; may be NULL */
+	uint64_t valid_after;         /* 0: now less the profile's backdate; else a later start */
 } sshca_user_req;
 
 /*
@@ -86,7 +108,9 @@ typedef struct sshca_user_req {
  * MP_ERR_UNSUPPORTED, field "public_key"), the user active and holding a
  * role of the profile, principals from the user's record (sshca_principals),
  * the TTL within the profile's maximum (MP_ERR_POLICY, field "ttl"), the key
- * type allowed by it; signed by the tenant's CA the profile names (the
+ * type allowed by it, a valid_after given neither before now less the
+ * backdate nor more than SSHCA_START_MAX_S ahead (MP_ERR_POLICY, field
+ * "valid_after"), the certificate then valid for the TTL from it; signed by the tenant's CA the profile names (the
  * "user" CA is created on first use), stored with an identity of kind
  * ssh-user and audited as ssh_certificate.issue. MP_ERR_NOT_FOUND (field
  * "user", "profile" or "ca") for what does not exist.
@@ -139,10 +163,41 @@ int sshca_cert_list(mp_db *db, const char *tenant_id, const sshca_cert_filter *f
 int sshca_cert_revoke(mp_db *db, const mp_actor *actor, const char *tenant_id, const char *id,
     json_t **out);
 
+/* A revocation by the CA: exactly one of key_id and public_key. */
+typedef struct sshca_revocation_req {
+	const char *tenant_id;        /* NULL: any tenant */
+	const char *ca_id;
+	const char *key_id;           /* a certificate key id, 1 to SSHCA_KEY_ID_MAX bytes */
+	const char *public_key;       /* an OpenSSH public key line */
+	size_t public_key_len;
+} sshca_revocation_req;
+
+/*
+ * Revokes, for CA ca_id, every certificate with key id key_id, or the public
+ * key and every certificate for it: a row of ssh_revocations audited as
+ * ssh_revocation.create, and the CA's certificates it matches that are
+ * neither revoked nor expired revoked with their identities, each audited as
+ * ssh_certificate.revoke (cause "key_id" or "public_key"), in one
+ * transaction. *out is the revocation: id, tenant_id, ca_id, key_id,
+ * public_key, fingerprint, created_at, certificates (the ids it revoked).
+ * MP_ERR_INVALID (field "key_id" or "public_key"), MP_ERR_NOT_FOUND (the CA),
+ * MP_ERR_CONFLICT when the CA has that revocation already.
+ */
+int sshca_ca_revoke(mp_db *db, const mp_actor *actor, const sshca_revocation_req *in,
+    json_t **out, mp_detail *d);
+/*
+ * The revocations of CA ca_id of tenant_id (NULL: any tenant) by id, after
+ * after_id (may be NULL), at most limit (without "certificates").
+ * MP_ERR_NOT_FOUND when there is no such CA.
+ */
+int sshca_ca_revocations(mp_db *db, const char *tenant_id, const char *ca_id,
+    const char *after_id, unsigned limit, json_t **out);
+
 /*
  * Appends the current KRL of CA ca_id (ssh-ca/krl.h) to out: for each of its
  * keys the serials of the revoked certificates it signed that have not
- * expired; its version is the number of revocations the CA has had.
+ * expired and the key ids the CA revoked, and the public keys it revoked; its
+ * version is the number of revocations the CA has had.
  */
 int sshca_krl(mp_db *db, const char *tenant_id, const char *ca_id, mp_buf *out);
 

@@ -270,16 +270,22 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-int
-sshca_pubkey_parse_line(const char *line, size_t len, sshca_pubkey **out, const char **why)
-{
-	sshca_pubkey *k = NULL;
-	uint8_t *blob = NULL;
-	size_t bloblen = 0, i = 0, tstart, tlen, bstart, blen, cstart;
-	char *comment = NULL;
-	int r = MP_ERR_INVALID;
+/* The fields of a key line: type, base64, comment (offsets and lengths into the line). */
+struct line_fields {
+	size_t tstart, tlen, bstart, blen, cstart, clen;
+};
 
-	if (len > SSHCA_LINE_MAX) {
+/*
+ * Splits a line of len bytes (at most max) into its fields: the type, one or
+ * more blanks, the base64, then optionally blanks and a comment; a trailing
+ * newline is allowed.
+ */
+static int
+split_line(const char *line, size_t len, size_t max, struct line_fields *f, const char **why)
+{
+	size_t i = 0;
+
+	if (len > max) {
 		*why = "public key line too long";
 		return MP_ERR_TOO_LARGE;
 	}
@@ -295,39 +301,62 @@ sshca_pubkey_parse_line(const char *line, size_t len, sshca_pubkey **out, const 
 		*why = "more than one line";
 		return MP_ERR_INVALID;
 	}
-	tstart = i;
+	f->tstart = i;
 	while (i < len && !is_blank(line[i]))
 		i++;
-	tlen = i - tstart;
+	f->tlen = i - f->tstart;
 	while (i < len && is_blank(line[i]))
 		i++;
-	bstart = i;
+	f->bstart = i;
 	while (i < len && !is_blank(line[i]))
 		i++;
-	blen = i - bstart;
+	f->blen = i - f->bstart;
 	while (i < len && is_blank(line[i]))
 		i++;
-	cstart = i;
-	while (len > cstart && is_blank(line[len - 1]))
+	f->cstart = i;
+	while (len > f->cstart && is_blank(line[len - 1]))
 		len--;
-	if (tlen == 0 || blen == 0) {
+	f->clen = len - f->cstart;
+	if (f->tlen == 0 || f->blen == 0) {
 		*why = "expected \"<key type> <base64> [comment]\"";
 		return MP_ERR_INVALID;
 	}
-	if (len - cstart > SSHCA_COMMENT_MAX) {
+	if (f->clen > SSHCA_COMMENT_MAX) {
 		*why = "public key comment too long";
 		return MP_ERR_TOO_LARGE;
 	}
+	return MP_OK;
+}
+
+/* Whether the line's type field is name. */
+static bool
+type_is(const char *line, const struct line_fields *f, const char *name)
+{
+	return strlen(name) == f->tlen && memcmp(name, line + f->tstart, f->tlen) == 0;
+}
+
+int
+sshca_pubkey_parse_line(const char *line, size_t len, sshca_pubkey **out, const char **why)
+{
+	struct line_fields f;
+	sshca_pubkey *k = NULL;
+	uint8_t *blob = NULL;
+	size_t bloblen = 0;
+	char *comment = NULL;
+	int r;
+
+	if ((r = split_line(line, len, SSHCA_LINE_MAX, &f, why)) != MP_OK)
+		return r;
 	/* the type alone first: an unsupported type is named as such, whatever follows */
 	r = MP_ERR_UNSUPPORTED;
 	for (size_t t = 0; t < N_TYPES; t++)
-		if (strlen(types[t].name) == tlen && memcmp(types[t].name, line + tstart, tlen) == 0)
+		if (type_is(line, &f, types[t].name))
 			r = MP_OK;
 	if (r != MP_OK) {
 		*why = why_types;
 		return r;
 	}
-	if ((r = mp_b64_decode(line + bstart, blen, false, SSHCA_BLOB_MAX, &blob, &bloblen)) !=
+	if ((r = mp_b64_decode(line + f.bstart, f.blen, false, SSHCA_BLOB_MAX, &blob, &bloblen)) !=
 	    MP_OK) {
 		*why = r == MP_ERR_NOMEM ? "out of memory" : "public key is not valid base64";
 		goto out;
@@ -335,13 +364,12 @@ sshca_pubkey_parse_line(const char *line, size_t len, sshca_pubkey **out, const 
 	if ((r = sshca_pubkey_parse_blob(blob, bloblen, &k, why)) != MP_OK)
 		goto out;
 	r = MP_ERR_INVALID;
-	if (strlen(sshca_key_type_name(k->type)) != tlen ||
-	    memcmp(sshca_key_type_name(k->type), line + tstart, tlen) != 0) {
+	if (!type_is(line, &f, sshca_key_type_name(k->type))) {
 		*why = "key type of the line and of the key differ";
 		goto out;
 	}
 	r = MP_ERR_NOMEM;
-	if ((comment = strndup(line + cstart, len - cstart)) == NULL) {
+	if ((comment = strndup(line + f.cstart, f.clen)) == NULL) {
 		*why = "out of memory";
 		goto out;
 	}
@@ -353,6 +381,100 @@ sshca_pubkey_parse_line(const char *line, size_t len, sshca_pubkey **out, const 
 out:
 	free(blob);
 	sshca_pubkey_free(k);
+	return r;
+}
+
+void
+sshca_cert_info_clear(sshca_cert_info *info)
+{
+	sshca_pubkey_free(info->subject);
+	info->subject = NULL;
+}
+
+/* The subject key of a certificate blob at b (after type and nonce), as a plain key blob. */
+static int
+cert_subject(mp_buf *b, sshca_key_type t, sshca_pubkey **out, const char **why)
+{
+	const uint8_t *start = mp_buf_ptr(b);
+	size_t before = mp_buf_len(b);
+	const char *name = sshca_key_type_name(t);
+	sshca_pubkey scratch = { 0 };
+	mp_buf *plain = NULL;
+	int r;
+
+	r = key_fields(b, t, &scratch, why);
+	free(scratch.application);
+	if (r != MP_OK)
+		return r;
+	*why = "out of memory";
+	if ((plain = mp_buf_new(SSHCA_BLOB_MAX)) == NULL)
+		return MP_ERR_NOMEM;
+	if ((r = mp_buf_put_string(plain, name, strlen(name))) != MP_OK ||
+	    (r = mp_buf_put(plain, start, before - mp_buf_len(b))) != MP_OK) {
+		*why = "the certificate's public key is too large";
+		r = r == MP_ERR_NOMEM ? r : MP_ERR_TOO_LARGE;
+	} else {
+		r = sshca_pubkey_parse_blob(mp_buf_ptr(plain), mp_buf_len(plain), out, why);
+	}
+	mp_buf_free(plain);
+	return r;
+}
+
+int
+sshca_cert_read_line(const char *line, size_t len, sshca_cert_info *out, const char **why)
+{
+	sshca_cert_info info = { 0 };
+	struct line_fields f;
+	sshca_key_type t = 0;
+	const uint8_t *p;
+	uint8_t *blob = NULL;
+	size_t bloblen = 0, n;
+	mp_buf *b = NULL;
+	char *name = NULL;
+	int r;
+
+	if ((r = split_line(line, len, SSHCA_CERT_LINE_MAX, &f, why)) != MP_OK)
+		return r;
+	for (size_t i = 0; i < N_TYPES && t == 0; i++)
+		if (type_is(line, &f, types[i].cert_name))
+			t = types[i].type;
+	if (t == 0) {
+		*why = "not a certificate of a supported key type";
+		return MP_ERR_UNSUPPORTED;
+	}
+	if ((r = mp_b64_decode(line + f.bstart, f.blen, false, SSHCA_CERT_LINE_MAX, &blob,
+	    &bloblen)) != MP_OK) {
+		*why = r == MP_ERR_NOMEM ? "out of memory" : "certificate is not valid base64";
+		goto out;
+	}
+	*why = "out of memory";
+	r = MP_ERR_NOMEM;
+	if ((b = mp_buf_new(bloblen)) == NULL || mp_buf_put(b, blob, bloblen) != MP_OK)
+		goto out;
+	*why = "truncated or malformed certificate";
+	r = MP_ERR_INVALID;
+	if (mp_buf_get_cstring(b, 64, &name) != MP_OK || strcmp(name, sshca_cert_type_name(t)) != 0 ||
+	    mp_buf_get_string_direct(b, 256, &p, &n) != MP_OK)
+		goto out;
+	if ((r = cert_subject(b, t, &info.subject, why)) != MP_OK)
+		goto out;
+	*why = "truncated or malformed certificate";
+	r = MP_ERR_INVALID;
+	if (mp_buf_get_u64(b, &info.serial) != MP_OK || mp_buf_get_u32(b, &info.kind) != MP_OK ||
+	    mp_buf_get_string_direct(b, SSHCA_CERT_LINE_MAX, &p, &n) != MP_OK ||
+	    mp_buf_get_string_direct(b, SSHCA_CERT_LINE_MAX, &p, &n) != MP_OK ||
+	    mp_buf_get_u64(b, &info.valid_after) != MP_OK ||
+	    mp_buf_get_u64(b, &info.valid_before) != MP_OK)
+		goto out;
+	*out = info;
+	info.subject = NULL;
+	*why = NULL;
+	r = MP_OK;
+out:
+	sshca_cert_info_clear(&info);
+	free(name);
+	free(blob);
+	mp_buf_free(b);
 	return r;
 }
 

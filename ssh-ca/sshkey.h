@@ -32,6 +32,8 @@ typedef enum sshca_key_type {
 #define SSHCA_LINE_MAX 8192
 /* The longest wire blob of a public key we read (RSA 16384: about 2,070 bytes). */
 #define SSHCA_BLOB_MAX 4096
+/* The longest certificate line we read back (sshca_cert_read_line). */
+#define SSHCA_CERT_LINE_MAX 65536
 /* The longest comment and FIDO application string we keep. */
 #define SSHCA_COMMENT_MAX 1024
 #define SSHCA_APPLICATION_MAX 256
@@ -90,6 +92,27 @@ int sshca_fingerprint(const uint8_t *blob, size_t len, char **out);
 int sshca_key_blob(mp_key *k, mp_buf *out);
 /* The blob's key type name as in the blob ("ssh-rsa" for RSA CA keys). */
 const char *sshca_ca_key_type_name(const mp_key *k);
+
+/* What a device reads back from its certificate to decide when to renew it. */
+typedef struct sshca_cert_info {
+	sshca_pubkey *subject;   /* the certified key, as a plain key (comment "") */
+	uint64_t serial;
+	uint32_t kind;           /* 1 user, 2 host */
+	uint64_t valid_after;    /* seconds since the epoch */
+	uint64_t valid_before;
+} sshca_cert_info;
+
+/*
+ * Reads a certificate line "<type>-cert-v01@openssh.com <base64> [comment]"
+ * of one of the key types above as far as its validity: the subject key
+ * (checked as sshca_pubkey_parse_blob checks keys), serial, type, key id and
+ * principals (skipped), validity. It does not verify the signature: it tells
+ * a certificate's holder what it holds, it does not authenticate anyone.
+ * MP_ERR_INVALID, MP_ERR_TOO_LARGE or MP_ERR_UNSUPPORTED with *why set.
+ */
+int sshca_cert_read_line(const char *line, size_t len, sshca_cert_info *out, const char **why);
+/* Frees what out holds; accepts one that was never filled (zeroed). */
+void sshca_cert_info_clear(sshca_cert_info *info);
 
 /* An mpint (RFC 4251 §5) of the unsigned big-endian magnitude in p. */
 int sshca_put_mpint(mp_buf *b, const uint8_t *p, size_t n);

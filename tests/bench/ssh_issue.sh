@@ -5,7 +5,9 @@
 # committed with its identity and audit entry before it is answered; then, in
 # the same run, `ssh-keygen -s` signing as many certificates (at most
 # BENCH_KEYGEN_MAX, default 2000) with one process per certificate, as scripts
-# use it, CONNECTIONS at a time. Prints figures; asserts nothing about speed.
+# use it, CONNECTIONS at a time. Also the CPU time per certificate of midpki serve
+# and of PostgreSQL, which a busy machine disturbs less than the rate. Prints
+# figures; asserts nothing about speed.
 #   tests/bench/ssh_issue.sh [SECONDS] [CONNECTIONS]   (defaults 10 16)
 # Uses the optimized build in build/ (make build), wrk and ssh-keygen.
 set -- "${1:-10}" "${2:-16}"
@@ -34,9 +36,35 @@ wrk.headers["Authorization"] = "Bearer $TECH_KEY"
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
+# cpu_ms PID...: CPU time (user and system, ms) of the processes, their live children and
+# the children they have waited for: midpki serve, and PostgreSQL's postmaster with its backends
+cpu_ms() {
+	python3 - "$@" <<'PY'
+import os, sys
+roots = set(int(p) for p in sys.argv[1:])
+ticks = 0
+for d in os.listdir("/proc"):
+    if not d.isdigit():
+        continue
+    try:
+        f = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    pid, ppid = int(d), int(f[1])
+    if pid in roots:
+        ticks += sum(int(x) for x in f[11:15])
+    elif ppid in roots:
+        ticks += int(f[11]) + int(f[12])
+print(ticks * 1000 // os.sysconf("SC_CLK_TCK"))
+PY
+}
+PG_PID=$(head -1 "$T/pg/data/postmaster.pid")
+
 before=$(psql -Atc 'select count(*) from ssh_certificates')
+cpu_mid=$(cpu_ms "$I_PID"); cpu_pg=$(cpu_ms "$PG_PID")
 out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$T/issue.lua" "$URL/ssh/user-certificates")
 made=$(( $(psql -Atc 'select count(*) from ssh_certificates') - before ))
+cpu_mid=$(( $(cpu_ms "$I_PID") - cpu_mid )); cpu_pg=$(( $(cpu_ms "$PG_PID") - cpu_pg ))
 rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
 p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -46,6 +74,10 @@ printf '%-34s %8s certificates/s  (%s committed; p50 %s, p99 %s) %s\n' \
 	"POST /ssh/user-certificates" "$(awk -v n="$made" -v s="$secs" 'BEGIN {printf "%.0f", n / s}')" \
 	"$made" "$p50" "$p99" "$errs"
 [ -n "$rps" ] || echo "wrk printed no rate: $out"
+printf '%-34s %8s ms of midpki serve, %s ms of PostgreSQL (%s workers)\n' "CPU per certificate" \
+	"$(awk -v c="$cpu_mid" -v n="$made" 'BEGIN {printf "%.3f", n ? c / n : 0}')" \
+	"$(awk -v c="$cpu_pg" -v n="$made" 'BEGIN {printf "%.3f", n ? c / n : 0}')" \
+	"${BENCH_WORKERS:-one per core}"
 
 # ssh-keygen -s, one process per certificate, $conns at a time
 n=$made

@@ -12,11 +12,7 @@
 # and not under another name. Then refusals, roles, reads, audit.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
-
-SSHD=/usr/sbin/sshd
-[ -x "$SSHD" ] || fail "$SSHD missing (openssh-server, scripts/install-deps.sh)"
-# sshd checks its privilege separation directory even when it does not use it
-if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then mkdir -m 0755 /run/sshd; fi
+. "$(dirname "$0")/ssh_lib.sh"
 
 start_pg pg
 export MIDPKI_DATABASE_URL=$MIDPKI_TEST_DATABASE_URL
@@ -122,14 +118,7 @@ UsePAM no
 StrictModes no
 LogLevel VERBOSE
 EOF
-"$SSHD" -t -f "$T/sshd/sshd_config" || fail "sshd refuses its configuration"
-"$SSHD" -D -e -f "$T/sshd/sshd_config" 2>"$T/sshd.log" &
-SSHD_PID=$!
-MIDPKI_PIDS="$MIDPKI_PIDS $SSHD_PID"
-for i in $(seq 1 50); do
-	python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$SSH_PORT" 2>/dev/null && break
-	sleep 0.1
-done
+sshd_start "$T/sshd/sshd_config" "$T/sshd.log" "$SSH_PORT"
 
 # login KEY [CERT]: runs `echo hello` on the station with the key and its certificate
 login() {
@@ -207,6 +196,16 @@ sleep 3
 login tara short >/dev/null && fail "an expired certificate logged in"
 ok "an expired certificate is refused"
 expect_contains "sshd: why" "$(cat "$T/sshd.log")" "Certificate invalid: expired"
+LATER=$(python3 -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+r=$(issue "$TARA" tara "\"valid_after\":\"$LATER\"")
+expect_api "a technician does not choose when its certificate starts" "$r" 403 forbidden valid_after
+r=$(api "$OLGA" POST /ssh/user-certificates "{\"user\":\"$TARA_ID\",\"public_key\":$(pub tara),\"valid_after\":\"$LATER\",\"ttl\":\"1h\"}")
+expect_api "an operator issues a certificate that starts in an hour" "$r" 201
+save later "$r"
+expect_eq "valid_after as asked" "$(field "${r#* }" valid_after)" "$LATER"
+login tara later >/dev/null && fail "a certificate not yet valid logged in"
+ok "a certificate not yet valid is refused"
+expect_contains "sshd: why" "$(cat "$T/sshd.log")" "Certificate invalid: not yet valid"
 r=$(issue "$TARA" tara '"profile":"diag"'); save diag "$r"
 expect_eq "force-command is enforced" "$(login tara diag)" forced
 r=$(issue "$TARA" tara '"profile":"office"'); save office "$r"
@@ -260,7 +259,7 @@ expect_api "show a CA" "$r" 200
 # reads
 r=$(api "$OLGA" GET "/ssh/certificates?user=$TARA_ID")
 expect_api "list tara's certificates" "$r" 200
-expect_eq "tara's certificates" "$(jget "${r#* }" 'len(d["items"])')" 6
+expect_eq "tara's certificates" "$(jget "${r#* }" 'len(d["items"])')" 7
 r=$(api "$OLGA" GET "/ssh/certificates?user=$TARA_ID&status=expired")
 expect_eq "tara's expired certificate" "$(jget "${r#* }" 'len(d["items"])')" 1
 r=$(api "$OLGA" GET "/ssh/certificates?status=revoked")
@@ -289,7 +288,7 @@ expect_contains "the KRL lists it" "$(ssh-keygen -Q -f "$T/ben.krl" "$T/keys/ben
 
 # audit
 expect_eq "audit: ssh_certificate.issue" \
-	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue' AND tenant_id = '$ACME'")" 8
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_certificate.issue' AND tenant_id = '$ACME'")" 9
 expect_eq "audit: ssh_ca.create" \
 	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_ca.create' AND tenant_id = '$ACME'")" 3
 expect_eq "audit: ssh_certificate.revoke" \
@@ -297,4 +296,111 @@ expect_eq "audit: ssh_certificate.revoke" \
 expect_eq "audit of tara's certificate names its serial" \
 	"$(psql -tAc "SELECT details->>'serial' FROM audit WHERE action = 'ssh_certificate.issue' AND object_id = '$TARA_CERT'")" \
 	"$TARA_SERIAL"
+# revocation by key id and by public key: the KRL carries both and sshd refuses
+for k in tara-k lost; do ssh-keygen -q -t ed25519 -N '' -f "$T/keys/$k"; done
+r=$(issue "$TARA" tara-k); save tara-k "$r"
+KID=$(field "${r#* }" key_id)
+TARA_K=$(field "${r#* }" id)
+r=$(issue "$TARA" lost); save lost "$r"
+LOST=$(field "${r#* }" id)
+expect_eq "tara-k logs in" "$(login tara-k)" hello
+expect_eq "lost logs in" "$(login lost)" hello
+kid_json=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$KID")
+r=$(api "$TARA" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json}")
+expect_api "a technician does not revoke by key id" "$r" 403 forbidden
+r=$(api "$GUS" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json}")
+expect_api "another tenant's CA" "$r" 404 not_found
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json,\"public_key\":$(pub lost)}")
+expect_api "both a key id and a public key" "$r" 400 invalid key_id
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" '{}')
+expect_api "neither" "$r" 400 invalid key_id
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" '{"public_key":"ssh-ed25519 AAAA@@@"}')
+expect_api "a malformed public key" "$r" 400 invalid public_key
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json}")
+expect_api "an operator revokes by key id" "$r" 201
+expect_eq "the certificate with that key id" "$(jget "${r#* }" 'd["certificates"]')" "[\"$TARA_K\"]"
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" "{\"key_id\":$kid_json}")
+expect_api "the same key id twice" "$r" 409 conflict key_id
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/revocations" "{\"public_key\":$(pub lost)}")
+expect_api "an operator revokes a public key" "$r" 201
+expect_eq "the certificate for that key" "$(jget "${r#* }" 'd["certificates"]')" "[\"$LOST\"]"
+expect_eq "its fingerprint" "$(field "${r#* }" fingerprint)" \
+	"$(ssh-keygen -l -f "$T/keys/lost.pub" | cut -d' ' -f2)"
+r=$(api "$OLGA" GET "/ssh/cas/$CA_ID/revocations")
+expect_api "list revocations" "$r" 200
+expect_eq "both revocations" "$(jget "${r#* }" 'sorted("k" if c["key_id"] else "p" for c in d["items"])')" '["k", "p"]'
+r=$(api "$TARA" GET "/ssh/cas/$CA_ID/revocations")
+expect_api "a technician does not list revocations" "$r" 403 forbidden
+r=$(api "$OLGA" GET "/ssh/certificates/$TARA_K")
+expect_eq "revoked by key id" "$(field "${r#* }" status)" revoked
+krl "$T/sshd/revoked.krl"
+expect_contains "ssh-keygen -Q: the key id" \
+	"$(ssh-keygen -Q -f "$T/sshd/revoked.krl" "$T/keys/tara-k-cert.pub" 2>&1)" ": REVOKED"
+expect_contains "ssh-keygen -Q: the public key" \
+	"$(ssh-keygen -Q -f "$T/sshd/revoked.krl" "$T/keys/lost.pub" 2>&1)" ": REVOKED"
+expect_contains "ssh-keygen -Q: another key" \
+	"$(ssh-keygen -Q -f "$T/sshd/revoked.krl" "$T/keys/tara.pub" 2>&1)" ": ok"
+login tara-k >/dev/null && fail "a certificate whose key id is revoked logged in"
+ok "a certificate whose key id is revoked is refused"
+login lost >/dev/null && fail "a certificate for a revoked key logged in"
+ok "a certificate for a revoked public key is refused"
+expect_eq "tara's other certificate still logs in" "$(login tara)" hello
+# the same KRL for devices on the OCSP listener, without a credential
+OCSP_URL=http://127.0.0.1:$OCSP_PORT
+code=$(curl -s -D "$T/krl.hdr" -o "$T/ocsp.krl" -w '%{http_code}' "$OCSP_URL/ssh/krl/$CA_ID")
+expect_eq "KRL on the OCSP listener" "$code" 200
+cmp -s "$T/ocsp.krl" "$T/sshd/revoked.krl" || fail "the OCSP listener's KRL differs from the admin API's"
+ok "the same bytes as the admin API's KRL"
+etag=$(tr -d '\r' <"$T/krl.hdr" | sed -n 's/^ETag: //Ip')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$OCSP_URL/ssh/krl/$CA_ID")
+expect_eq "unchanged: 304" "$code" 304
+code=$(curl -s -o "$T/krl.json" -w '%{http_code}' "$OCSP_URL/ssh/krl/00000000-0000-0000-0000-000000000000")
+expect_eq "an unknown SSH CA" "$code" 404
+code=$(curl -s -o "$T/krl.json" -w '%{http_code}' "$OCSP_URL/ssh/krl/nope")
+expect_eq "a malformed SSH CA id" "$code" 404
+expect_contains "where KRLs are" "$(cat "$T/krl.json")" "/ssh/krl/<ssh ca id>"
+r=$(api "$OLGA" POST "/ssh/certificates/$TARA_CERT/revoke" '{}')
+expect_api "revoke tara's first certificate" "$r" 200
+code=$(curl -s -o "$T/ocsp.krl" -w '%{http_code}' -H "If-None-Match: $etag" "$OCSP_URL/ssh/krl/$CA_ID")
+expect_eq "changed: 200" "$code" 200
+expect_contains "ssh-keygen -Q: revoked in the OCSP listener's KRL" \
+	"$(ssh-keygen -Q -f "$T/ocsp.krl" "$T/keys/tara-cert.pub" 2>&1)" ": REVOKED"
+expect_eq "audit: ssh_revocation.create" \
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'ssh_revocation.create' AND tenant_id = '$ACME'")" 2
+# key rotation: a new key is published beside the old one and signs; the old one retires
+OLD_KEY=$(jget "$(api "$OLGA" GET "/ssh/cas/$CA_ID" | cut -d' ' -f2-)" 'd["keys"][0]["key_id"]')
+r=$(api "$OLGA" POST "/ssh/cas/$CA_ID/keys" '{"algorithm":"ec-p256"}')
+expect_api "an operator does not rotate keys" "$r" 403 forbidden
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys" '{"algorithm":"dsa"}')
+expect_api "an unknown algorithm" "$r" 400 invalid algorithm
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys" '{"algorithm":"ec-p256"}')
+expect_api "a tenant admin adds a key" "$r" 201
+expect_eq "two keys, the new one first" "$(jget "${r#* }" '[(k["algorithm"], k["status"]) for k in d["keys"]]')" \
+	'[["ec-p256", "active"], ["ed25519", "active"]]'
+NEW_KEY=$(jget "${r#* }" 'd["keys"][0]["key_id"]')
+code=$(admin_curl "$API/ssh/cas/$CA_ID/public-key" -H "Authorization: Bearer $TARA" -o "$T/user_ca.pub" -w '%{http_code}')
+expect_eq "both keys published" "$(cut -d' ' -f1 "$T/user_ca.pub" | tr '\n' ' ')" "ecdsa-sha2-nistp256 ssh-ed25519 "
+r=$(issue "$TARA" tara); save tara-new "$r"
+expect_eq "the new key signs" "$(field "${r#* }" ca_key_id)" "$NEW_KEY"
+expect_contains "ssh-keygen: signed by ECDSA" "$(ssh-keygen -L -f "$T/keys/tara-new-cert.pub")" "Signing CA: ECDSA"
+expect_eq "a certificate of the new key logs in" "$(login tara tara-new)" hello
+expect_eq "one of the old key still logs in" "$(login tara local)" hello
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys/$OLD_KEY/retire" '{}')
+expect_api "retire the old key" "$r" 200
+expect_eq "retired" "$(jget "${r#* }" '[k["status"] for k in d["keys"]]')" '["active", "retired"]'
+code=$(admin_curl "$API/ssh/cas/$CA_ID/public-key" -H "Authorization: Bearer $TARA" -o "$T/user_ca.pub" -w '%{http_code}')
+expect_eq "only the new key published" "$(cut -d' ' -f1 "$T/user_ca.pub" | tr '\n' ' ')" "ecdsa-sha2-nistp256 "
+login tara local >/dev/null && fail "a certificate of a retired key logged in"
+ok "a certificate of a retired key is refused once servers drop the key"
+expect_eq "the new key's still logs in" "$(login tara tara-new)" hello
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys/$OLD_KEY/retire" '{}')
+expect_api "retired twice" "$r" 409 conflict key
+r=$(api "$ALICE" POST "/ssh/cas/$CA_ID/keys/$NEW_KEY/retire" '{}')
+expect_api "the last active key" "$r" 409 conflict key
+GINA=$(user_key "$GLOBEX" gina tenant-admin)
+r=$(api "$GINA" POST "/ssh/cas/$CA_ID/keys" '{}')
+expect_api "another tenant's CA" "$r" 404 not_found
+expect_eq "audit: ssh_ca.add_key, ssh_ca.retire_key" \
+	"$(psql -tAc "SELECT string_agg(action, ',' ORDER BY id) FROM audit WHERE object_id = '$CA_ID' AND action LIKE 'ssh_ca.%_key'")" \
+	"ssh_ca.add_key,ssh_ca.retire_key"
 echo "api_ssh: all passed"

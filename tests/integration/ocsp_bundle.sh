@@ -113,6 +113,9 @@ openssl crl -inform DER -in "$T/site.crl" -CAfile "$T/cafile.pem" -noout 2>&1 | 
 curl -sf -o "$T/site-delta.crl" "$SITE_URL/crl/$CA-delta.crl" || fail "delta CRL from the bundle"
 expect_contains "the bundle's delta CRL lists RELAY-2" \
 	"$(openssl crl -inform DER -in "$T/site-delta.crl" -noout -text)" "Key Compromise"
+code=$(curl -s -o "$T/krl.json" -w '%{http_code}' "$SITE_URL/ssh/krl/$CA")
+expect_eq "no SSH KRL without a database" "$code" 404
+expect_contains "why" "$(cat "$T/krl.json")" "SSH KRLs are served only by a listener with a database"
 
 # a tampered bundle written over the file is refused and changes nothing
 python3 - "$T/site/ocsp.bundle" "$T/tampered" <<'EOF'

@@ -25,7 +25,30 @@ START_TEST(good_urls)
 	ck_assert_str_eq(u->host, "::1");
 	ck_assert_str_eq(u->port, "8443");
 	ck_assert(u->host_is_ip);
+	ck_assert(u->tls);
 	cli_url_free(u);
+}
+END_TEST
+
+START_TEST(http_urls)
+{
+	cli_url *u = NULL;
+
+	ck_assert_int_eq(cli_url_parse_http("http://pki.example/ssh/krl/x", &u), MP_OK);
+	ck_assert_str_eq(u->host, "pki.example");
+	ck_assert_str_eq(u->port, "80");
+	ck_assert_str_eq(u->prefix, "/ssh/krl/x");
+	ck_assert(!u->tls);
+	cli_url_free(u);
+	ck_assert_int_eq(cli_url_parse_http("https://127.0.0.1:9443/a", &u), MP_OK);
+	ck_assert_str_eq(u->port, "9443");
+	ck_assert(u->tls);
+	cli_url_free(u);
+	u = NULL;
+	ck_assert_int_eq(cli_url_parse_http("ftp://h/x", &u), MP_ERR_INVALID);
+	ck_assert_int_eq(cli_url_parse_http("http://h:0/x", &u), MP_ERR_INVALID);
+	ck_assert_int_eq(cli_url_parse_http("http://u@h/x", &u), MP_ERR_INVALID);
+	ck_assert_ptr_null(u);
 }
 END_TEST
 
@@ -62,6 +85,7 @@ suite_make(void)
 
 	tcase_add_test(tc, good_urls);
 	tcase_add_test(tc, bad_urls);
+	tcase_add_test(tc, http_urls);
 	tcase_add_test(tc, encode);
 	suite_add_tcase(s, tc);
 	return s;

@@ -41,7 +41,7 @@ note(char *report, const char *fmt, ...)
 	}
 }
 
-/* The role names of bits, comma-separated. */
+/* The role names of bits, comma-separated; API_DEVICE is "device". */
 static void
 role_text(unsigned bits, char *out, size_t outsz)
 {
@@ -54,6 +54,8 @@ role_text(unsigned bits, char *out, size_t outsz)
 		off += (size_t)snprintf(out + off, outsz - off, "%s%s", off ? "," : "",
 		    mp_role_name(all_roles[i]));
 	}
+	if ((bits & API_DEVICE) != 0 && off < outsz)
+		snprintf(out + off, outsz - off, "%sdevice", off ? "," : "");
 }
 
 /* The document's operation for method and path, or NULL. */
@@ -118,7 +120,9 @@ START_TEST(routes_match_document)
 		json_array_foreach(names, k, name) {
 			mp_role role;
 
-			if (mp_role_parse(json_string_value(name), &role) != MP_OK)
+			if (strcmp(json_string_value(name), "device") == 0)
+				bits |= API_DEVICE;
+			else if (mp_role_parse(json_string_value(name), &role) != MP_OK)
 				note(report, "%s %s: unknown role in x-roles", r->method, r->pattern);
 			else
 				bits |= role;

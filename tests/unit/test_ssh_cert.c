@@ -285,6 +285,26 @@ check_with_ssh_keygen(mp_key *ca, const sshca_cert_input *in, const char *line)
 	mp_buf_free(cakey);
 }
 
+/* What sshca_cert_read_line reads of the certificate line: what it was made of. */
+static void
+read_back(const sshca_cert_input *in, const char *line)
+{
+	sshca_cert_info info = { 0 };
+	const char *why = "unset";
+
+	ck_assert_msg(sshca_cert_read_line(line, strlen(line), &info, &why) == MP_OK, "%s", why);
+	ck_assert_ptr_null(why);
+	ck_assert_uint_eq(info.subject->type, in->subject->type);
+	ck_assert_uint_eq(info.subject->blob_len, in->subject->blob_len);
+	ck_assert_mem_eq(info.subject->blob, in->subject->blob, in->subject->blob_len);
+	ck_assert(info.serial == in->serial);
+	ck_assert_uint_eq(info.kind, in->kind);
+	ck_assert(info.valid_after == in->valid_after);
+	ck_assert(info.valid_before == in->valid_before);
+	sshca_cert_info_clear(&info);
+	sshca_cert_info_clear(&info);
+}
+
 START_TEST(every_ca_and_subject_type)
 {
 	static const char *const cas[] = { "ed25519", "ec-p256", "ec-p384", "rsa-3072" };
@@ -306,6 +326,7 @@ START_TEST(every_ca_and_subject_type)
 			ck_assert_int_eq(sshca_pubkey_line(sshca_cert_type_name(subj->type), blob, len,
 			    "alice@acme", &line), MP_OK);
 			check_with_ssh_keygen(ca, &in, line);
+			read_back(&in, line);
 			/* the same input again: another nonce */
 			ck_assert_int_eq(sshca_cert_sign(ca, &in, &blob2, &len2, &why), MP_OK);
 			check_fields(ca, &in, blob2, len2, n2);
@@ -397,6 +418,42 @@ START_TEST(refusals)
 }
 END_TEST
 
+START_TEST(read_refusals)
+{
+	mp_key *ca = new_key("ed25519");
+	sshca_pubkey *subj = sample_key(0);
+	sshca_cert_input in = input_for(subj, SSHCA_CERT_HOST);
+	sshca_cert_info info = { 0 };
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	char *line = NULL, *cut = NULL;
+
+	ck_assert_int_eq(sshca_cert_sign(ca, &in, &blob, &len, &why), MP_OK);
+	/* cut in the key id, before the validity: truncated */
+	ck_assert_int_eq(sshca_pubkey_line(sshca_cert_type_name(subj->type), blob, 150, NULL,
+	    &cut), MP_OK);
+	ck_assert_int_eq(sshca_cert_read_line(cut, strlen(cut), &info, &why), MP_ERR_INVALID);
+	ck_assert_str_eq(why, "truncated or malformed certificate");
+	/* a plain key, another certificate type on the line, bad base64, two lines */
+	ck_assert_int_eq(sshca_cert_read_line(ssh_samples[0].line, strlen(ssh_samples[0].line),
+	    &info, &why), MP_ERR_UNSUPPORTED);
+	ck_assert_int_eq(sshca_pubkey_line("ssh-rsa-cert-v01@openssh.com", blob, len, NULL, &line),
+	    MP_OK);
+	ck_assert_int_eq(sshca_cert_read_line(line, strlen(line), &info, &why), MP_ERR_INVALID);
+	ck_assert_int_eq(sshca_cert_read_line("ssh-ed25519-cert-v01@openssh.com AAA@", 37, &info,
+	    &why), MP_ERR_INVALID);
+	ck_assert_str_eq(why, "certificate is not valid base64");
+	ck_assert_int_eq(sshca_cert_read_line("a b\nc d", 7, &info, &why), MP_ERR_INVALID);
+	ck_assert_ptr_null(info.subject);
+	free(line);
+	free(cut);
+	free(blob);
+	sshca_pubkey_free(subj);
+	mp_key_release(ca);
+}
+END_TEST
+
 START_TEST(ca_key_blobs)
 {
 	mp_key *ed = new_key("ed25519"), *rsa = new_key("rsa-3072");
@@ -434,6 +491,7 @@ suite_make(void)
 	tcase_add_test(tc, every_ca_and_subject_type);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, ca_key_blobs);
+	tcase_add_test(tc, read_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

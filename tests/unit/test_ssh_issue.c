@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "codec.h"
@@ -368,6 +369,96 @@ krl_query(const mp_buf *krl, const char *cert_line, char *out, size_t outsz)
 	return pclose(f);
 }
 
+/* The key_id of key i (newest first) of CA object ca. */
+static const char *
+ca_key(const json_t *ca, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(ca, "keys"), i),
+	    "key_id"));
+}
+
+START_TEST(key_rotation)
+{
+	sshca_env env = env_of(db);
+	char alice[MP_UUID_STR_LEN + 1], old_key[MP_UUID_STR_LEN + 1], ca_id[MP_UUID_STR_LEN + 1];
+	json_t *c0 = NULL, *c1 = NULL, *ca = NULL, *rev = NULL;
+	mp_buf *lines = mp_buf_new(4096), *krl = mp_buf_new(65536);
+	mp_detail d = { "", "" };
+	sshca_user_req in;
+	char out[1024];
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\"]}", alice);
+	in = req_for(alice, 0);
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c0, &d), MP_OK);
+	snprintf(ca_id, sizeof(ca_id), "%s", json_string_value(json_object_get(c0, "ca_id")));
+	snprintf(old_key, sizeof(old_key), "%s", json_string_value(json_object_get(c0, "ca_key_id")));
+
+	/* a new key: both published, newest first; the new one signs */
+	ck_assert_int_eq(sshca_ca_add_key(&env, &actor, tenant, ca_id, "ec-p256", NULL, &ca, &d),
+	    MP_OK);
+	ck_assert_uint_eq(json_array_size(json_object_get(ca, "keys")), 2);
+	ck_assert_str_eq(ca_key(ca, 1), old_key);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(ca,
+	    "keys"), 0), "algorithm")), "ec-p256");
+	ck_assert_int_eq(sshca_ca_public_keys(db, tenant, ca_id, lines), MP_OK);
+	ck_assert_int_eq(strncmp(mp_buf_str(lines), "ecdsa-sha2-nistp256 AAAA", 24), 0);
+	ck_assert_ptr_nonnull(strstr(mp_buf_str(lines), " midpki:acme/user\nssh-ed25519 AAAA"));
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c1, &d), MP_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(c1, "ca_key_id")), ca_key(ca, 0));
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_ca.add_key'"
+	    " AND object_id = $1 AND details->>'algorithm' = 'ec-p256'", ca_id), 1);
+
+	/* the old key retired: no longer published; the KRL keeps its section */
+	json_decref(ca);
+	ca = NULL;
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, tenant, ca_id, old_key, &ca, &d), MP_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(ca,
+	    "keys"), 1), "status")), "retired");
+	mp_buf_reset(lines);
+	ck_assert_int_eq(sshca_ca_public_keys(db, tenant, ca_id, lines), MP_OK);
+	ck_assert_int_eq(strncmp(mp_buf_str(lines), "ecdsa-sha2-nistp256 AAAA", 24), 0);
+	ck_assert_ptr_null(strstr(mp_buf_str(lines), "ssh-ed25519"));
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_ca.retire_key'"
+	    " AND details->>'key_id' = $1", old_key), 1);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(sshca_cert_revoke(db, &actor, tenant, json_string_value(
+		    json_object_get(i ? c1 : c0, "id")), &rev), MP_OK);
+		json_decref(rev);
+		rev = NULL;
+	}
+	ck_assert_int_eq(sshca_krl(db, tenant, ca_id, krl), MP_OK);
+	for (int i = 0; i < 2; i++) {
+		krl_query(krl, json_string_value(json_object_get(i ? c1 : c0, "certificate")), out,
+		    sizeof(out));
+		ck_assert_msg(strstr(out, ": REVOKED") != NULL, "%d: %s", i, out);
+	}
+
+	/* refusals */
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, tenant, ca_id, old_key, NULL, &d),
+	    MP_ERR_CONFLICT);
+	ck_assert_str_eq(d.field, "key");
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, tenant, ca_id, ca_key(ca, 0), NULL, &d),
+	    MP_ERR_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(d.message, "last active key"));
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, tenant, ca_id,
+	    "00000000-0000-0000-0000-000000000000", NULL, &d), MP_ERR_NOT_FOUND);
+	ck_assert_str_eq(d.field, "key");
+	ck_assert_int_eq(sshca_ca_retire_key(&env, &actor, "00000000-0000-0000-0000-000000000000",
+	    ca_id, ca_key(ca, 0), NULL, &d), MP_ERR_NOT_FOUND);
+	ck_assert_int_eq(sshca_ca_add_key(&env, &actor, "00000000-0000-0000-0000-000000000000",
+	    ca_id, NULL, NULL, NULL, &d), MP_ERR_NOT_FOUND);
+	ck_assert_int_eq(sshca_ca_add_key(&env, &actor, tenant, ca_id, "rsa-2048", NULL, NULL, &d),
+	    MP_ERR_INVALID);
+	ck_assert_str_eq(d.field, "algorithm");
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_ca_keys", NULL), 2);
+	json_decref(ca);
+	json_decref(c1);
+	json_decref(c0);
+	mp_buf_free(krl);
+	mp_buf_free(lines);
+}
+END_TEST
+
 static uint64_t
 get_u64(mp_buf *b)
 {
@@ -481,19 +572,242 @@ START_TEST(revocation_and_krl)
 }
 END_TEST
 
+START_TEST(later_start)
+{
+	sshca_env env = env_of(db);
+	char alice[MP_UUID_STR_LEN + 1];
+	uint64_t now = (uint64_t)time(NULL);
+	mp_detail d = { "", "" };
+	json_t *c = NULL;
+	sshca_user_req in;
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\"]}", alice);
+	in = req_for(alice, 0);
+	in.valid_after = now + 3600;
+	in.ttl_s = 7200;
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_OK);
+	ck_assert(count("SELECT extract(epoch FROM valid_after)::bigint FROM ssh_certificates"
+	    " WHERE id = $1", json_string_value(json_object_get(c, "id"))) == now + 3600);
+	ck_assert(count("SELECT extract(epoch FROM valid_before)::bigint FROM ssh_certificates"
+	    " WHERE id = $1", json_string_value(json_object_get(c, "id"))) == now + 3600 + 7200);
+	json_decref(c);
+	in.valid_after = now - 3600;
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_ERR_POLICY);
+	ck_assert_str_eq(d.field, "valid_after");
+	in.valid_after = now + 31 * 86400;
+	ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c, &d), MP_ERR_POLICY);
+	ck_assert_str_eq(d.field, "valid_after");
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_certificates", NULL), 1);
+}
+END_TEST
+
 START_TEST(krl_refuses_unsorted)
 {
 	static const uint64_t serials[] = { 5, 3 };
 	static const uint8_t blob[] = { 0, 0, 0, 1, 'x' };
-	sshca_krl_ca ca = { blob, sizeof(blob), serials, 2 };
+	sshca_krl_ca ca = { blob, sizeof(blob), serials, 2, NULL, 0 };
+	sshca_krl_in in = { 1, 1, "c", &ca, 1, NULL, 0 };
 	mp_buf *b = mp_buf_new(4096);
 
-	ck_assert_int_eq(sshca_krl_encode(1, 1, "c", &ca, 1, b), MP_ERR_INVALID);
+	ck_assert_int_eq(sshca_krl_encode(&in, b), MP_ERR_INVALID);
 	mp_buf_reset(b);
 	ca.n_serials = 0;
-	ck_assert_int_eq(sshca_krl_encode(1, 1, "c", &ca, 1, b), MP_OK);
+	ck_assert_int_eq(sshca_krl_encode(&in, b), MP_OK);
 	ck_assert_uint_eq(mp_buf_len(b), 8 + 4 + 8 + 8 + 8 + 4 + 4 + 1); /* header only */
 	mp_buf_free(b);
+}
+END_TEST
+
+/* The public key blob of a key line "type base64 ...". */
+static uint8_t *
+line_blob(const char *line, size_t *len)
+{
+	const char *b64 = strchr(line, ' ') + 1;
+	uint8_t *blob = NULL;
+
+	ck_assert_int_eq(mp_b64_decode(b64, strcspn(b64, " "), false, 4096, &blob, len), MP_OK);
+	return blob;
+}
+
+START_TEST(revocation_by_key_id_and_public_key)
+{
+	sshca_env env = env_of(db);
+	char alice[MP_UUID_STR_LEN + 1], out[1024];
+	json_t *c[3] = { NULL, NULL, NULL }, *rev = NULL, *ca = NULL, *list = NULL;
+	mp_buf *krl = mp_buf_new(65536), *copy = mp_buf_new(65536);
+	const char *ca_id, *kid;
+	uint8_t *ca_blob, *key_blob, type = 0;
+	size_t ca_len = 0, key_len = 0;
+	uint32_t n = 0;
+	mp_detail d = { "", "" };
+	sshca_revocation_req rq;
+	sshca_user_req in;
+
+	new_user("alice", "technician", "{\"sites\": [\"site-a\"]}", alice);
+	for (int i = 0; i < 3; i++) {
+		in = req_for(alice, i == 2 ? 1 : 0);
+		ck_assert_int_eq(sshca_issue_user(&env, &actor, &in, &c[i], &d), MP_OK);
+	}
+	ca_id = json_string_value(json_object_get(c[0], "ca_id"));
+	kid = json_string_value(json_object_get(c[0], "key_id"));
+
+	/* by key id: the certificate with that key id, not the other one of the same key */
+	memset(&rq, 0, sizeof(rq));
+	rq.tenant_id = tenant;
+	rq.ca_id = ca_id;
+	rq.key_id = kid;
+	ck_assert_msg(sshca_ca_revoke(db, &actor, &rq, &rev, &d) == MP_OK, "%s", d.message);
+	ck_assert_str_eq(json_string_value(json_object_get(rev, "key_id")), kid);
+	ck_assert(json_is_null(json_object_get(rev, "public_key")));
+	ck_assert_str_eq(json_string_value(json_object_get(rev, "ca_id")), ca_id);
+	ck_assert_uint_eq(json_array_size(json_object_get(rev, "certificates")), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(rev, "certificates"), 0)),
+	    json_string_value(json_object_get(c[0], "id")));
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action = 'ssh_revocation.create'"
+	    " AND details->>'key_id' = $1", kid), 1);
+	ck_assert_uint_eq(count("SELECT count(*) FROM audit WHERE action ="
+	    " 'ssh_certificate.revoke' AND details->>'cause' = 'key_id' AND object_id = $1",
+	    json_string_value(json_object_get(c[0], "id"))), 1);
+	json_decref(rev);
+	rev = NULL;
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_ERR_CONFLICT);
+	ck_assert_str_eq(d.field, "key_id");
+
+	/* by public key: the certificate of the ECDSA key, and a key never certified */
+	rq.key_id = NULL;
+	rq.public_key = ssh_samples[1].line;
+	rq.public_key_len = strlen(ssh_samples[1].line);
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(rev, "fingerprint")),
+	    ssh_samples[1].fingerprint);
+	ck_assert_int_eq(strncmp(json_string_value(json_object_get(rev, "public_key")),
+	    "ecdsa-sha2-nistp256 AAAA", 24), 0);
+	ck_assert_ptr_null(strchr(strchr(json_string_value(json_object_get(rev, "public_key")),
+	    ' ') + 1, ' '));   /* without the comment */
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(rev, "certificates"), 0)),
+	    json_string_value(json_object_get(c[2], "id")));
+	json_decref(rev);
+	rev = NULL;
+	rq.public_key = ssh_samples[2].line;
+	rq.public_key_len = strlen(ssh_samples[2].line);
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_OK);
+	ck_assert_uint_eq(json_array_size(json_object_get(rev, "certificates")), 0);
+	json_decref(rev);
+	rev = NULL;
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_ERR_CONFLICT);
+	ck_assert_str_eq(d.field, "public_key");
+	ck_assert_int_eq(sshca_ca_revocations(db, tenant, ca_id, NULL, 10, &list), MP_OK);
+	ck_assert_uint_eq(json_array_size(list), 3);
+	json_decref(list);
+	ck_assert_int_eq(sshca_ca_revocations(db, "00000000-0000-0000-0000-000000000000", ca_id,
+	    NULL, 10, &list), MP_ERR_NOT_FOUND);
+
+	/* refusals, leaving nothing behind */
+	rq.key_id = "x";
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_ERR_INVALID);
+	ck_assert_str_eq(d.field, "key_id");
+	rq.key_id = NULL;
+	rq.public_key = NULL;
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_ERR_INVALID);
+	rq.key_id = "";
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_ERR_INVALID);
+	ck_assert_str_eq(d.field, "key_id");
+	rq.key_id = NULL;
+	rq.public_key = "ssh-ed25519 AAAA";
+	rq.public_key_len = 16;
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_ERR_INVALID);
+	ck_assert_str_eq(d.field, "public_key");
+	rq.public_key = ssh_samples[3].line;
+	rq.public_key_len = strlen(ssh_samples[3].line);
+	rq.tenant_id = "00000000-0000-0000-0000-000000000000";
+	ck_assert_int_eq(sshca_ca_revoke(db, &actor, &rq, &rev, &d), MP_ERR_NOT_FOUND);
+	ck_assert_uint_eq(count("SELECT count(*) FROM ssh_revocations", NULL), 3);
+
+	/* the KRL: serials, then the key id list in the CA key's section, then the keys */
+	ck_assert_int_eq(sshca_krl(db, tenant, ca_id, krl), MP_OK);
+	/* the same bytes until something changes: generated is the latest revocation's time */
+	sleep(1);
+	ck_assert_int_eq(sshca_krl(db, tenant, ca_id, copy), MP_OK);
+	ck_assert_uint_eq(mp_buf_len(copy), mp_buf_len(krl));
+	ck_assert_mem_eq(mp_buf_ptr(copy), mp_buf_ptr(krl), mp_buf_len(krl));
+	ck_assert_int_eq(mp_buf_consume(copy, 20), MP_OK);
+	ck_assert(get_u64(copy) == count("SELECT extract(epoch FROM max(created_at))::bigint"
+	    " FROM ssh_revocations", NULL));
+	mp_buf_reset(copy);
+	ck_assert_int_eq(mp_buf_put(copy, mp_buf_ptr(krl), mp_buf_len(krl)), MP_OK);
+	ck_assert_int_eq(mp_buf_consume(copy, 12), MP_OK);
+	ck_assert(get_u64(copy) == 5);         /* two certificates and three revocations */
+	ck_assert_int_eq(mp_buf_consume(copy, 16), MP_OK);
+	expect_bytes(copy, "", 0);
+	expect_bytes(copy, "user", 4);
+	ck_assert_int_eq(mp_buf_get_u8(copy, &type), MP_OK);
+	ck_assert_uint_eq(type, 1);
+	ck_assert_int_eq(mp_buf_consume(copy, 4), MP_OK);
+	ck_assert_int_eq(sshca_ca_get(db, tenant, ca_id, &ca), MP_OK);
+	ca_blob = line_blob(json_string_value(json_object_get(json_array_get(json_object_get(ca,
+	    "keys"), 0), "public_key")), &ca_len);
+	expect_bytes(copy, ca_blob, ca_len);
+	expect_bytes(copy, "", 0);
+	ck_assert_int_eq(mp_buf_get_u8(copy, &type), MP_OK);
+	ck_assert_uint_eq(type, 0x20);
+	ck_assert_int_eq(mp_buf_get_u32(copy, &n), MP_OK);
+	ck_assert_uint_eq(n, 16);
+	ck_assert_int_eq(mp_buf_consume(copy, 16), MP_OK);
+	ck_assert_int_eq(mp_buf_get_u8(copy, &type), MP_OK);
+	ck_assert_uint_eq(type, 0x23);         /* key ids */
+	ck_assert_int_eq(mp_buf_get_u32(copy, &n), MP_OK);
+	ck_assert_uint_eq(n, 4 + strlen(kid));
+	expect_bytes(copy, kid, strlen(kid));
+	ck_assert_int_eq(mp_buf_get_u8(copy, &type), MP_OK);
+	ck_assert_uint_eq(type, 2);            /* explicit keys */
+	ck_assert_int_eq(mp_buf_consume(copy, 4), MP_OK);
+	for (int i = 1; i <= 2; i++) {
+		key_blob = line_blob(ssh_samples[i].line, &key_len);
+		expect_bytes(copy, key_blob, key_len);
+		free(key_blob);
+	}
+	ck_assert_uint_eq(mp_buf_len(copy), 0);
+	for (int i = 0; i < 3; i++) {
+		int st_code = krl_query(krl, json_string_value(json_object_get(c[i], "certificate")),
+		    out, sizeof(out));
+
+		ck_assert_msg(strstr(out, i != 1 ? ": REVOKED" : ": ok") != NULL, "%d: %s", i, out);
+		ck_assert_int_eq(st_code != 0, i != 1);
+	}
+	krl_query(krl, ssh_samples[2].line, out, sizeof(out));
+	ck_assert_msg(strstr(out, ": REVOKED") != NULL, "%s", out);
+
+	/* each section alone, as ssh-keygen reads it: a key id, then a public key */
+	{
+		const char *ids[1] = { json_string_value(json_object_get(c[1], "key_id")) };
+		sshca_krl_ca kc = { ca_blob, ca_len, NULL, 0, ids, 1 };
+		sshca_krl_key kk = { NULL, 0 };
+		sshca_krl_in kin = { 1, 1, "t", &kc, 1, NULL, 0 };
+		const char *line1 = json_string_value(json_object_get(c[1], "certificate"));
+
+		mp_buf_reset(krl);
+		ck_assert_int_eq(sshca_krl_encode(&kin, krl), MP_OK);
+		krl_query(krl, line1, out, sizeof(out));
+		ck_assert_msg(strstr(out, ": REVOKED") != NULL, "key id: %s", out);
+		kc.n_key_ids = 0;
+		kk.blob = key_blob = line_blob(ssh_samples[0].line, &kk.len);
+		kin.keys = &kk;
+		kin.n_keys = 1;
+		mp_buf_reset(krl);
+		ck_assert_int_eq(sshca_krl_encode(&kin, krl), MP_OK);
+		krl_query(krl, line1, out, sizeof(out));
+		ck_assert_msg(strstr(out, ": REVOKED") != NULL, "public key: %s", out);
+		krl_query(krl, json_string_value(json_object_get(c[2], "certificate")), out,
+		    sizeof(out));
+		ck_assert_msg(strstr(out, ": ok") != NULL, "another key: %s", out);
+		free(key_blob);
+	}
+	free(ca_blob);
+	json_decref(ca);
+	for (int i = 0; i < 3; i++)
+		json_decref(c[i]);
+	mp_buf_free(copy);
+	mp_buf_free(krl);
 }
 END_TEST
 
@@ -686,6 +1000,9 @@ suite_make(void)
 	tcase_add_test(tc, first_use_concurrent);
 	tcase_add_test(tc, revocation_and_krl);
 	tcase_add_test(tc, krl_refuses_unsorted);
+	tcase_add_test(tc, later_start);
+	tcase_add_test(tc, revocation_by_key_id_and_public_key);
+	tcase_add_test(tc, key_rotation);
 	tcase_add_test(tc, host_certificate);
 	tcase_add_test(tc, subjects_losing_their_status);
 	suite_add_tcase(s, tc);
