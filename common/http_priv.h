@@ -116,6 +116,7 @@ struct mp_http_req {
 	char **qkeys, **qvals;
 	size_t nq;
 	bool replied;
+	void *data;
 };
 
 /* http_conn.c */

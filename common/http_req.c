@@ -329,6 +329,18 @@ mp_http_req_worker(const mp_http_req *req)
 	return req->conn->wl->w->ctx;
 }
 
+void
+mp_http_req_set_data(mp_http_req *req, void *data)
+{
+	req->data = data;
+}
+
+void *
+mp_http_req_data(const mp_http_req *req)
+{
+	return req->data;
+}
+
 X509 *
 mp_http_req_peer_cert(const mp_http_req *req)
 {

@@ -15,6 +15,7 @@
 #include "enroll_tokens.h"
 #include "err.h"
 #include "idevid.h"
+#include "label.h"
 #include "log.h"
 #include "pkcs7.h"
 #include "preenroll.h"
@@ -149,8 +150,10 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
     const uint8_t *csr, size_t csr_len, bool keygen)
 {
 	mp_worker *w = mp_http_req_worker(req);
+	const est_label *label = est_label_of(req);
 	mp_actor actor = { "device", device, tenant };
-	ca_issue_req in = { tenant, device, profile, (const char *)csr, csr_len, 0, NULL };
+	ca_issue_req in = { tenant, device, label != NULL ? label->profile_id : profile,
+		(const char *)csr, csr_len, 0, NULL };
 	ca_detail d = { { 0 }, { 0 } };
 	uint8_t *der = NULL, *pkcs8 = NULL, binding[MP_HTTP_CHANNEL_BINDING_MAX];
 	char *binding_b64 = NULL;
@@ -161,6 +164,10 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 	ca_env env;
 	int r;
 
+	if (label != NULL && strcmp(label->tenant_id, tenant) != 0) {
+		est_reply_text(req, 403, "the device is not of the tenant of this EST label");
+		goto out;
+	}
 	ca_env_of_worker(w, &env);
 	if (mp_http_req_channel_binding(req, binding, &len, NULL) == MP_OK) {
 		if ((r = mp_b64_encode(binding, len, false, &binding_b64)) != MP_OK) {

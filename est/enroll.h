@@ -44,7 +44,8 @@ void est_serverkeygen(mp_http_req *req, void *arg);
 bool est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len);
 /*
  * Issues for device of tenant under profile (ca_issue, the device as actor)
- * and replies: 200 with the certificate, 202 with Retry-After for a request
+ * and replies; under a label (label.h), under the label's profile instead,
+ * and 403 for a device of another tenant than the label's. Replies: 200 with the certificate, 202 with Retry-After for a request
  * awaiting approval, or the refusal (est_enroll_refused). With keygen, for a
  * key made by the server (ca_issue_keygen), answered with key and
  * certificate (est_reply_keygen). What came of it.

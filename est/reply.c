@@ -9,17 +9,19 @@
 #include "codec.h"
 #include "config.h"
 #include "err.h"
+#include "label.h"
 #include "log.h"
 #include "secure.h"
 #include "worker.h"
 
-/* [est] base64_line: the width of base64 lines in answers, 0 for none. */
+/* The label's or else [est] base64_line: the width of base64 lines in answers, 0 for none. */
 static size_t
 line_width(const mp_http_req *req)
 {
 	const mp_worker *w = mp_http_req_worker(req);
+	const est_label *label = est_label_of(req);
 
-	return (size_t)w->config->est_base64_line;
+	return label != NULL ? label->base64_line : (size_t)w->config->est_base64_line;
 }
 
 void
