@@ -15,6 +15,7 @@
 #include "enroll_tokens.h"
 #include "err.h"
 #include "idevid.h"
+#include "keywrap.h"
 #include "label.h"
 #include "log.h"
 #include "pkcs7.h"
@@ -161,6 +162,7 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 	est_outcome outcome = EST_REFUSED;
 	bool pending = false;
 	size_t len, pkcs8_len = 0;
+	X509 *recipient = NULL;
 	ca_env env;
 	int r;
 
@@ -168,6 +170,8 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 		est_reply_text(req, 403, "the device is not of the tenant of this EST label");
 		goto out;
 	}
+	if (keygen && !est_keywrap_recipient(req, csr, csr_len, &recipient))
+		goto out;
 	ca_env_of_worker(w, &env);
 	if (mp_http_req_channel_binding(req, binding, &len, NULL) == MP_OK) {
 		if ((r = mp_b64_encode(binding, len, false, &binding_b64)) != MP_OK) {
@@ -194,7 +198,7 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 		goto out;
 	}
 	if (keygen)
-		est_reply_keygen(req, pkcs8, pkcs8_len, der, len);
+		est_reply_keygen(req, pkcs8, pkcs8_len, recipient, der, len);
 	else
 		est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
 out:

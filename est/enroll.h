@@ -30,8 +30,9 @@ void est_simpleenroll(mp_http_req *req, void *arg);
 /*
  * /serverkeygen (RFC 7030 4.4): as /simpleenroll, the same credentials, but
  * the certificate is for a key the server makes and returns with it
- * (multipart/mixed, the key as unencrypted PKCS#8 inside the TLS channel).
- * Refused (400) for a profile that needs approval.
+ * (multipart/mixed: the key as PKCS#8 inside the TLS channel, or encrypted
+ * to the client certificate when the CSR asks, keywrap.h). Refused (400)
+ * for a profile that needs approval.
  */
 void est_serverkeygen(mp_http_req *req, void *arg);
 

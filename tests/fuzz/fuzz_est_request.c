@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: an EST enrollment request as the server reads it. The
  * input is the body (est_body_decode with and without Content-Transfer-
- * Encoding, then the PKCS#10 decoder, ca_csr_decode, on what came out) and,
+ * Encoding, then the PKCS#10 decoder, ca_csr_decode, and the key protection
+ * it asks of /serverkeygen, est_keywrap_request, on what came out) and,
  * as a NUL-terminated string, the Authorization header (est_basic_parse).
  */
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include "body.h"
 #include "csr.h"
 #include "err.h"
+#include "keywrap.h"
 #include "secure.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,6 +26,9 @@ body(const uint8_t *data, size_t size, const char *cte)
 	const char *why = NULL;
 	ca_csr *csr = NULL;
 	ca_detail d;
+	uint8_t id[EST_KEYWRAP_MAX_ID];
+	size_t id_len = 0;
+	est_keywrap kind;
 
 	if (est_body_decode("application/pkcs10", cte, "application/pkcs10", data, size,
 	    CA_CSR_MAX_BYTES, &der, &len, &why) != MP_OK) {
@@ -33,6 +38,12 @@ body(const uint8_t *data, size_t size, const char *cte)
 	}
 	if (ca_csr_decode(der, len, &csr, &d) == MP_OK)
 		ca_csr_free(csr);
+	if (est_keywrap_request(der, len, &kind, id, &id_len, &why) == MP_OK) {
+		if (kind == EST_KEYWRAP_ASYMMETRIC && (id_len < 1 || id_len > EST_KEYWRAP_MAX_ID))
+			abort();
+	} else if (why == NULL) {
+		abort();
+	}
 	free(der);
 }
 

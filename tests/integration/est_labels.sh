@@ -140,7 +140,21 @@ MIDPKI_EST_TOKEN=$(token "$DEV3" "$TOKPROF") "$MIDPKI_BIN" est enroll --server "
 	--out-chain "$T/cs3-chain.pem" 2>"$T/err" || fail "midpki est enroll --label: $(cat "$T/err")"
 expect_eq "client --label: issued by the label's CA" "$(openssl verify -CAfile "$T/acme-ca.pem" "$T/cs3.pem" 2>&1)" "$T/cs3.pem: OK"
 
+# midpki admin est-labels
+madmin() { MIDPKI_URL="https://127.0.0.1:$ADMIN_PORT" MIDPKI_CACERT="$I_STATE/trust.pem" \
+	MIDPKI_API_KEY_FILE="$I_STATE/admin.key" "$MIDPKI_BIN" admin "$@"; }
+madmin --json est-labels create --name libest --profile stations --tenant "$ACME" --base64-line 76 \
+	>"$T/cli.json" 2>"$T/err" || fail "midpki admin est-labels create: $(cat "$T/err")"
+CLI_LABEL=$(field "$(cat "$T/cli.json")" id)
+expect_eq "admin est-labels create" "$(field "$(cat "$T/cli.json")" base64_line)" 76
+madmin --json est-labels update "$CLI_LABEL" --base64-line 0 >"$T/cli.json" 2>"$T/err" ||
+	fail "midpki admin est-labels update: $(cat "$T/err")"
+expect_eq "admin est-labels update" "$(field "$(cat "$T/cli.json")" base64_line)" 0
+expect_contains "admin est-labels list" "$(madmin est-labels list 2>&1)" libest
+madmin est-labels delete "$CLI_LABEL" >/dev/null 2>&1 || fail "midpki admin est-labels delete"
+ok "admin est-labels delete"
+
 expect_eq "delete" "$(api "$ALICE" DELETE "/est/labels/$PLAIN" | cut -d' ' -f1)" 204
 expect_eq "deleted label" "$(est_req plain/cacerts)" 404
-expect_eq "delete: audited" "$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'est_label.delete'")" 1
+expect_eq "delete: audited" "$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'est_label.delete' AND object_id = '$PLAIN'")" 1
 stop_instance
