@@ -119,6 +119,9 @@ const admin_cmd admin_cmds[] = {
 	    "show one trust anchor, with its chain" },
 	{ "trust-anchors", "delete", "DELETE", "/trust-anchors/{}", ARGS(ID_ARG("ID")), NULL, NULL,
 	    0, "remove a trust anchor" },
+	{ "trust-anchors", "crl", "POST", "/trust-anchors/{}/crl", ARGS(ID_ARG("ID")),
+	    OPTS({ "--crl", "crl_pem", OPT_FILE, "PEM-FILE", true }), NULL, 0,
+	    "add or replace the CRL checked for the certificates the anchor issued" },
 
 	{ "est-labels", "list", "GET", "/est/labels", NULL, NULL,
 	    COLS({ "ID", "id" }, { "TENANT", "tenant" }, { "NAME", "name" },

@@ -12,3 +12,15 @@ CREATE TABLE est_labels (
 	updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX est_labels_tenant ON est_labels (tenant_id, name);
+
+-- A CRL uploaded with a trust anchor (DER), issued and signed by the anchor
+-- (checked on upload): consulted, instead of any distribution point, for the
+-- certificates the anchor issued when they enroll over EST.
+ALTER TABLE trust_anchors
+	ADD COLUMN crl bytea CHECK (octet_length(crl) > 0),
+	ADD COLUMN crl_this_update timestamptz,
+	ADD COLUMN crl_next_update timestamptz,
+	ADD COLUMN crl_revoked integer CHECK (crl_revoked >= 0),
+	ADD COLUMN crl_updated_at timestamptz,
+	ADD CHECK ((crl IS NULL) = (crl_this_update IS NULL) AND (crl IS NULL) = (crl_next_update IS NULL)
+		AND (crl IS NULL) = (crl_revoked IS NULL) AND (crl IS NULL) = (crl_updated_at IS NULL));
