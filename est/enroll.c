@@ -56,28 +56,20 @@ token_refused(mp_http_req *req, int r)
 	est_reply_fail(req, r, "enrollment token");
 }
 
-/*
- * A request repeated with a token its first request used up: answered from
- * the request awaiting approval made for the same key (still pending: 202
- * again; approved: the certificate; rejected: 403). Whether it replied.
- */
-static bool
-answer_repeat(mp_http_req *req, const char *serial, const char *token, const uint8_t *csr,
-    size_t csr_len)
+bool
+est_enroll_answer_request(mp_http_req *req, const char *tenant, const char *device,
+    const uint8_t *csr, size_t csr_len)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	json_t *tok = NULL, *rq = NULL;
+	json_t *rq = NULL;
 	const char *status;
 	uint8_t *der = NULL;
 	size_t len;
 	bool replied = false;
 	int r;
 
-	if (mp_enroll_token_check(w->db, token, serial, &tok) != MP_OK)
-		goto out;
-	r = ca_request_find_key(w->db, json_string_value(json_object_get(tok, "tenant_id")),
-	    json_string_value(json_object_get(tok, "device_id")), csr, csr_len, &rq);
-	if (r == MP_ERR_NOT_FOUND)
+	r = ca_request_find_key(w->db, tenant, device, csr, csr_len, &rq);
+	if (r == MP_ERR_NOT_FOUND || r == MP_ERR_INVALID)
 		goto out;
 	replied = true;
 	if (r != MP_OK) {
@@ -98,6 +90,26 @@ answer_repeat(mp_http_req *req, const char *serial, const char *token, const uin
 out:
 	OPENSSL_free(der);
 	json_decref(rq);
+	return replied;
+}
+
+/*
+ * A request repeated with a token its first request used up: answered from
+ * the request awaiting approval made for the same key
+ * (est_enroll_answer_request). Whether it replied.
+ */
+static bool
+answer_repeat(mp_http_req *req, const char *serial, const char *token, const uint8_t *csr,
+    size_t csr_len)
+{
+	mp_worker *w = mp_http_req_worker(req);
+	json_t *tok = NULL;
+	bool replied = false;
+
+	if (mp_enroll_token_check(w->db, token, serial, &tok) == MP_OK)
+		replied = est_enroll_answer_request(req,
+		    json_string_value(json_object_get(tok, "tenant_id")),
+		    json_string_value(json_object_get(tok, "device_id")), csr, csr_len);
 	json_decref(tok);
 	return replied;
 }
@@ -181,7 +193,7 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 		in.channel_binding = binding_b64;
 	}
 	r = keygen ? ca_issue_keygen(&env, &actor, &in, &out, &pkcs8, &pkcs8_len, &d) :
-	    ca_issue(&env, &actor, &in, &out, &pending, &d);
+	    ca_issue_repeatable(&env, &actor, &in, &out, &pending, &d);
 	if (r != MP_OK) {
 		est_enroll_refused(req, r, &d);
 		goto out;
