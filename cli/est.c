@@ -749,8 +749,9 @@ out:
 
 /*
  * /serverkeygen: a request (signed by a throwaway key; the server certifies
- * a key of its own), with --encrypt-key asking for the key encrypted to
- * --cert, then the key and certificate of the answer written.
+ * a key of its own, with the channel binding when asked), with --encrypt-key
+ * asking for the key encrypted to --cert, then the key and certificate of
+ * the answer written.
  */
 static int
 op_serverkeygen(struct est_call *call)
@@ -761,6 +762,9 @@ op_serverkeygen(struct est_call *call)
 	EVP_PKEY *throwaway = NULL, *key = NULL, *mine = NULL;
 	X509 *cert = NULL;
 	cli_https_conn *k = NULL;
+	uint8_t binding[64];
+	size_t blen = 0;
+	const char *btype = NULL;
 	char *csr = NULL;
 	int rc = EST_EXIT_FAIL;
 
@@ -774,13 +778,21 @@ op_serverkeygen(struct est_call *call)
 			goto out;
 		}
 	}
+	if (cli_https_connect(call->https, &k, call->err, sizeof(call->err)) != MP_OK) {
+		fprintf(stderr, "midpki est: serverkeygen: %s\n", call->err);
+		goto out;
+	}
+	if (o->channel_binding && cli_https_binding(k, binding, &blen, &btype) != MP_OK) {
+		fprintf(stderr, "midpki est: serverkeygen: no channel binding on this connection\n");
+		goto out;
+	}
 	if (est_key_generate("ec-p256", &throwaway) != MP_OK ||
-	    est_csr_make(throwaway, NULL, NULL, NULL, 0, ski, &csr) != MP_OK) {
+	    est_csr_make(throwaway, NULL, NULL, o->channel_binding ? binding : NULL, blen, ski,
+	    &csr) != MP_OK) {
 		fprintf(stderr, "midpki est: serverkeygen: cannot make the request\n");
 		goto out;
 	}
-	if (cli_https_connect(call->https, &k, call->err, sizeof(call->err)) != MP_OK ||
-	    exchange(call, k, "serverkeygen", csr) != MP_OK) {
+	if (exchange(call, k, "serverkeygen", csr) != MP_OK) {
 		fprintf(stderr, "midpki est: serverkeygen: %s\n", call->err);
 		goto out;
 	}

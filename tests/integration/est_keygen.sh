@@ -7,7 +7,8 @@
 # AsymmetricKeyPackage of the key the certificate is for; refused (400, the
 # token not spent) without a client certificate, with another identifier,
 # for DecryptKeyIdentifier, or both; `midpki est serverkeygen` with and
-# without --encrypt-key writes key, certificate and chain.
+# without --encrypt-key writes key, certificate and chain, and carries the
+# channel binding a profile requires with --channel-binding.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -144,6 +145,25 @@ expect_eq "client, key in TLS only: key matches" "$(openssl pkey -in "$T/c11.key
 est serverkeygen --server "$SERVER" --trust "$I_STATE/trust.pem" --serial CS-11 --token x \
 	--encrypt-key --out-key "$T/x.key" --out-cert "$T/x.pem" 2>/dev/null
 expect_eq "client: --encrypt-key without --cert" "$?" 2
+# a profile that links the request to the TLS channel: --channel-binding (TLS 1.2 and 1.3)
+BOUND_BODY=$(builtin_body iec62351-device | python3 -c 'import json,sys; b=json.load(sys.stdin); b["channel_binding"]="required"; print(json.dumps(b))')
+r=$(api "$KEY" POST /profiles "{\"tenant\":\"$ACME\",\"name\":\"bound\",\"body\":$BOUND_BODY}")
+expect_api "profile with channel binding" "$r" 201
+PROFILE=$(field "${r#* }" id)
+n=12
+for tls in "" --tls1.2; do
+	DEV=$(device_in "$ACME" "CS-$n")
+	MIDPKI_EST_TOKEN=$(token "$DEV") est serverkeygen --server "$SERVER" --trust "$I_STATE/trust.pem" \
+		--serial "CS-$n" --channel-binding $tls --out-key "$T/c$n.key" --out-cert "$T/c$n.pem" 2>"$T/err" ||
+		fail "midpki est serverkeygen --channel-binding $tls: $(cat "$T/err")"
+	ok "client: serverkeygen with the channel binding ${tls:-(TLS 1.3)}"
+	n=$((n + 1))
+done
+DEV=$(device_in "$ACME" "CS-$n")
+MIDPKI_EST_TOKEN=$(token "$DEV") est serverkeygen --server "$SERVER" --trust "$I_STATE/trust.pem" \
+	--serial "CS-$n" --out-key "$T/x.key" --out-cert "$T/x.pem" 2>"$T/err"
+expect_eq "client: serverkeygen without the channel binding the profile requires" "$?" 3
+expect_contains "client: channel binding reason" "$(cat "$T/err")" "challengePassword"
 MIDPKI_EST_TOKEN=spent est serverkeygen --server "$SERVER" --trust "$I_STATE/trust.pem" \
 	--serial CS-11 --out-key "$T/x.key" --out-cert "$T/x.pem" 2>"$T/err"
 expect_eq "client: a refused request" "$?" 3
