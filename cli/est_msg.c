@@ -349,10 +349,18 @@ take_part(const char *part, size_t len, est_keygen_answer *a)
 	pkcs8 = strcmp(type, "application/pkcs8") == 0;
 	enveloped = strcmp(type, "application/pkcs7-mime;smime-type=server-generated-key") == 0;
 	if (pkcs8 || enveloped) {
+		uint8_t *der = NULL;
+		size_t der_len = 0;
+		int r;
+
 		if (a->key != NULL)
 			return MP_ERR_INVALID;
+		if ((r = body_der(content, len - (size_t)(content - part), &der, &der_len)) != MP_OK)
+			return r;
+		a->key = der;
+		a->key_len = der_len;
 		a->encrypted = enveloped;
-		return body_der(content, len - (size_t)(content - part), &a->key, &a->key_len);
+		return MP_OK;
 	}
 	if (strncmp(type, "application/pkcs7-mime", 22) != 0 || a->certs != NULL)
 		return MP_ERR_INVALID;
