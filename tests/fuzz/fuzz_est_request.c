@@ -3,7 +3,9 @@
  * input is the body (est_body_decode with and without Content-Transfer-
  * Encoding, then the PKCS#10 decoder, ca_csr_decode, and the key protection
  * it asks of /serverkeygen, est_keywrap_request, on what came out) and,
- * as a NUL-terminated string, the Authorization header (est_basic_parse).
+ * as a NUL-terminated string, the Authorization header (est_basic_parse) and
+ * the label segment of a path (mp_est_label_name_ok: a name it takes is 1 to
+ * 64 characters without a slash).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "body.h"
 #include "csr.h"
 #include "err.h"
+#include "est_labels.h"
 #include "keywrap.h"
 #include "secure.h"
 
@@ -60,6 +63,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	header[size] = '\0';
 	if (est_basic_parse(header, &user, &password) == MP_OK &&
 	    (user[0] == '\0' || password[0] == '\0'))
+		abort();
+	if (mp_est_label_name_ok(header) &&
+	    (strlen(header) > MP_EST_LABEL_MAX || strlen(header) == 0 ||
+	    strchr(header, '/') != NULL))
 		abort();
 	free(user);
 	mp_free_secret_str(password);
