@@ -8,7 +8,8 @@
 
 /* The label row l with its profile's name, for a statement whose first steps make l. */
 #define SELECT_LABEL " SELECT l.id, l.tenant_id, l.name, l.profile_id, p.name AS profile," \
-	" l.base64_line, l.created_at, l.updated_at FROM l JOIN profiles p ON p.id = l.profile_id"
+	" p.body->>'ca' AS ca, l.base64_line, l.created_at, l.updated_at" \
+	" FROM l JOIN profiles p ON p.id = l.profile_id"
 #define FROM_LABELS "WITH l AS (SELECT * FROM est_labels)"
 
 bool

@@ -3,7 +3,8 @@
  * an enrollment to a tenant and an X.509 profile of it or of the platform
  * (and so to that profile's CA), with the base64 line width of the answers
  * (0, 64 or 76; 0: one unbroken line). Objects carry id, tenant_id, name,
- * profile_id, profile (its name), base64_line, created_at and updated_at.
+ * profile_id, profile (its name), ca (the CA as the profile names it),
+ * base64_line, created_at and updated_at.
  * Names are unique across tenants, since the URL carries no tenant.
  */
 #ifndef MP_EST_LABELS_H

@@ -5,8 +5,9 @@
 # profile and CA, enrollment with a token into the label's tenant under its
 # profile (a device of another tenant: 403), answers wrapped at the label's
 # width (76, or one unbroken line) while unlabelled answers keep [est]
-# base64_line; unknown labels and operations 404, another method 405; the
-# project's client with --label.
+# base64_line; unknown labels and operations 404, another method 405; a
+# manufacturer certificate counts only the anchors of the label's tenant; the
+# project's client with --label; midpki admin est-labels.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -66,8 +67,8 @@ OTHERPROF=$(field "${r#* }" id)
 r=$(api "$ALICE" POST /est/labels '{"name":"acme","profile":"stations","base64_line":76}')
 expect_api "create label" "$r" 201
 LABEL=$(field "${r#* }" id)
-expect_eq "label: fields" "$(jget "${r#* }" '[d["name"], d["tenant"], d["profile_id"], d["profile"], d["base64_line"]]')" \
-	"[\"acme\", \"$ACME\", \"$PROFILE\", \"stations\", 76]"
+expect_eq "label: fields" "$(jget "${r#* }" '[d["name"], d["tenant"], d["profile_id"], d["profile"], d["ca"], d["base64_line"]]')" \
+	"[\"acme\", \"$ACME\", \"$PROFILE\", \"stations\", \"acme-ca\", 76]"
 r=$(api "$ALICE" POST /est/labels '{"name":"plain","profile":"iec62351-device"}')
 expect_api "label of a platform profile, default width" "$r" 201
 expect_eq "default width 64" "$(field "${r#* }" base64_line)" 64
@@ -132,6 +133,35 @@ expect_eq "enroll under a label without wrapping" "$(est_req plain/simpleenroll 
 	-H 'Content-Type: application/pkcs10' --data-binary "@$T/CS-2.b64")" 200
 expect_eq "one unbroken line" "$(wc -l <"$T/b")" 0
 base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs >/dev/null || fail "unwrapped answer does not decode"
+
+# a manufacturer certificate under a label: only the anchors of the label's tenant count
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n' >"$T/ca.ext"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/mfr.key" \
+	-subj "/O=Wallbox/CN=mfr" -out "$T/mfr.csr" 2>/dev/null &&
+	openssl x509 -req -in "$T/mfr.csr" -key "$T/mfr.key" -days 30 -extfile "$T/ca.ext" \
+		-out "$T/mfr.pem" 2>/dev/null || fail "manufacturer CA"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/id.key" \
+	-subj "/O=Wallbox/serialNumber=WB-1" -out "$T/id.csr" 2>/dev/null &&
+	openssl x509 -req -in "$T/id.csr" -CA "$T/mfr.pem" -CAkey "$T/mfr.key" -days 10 \
+		-out "$T/id.pem" 2>/dev/null || fail "IDevID"
+anchor_in() {
+	api "$KEY" POST /trust-anchors "$(python3 -c 'import json,sys
+print(json.dumps({"tenant": sys.argv[1], "name": "wallbox", "certificate_pem": open(sys.argv[2]).read(), "auto_register": True, "profile": sys.argv[3]}))' "$1" "$T/mfr.pem" "$2")"
+}
+expect_api "anchor of the other tenant" "$(anchor_in "$OTHER" tokens)" 201
+openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout "$T/wb.key" -subj "/CN=WB-1" \
+	-outform DER 2>/dev/null | base64 >"$T/wb.b64"
+idevid_req() { est_req "$1" --cert "$T/id.pem" --key "$T/id.key" -H 'Content-Type: application/pkcs10' --data-binary "@$T/wb.b64"; }
+expect_eq "IDevID under a label of a tenant without its anchor" "$(idevid_req acme/simpleenroll)" 403
+expect_contains "IDevID, no anchor of the label's tenant: reason" "$(cat "$T/b")" "no trust anchor of the tenant of this EST label"
+expect_api "anchor of acme too" "$(anchor_in "$ACME" tokens)" 201
+expect_eq "IDevID of two tenants' anchors, no label" "$(idevid_req simpleenroll)" 403
+expect_contains "two tenants: reason" "$(cat "$T/b")" "more than one tenant"
+expect_eq "IDevID of two tenants' anchors, under acme's label" "$(idevid_req acme/simpleenroll)" 200
+base64 -d "$T/b" | openssl pkcs7 -inform DER -print_certs | sed -n '/BEGIN/,/END/p' >"$T/wb.pem"
+expect_eq "IDevID under the label: the label's CA" "$(openssl verify -CAfile "$T/acme-ca.pem" "$T/wb.pem" 2>&1)" "$T/wb.pem: OK"
+expect_eq "IDevID under the label: registered in acme only" \
+	"$(psql -tAc "SELECT string_agg(tenant_id::text, ' ') FROM devices WHERE serial = 'WB-1'")" "$ACME"
 
 # the project's client with --label
 DEV3=$(device_in "$ACME" CS-3)
