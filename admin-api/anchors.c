@@ -246,3 +246,18 @@ api_anchor_set_crl(api_call *c)
 	json_decref(a);
 	free(der);
 }
+
+void
+api_anchor_delete_crl(api_call *c)
+{
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]))
+		return;
+	if ((r = mp_trust_anchor_delete_crl(c->db, &c->actor, api_scope(c), c->params[0])) !=
+	    MP_OK) {
+		api_fail(c, r, "trust anchor CRL");
+		return;
+	}
+	mp_http_reply(c->req, 204, NULL, NULL, 0);
+}

@@ -22,6 +22,7 @@ void api_anchor_list(api_call *c);
 void api_anchor_get(api_call *c);
 void api_anchor_delete(api_call *c);
 void api_anchor_set_crl(api_call *c);
+void api_anchor_delete_crl(api_call *c);
 
 void api_est_label_create(api_call *c);
 void api_est_label_list(api_call *c);

@@ -54,6 +54,7 @@ const api_route api_routes[] = {
 	{ "GET", "/trust-anchors/{id}", PA | TA | OP | AU, api_anchor_get, NULL },
 	{ "DELETE", "/trust-anchors/{id}", PA | TA, api_anchor_delete, NULL },
 	{ "POST", "/trust-anchors/{id}/crl", PA | TA, api_anchor_set_crl, NULL },
+	{ "DELETE", "/trust-anchors/{id}/crl", PA | TA, api_anchor_delete_crl, NULL },
 	{ "POST", "/est/labels", PA | TA, api_est_label_create, NULL },
 	{ "GET", "/est/labels", PA | TA | OP | AU, api_est_label_list, NULL },
 	{ "GET", "/est/labels/{id}", PA | TA | OP | AU, api_est_label_get, NULL },

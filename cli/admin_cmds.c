@@ -122,6 +122,8 @@ const admin_cmd admin_cmds[] = {
 	{ "trust-anchors", "crl", "POST", "/trust-anchors/{}/crl", ARGS(ID_ARG("ID")),
 	    OPTS({ "--crl", "crl_pem", OPT_FILE, "PEM-FILE", true }), NULL, 0,
 	    "add or replace the CRL checked for the certificates the anchor issued" },
+	{ "trust-anchors", "delete-crl", "DELETE", "/trust-anchors/{}/crl", ARGS(ID_ARG("ID")), NULL,
+	    NULL, 0, "remove the CRL uploaded with a trust anchor" },
 
 	{ "est-labels", "list", "GET", "/est/labels", NULL, NULL,
 	    COLS({ "ID", "id" }, { "TENANT", "tenant" }, { "NAME", "name" },

@@ -845,6 +845,27 @@ mp_trust_anchor_set_crl(mp_db *db, const mp_actor *actor, const char *tenant_id,
 }
 
 int
+mp_trust_anchor_delete_crl(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id)
+{
+	const char *params[2] = { id, tenant_id };
+	json_t *details;
+	int r;
+
+	if (actor == NULL || id == NULL)
+		return MP_ERR_INVALID;
+	if ((details = json_object()) == NULL)
+		return MP_ERR_NOMEM;
+	r = mp_record_insert(db, actor, "trust_anchor.crl_delete", "trust_anchor",
+	    "UPDATE trust_anchors SET crl = NULL, crl_this_update = NULL, crl_next_update = NULL,"
+	    " crl_revoked = NULL, crl_updated_at = NULL WHERE id = $1"
+	    " AND ($2::uuid IS NULL OR tenant_id = $2) AND crl IS NOT NULL RETURNING id, tenant_id",
+	    2, params, details, NULL);
+	json_decref(details);
+	return r;
+}
+
+int
 mp_trust_anchor_delete(mp_db *db, const mp_actor *actor, const char *tenant_id,
     const char *id)
 {

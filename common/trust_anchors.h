@@ -94,6 +94,14 @@ int mp_trust_anchor_set_crl(mp_db *db, const mp_actor *actor, const char *tenant
     const char *id, const uint8_t *der, size_t len, json_t **out, const char **why);
 
 /*
+ * Removes the CRL uploaded with anchor id (in tenant_id; NULL: any
+ * tenant); audited as trust_anchor.crl_delete. MP_ERR_NOT_FOUND when there
+ * is no such anchor or it has no CRL.
+ */
+int mp_trust_anchor_delete_crl(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id);
+
+/*
  * Deletes the anchor id (in tenant_id; NULL: any tenant); audited as
  * trust_anchor.delete with its name and subject. MP_ERR_NOT_FOUND for no such anchor.
  */

@@ -6,7 +6,8 @@
 # it does not list enrolls, also when its own distribution point cannot be
 # reached (the uploaded CRL stands in for it), and every one is refused once
 # the CRL is past its nextUpdate (fail closed) until a current one comes;
-# midpki admin trust-anchors crl.
+# removed, the certificates' own distribution points count again; midpki
+# admin trust-anchors crl.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -119,4 +120,13 @@ MIDPKI_URL="https://127.0.0.1:$ADMIN_PORT" MIDPKI_CACERT="$I_STATE/trust.pem" \
 ok "midpki admin trust-anchors crl"
 expect_eq "with a current CRL again" "$(enroll id1 CS-1)" 200
 expect_eq "uploads audited" "$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'trust_anchor.crl'")" 4
+
+# --- removed: the distribution points count again
+expect_eq "operator may not remove it" "$(api "$OPER" DELETE "/trust-anchors/$ANCHOR/crl" | cut -d' ' -f1)" 403
+expect_eq "remove the CRL" "$(api "$KEY" DELETE "/trust-anchors/$ANCHOR/crl" | cut -d' ' -f1)" 204
+expect_eq "the anchor has no CRL" "$(field "$(api "$KEY" GET "/trust-anchors/$ANCHOR" | cut -d' ' -f2-)" crl)" null
+expect_eq "remove it again" "$(api "$KEY" DELETE "/trust-anchors/$ANCHOR/crl" | cut -d' ' -f1)" 404
+expect_eq "removal audited" "$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'trust_anchor.crl_delete' AND object_id = '$ANCHOR'")" 1
+expect_eq "without the CRL: the unreachable distribution point counts again" "$(enroll id3 CS-3)" 403
+expect_eq "without the CRL: CS-2 is no longer refused by it" "$(enroll id2 CS-2)" 200
 stop_instance
