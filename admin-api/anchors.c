@@ -1,6 +1,7 @@
 /* /api/v1/trust-anchors: federated manufacturer CAs and their registration policy. */
 #include "resources.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@
 #define PROFILE_MAX_LEN 128
 /* Base64 of the largest accepted certificate, with line breaks and PEM armour. */
 #define PEM_MAX_LEN (MP_TRUST_ANCHOR_MAX_DER / 3 * 4 + MP_TRUST_ANCHOR_MAX_DER / 48 + 256)
+/* The same for the largest CRL (CRLF line ends). */
+#define CRL_PEM_MAX_LEN (MP_TRUST_ANCHOR_MAX_CRL / 3 * 4 + MP_TRUST_ANCHOR_MAX_CRL / 32 + 256)
 
 /*
  * Shows an anchor as the API defines it: the policy's auto_register and
@@ -32,46 +35,50 @@ present(json_t *a)
 }
 
 /*
- * The DER of the certificate_pem member, which must hold exactly one PEM
- * certificate (line breaks allowed, no other control characters); replies
- * 400 and returns false otherwise.
+ * The DER of the PEM member field, which must hold exactly one PEM object
+ * labelled label (line breaks allowed, no other control characters, at
+ * most max_pem characters, max_der bytes); replies 400 and returns false
+ * otherwise.
  */
 static bool
-pem_certificate(api_call *c, uint8_t **der, size_t *derlen)
+pem_member(api_call *c, const char *field, const char *label, size_t max_pem, size_t max_der,
+    uint8_t **der, size_t *derlen)
 {
-	json_t *v = json_object_get(c->body, "certificate_pem");
+	json_t *v = json_object_get(c->body, field);
 	const char *pem = json_string_value(v), *first;
 	size_t len = json_string_length(v);
+	char msg[160];
 
 	if (v == NULL || json_is_null(v) || (json_is_string(v) && len == 0)) {
-		api_error(c, 400, "missing_field", "'certificate_pem' is required", "certificate_pem");
+		snprintf(msg, sizeof(msg), "'%s' is required", field);
+		api_error(c, 400, "missing_field", msg, field);
 		return false;
 	}
 	if (!json_is_string(v)) {
-		api_error(c, 400, "wrong_type", "'certificate_pem' must be a string", "certificate_pem");
+		snprintf(msg, sizeof(msg), "'%s' must be a string", field);
+		api_error(c, 400, "wrong_type", msg, field);
 		return false;
 	}
-	if (len > PEM_MAX_LEN) {
-		api_error(c, 400, "too_long", "'certificate_pem' is longer than a certificate may be",
-		    "certificate_pem");
+	if (len > max_pem) {
+		snprintf(msg, sizeof(msg), "'%s' is longer than it may be", field);
+		api_error(c, 400, "too_long", msg, field);
 		return false;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)pem[i];
 
 		if ((ch < 0x20 && ch != '\n' && ch != '\r' && ch != '\t') || ch == 0x7f) {
-			api_error(c, 400, "invalid_value", "'certificate_pem' contains a control character",
-			    "certificate_pem");
+			snprintf(msg, sizeof(msg), "'%s' contains a control character", field);
+			api_error(c, 400, "invalid_value", msg, field);
 			return false;
 		}
 	}
 	first = strstr(pem, "-----BEGIN ");
 	if (first == NULL || strstr(first + 1, "-----BEGIN ") != NULL ||
-	    mp_pem_decode(pem, strlen(pem), "CERTIFICATE", MP_TRUST_ANCHOR_MAX_DER, der,
-	    derlen) != MP_OK) {
-		api_error(c, 400, "invalid_value",
-		    "'certificate_pem' must hold exactly one PEM certificate"
-		    " (-----BEGIN CERTIFICATE-----)", "certificate_pem");
+	    mp_pem_decode(pem, strlen(pem), label, max_der, der, derlen) != MP_OK) {
+		snprintf(msg, sizeof(msg), "'%s' must hold exactly one PEM %s (-----BEGIN %s-----)",
+		    field, label, label);
+		api_error(c, 400, "invalid_value", msg, field);
 		return false;
 	}
 	return true;
@@ -126,7 +133,8 @@ api_anchor_create(api_call *c)
 		    "'profile' is required when 'auto_register' is true", "profile");
 		return;
 	}
-	if (!pem_certificate(c, &der, &derlen))
+	if (!pem_member(c, "certificate_pem", "CERTIFICATE", PEM_MAX_LEN, MP_TRUST_ANCHOR_MAX_DER,
+	    &der, &derlen))
 		return;
 	if ((r = mp_trust_anchor_check(der, derlen, &why)) != MP_OK) {
 		if (r == MP_ERR_POLICY)
@@ -201,6 +209,54 @@ api_anchor_delete(api_call *c)
 		return;
 	if ((r = mp_trust_anchor_delete(c->db, &c->actor, api_scope(c), c->params[0])) != MP_OK) {
 		api_fail(c, r, "trust anchor");
+		return;
+	}
+	mp_http_reply(c->req, 204, NULL, NULL, 0);
+}
+
+void
+api_anchor_set_crl(api_call *c)
+{
+	static const char *const fields[] = { "crl_pem", NULL };
+	const char *why = NULL;
+	json_t *a = NULL;
+	uint8_t *der = NULL;
+	size_t derlen = 0;
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]) || !api_only_fields(c, fields) ||
+	    !pem_member(c, "crl_pem", "X509 CRL", CRL_PEM_MAX_LEN, MP_TRUST_ANCHOR_MAX_CRL, &der,
+	    &derlen))
+		return;
+	r = mp_trust_anchor_set_crl(c->db, &c->actor, api_scope(c), c->params[0], der, derlen, &a,
+	    &why);
+	if (r == MP_ERR_INVALID && why != NULL)
+		api_error(c, 400, "invalid_value", why, "crl_pem");
+	else if (r == MP_ERR_POLICY)
+		api_error(c, 422, "refused_by_policy", why, "crl_pem");
+	else if (r == MP_ERR_CONFLICT)
+		api_error(c, 409, "conflict", why, "crl_pem");
+	else if (r != MP_OK)
+		api_fail(c, r, "trust anchor");
+	else {
+		present(a);
+		api_reply(c, 200, a);
+		a = NULL;
+	}
+	json_decref(a);
+	free(der);
+}
+
+void
+api_anchor_delete_crl(api_call *c)
+{
+	int r;
+
+	if (!api_path_uuid(c, c->params[0]))
+		return;
+	if ((r = mp_trust_anchor_delete_crl(c->db, &c->actor, api_scope(c), c->params[0])) !=
+	    MP_OK) {
+		api_fail(c, r, "trust anchor CRL");
 		return;
 	}
 	mp_http_reply(c->req, 204, NULL, NULL, 0);

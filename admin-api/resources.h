@@ -21,6 +21,14 @@ void api_anchor_create(api_call *c);
 void api_anchor_list(api_call *c);
 void api_anchor_get(api_call *c);
 void api_anchor_delete(api_call *c);
+void api_anchor_set_crl(api_call *c);
+void api_anchor_delete_crl(api_call *c);
+
+void api_est_label_create(api_call *c);
+void api_est_label_list(api_call *c);
+void api_est_label_get(api_call *c);
+void api_est_label_update(api_call *c);
+void api_est_label_delete(api_call *c);
 
 void api_audit_list(api_call *c);
 void api_audit_verify(api_call *c);

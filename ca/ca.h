@@ -140,6 +140,17 @@ int ca_issue(const ca_env *env, const mp_actor *actor, const ca_issue_req *req, 
     bool *pending, ca_detail *detail);
 
 /*
+ * ca_issue for clients that repeat a request until it is decided (EST): for
+ * a profile that needs approval, when the device has a request for the key
+ * the CSR is for already (ca_request_find_key), it answers instead of a new
+ * one: still pending, *pending and *out that request; approved, *out that
+ * request with its certificate_pem; rejected, MP_ERR_DENIED (field
+ * "request").
+ */
+int ca_issue_repeatable(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    json_t **out, bool *pending, ca_detail *detail);
+
+/*
  * What a device is told before it enrolls under profile (id or name, of
  * tenant_id or the platform; tenant_id NULL: the platform's): an object with
  * profile_id, profile (its name), ca_id (the CA it issues from), chain_pem

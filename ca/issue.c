@@ -422,6 +422,31 @@ request_pending(const ca_env *env, const mp_actor *actor, const ca_issue_req *re
 }
 
 /*
+ * The device's request for the same key, for ca_issue_repeatable:
+ * MP_ERR_NOT_FOUND when there is none.
+ */
+static int
+earlier_request(const ca_env *env, const ca_issue_req *req, json_t **out, bool *pending,
+    ca_detail *d)
+{
+	const char *status;
+	json_t *rq = NULL;
+	int r;
+
+	if ((r = ca_request_find_key(env->db, req->tenant_id, req->device_id,
+	    (const uint8_t *)req->csr, req->csr_len, &rq)) != MP_OK)
+		return r;
+	status = json_string_value(json_object_get(rq, "status"));
+	if (strcmp(status, "rejected") == 0) {
+		json_decref(rq);
+		return ca_refuse(d, MP_ERR_DENIED, "request", "was rejected by an operator");
+	}
+	*pending = strcmp(status, "pending") == 0;
+	*out = rq;
+	return MP_OK;
+}
+
+/*
  * Proof-of-possession linking (RFC 7030 3.5): the CSR's challengePassword
  * against the channel binding of the connection, as the profile wants it.
  */
@@ -490,9 +515,10 @@ out:
 	return r;
 }
 
-int
-ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
-    bool allow_pending, EVP_PKEY **keygen, json_t **out, bool *pending, ca_detail *d)
+/* ca_issue_for_device, with reuse answering from an earlier request (ca_issue_repeatable). */
+static int
+issue_device(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    bool allow_pending, bool reuse, EVP_PKEY **keygen, json_t **out, bool *pending, ca_detail *d)
 {
 	EVP_PKEY *key = NULL;
 	ca_issue_profile p = { 0 };
@@ -538,7 +564,8 @@ ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req
 			goto out;
 	}
 	if (p.approval && allow_pending) {
-		if ((r = request_pending(env, actor, req, &p, out)) == MP_OK)
+		r = reuse ? earlier_request(env, req, out, pending, d) : MP_ERR_NOT_FOUND;
+		if (r == MP_ERR_NOT_FOUND && (r = request_pending(env, actor, req, &p, out)) == MP_OK)
 			*pending = true;
 		goto out;
 	}
@@ -567,6 +594,20 @@ out:
 	ca_csr_free(csr);
 	json_decref(device);
 	return r;
+}
+
+int
+ca_issue_for_device(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    bool allow_pending, EVP_PKEY **keygen, json_t **out, bool *pending, ca_detail *d)
+{
+	return issue_device(env, actor, req, allow_pending, false, keygen, out, pending, d);
+}
+
+int
+ca_issue_repeatable(const ca_env *env, const mp_actor *actor, const ca_issue_req *req,
+    json_t **out, bool *pending, ca_detail *detail)
+{
+	return issue_device(env, actor, req, true, true, NULL, out, pending, detail);
 }
 
 int

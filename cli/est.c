@@ -2,7 +2,8 @@
  * midpki est: the EST client (RFC 7030) a device runs: fetch the CA
  * certificates (bootstrapping trust by fingerprint), read the CSR
  * attributes, enroll with a one-time token or a manufacturer certificate,
- * and re-enroll with the current certificate, from cron or a systemd timer.
+ * have the server make the key (serverkeygen), and re-enroll with the
+ * current certificate, from cron or a systemd timer.
  */
 #include "commands.h"
 
@@ -43,7 +44,7 @@
 #define DEFAULT_RETRY_S 60
 
 static const char est_usage[] =
-    "usage: midpki est cacerts|csrattrs|enroll|reenroll [options]\n"
+    "usage: midpki est cacerts|csrattrs|enroll|reenroll|serverkeygen [options]\n"
     "\n"
     "  --server URL          the EST server, https://host[:port][/prefix]\n"
     "                        (default " DEFAULT_SERVER ")\n"
@@ -57,7 +58,7 @@ static const char est_usage[] =
     "                        also come from MIDPKI_EST_TOKEN, which `ps` does not show\n"
     "  --cert FILE --key FILE\n"
     "                        TLS client certificate and key: a manufacturer certificate\n"
-    "                        for enroll, the current certificate for reenroll\n"
+    "                        for enroll and serverkeygen, the current one for reenroll\n"
     "  --key-type TYPE       new key: ec-p256 (default), ec-p384, rsa-2048, rsa-3072,\n"
     "                        rsa-4096, ed25519\n"
     "  --use-key FILE        request for this existing key (PEM) instead of a new one\n"
@@ -65,6 +66,8 @@ static const char est_usage[] =
     "                        the server takes names from the device record)\n"
     "  --channel-binding     put the TLS channel binding (tls-unique on TLS 1.2,\n"
     "                        tls-exporter on TLS 1.3) in the request's challengePassword\n"
+    "  --encrypt-key         serverkeygen: have the server encrypt the new key to --cert\n"
+    "                        (RFC 7030 4.4.1.2); it is decrypted here with --key\n"
     "  --tls1.2              do not use TLS 1.3\n"
     "  --out-key FILE        where a new key goes (PEM, mode 0600)\n"
     "  --out-cert FILE       where the certificate goes (PEM)\n"
@@ -84,7 +87,7 @@ struct est_opts {
 	const char *serial, *token;
 	const char *cert, *key, *key_type, *use_key, *subject;
 	const char *out_key, *out_cert, *out_chain, *out;
-	bool channel_binding, tls12, has_expiring;
+	bool channel_binding, tls12, has_expiring, encrypt_key;
 	uint64_t expiring_ms, max_wait_ms;
 };
 
@@ -155,6 +158,8 @@ parse_args(int argc, char **argv, struct est_opts *o)
 			o->channel_binding = true;
 		} else if (strcmp(argv[i], "--tls1.2") == 0) {
 			o->tls12 = true;
+		} else if (strcmp(argv[i], "--encrypt-key") == 0) {
+			o->encrypt_key = true;
 		} else if (i + 1 >= argc) {
 			return usage_error("unknown or incomplete option '%s'", argv[i]);
 		} else if (slot != NULL) {
@@ -180,8 +185,11 @@ parse_args(int argc, char **argv, struct est_opts *o)
 		return usage_error("%s", "--fingerprint bootstraps trust with cacerts only");
 	if ((o->cert == NULL) != (o->key == NULL))
 		return usage_error("%s", "--cert and --key go together");
-	if (o->token != NULL && o->serial == NULL && strcmp(o->op, "enroll") == 0)
+	if (o->token != NULL && o->serial == NULL &&
+	    (strcmp(o->op, "enroll") == 0 || strcmp(o->op, "serverkeygen") == 0))
 		return usage_error("%s", "a token needs --serial (the HTTP Basic user name)");
+	if (o->encrypt_key && (strcmp(o->op, "serverkeygen") != 0 || o->cert == NULL))
+		return usage_error("%s", "--encrypt-key goes with serverkeygen and --cert, --key");
 	if (strcmp(o->op, "reenroll") == 0) {
 		if (o->cert == NULL)
 			return usage_error("%s", "reenroll needs --cert and --key (the current ones)");
@@ -192,11 +200,13 @@ parse_args(int argc, char **argv, struct est_opts *o)
 	} else if (o->has_expiring) {
 		return usage_error("%s", "--if-expiring-within goes with reenroll");
 	}
-	if (strcmp(o->op, "enroll") == 0 && o->token == NULL && o->cert == NULL)
-		return usage_error("%s", "enroll needs --serial and --token, or --cert and --key");
-	if ((strcmp(o->op, "enroll") == 0 || strcmp(o->op, "reenroll") == 0) &&
-	    o->out_cert == NULL)
+	if ((strcmp(o->op, "enroll") == 0 || strcmp(o->op, "serverkeygen") == 0) &&
+	    o->token == NULL && o->cert == NULL)
+		return usage_error("%s: give --serial and --token, or --cert and --key", o->op);
+	if (strcmp(o->op, "cacerts") != 0 && strcmp(o->op, "csrattrs") != 0 && o->out_cert == NULL)
 		return usage_error("%s", "say where the certificate goes: --out-cert FILE");
+	if (strcmp(o->op, "serverkeygen") == 0 && o->out_key == NULL)
+		return usage_error("%s", "say where the key goes: --out-key FILE");
 	return EST_EXIT_OK;
 }
 
@@ -529,73 +539,22 @@ struct csr_names {
 };
 
 /*
- * Enrolls or re-enrolls: connects, builds the request (with the channel
- * binding when asked), posts it, follows 202 Retry-After up to --max-wait,
- * and writes the key and certificate of a 200.
+ * Writes what an enrollment brought: key (when new_key) to --out-key, the
+ * first of certs, which must be for key, to --out-cert, and with --out-chain
+ * the CA certificates fetched from /cacerts.
  */
 static int
-enroll(struct est_call *call, EVP_PKEY *key, bool new_key, const struct csr_names *names,
+write_results(struct est_call *call, EVP_PKEY *key, bool new_key, STACK_OF(X509) *certs,
     const char *op)
 {
 	const struct est_opts *o = call->o;
-	uint64_t waited_ms = 0;
-	STACK_OF(X509) *certs = NULL, *chain = NULL;
-	char *csr = NULL, *pem = NULL, *keypem = NULL;
+	STACK_OF(X509) *chain = NULL;
+	char *pem = NULL, *keypem = NULL;
 	int rc = EST_EXIT_FAIL;
 
-	for (;;) {
-		cli_https_conn *k = NULL;
-		uint8_t binding[64];
-		size_t blen = 0;
-		const char *btype = NULL;
-		long wait_s;
-
-		if (cli_https_connect(call->https, &k, call->err, sizeof(call->err)) != MP_OK) {
-			fprintf(stderr, "midpki est: %s: %s\n", op, call->err);
-			goto out;
-		}
-		if (o->channel_binding && cli_https_binding(k, binding, &blen, &btype) != MP_OK) {
-			cli_https_close(k);
-			fprintf(stderr, "midpki est: %s: no channel binding on this connection\n", op);
-			goto out;
-		}
-		free(csr);
-		csr = NULL;
-		if (est_csr_make(key, names->subject, names->sans, o->channel_binding ? binding : NULL,
-		    blen, &csr) != MP_OK) {
-			cli_https_close(k);
-			fprintf(stderr, "midpki est: %s: cannot make the request\n", op);
-			goto out;
-		}
-		if (exchange(call, k, op, csr) != MP_OK) {
-			cli_https_close(k);
-			fprintf(stderr, "midpki est: %s: %s\n", op, call->err);
-			goto out;
-		}
-		cli_https_close(k);
-		if (call->resp->status != 202)
-			break;
-		wait_s = call->resp->retry_after >= 0 ? call->resp->retry_after : DEFAULT_RETRY_S;
-		if (wait_s == 0)
-			wait_s = 1;
-		if (waited_ms + (uint64_t)wait_s * 1000 > o->max_wait_ms) {
-			fprintf(stderr, "midpki est: %s: still pending (waiting for approval) after %llu"
-			    " s; run again later\n", op, (unsigned long long)(waited_ms / 1000));
-			rc = EST_EXIT_PENDING;
-			goto out;
-		}
-		fprintf(stderr, "midpki est: %s: pending, retrying in %ld s\n", op, wait_s);
-		sleep((unsigned)wait_s);
-		waited_ms += (uint64_t)wait_s * 1000;
-	}
-	if (call->resp->status != 200) {
-		rc = refused(call, op);
-		goto out;
-	}
-	if (est_certs_parse(call->resp->body, call->resp->body_len, &certs) != MP_OK ||
-	    X509_check_private_key(sk_X509_value(certs, 0), key) != 1) {
+	if (X509_check_private_key(sk_X509_value(certs, 0), key) != 1) {
 		ERR_clear_error();
-		fprintf(stderr, "midpki est: %s: the answer is not a certificate for our key\n", op);
+		fprintf(stderr, "midpki est: %s: the answer is not a certificate for the key\n", op);
 		goto out;
 	}
 	if (o->out_chain != NULL && (rc = fetch_cacerts(call, &chain, NULL)) != EST_EXIT_OK)
@@ -628,9 +587,82 @@ enroll(struct est_call *call, EVP_PKEY *key, bool new_key, const struct csr_name
 out:
 	mp_free_secret_str(keypem);
 	free(pem);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+/*
+ * Enrolls or re-enrolls: connects, builds the request (with the channel
+ * binding when asked), posts it, follows 202 Retry-After up to --max-wait,
+ * and writes the key and certificate of a 200.
+ */
+static int
+enroll(struct est_call *call, EVP_PKEY *key, bool new_key, const struct csr_names *names,
+    const char *op)
+{
+	const struct est_opts *o = call->o;
+	uint64_t waited_ms = 0;
+	STACK_OF(X509) *certs = NULL;
+	char *csr = NULL;
+	int rc = EST_EXIT_FAIL;
+
+	for (;;) {
+		cli_https_conn *k = NULL;
+		uint8_t binding[64];
+		size_t blen = 0;
+		const char *btype = NULL;
+		long wait_s;
+
+		if (cli_https_connect(call->https, &k, call->err, sizeof(call->err)) != MP_OK) {
+			fprintf(stderr, "midpki est: %s: %s\n", op, call->err);
+			goto out;
+		}
+		if (o->channel_binding && cli_https_binding(k, binding, &blen, &btype) != MP_OK) {
+			cli_https_close(k);
+			fprintf(stderr, "midpki est: %s: no channel binding on this connection\n", op);
+			goto out;
+		}
+		free(csr);
+		csr = NULL;
+		if (est_csr_make(key, names->subject, names->sans, o->channel_binding ? binding : NULL,
+		    blen, NULL, &csr) != MP_OK) {
+			cli_https_close(k);
+			fprintf(stderr, "midpki est: %s: cannot make the request\n", op);
+			goto out;
+		}
+		if (exchange(call, k, op, csr) != MP_OK) {
+			cli_https_close(k);
+			fprintf(stderr, "midpki est: %s: %s\n", op, call->err);
+			goto out;
+		}
+		cli_https_close(k);
+		if (call->resp->status != 202)
+			break;
+		wait_s = call->resp->retry_after >= 0 ? call->resp->retry_after : DEFAULT_RETRY_S;
+		if (wait_s == 0)
+			wait_s = 1;
+		if (waited_ms + (uint64_t)wait_s * 1000 > o->max_wait_ms) {
+			fprintf(stderr, "midpki est: %s: still pending (waiting for approval) after %llu"
+			    " s; run again later\n", op, (unsigned long long)(waited_ms / 1000));
+			rc = EST_EXIT_PENDING;
+			goto out;
+		}
+		fprintf(stderr, "midpki est: %s: pending, retrying in %ld s\n", op, wait_s);
+		sleep((unsigned)wait_s);
+		waited_ms += (uint64_t)wait_s * 1000;
+	}
+	if (call->resp->status != 200) {
+		rc = refused(call, op);
+		goto out;
+	}
+	if (est_certs_parse(call->resp->body, call->resp->body_len, &certs) != MP_OK) {
+		fprintf(stderr, "midpki est: %s: the answer is not a certificate\n", op);
+		goto out;
+	}
+	rc = write_results(call, key, new_key, certs, op);
+out:
 	free(csr);
 	sk_X509_pop_free(certs, X509_free);
-	sk_X509_pop_free(chain, X509_free);
 	return rc;
 }
 
@@ -699,6 +731,88 @@ out:
 	return rc;
 }
 
+/*
+ * /serverkeygen: a request (signed by a throwaway key; the server certifies
+ * a key of its own, with the channel binding when asked), with --encrypt-key
+ * asking for the key encrypted to --cert, then the key and certificate of
+ * the answer written.
+ */
+static int
+op_serverkeygen(struct est_call *call)
+{
+	const struct est_opts *o = call->o;
+	est_keygen_answer a = { NULL, 0, false, NULL };
+	const ASN1_OCTET_STRING *ski = NULL;
+	EVP_PKEY *throwaway = NULL, *key = NULL, *mine = NULL;
+	X509 *cert = NULL;
+	cli_https_conn *k = NULL;
+	uint8_t binding[64];
+	size_t blen = 0;
+	const char *btype = NULL;
+	char *csr = NULL;
+	int rc = EST_EXIT_FAIL;
+
+	if (o->encrypt_key) {
+		if ((cert = read_pem(o->cert, pem_cert, "certificate")) == NULL ||
+		    (mine = read_pem(o->key, pem_key, "private key")) == NULL)
+			goto out;
+		if ((ski = X509_get0_subject_key_id(cert)) == NULL) {
+			fprintf(stderr, "midpki est: serverkeygen: %s has no subjectKeyIdentifier to"
+			    " name it by; the key cannot be encrypted to it\n", o->cert);
+			goto out;
+		}
+	}
+	if (cli_https_connect(call->https, &k, call->err, sizeof(call->err)) != MP_OK) {
+		fprintf(stderr, "midpki est: serverkeygen: %s\n", call->err);
+		goto out;
+	}
+	if (o->channel_binding && cli_https_binding(k, binding, &blen, &btype) != MP_OK) {
+		fprintf(stderr, "midpki est: serverkeygen: no channel binding on this connection\n");
+		goto out;
+	}
+	if (est_key_generate("ec-p256", &throwaway) != MP_OK ||
+	    est_csr_make(throwaway, NULL, NULL, o->channel_binding ? binding : NULL, blen, ski,
+	    &csr) != MP_OK) {
+		fprintf(stderr, "midpki est: serverkeygen: cannot make the request\n");
+		goto out;
+	}
+	if (exchange(call, k, "serverkeygen", csr) != MP_OK) {
+		fprintf(stderr, "midpki est: serverkeygen: %s\n", call->err);
+		goto out;
+	}
+	if (call->resp->status != 200) {
+		rc = refused(call, "serverkeygen");
+		goto out;
+	}
+	if (est_keygen_parse(call->resp->content_type, call->resp->body, call->resp->body_len,
+	    &a) != MP_OK) {
+		fprintf(stderr, "midpki est: serverkeygen: the answer is not multipart/mixed of a key"
+		    " and a certificate\n");
+		goto out;
+	}
+	if (a.encrypted != o->encrypt_key) {
+		fprintf(stderr, "midpki est: serverkeygen: the key came %s\n", a.encrypted ?
+		    "encrypted, which was not asked for" : "unencrypted, though encryption was asked for");
+		goto out;
+	}
+	if ((a.encrypted ? est_key_unwrap(a.key, a.key_len, cert, mine, &key) :
+	    est_key_plain(a.key, a.key_len, &key)) != MP_OK) {
+		fprintf(stderr, "midpki est: serverkeygen: the key in the answer %s\n", a.encrypted ?
+		    "does not open with --key" : "is not PKCS#8");
+		goto out;
+	}
+	rc = write_results(call, key, true, a.certs, "serverkeygen");
+out:
+	est_keygen_answer_free(&a);
+	cli_https_close(k);
+	free(csr);
+	EVP_PKEY_free(throwaway);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(mine);
+	X509_free(cert);
+	return rc;
+}
+
 int
 cmd_est(int argc, char **argv)
 {
@@ -712,7 +826,8 @@ cmd_est(int argc, char **argv)
 		return argc < 1 ? EST_EXIT_USAGE : EST_EXIT_OK;
 	}
 	if (strcmp(argv[0], "cacerts") != 0 && strcmp(argv[0], "csrattrs") != 0 &&
-	    strcmp(argv[0], "enroll") != 0 && strcmp(argv[0], "reenroll") != 0)
+	    strcmp(argv[0], "enroll") != 0 && strcmp(argv[0], "reenroll") != 0 &&
+	    strcmp(argv[0], "serverkeygen") != 0)
 		return usage_error("unknown operation '%s'", argv[0]);
 	if ((rc = parse_args(argc, argv, &o)) != EST_EXIT_OK)
 		return rc;
@@ -733,6 +848,8 @@ cmd_est(int argc, char **argv)
 		rc = op_cacerts(&call);
 	else if (strcmp(o.op, "csrattrs") == 0)
 		rc = op_csrattrs(&call);
+	else if (strcmp(o.op, "serverkeygen") == 0)
+		rc = op_serverkeygen(&call);
 	else
 		rc = op_enroll(&call, strcmp(o.op, "reenroll") == 0);
 out:

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "devices.h"
 #include "enroll_tokens.h"
+#include "est_labels.h"
 #include "identities.h"
 #include "profiles.h"
 #include "tenants.h"

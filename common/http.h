@@ -122,6 +122,12 @@ const char *mp_http_req_listener(const mp_http_req *req);
 /* The context set by this worker's init hook. */
 void *mp_http_req_worker(const mp_http_req *req);
 /*
+ * What a handler attaches to the request for the functions it calls (e.g.
+ * what the path selected), and reads back; NULL until set. The handler owns it.
+ */
+void mp_http_req_set_data(mp_http_req *req, void *data);
+void *mp_http_req_data(const mp_http_req *req);
+/*
  * The TLS client certificate, if the client sent one, else NULL. NOT
  * VERIFIED: the server accepts any client certificate, so the handler must
  * verify it against its trust anchors before trusting anything in it.

@@ -126,13 +126,15 @@ struct mp_http_req {
 	const struct http_head *head;      /* a plain connection's request: its head, */
 	const uint8_t *body;               /* its body */
 	size_t body_len;                   /* (also set for evhttp's) */
-	char hdrs[HTTP_PLAIN_HEADERS_MAX]; /* and "Name: value\r\n" lines of the response */
-	size_t hdrs_len;
 	const char *method;
 	char *path;
 	char **qkeys, **qvals;
 	size_t nq;
 	bool replied;
+	void *data;
+	size_t hdrs_len;
+	/* last, so that a new request zeroes the members above only: */
+	char hdrs[HTTP_PLAIN_HEADERS_MAX]; /* "Name: value\r\n" lines of a plain connection's response */
 };
 
 /* http_conn.c */

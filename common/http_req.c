@@ -259,12 +259,7 @@ http_req_dispatch_plain(struct http_conn *c, const struct http_head *h, const ui
 	char *q;
 
 	memset(&req, 0, offsetof(mp_http_req, hdrs));
-	req.hdrs_len = 0;
 	req.method = h->method;
-	req.path = NULL;
-	req.qkeys = req.qvals = NULL;
-	req.nq = 0;
-	req.replied = false;
 	req.conn = c;
 	req.head = h;
 	req.body = body;
@@ -377,6 +372,18 @@ void *
 mp_http_req_worker(const mp_http_req *req)
 {
 	return req->conn->wl->w->ctx;
+}
+
+void
+mp_http_req_set_data(mp_http_req *req, void *data)
+{
+	req->data = data;
+}
+
+void *
+mp_http_req_data(const mp_http_req *req)
+{
+	return req->data;
 }
 
 X509 *

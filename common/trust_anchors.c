@@ -1,6 +1,7 @@
 #include "trust_anchors.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,10 +15,12 @@
 #include <openssl/x509v3.h>
 
 #include "codec.h"
+#include "num.h"
 #include "err.h"
 #include "record.h"
 
-#define COLUMNS "id, tenant_id, name, certificate, subject, policy, created_at"
+#define COLUMNS "id, tenant_id, name, certificate, subject, policy, created_at, crl," \
+	" crl_this_update, crl_next_update, crl_revoked, crl_updated_at"
 
 /* Exactly one DER certificate of at most MP_TRUST_ANCHOR_MAX_DER bytes. */
 static int
@@ -173,10 +176,19 @@ decorate(json_t *row)
 	    json_object_get(d, "self_signed"));
 	if (link == NULL || json_object_set_new(d, "chain", json_pack("[o]", link)) != 0 ||
 	    json_object_set_new(d, "certificate_pem", json_string(pem)) != 0 ||
+	    json_object_set_new(d, "crl", json_is_string(json_object_get(row, "crl")) ?
+	    json_pack("{s:O, s:O, s:O, s:O}", "this_update", json_object_get(row, "crl_this_update"),
+	    "next_update", json_object_get(row, "crl_next_update"), "revoked",
+	    json_object_get(row, "crl_revoked"), "updated_at", json_object_get(row,
+	    "crl_updated_at")) : json_null()) != 0 ||
 	    json_object_update(row, d) != 0) {
 		r = MP_ERR_NOMEM;
 		goto out;
 	}
+	json_object_del(row, "crl_this_update");
+	json_object_del(row, "crl_next_update");
+	json_object_del(row, "crl_revoked");
+	json_object_del(row, "crl_updated_at");
 	r = MP_OK;
 out:
 	json_decref(d);
@@ -526,6 +538,48 @@ mp_anchor_cache_free(mp_anchor_cache *c)
 }
 
 /*
+ * Whether x, which the anchor of row issued, is not on the CRL uploaded with
+ * the anchor (checked when it was uploaded): MP_OK; MP_ERR_DENIED when it is
+ * listed; MP_ERR_UNSUPPORTED when the CRL is past its nextUpdate. *why gets
+ * a static sentence on an error.
+ */
+static int
+not_on_uploaded_crl(X509 *x, const json_t *row, const char **why)
+{
+	const char *b64 = json_string_value(json_object_get(row, "crl"));
+	const unsigned char *p;
+	X509_CRL *crl = NULL;
+	X509_REVOKED *rev = NULL;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = mp_b64_decode(b64, strlen(b64), false, MP_TRUST_ANCHOR_MAX_CRL, &der, &len)) !=
+	    MP_OK)
+		goto out;
+	p = der;
+	if ((crl = d2i_X509_CRL(NULL, &p, (long)len)) == NULL) {
+		r = MP_ERR_INTEGRITY;
+		goto out;
+	}
+	r = MP_ERR_UNSUPPORTED;
+	*why = "the CRL uploaded with the client certificate's trust anchor is past its"
+	    " nextUpdate; an operator must upload a current one";
+	if (X509_CRL_get0_nextUpdate(crl) == NULL ||
+	    X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl)) <= 0)
+		goto out;
+	r = MP_OK;
+	if (X509_CRL_get0_by_cert(crl, &rev, x) == 1) {
+		*why = "the client certificate is revoked by the CRL uploaded with its trust anchor";
+		r = MP_ERR_DENIED;
+	}
+out:
+	X509_CRL_free(crl);
+	free(der);
+	return r;
+}
+
+/*
  * The certificate of an anchor row (b64: its "certificate"), from cache
  * when it holds the same DER, else parsed (and kept in cache, which may be
  * NULL). A new reference in *out; MP_ERR_INTEGRITY when it does not parse.
@@ -573,7 +627,8 @@ anchor_x509(mp_anchor_cache *cache, const char *b64, X509 **out)
  * Verifies leaf under the anchors of rows whose tenant_id is tenant (their
  * certificates through cache). *anchor gets the row of the anchor that ended
  * the chain, or NULL when it does not verify; every certificate below the
- * anchor must pass not_revoked (its errors, with *why).
+ * anchor must pass not_revoked, or for the one the anchor issued
+ * not_on_uploaded_crl when the anchor has a CRL (their errors, with *why).
  */
 static int
 verify_in_tenant(mp_anchor_cache *cache, json_t *rows, const char *tenant, X509 *leaf,
@@ -614,16 +669,21 @@ verify_in_tenant(mp_anchor_cache *cache, json_t *rows, const char *tenant, X509 
 	if (X509_verify_cert(ctx) != 1 || (path = X509_STORE_CTX_get0_chain(ctx)) == NULL)
 		goto out;
 	n = sk_X509_num(path);
-	for (int k = 0; k < n - 1; k++)
-		if ((r = not_revoked(sk_X509_value(path, k), sk_X509_value(path, k + 1), why)) !=
-		    MP_OK)
-			goto out;
 	top = sk_X509_value(path, n - 1);
 	json_array_foreach(rows, i, row) {
 		if (xs[i] != NULL && X509_cmp(top, xs[i]) == 0) {
 			found = row;
 			break;
 		}
+	}
+	for (int k = 0; k < n - 1; k++) {
+		X509 *below = sk_X509_value(path, k);
+
+		r = k == n - 2 && found != NULL && json_is_string(json_object_get(found, "crl")) ?
+		    not_on_uploaded_crl(below, found, why) :
+		    not_revoked(below, sk_X509_value(path, k + 1), why);
+		if (r != MP_OK)
+			goto out;
 	}
 	*anchor = found;
 out:
@@ -695,6 +755,172 @@ out:
 	json_decref(rows);
 	json_decref(found);
 	free(names_text);
+	return r;
+}
+
+/* t as Unix seconds. */
+static int
+time_unix(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return MP_ERR_INVALID;
+	*out = (int64_t)timegm(&tm);
+	return MP_OK;
+}
+
+struct crl_ctx {
+	const mp_actor *actor;
+	const char *tenant_id;
+	const char *id;
+	const uint8_t *der;
+	size_t len;
+	const char *why;
+};
+
+/*
+ * The checks of mp_trust_anchor_set_crl against anchor (its DER in the
+ * locked row res) and the stored CRL's thisUpdate; sets *this_update,
+ * *next_update and *revoked.
+ */
+static int
+crl_check(struct crl_ctx *c, const PGresult *res, int64_t *this_update, int64_t *next_update,
+    int *revoked)
+{
+	const unsigned char *p = c->der;
+	const char *stored = mp_db_value(res, 0, 1);
+	X509_CRL *crl = NULL;
+	X509 *anchor = NULL;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	uint64_t old = 0;
+	int r;
+
+	if ((r = mp_db_bytea_value(res, 0, 0, MP_TRUST_ANCHOR_MAX_DER, &der, &len)) != MP_OK ||
+	    (r = parse_one(der, len, &anchor)) != MP_OK)
+		goto out;
+	r = MP_ERR_INVALID;
+	c->why = "not exactly one X.509 CRL";
+	if (c->len == 0 || c->len > MP_TRUST_ANCHOR_MAX_CRL ||
+	    (crl = d2i_X509_CRL(NULL, &p, (long)c->len)) == NULL || p != c->der + c->len)
+		goto out;
+	r = MP_ERR_POLICY;
+	c->why = "the CRL is not issued by this trust anchor (its issuer is another name)";
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(anchor)) != 0)
+		goto out;
+	c->why = "the CRL's signature does not verify with the trust anchor's key";
+	if (X509_CRL_verify(crl, X509_get0_pubkey(anchor)) != 1)
+		goto out;
+	c->why = "the CRL needs a thisUpdate not in the future and a nextUpdate still to come";
+	if (time_unix(X509_CRL_get0_lastUpdate(crl), this_update) != MP_OK ||
+	    time_unix(X509_CRL_get0_nextUpdate(crl), next_update) != MP_OK ||
+	    *this_update > (int64_t)time(NULL) + 300 || *next_update <= (int64_t)time(NULL))
+		goto out;
+	if (stored != NULL && mp_parse_u64(stored, INT64_MAX, &old) == MP_OK &&
+	    *this_update < (int64_t)old) {
+		c->why = "the CRL is older (thisUpdate) than the one stored with this trust anchor";
+		r = MP_ERR_CONFLICT;
+		goto out;
+	}
+	*revoked = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
+	if (*revoked < 0)
+		*revoked = 0;
+	c->why = NULL;
+	r = MP_OK;
+out:
+	ERR_clear_error();
+	X509_CRL_free(crl);
+	X509_free(anchor);
+	free(der);
+	return r;
+}
+
+static int
+crl_txn(mp_db *db, void *arg, json_t **out)
+{
+	struct crl_ctx *c = arg;
+	PGresult *res = NULL;
+	json_t *row = NULL, *details = NULL;
+	char *crl = NULL, tu[24], nu[24], rev[16];
+	const char *params[6] = { c->id, c->tenant_id };
+	int64_t this_update = 0, next_update = 0;
+	int revoked = 0, r;
+
+	if ((r = mp_db_query_row(db, "SELECT certificate,"
+	    " extract(epoch FROM crl_this_update)::bigint FROM trust_anchors"
+	    " WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2) FOR UPDATE", 2, params,
+	    &res)) != MP_OK)
+		goto out;
+	if ((r = crl_check(c, res, &this_update, &next_update, &revoked)) != MP_OK ||
+	    (r = mp_db_bytea_param(c->der, c->len, &crl)) != MP_OK)
+		goto out;
+	mp_record_time(this_update, tu);
+	mp_record_time(next_update, nu);
+	snprintf(rev, sizeof(rev), "%d", revoked);
+	params[2] = crl;
+	params[3] = tu;
+	params[4] = nu;
+	params[5] = rev;
+	if ((r = mp_record_get(db, "UPDATE trust_anchors SET crl = $3,"
+	    " crl_this_update = to_timestamp($4::bigint), crl_next_update = to_timestamp($5::bigint),"
+	    " crl_revoked = $6, crl_updated_at = now() WHERE id = $1"
+	    " AND ($2::uuid IS NULL OR tenant_id = $2) RETURNING " COLUMNS, 6, params, &row)) !=
+	    MP_OK)
+		goto out;
+	if ((details = json_pack("{s:O, s:O, s:i}", "this_update", json_object_get(row,
+	    "crl_this_update"), "next_update", json_object_get(row, "crl_next_update"), "revoked",
+	    revoked)) == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = mp_audit_write_in(db, c->actor, json_string_value(json_object_get(row,
+	    "tenant_id")), "trust_anchor.crl", "trust_anchor", c->id, details)) != MP_OK ||
+	    (r = decorate(row)) != MP_OK)
+		goto out;
+	*out = row;
+	row = NULL;
+out:
+	json_decref(details);
+	json_decref(row);
+	free(crl);
+	PQclear(res);
+	return r;
+}
+
+int
+mp_trust_anchor_set_crl(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id, const uint8_t *der, size_t len, json_t **out, const char **why)
+{
+	struct crl_ctx c = { actor, tenant_id, id, der, len, NULL };
+	int r;
+
+	if (actor == NULL || id == NULL || der == NULL)
+		return MP_ERR_INVALID;
+	r = mp_record_txn(db, crl_txn, &c, out);
+	if (why != NULL)
+		*why = r == MP_OK ? NULL : c.why;
+	return r;
+}
+
+int
+mp_trust_anchor_delete_crl(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id)
+{
+	const char *params[2] = { id, tenant_id };
+	json_t *details;
+	int r;
+
+	if (actor == NULL || id == NULL)
+		return MP_ERR_INVALID;
+	if ((details = json_object()) == NULL)
+		return MP_ERR_NOMEM;
+	r = mp_record_insert(db, actor, "trust_anchor.crl_delete", "trust_anchor",
+	    "UPDATE trust_anchors SET crl = NULL, crl_this_update = NULL, crl_next_update = NULL,"
+	    " crl_revoked = NULL, crl_updated_at = NULL WHERE id = $1"
+	    " AND ($2::uuid IS NULL OR tenant_id = $2) AND crl IS NOT NULL RETURNING id, tenant_id",
+	    2, params, details, NULL);
+	json_decref(details);
 	return r;
 }
 

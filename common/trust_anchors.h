@@ -6,7 +6,9 @@
  * and, read from the certificate: certificate_pem, issuer, not_before,
  * not_after (RFC 3339 UTC), sha256 (fingerprint, lower-case hex), self_signed
  * and chain (an array of {subject, issuer, sha256, root}: here the anchor
- * itself, a root when it is self-signed).
+ * itself, a root when it is self-signed), and crl: null, or what the CRL
+ * uploaded with it says, {this_update, next_update, revoked (entries),
+ * updated_at}.
  */
 #ifndef MP_TRUST_ANCHORS_H
 #define MP_TRUST_ANCHORS_H
@@ -71,7 +73,9 @@ void mp_anchor_cache_free(mp_anchor_cache *c);
  * certificate, CA constraints; an anchor need not be self-signed), as an
  * array of anchor rows (id, tenant_id, name, subject, policy) in *out, at
  * most one per tenant. Revocation is checked for every certificate below
- * the anchor that publishes it: the CRL at its first http:// distribution
+ * the anchor: one the anchor issued against the CRL uploaded with it when
+ * there is one (which must not be past its nextUpdate), else where the
+ * certificate publishes it: the CRL at its first http:// distribution
  * point is fetched (no cache yet; at most MP_TRUST_ANCHOR_CRL_TIMEOUT_S,
  * OpenSSL's response size limit) and must be the issuer's, signed by it and
  * current; a certificate without a CRL but with an http:// OCSP responder is
@@ -86,6 +90,31 @@ void mp_anchor_cache_free(mp_anchor_cache *c);
  */
 int mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X509) *chain,
     json_t **out, const char **why);
+
+/* The largest CRL taken with a trust anchor (DER). */
+#define MP_TRUST_ANCHOR_MAX_CRL (4 * 1024 * 1024)
+
+/*
+ * Adds or replaces the CRL (DER) uploaded with anchor id (in tenant_id;
+ * NULL: any tenant). It must be exactly one CRL, issued by the anchor
+ * (issuer name) and signed by its key, with a thisUpdate not in the future
+ * (5 minutes of skew) and not before the stored CRL's, and a nextUpdate
+ * still to come. Audited as trust_anchor.crl with this_update, next_update and
+ * revoked. MP_ERR_INVALID (not a CRL), MP_ERR_POLICY (not the anchor's, or
+ * its times), MP_ERR_CONFLICT (older than the stored one),
+ * MP_ERR_NOT_FOUND; *why (may be NULL) gets a static sentence on those.
+ * *out (may be NULL) gets the anchor.
+ */
+int mp_trust_anchor_set_crl(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id, const uint8_t *der, size_t len, json_t **out, const char **why);
+
+/*
+ * Removes the CRL uploaded with anchor id (in tenant_id; NULL: any
+ * tenant); audited as trust_anchor.crl_delete. MP_ERR_NOT_FOUND when there
+ * is no such anchor or it has no CRL.
+ */
+int mp_trust_anchor_delete_crl(mp_db *db, const mp_actor *actor, const char *tenant_id,
+    const char *id);
 
 /*
  * Deletes the anchor id (in tenant_id; NULL: any tenant); audited as

@@ -15,6 +15,8 @@
 #include "enroll_tokens.h"
 #include "err.h"
 #include "idevid.h"
+#include "keywrap.h"
+#include "label.h"
 #include "log.h"
 #include "pkcs7.h"
 #include "preenroll.h"
@@ -54,28 +56,20 @@ token_refused(mp_http_req *req, int r)
 	est_reply_fail(req, r, "enrollment token");
 }
 
-/*
- * A request repeated with a token its first request used up: answered from
- * the request awaiting approval made for the same key (still pending: 202
- * again; approved: the certificate; rejected: 403). Whether it replied.
- */
-static bool
-answer_repeat(mp_http_req *req, const char *serial, const char *token, const uint8_t *csr,
-    size_t csr_len)
+bool
+est_enroll_answer_request(mp_http_req *req, const char *tenant, const char *device,
+    const uint8_t *csr, size_t csr_len)
 {
 	mp_worker *w = mp_http_req_worker(req);
-	json_t *tok = NULL, *rq = NULL;
+	json_t *rq = NULL;
 	const char *status;
 	uint8_t *der = NULL;
 	size_t len;
 	bool replied = false;
 	int r;
 
-	if (mp_enroll_token_check(w->db, token, serial, &tok) != MP_OK)
-		goto out;
-	r = ca_request_find_key(w->db, json_string_value(json_object_get(tok, "tenant_id")),
-	    json_string_value(json_object_get(tok, "device_id")), csr, csr_len, &rq);
-	if (r == MP_ERR_NOT_FOUND)
+	r = ca_request_find_key(w->db, tenant, device, csr, csr_len, &rq);
+	if (r == MP_ERR_NOT_FOUND || r == MP_ERR_INVALID)
 		goto out;
 	replied = true;
 	if (r != MP_OK) {
@@ -96,6 +90,26 @@ answer_repeat(mp_http_req *req, const char *serial, const char *token, const uin
 out:
 	OPENSSL_free(der);
 	json_decref(rq);
+	return replied;
+}
+
+/*
+ * A request repeated with a token its first request used up: answered from
+ * the request awaiting approval made for the same key
+ * (est_enroll_answer_request). Whether it replied.
+ */
+static bool
+answer_repeat(mp_http_req *req, const char *serial, const char *token, const uint8_t *csr,
+    size_t csr_len)
+{
+	mp_worker *w = mp_http_req_worker(req);
+	json_t *tok = NULL;
+	bool replied = false;
+
+	if (mp_enroll_token_check(w->db, token, serial, &tok) == MP_OK)
+		replied = est_enroll_answer_request(req,
+		    json_string_value(json_object_get(tok, "tenant_id")),
+		    json_string_value(json_object_get(tok, "device_id")), csr, csr_len);
 	json_decref(tok);
 	return replied;
 }
@@ -149,8 +163,10 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
     const uint8_t *csr, size_t csr_len, bool keygen)
 {
 	mp_worker *w = mp_http_req_worker(req);
+	const est_label *label = est_label_of(req);
 	mp_actor actor = { "device", device, tenant };
-	ca_issue_req in = { tenant, device, profile, (const char *)csr, csr_len, 0, NULL };
+	ca_issue_req in = { tenant, device, label != NULL ? label->profile_id : profile,
+		(const char *)csr, csr_len, 0, NULL };
 	ca_detail d = { { 0 }, { 0 } };
 	uint8_t *der = NULL, *pkcs8 = NULL, binding[MP_HTTP_CHANNEL_BINDING_MAX];
 	char *binding_b64 = NULL;
@@ -158,9 +174,16 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 	est_outcome outcome = EST_REFUSED;
 	bool pending = false;
 	size_t len, pkcs8_len = 0;
+	X509 *recipient = NULL;
 	ca_env env;
 	int r;
 
+	if (label != NULL && strcmp(label->tenant_id, tenant) != 0) {
+		est_reply_text(req, 403, "the device is not of the tenant of this EST label");
+		goto out;
+	}
+	if (keygen && !est_keywrap_recipient(req, csr, csr_len, &recipient))
+		goto out;
 	ca_env_of_worker(w, &env);
 	if (mp_http_req_channel_binding(req, binding, &len, NULL) == MP_OK) {
 		if ((r = mp_b64_encode(binding, len, false, &binding_b64)) != MP_OK) {
@@ -170,7 +193,7 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 		in.channel_binding = binding_b64;
 	}
 	r = keygen ? ca_issue_keygen(&env, &actor, &in, &out, &pkcs8, &pkcs8_len, &d) :
-	    ca_issue(&env, &actor, &in, &out, &pending, &d);
+	    ca_issue_repeatable(&env, &actor, &in, &out, &pending, &d);
 	if (r != MP_OK) {
 		est_enroll_refused(req, r, &d);
 		goto out;
@@ -187,7 +210,7 @@ est_enroll_issue(mp_http_req *req, const char *tenant, const char *device, const
 		goto out;
 	}
 	if (keygen)
-		est_reply_keygen(req, pkcs8, pkcs8_len, der, len);
+		est_reply_keygen(req, pkcs8, pkcs8_len, recipient, der, len);
 	else
 		est_reply_b64(req, "application/pkcs7-mime; smime-type=certs-only", der, len);
 out:

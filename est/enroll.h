@@ -30,8 +30,9 @@ void est_simpleenroll(mp_http_req *req, void *arg);
 /*
  * /serverkeygen (RFC 7030 4.4): as /simpleenroll, the same credentials, but
  * the certificate is for a key the server makes and returns with it
- * (multipart/mixed, the key as unencrypted PKCS#8 inside the TLS channel).
- * Refused (400) for a profile that needs approval.
+ * (multipart/mixed: the key as PKCS#8 inside the TLS channel, or encrypted
+ * to the client certificate when the CSR asks, keywrap.h). Refused (400)
+ * for a profile that needs approval.
  */
 void est_serverkeygen(mp_http_req *req, void *arg);
 
@@ -44,7 +45,10 @@ void est_serverkeygen(mp_http_req *req, void *arg);
 bool est_enroll_body(mp_http_req *req, uint8_t **csr, size_t *len);
 /*
  * Issues for device of tenant under profile (ca_issue, the device as actor)
- * and replies: 200 with the certificate, 202 with Retry-After for a request
+ * and replies; under a label (label.h), under the label's profile instead,
+ * and 403 for a device of another tenant than the label's. A request the
+ * device made before for the same key under a profile that needs approval
+ * answers it (ca_issue_repeatable). Replies: 200 with the certificate, 202 with Retry-After for a request
  * awaiting approval, or the refusal (est_enroll_refused). With keygen, for a
  * key made by the server (ca_issue_keygen), answered with key and
  * certificate (est_reply_keygen). What came of it.
@@ -56,6 +60,14 @@ typedef enum est_outcome {
 } est_outcome;
 est_outcome est_enroll_issue(mp_http_req *req, const char *tenant, const char *device,
     const char *profile, const uint8_t *csr, size_t csr_len, bool keygen);
+/*
+ * Answers a request repeated by device of tenant from its request awaiting
+ * approval for the key csr is for, when there is one: 202 with Retry-After
+ * while it is pending, 200 with the certificate once approved, 403 once
+ * rejected. Whether it replied (false: there is none).
+ */
+bool est_enroll_answer_request(mp_http_req *req, const char *tenant, const char *device,
+    const uint8_t *csr, size_t csr_len);
 /*
  * Replies to a refusal of the issuer with its reason: 400 for a request that
  * does not decode or that the profile refuses, 403 for a device or CA that

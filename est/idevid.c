@@ -8,6 +8,7 @@
 #include "devices.h"
 #include "enroll.h"
 #include "err.h"
+#include "label.h"
 #include "reply.h"
 #include "trust_anchors.h"
 #include "worker.h"
@@ -102,6 +103,17 @@ fail:
 	return NULL;
 }
 
+/* Keeps the anchors of tenant only; whether any is left. */
+static bool
+only_tenant(json_t *anchors, const char *tenant)
+{
+	for (size_t i = json_array_size(anchors); i > 0; i--)
+		if (strcmp(json_string_value(json_object_get(json_array_get(anchors, i - 1),
+		    "tenant_id")), tenant) != 0)
+			json_array_remove(anchors, i - 1);
+	return json_array_size(anchors) > 0;
+}
+
 void
 est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen)
 {
@@ -125,6 +137,11 @@ est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen)
 	}
 	if (r != MP_OK) {
 		est_reply_fail(req, r, "trust anchors");
+		goto out;
+	}
+	if (est_label_of(req) != NULL && !only_tenant(anchors, est_label_of(req)->tenant_id)) {
+		est_reply_text(req, 403, "no trust anchor of the tenant of this EST label vouches for"
+		    " the client certificate");
 		goto out;
 	}
 	if ((serial = cert_serial(leaf)) == NULL) {

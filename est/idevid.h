@@ -22,7 +22,8 @@
 /*
  * 401 when no anchor vouches for leaf; 403 when it (or an intermediate) is
  * revoked or its revocation cannot be checked, it names no serial, maps to no
- * device (or to several tenants'), or its device is not active; then as
+ * device (or to several tenants'), or its device is not active; under a
+ * label (label.h) only the anchors of the label's tenant count; then as
  * /simpleenroll.
  */
 void est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen);

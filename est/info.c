@@ -6,23 +6,29 @@
 #include "config.h"
 #include "csrattrs.h"
 #include "err.h"
+#include "label.h"
 #include "pkcs7.h"
 #include "reply.h"
 #include "worker.h"
 
-/* Answers with encode(ca_enroll_info of [est] profile) as base64 of content_type. */
+/*
+ * Answers with encode(ca_enroll_info of the label's profile, or [est]
+ * profile) as base64 of content_type.
+ */
 static void
 answer(mp_http_req *req, int (*encode)(const json_t *info, uint8_t **der, size_t *len),
     const char *content_type, const char *what)
 {
 	mp_worker *w = mp_http_req_worker(req);
+	const est_label *label = est_label_of(req);
 	ca_detail d = { { 0 }, { 0 } };
 	json_t *info = NULL;
 	uint8_t *der = NULL;
 	size_t len;
 	int r;
 
-	if ((r = ca_enroll_info(w->db, NULL, w->config->est_profile, &info, &d)) != MP_OK)
+	if ((r = ca_enroll_info(w->db, label != NULL ? label->tenant_id : NULL,
+	    label != NULL ? label->profile_id : w->config->est_profile, &info, &d)) != MP_OK)
 		est_reply_fail(req, r, r == MP_ERR_NOT_FOUND ? d.message : "[est] profile");
 	else if ((r = encode(info, &der, &len)) != MP_OK)
 		est_reply_fail(req, r, what);

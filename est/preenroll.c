@@ -58,12 +58,18 @@ est_preenroll(mp_http_req *req, X509 *cert, bool keygen)
 		est_reply_unauthorized(req, "the client certificate is not within its validity");
 		goto out;
 	}
-	if (strcmp(status, "active") != 0) {
-		est_reply_text(req, 403, "the pre-enrollment certificate was used already or revoked");
-		goto out;
-	}
 	if (!est_enroll_body(req, &csr, &csr_len))
 		goto out;
+	if (strcmp(status, "active") != 0) {
+		/* used for a request awaiting approval: that request answers its repeats */
+		if (strcmp(status, "revoked") != 0 ||
+		    !json_is_string(json_object_get(row, "reason")) ||
+		    strcmp(json_string_value(json_object_get(row, "reason")), "superseded") != 0 ||
+		    !est_enroll_answer_request(req, tenant, device, csr, csr_len))
+			est_reply_text(req, 403, "the pre-enrollment certificate was used already or"
+			    " revoked");
+		goto out;
+	}
 	{
 		mp_actor actor = { "device", device, tenant };
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/x509.h>
+
 #include "http.h"
 
 /* status with msg and a newline as text/plain. */
@@ -15,11 +17,13 @@ void est_reply_unauthorized(mp_http_req *req, const char *msg);
 void est_reply_b64(mp_http_req *req, const char *content_type, const uint8_t *der, size_t len);
 /*
  * 200 with the answer to /serverkeygen (RFC 7030 4.4.2): multipart/mixed of
- * the private key (application/pkcs8) and the certificate (certs-only
- * PKCS#7), each base64. Every copy of the key it makes is wiped.
+ * the private key (application/pkcs8, or with recipient not NULL encrypted
+ * to it as application/pkcs7-mime; smime-type=server-generated-key, see
+ * keywrap.h) and the certificate (certs-only PKCS#7), each base64. Every
+ * copy of the key it makes is wiped.
  */
 void est_reply_keygen(mp_http_req *req, const uint8_t *pkcs8, size_t pkcs8_len,
-    const uint8_t *certs, size_t certs_len);
+    X509 *recipient, const uint8_t *certs, size_t certs_len);
 /*
  * An error that is not the client's doing: 503 with Retry-After when the
  * database is unreachable, else 500; logged once with what it was about.

@@ -7,7 +7,7 @@ set -eu
 PACKAGES="gcc pkg-config meson ninja-build python3 libssl-dev libevent-dev libpq-dev
 libjansson-dev check postgresql-15 openssl curl ca-certificates procps
 clang libclang-rt-14-dev wrk nginx-light softhsm2 libp11-kit-dev libcbor-dev nodejs
-openssh-client openssh-server strongswan-pki libstrongswan-extra-plugins"
+openssh-client openssh-server strongswan-pki libstrongswan-extra-plugins python3-cryptography"
 
 missing=""
 for p in $PACKAGES; do

@@ -4,7 +4,8 @@
 # /simpleenroll with HTTP Basic (device serial, one-time enrollment token)
 # issues a certificate with subject and SAN from the device record, which
 # verifies against /cacerts and is good in OCSP; every base64 style of RFC 8951
-# is read; each failure path answers its status with a reason; a token is not
+# is read; each failure path (a weak key, a broken signature, names or SANs
+# the device record does not give, ...) answers its status with a reason; a token is not
 # spent by a refused request; 50 concurrent enrollments with a one-use token
 # give exactly one certificate; /simplereenroll with the certificate as TLS
 # client certificate, refused for a foreign, suspended or revoked one or other
@@ -141,14 +142,19 @@ csr weak "/CN=CS-1" -newkey rsa:1024
 expect_eq "RSA 1024" "$(enroll "CS-1:$TOK" "$T/weak.b64")" 400
 expect_contains "RSA 1024: reason" "$(cat "$T/b")" "csr.key"
 head -c 140000 /dev/zero | tr '\0' A >"$T/huge.b64"
-expect_eq "body over the EST limit" "$(enroll "CS-1:$TOK" "$T/huge.b64")" 413
+# (curl waits for the answer to its headers before it sends the body, so that the
+# refusal is read rather than lost to the reset of a connection closed under it)
+expect_eq "body over the EST limit" "$(enroll "CS-1:$TOK" "$T/huge.b64" -H 'Expect: 100-continue')" 413
 csr other "/CN=CS-2"
 expect_eq "CSR naming another device" "$(enroll "CS-1:$TOK" "$T/other.b64")" 400
 expect_contains "CSR naming another device: reason" "$(cat "$T/b")" 'csr.subject.CN: must be "CS-1"'
+csr evilsan "/CN=CS-1" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -addext "subjectAltName=DNS:evil.example"
+expect_eq "CSR asking for a SAN the device record does not give" "$(enroll "CS-1:$TOK" "$T/evilsan.b64")" 400
+expect_contains "forbidden SAN: reason" "$(cat "$T/b")" "csr.san[0]: dns:evil.example is not allowed"
 expect_eq "GET is not enrollment" "$(est_req simpleenroll -u "CS-1:$TOK")" 405
 expect_eq "no use spent by the refusals" "$(uses_left "$TID")" 1
 expect_eq "refusals after the token check were given back" \
-	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'enrollment_token.refund' AND object_id = '$TID'")" 4
+	"$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'enrollment_token.refund' AND object_id = '$TID'")" 5
 
 expect_eq "enroll CS-1" "$(enroll "CS-1:$TOK" "$T/dev1.b64")" 200
 expect_eq "enroll: content type" "$(header Content-Type)" "application/pkcs7-mime; smime-type=certs-only"
