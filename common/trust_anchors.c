@@ -698,12 +698,12 @@ out:
 
 int
 mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X509) *chain,
-    json_t **out, const char **why)
+    const char *serial, json_t **out, const char **why)
 {
 	const char *reason = "no trust anchor vouches for the client certificate";
 	json_t *names = NULL, *rows = NULL, *found = NULL, *row, *anchor;
 	char *names_text = NULL;
-	const char *params[1];
+	const char *params[2];
 	size_t i;
 	int r;
 
@@ -719,9 +719,11 @@ mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X
 		goto out;
 	}
 	params[0] = names_text;
-	if ((r = mp_record_list(db, "SELECT " COLUMNS " FROM trust_anchors WHERE subject IN"
-	    " (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY tenant_id, id", 1, params,
-	    &rows)) != MP_OK)
+	params[1] = serial;
+	if ((r = mp_record_list(db, "SELECT " COLUMNS ", (SELECT d.id FROM devices d"
+	    " WHERE d.tenant_id = a.tenant_id AND d.serial = $2) AS device_id FROM trust_anchors a"
+	    " WHERE subject IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY tenant_id, id",
+	    2, params, &rows)) != MP_OK)
 		goto out;
 	json_array_foreach(rows, i, row) {
 		const char *tenant = json_string_value(json_object_get(row, "tenant_id"));
@@ -732,10 +734,10 @@ mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X
 		if ((r = verify_in_tenant(cache, rows, tenant, leaf, chain, &anchor, &reason)) != MP_OK)
 			goto out;
 		if (anchor != NULL && json_array_append_new(found, json_pack("{s:O, s:O, s:O, s:O,"
-		    " s:O}", "id", json_object_get(anchor, "id"), "tenant_id", json_object_get(anchor,
-		    "tenant_id"), "name", json_object_get(anchor, "name"), "subject",
-		    json_object_get(anchor, "subject"), "policy", json_object_get(anchor, "policy"))) !=
-		    0) {
+		    " s:O, s:O}", "id", json_object_get(anchor, "id"), "tenant_id",
+		    json_object_get(anchor, "tenant_id"), "name", json_object_get(anchor, "name"),
+		    "subject", json_object_get(anchor, "subject"), "policy", json_object_get(anchor,
+		    "policy"), "device_id", json_object_get(anchor, "device_id"))) != 0) {
 			r = MP_ERR_NOMEM;
 			goto out;
 		}

@@ -71,11 +71,14 @@ void mp_anchor_cache_free(mp_anchor_cache *c);
  * sent with the intermediates in chain (may be NULL): the anchors, of every
  * tenant, under which leaf verifies now (signatures, validity of every
  * certificate, CA constraints; an anchor need not be self-signed), as an
- * array of anchor rows (id, tenant_id, name, subject, policy) in *out, at
- * most one per tenant. Revocation is checked for every certificate below
- * the anchor: one the anchor issued against the CRL uploaded with it when
- * there is one (which must not be past its nextUpdate), else where the
- * certificate publishes it: the CRL at its first http:// distribution
+ * array of anchor rows (id, tenant_id, name, subject, policy, device_id) in
+ * *out, at most one per tenant; device_id is the id of the tenant's device
+ * whose serial is serial (read in the same statement as the anchors; null
+ * when there is none or serial is NULL). Revocation is checked for every
+ * certificate below the anchor: one the anchor issued against the CRL
+ * uploaded with it when there is one (which must not be past its
+ * nextUpdate), else where the certificate publishes it: the CRL at its first
+ * http:// distribution
  * point is fetched (no cache yet; at most MP_TRUST_ANCHOR_CRL_TIMEOUT_S,
  * OpenSSL's response size limit) and must be the issuer's, signed by it and
  * current; a certificate without a CRL but with an http:// OCSP responder is
@@ -89,7 +92,7 @@ void mp_anchor_cache_free(mp_anchor_cache *c);
  * through cache (may be NULL: each is parsed anew).
  */
 int mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X509) *chain,
-    json_t **out, const char **why);
+    const char *serial, json_t **out, const char **why);
 
 /* The largest CRL taken with a trust anchor (DER). */
 #define MP_TRUST_ANCHOR_MAX_CRL (4 * 1024 * 1024)

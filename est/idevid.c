@@ -36,10 +36,10 @@ cert_serial(X509 *x)
 }
 
 /*
- * The device of serial among the tenants of anchors: registered in exactly
- * one of them, else registered now in the one tenant whose anchor allows it.
- * *anchor gets the anchor of the device's tenant. Replies and returns NULL
- * on failure.
+ * The device of serial among the tenants of anchors (each anchor row with the
+ * device_id of serial in its tenant): registered in exactly one of them, else
+ * registered now in the one tenant whose anchor allows it. *anchor gets the
+ * anchor of the device's tenant. Replies and returns NULL on failure.
  */
 static json_t *
 map_device(mp_http_req *req, json_t *anchors, const char *serial, json_t **anchor)
@@ -50,34 +50,32 @@ map_device(mp_http_req *req, json_t *anchors, const char *serial, json_t **ancho
 	int r;
 
 	json_array_foreach(anchors, i, a) {
-		const char *tenant = json_string_value(json_object_get(a, "tenant_id"));
-
 		if (json_is_true(json_object_get(json_object_get(a, "policy"), "auto_register"))) {
 			auto_anchor = a;
 			nauto++;
 		}
-		if ((r = mp_device_find_by_serial(w->db, tenant, serial, &dev)) == MP_ERR_NOT_FOUND)
+		if (!json_is_string(json_object_get(a, "device_id")))
 			continue;
-		if (r != MP_OK) {
-			est_reply_fail(req, r, "device");
-			goto fail;
-		}
-		json_decref(found);
-		found = dev;
-		dev = NULL;
-		*anchor = a;
+		found = a;
 		nfound++;
 	}
-	if (nfound == 1)
-		return found;
+	if (nfound == 1) {
+		if ((dev = json_pack("{s:O, s:O}", "id", json_object_get(found, "device_id"),
+		    "tenant_id", json_object_get(found, "tenant_id"))) == NULL) {
+			est_reply_fail(req, MP_ERR_NOMEM, "device");
+			return NULL;
+		}
+		*anchor = found;
+		return dev;
+	}
 	if (nfound > 1 || (nfound == 0 && nauto > 1)) {
 		est_reply_text(req, 403, "the device serial maps to more than one tenant");
-		goto fail;
+		return NULL;
 	}
 	if (nauto == 0) {
 		est_reply_text(req, 403, "the device is not registered and its trust anchor does not"
 		    " register devices automatically");
-		goto fail;
+		return NULL;
 	}
 	{
 		const char *tenant = json_string_value(json_object_get(auto_anchor, "tenant_id"));
@@ -93,14 +91,11 @@ map_device(mp_http_req *req, json_t *anchors, const char *serial, json_t **ancho
 			r = mp_device_find_by_serial(w->db, tenant, serial, &dev);
 		if (r != MP_OK) {
 			est_reply_fail(req, r, "device registration");
-			goto fail;
+			return NULL;
 		}
 		*anchor = auto_anchor;
 		return dev;
 	}
-fail:
-	json_decref(found);
-	return NULL;
 }
 
 /* Keeps the anchors of tenant only; whether any is left. */
@@ -125,8 +120,9 @@ est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen)
 	size_t csr_len = 0;
 	int r;
 
-	r = mp_trust_anchor_verify(w->db, w->anchors, leaf, mp_http_req_peer_chain(req), &anchors,
-	    &why);
+	serial = cert_serial(leaf);
+	r = mp_trust_anchor_verify(w->db, w->anchors, leaf, mp_http_req_peer_chain(req), serial,
+	    &anchors, &why);
 	if (r == MP_ERR_UNAUTHENTICATED || r == MP_ERR_TOO_LARGE) {
 		est_reply_unauthorized(req, why);
 		goto out;
@@ -144,7 +140,7 @@ est_idevid_enroll(mp_http_req *req, X509 *leaf, bool keygen)
 		    " the client certificate");
 		goto out;
 	}
-	if ((serial = cert_serial(leaf)) == NULL) {
+	if (serial == NULL) {
 		est_reply_text(req, 403, "the client certificate names no device serial (serialNumber"
 		    " or CN)");
 		goto out;

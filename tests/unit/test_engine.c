@@ -565,7 +565,7 @@ make_cert(const char *cn, const char *bc, const char *ku, int *len)
 
 START_TEST(trust_anchors)
 {
-	json_t *t = tenant("ta-t"), *a = NULL, *g = NULL, *list = NULL, *pol;
+	json_t *t = tenant("ta-t"), *a = NULL, *g = NULL, *list = NULL, *pol, *dev;
 	const char *tid = str(t, "id");
 	uint8_t *der, *longer, *leaf, *noku;
 	const unsigned char *p;
@@ -643,12 +643,27 @@ START_TEST(trust_anchors)
 	x = d2i_X509(NULL, &p, len);
 	ck_assert_ptr_nonnull(x);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, &list, &why), MP_OK);
+		ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, NULL, &list, &why),
+		    MP_OK);
 		ck_assert_ptr_null(why);
 		ck_assert_uint_eq(json_array_size(list), 1);
 		ck_assert_str_eq(str(json_array_get(list, 0), "tenant_id"), tid);
+		ck_assert(json_is_null(json_object_get(json_array_get(list, 0), "device_id")));
 		json_decref(list);
 	}
+
+	/* the device of the serial in the anchor's tenant comes with the anchor, if there is one */
+	dev = device(tid, "EVSE-TA-1");
+	ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, "EVSE-TA-1", &list, &why),
+	    MP_OK);
+	ck_assert_uint_eq(json_array_size(list), 1);
+	ck_assert_str_eq(str(json_array_get(list, 0), "device_id"), str(dev, "id"));
+	json_decref(list);
+	ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, "EVSE-TA-2", &list, &why),
+	    MP_OK);
+	ck_assert(json_is_null(json_object_get(json_array_get(list, 0), "device_id")));
+	json_decref(list);
+	json_decref(dev);
 
 	ck_assert_int_eq(mp_trust_anchor_delete(db, &admin, NULL, str(a, "id")), MP_OK);
 	ck_assert_int_eq(mp_trust_anchor_delete(db, &admin, tid, str(a, "id")), MP_ERR_NOT_FOUND);
@@ -657,7 +672,7 @@ START_TEST(trust_anchors)
 	    " AND object_id = $1 AND tenant_id = $2 AND details->>'name' = 'acme-mfg'", str(a, "id"),
 	    tid), 1);
 	/* a deleted anchor stops counting at once, cache or not: "second" still vouches */
-	ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, &list, &why), MP_OK);
+	ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, NULL, &list, &why), MP_OK);
 	ck_assert_str_eq(str(json_array_get(list, 0), "name"), "second");
 	json_decref(list);
 	ck_assert_int_eq(mp_trust_anchor_list(db, tid, NULL, 0, &list), MP_OK);
@@ -665,7 +680,7 @@ START_TEST(trust_anchors)
 	    MP_OK);
 	json_decref(list);
 	list = NULL;
-	ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, &list, &why),
+	ck_assert_int_eq(mp_trust_anchor_verify(db, cache, x, NULL, NULL, &list, &why),
 	    MP_ERR_UNAUTHENTICATED);
 	ck_assert_str_eq(why, "no trust anchor vouches for the client certificate");
 	ck_assert_ptr_null(list);
