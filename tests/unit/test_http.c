@@ -492,7 +492,8 @@ END_TEST
 START_TEST(test_request_timeout)
 {
 	struct http_harness f;
-	const char *slow = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	const char *slow = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: "
+	                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	char resp[256];
 	struct timespec t0, t1;
 	int fd;

@@ -20,7 +20,8 @@ START_TEST(test_get)
 {
 	char buf[512];
 	struct http_head h;
-	const char *s = "GET /ocsp/MEM%2Bw?x=1 HTTP/1.1\r\nHost: a\r\nIf-None-Match:  \"ab\" \t\r\n\r\nNEXT";
+	const char *s = "GET /ocsp/MEM%2Bw?x=1 HTTP/1.1\r\nHost: a\r\n"
+	                "If-None-Match:  \"ab\" \t\r\n\r\nNEXT";
 
 	ck_assert_int_eq(parse(s, buf, sizeof(buf), &h), HTTP_HEAD_OK);
 	ck_assert_str_eq(h.method, "GET");
