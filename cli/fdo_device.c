@@ -71,7 +71,7 @@ cli_fdo_expect(const cli_fdo_answer *a, const char *want, char *err, size_t errs
 }
 
 int
-cli_fdo_cred_write(const char *path, const mp_buf *b, char *err, size_t errsz)
+cli_fdo_write_private(const char *path, const mp_buf *b, char *err, size_t errsz)
 {
 	char tmp[4200];
 	int fd, r = MP_ERR_IO;
@@ -88,7 +88,7 @@ cli_fdo_cred_write(const char *path, const mp_buf *b, char *err, size_t errsz)
 		r = MP_ERR_IO;
 	if (r != MP_OK) {
 		unlink(tmp);
-		snprintf(err, errsz, "cannot write the credential %s", path);
+		snprintf(err, errsz, "cannot write %s", path);
 	}
 	return r;
 }
@@ -163,7 +163,7 @@ cli_fdo_di(const char *url, const char *serial, const char *devinfo, const char 
 	for (size_t i = 0, o = 0; i < gl; i++)
 		o += (size_t)snprintf(guid + o, 37 - o, "%02x%s", g[i],
 		    i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
-	if ((r = cli_fdo_cred_write(credfile, cb, err, errsz)) != MP_OK ||
+	if ((r = cli_fdo_write_private(credfile, cb, err, errsz)) != MP_OK ||
 	    (r = cli_fdo_post(url, MSG_DI_SET_HMAC, token, msg, a, err, errsz)) != MP_OK ||
 	    (r = cli_fdo_expect(a, "13", err, errsz)) != MP_OK)
 		goto out;

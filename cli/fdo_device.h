@@ -26,10 +26,10 @@ typedef struct cli_fdo_cred {
 int cli_fdo_cred_read(const uint8_t *p, size_t n, cli_fdo_cred *out);
 
 /*
- * Writes the credential b to path, mode 0600, through a temporary file
- * renamed onto it. MP_ERR_IO with err saying so.
+ * Writes b (a credential, a token) to path, mode 0600, through a temporary
+ * file renamed onto it. MP_ERR_IO with err saying so.
  */
-int cli_fdo_cred_write(const char *path, const mp_buf *b, char *err, size_t errsz);
+int cli_fdo_write_private(const char *path, const mp_buf *b, char *err, size_t errsz);
 
 /* MP_OK for an answer of type want; MP_ERR_DENIED with the FDO error in err, MP_ERR_INVALID. */
 int cli_fdo_expect(const cli_fdo_answer *a, const char *want, char *err, size_t errsz);

@@ -524,7 +524,7 @@ onboard(struct to2 *t, cli_fdo_onboarding *o)
 	    (r = fdo_put_bstr(cb, mp_buf_ptr(hdr), mp_buf_len(hdr))) != MP_OK ||
 	    (r = fdo_put_bstr(cb, t->cr->key, t->cr->kl)) != MP_OK ||
 	    (r = fdo_put_tstr(cb, "", 0)) != MP_OK ||
-	    (r = cli_fdo_cred_write(t->credfile, cb, t->err, t->errsz)) != MP_OK)
+	    (r = cli_fdo_write_private(t->credfile, cb, t->err, t->errsz)) != MP_OK)
 		goto out;
 	for (size_t i = 0, n = 0; i < sizeof(guid2); i++)
 		n += (size_t)snprintf(o->guid + n, sizeof(o->guid) - n, "%02x%s", guid2[i],
