@@ -43,7 +43,6 @@
 #include "hash.h"
 #include "num.h"
 #include "rv_msg.h"
-#include "secure.h"
 #include "voucher.h"
 
 __attribute__((noreturn)) static void
