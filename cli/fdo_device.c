@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -58,9 +59,8 @@ csr_der(EVP_PKEY *key, const char *serial, unsigned char **der, int *len)
 	return r;
 }
 
-/* The answer of type want, or MP_ERR_DENIED with the server's FDO error in err. */
-static int
-expect(const cli_fdo_answer *a, const char *want, char *err, size_t errsz)
+int
+cli_fdo_expect(const cli_fdo_answer *a, const char *want, char *err, size_t errsz)
 {
 	if (strcmp(a->type, want) == 0)
 		return MP_OK;
@@ -70,17 +70,27 @@ expect(const cli_fdo_answer *a, const char *want, char *err, size_t errsz)
 	return MP_ERR_INVALID;
 }
 
-/* The credential file, mode 0600. */
-static int
-write_cred(const char *path, const mp_buf *b, char *err, size_t errsz)
+int
+cli_fdo_write_private(const char *path, const mp_buf *b, char *err, size_t errsz)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char tmp[4200];
+	int fd, r = MP_ERR_IO;
 
-	if (fd < 0 || mp_write_full(fd, mp_buf_ptr(b), mp_buf_len(b)) != MP_OK || close(fd) != 0) {
-		snprintf(err, errsz, "cannot write the credential %s", path);
-		return MP_ERR_IO;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0) {
+		if (mp_write_full(fd, mp_buf_ptr(b), mp_buf_len(b)) == MP_OK && fchmod(fd, 0600) == 0 &&
+		    fsync(fd) == 0)
+			r = MP_OK;
+		if (close(fd) != 0)
+			r = MP_ERR_IO;
 	}
-	return MP_OK;
+	if (r == MP_OK && rename(tmp, path) != 0)
+		r = MP_ERR_IO;
+	if (r != MP_OK) {
+		unlink(tmp);
+		snprintf(err, errsz, "cannot write %s", path);
+	}
+	return r;
 }
 
 int
@@ -120,7 +130,7 @@ cli_fdo_di(const char *url, const char *serial, const char *devinfo, const char 
 	    (r = fdo_put_bstr(msg, mp_buf_ptr(info), mp_buf_len(info))) != MP_OK)
 		goto out;
 	if ((r = cli_fdo_post(url, MSG_DI_APP_START, NULL, msg, a, err, errsz)) != MP_OK ||
-	    (r = expect(a, "11", err, errsz)) != MP_OK)
+	    (r = cli_fdo_expect(a, "11", err, errsz)) != MP_OK)
 		goto out;
 	/* DI.SetCredentials = [bstr .cbor OVHeader] */
 	fdo_cbor_init(&c, a->body, a->len);
@@ -153,9 +163,9 @@ cli_fdo_di(const char *url, const char *serial, const char *devinfo, const char 
 	for (size_t i = 0, o = 0; i < gl; i++)
 		o += (size_t)snprintf(guid + o, 37 - o, "%02x%s", g[i],
 		    i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
-	if ((r = write_cred(credfile, cb, err, errsz)) != MP_OK ||
+	if ((r = cli_fdo_write_private(credfile, cb, err, errsz)) != MP_OK ||
 	    (r = cli_fdo_post(url, MSG_DI_SET_HMAC, token, msg, a, err, errsz)) != MP_OK ||
-	    (r = expect(a, "13", err, errsz)) != MP_OK)
+	    (r = cli_fdo_expect(a, "13", err, errsz)) != MP_OK)
 		goto out;
 	/* DI.Done = [] */
 	if (a->len != 1 || a->body[0] != 0x80) {

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+#include "fdo_http.h"
+
 /* The credential's parts, pointing into its bytes. */
 typedef struct cli_fdo_cred {
 	const uint8_t *guid, *secret, *hdr, *key;
@@ -21,6 +24,15 @@ typedef struct cli_fdo_cred {
 
 /* Reads a credential file's bytes. MP_ERR_INVALID when they are not one. */
 int cli_fdo_cred_read(const uint8_t *p, size_t n, cli_fdo_cred *out);
+
+/*
+ * Writes b (a credential, a token) to path, mode 0600, through a temporary
+ * file renamed onto it. MP_ERR_IO with err saying so.
+ */
+int cli_fdo_write_private(const char *path, const mp_buf *b, char *err, size_t errsz);
+
+/* MP_OK for an answer of type want; MP_ERR_DENIED with the FDO error in err, MP_ERR_INVALID. */
+int cli_fdo_expect(const cli_fdo_answer *a, const char *want, char *err, size_t errsz);
 
 /*
  * DI with the manufacturer at url for the device of serial (DeviceInfo

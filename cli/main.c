@@ -20,6 +20,8 @@ usage(FILE *f)
 	    "  ocsp export      write an OCSP bundle for isolated networks (midpki ocsp --help)\n"
 	    "  est ...          the EST client a device runs (see midpki est --help)\n"
 	    "  fdo device di    FDO Device Initialize of a device (see midpki fdo --help)\n"
+	    "  fdo device onboard\n"
+	    "                   FDO onboarding (TO1, TO2) and EST enrollment of a device\n"
 	    "  ssh ...          a device's SSH host certificate and KRL (midpki ssh --help)\n"
 	    "  config defaults  print a configuration file with every key and its default\n"
 	    "  version          print the version\n"

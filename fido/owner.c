@@ -718,7 +718,7 @@ read_service_info(fdo_cbor *c, bool *devmod, fdo_detail *d)
 	return MP_OK;
 }
 
-/* Our module: midpki:active, est_url, trust_anchor and a fresh enrollment token. */
+/* Our module: midpki:active, est_url, trust_anchor, serial and a fresh enrollment token. */
 static int
 our_service_info(mp_db *db, struct encrypted *t, const PGresult *res, mp_buf *reply)
 {
@@ -730,8 +730,8 @@ our_service_info(mp_db *db, struct encrypted *t, const PGresult *res, mp_buf *re
 	int r;
 
 	params[0] = mp_db_value(res, 0, COL_GUID);
-	if ((r = mp_db_query_row(db, "SELECT device_id FROM fdo_vouchers WHERE guid = $1", 1, params,
-	    &dev)) != MP_OK)
+	if ((r = mp_db_query_row(db, "SELECT v.device_id, d.serial FROM fdo_vouchers v"
+	    " JOIN devices d ON d.id = v.device_id WHERE v.guid = $1", 1, params, &dev)) != MP_OK)
 		goto out;
 	device = mp_db_value(dev, 0, 0);
 	r = mp_profile_find_by_name(db, tenant, t->ob->profile, &profile);
@@ -750,12 +750,13 @@ our_service_info(mp_db *db, struct encrypted *t, const PGresult *res, mp_buf *re
 	}
 	/* TO2.OwnerServiceInfo = [IsMoreServiceInfo, IsDone, ServiceInfo] */
 	if ((r = fdo_put_array(reply, 3)) != MP_OK || (r = fdo_put_bool(reply, false)) != MP_OK ||
-	    (r = fdo_put_bool(reply, true)) != MP_OK || (r = fdo_put_array(reply, 4)) != MP_OK ||
+	    (r = fdo_put_bool(reply, true)) != MP_OK || (r = fdo_put_array(reply, 5)) != MP_OK ||
 	    (r = fdo_put_array(reply, 2)) != MP_OK ||
 	    (r = fdo_put_tstr(reply, SVI_MODULE ":active", strlen(SVI_MODULE ":active"))) != MP_OK ||
 	    (r = fdo_put_bstr(reply, cbor_true, sizeof(cbor_true))) != MP_OK ||
 	    (r = put_svi_text(reply, SVI_MODULE ":est_url", t->ob->est_url)) != MP_OK ||
 	    (r = put_svi_text(reply, SVI_MODULE ":trust_anchor", t->ob->trust_pem)) != MP_OK ||
+	    (r = put_svi_text(reply, SVI_MODULE ":serial", mp_db_value(dev, 0, 1))) != MP_OK ||
 	    (r = put_svi_text(reply, SVI_MODULE ":enrollment_token", token)) != MP_OK)
 		goto out;
 	params[0] = t->token_hash;

@@ -94,3 +94,71 @@ out:
 	mp_buf_free(prot_v);
 	return r;
 }
+
+/* One directive at c into host, port and https; whether the device may use it. */
+static bool
+device_directive(fdo_cbor *c, char host[FDO_RV_HOST_MAX], unsigned *port, bool *https)
+{
+	bool usable = true, dev_port = false;
+	size_t ni, n, vl;
+	const uint8_t *v, *b;
+	const char *t;
+	uint64_t var, u;
+	fdo_cbor vc;
+
+	host[0] = '\0';
+	*https = false;
+	if (fdo_cbor_array(c, &ni) != MP_OK)
+		return false;
+	for (size_t j = 0; j < ni; j++) {
+		if (fdo_cbor_array(c, &n) != MP_OK || fdo_cbor_uint(c, FDO_RV_EXT_RV, &var) != MP_OK)
+			return false;
+		if (n == 1) {
+			usable = usable && var != FDO_RV_OWNER_ONLY;
+			continue;
+		}
+		if (fdo_cbor_bstr(c, &v, &vl) != MP_OK)
+			return false;
+		fdo_cbor_init(&vc, v, vl);
+		if (var == FDO_RV_DNS && fdo_cbor_tstr(&vc, &t, &n) == MP_OK && n > 0 &&
+		    n < FDO_RV_HOST_MAX && memchr(t, '\0', n) == NULL) {
+			memcpy(host, t, n);
+			host[n] = '\0';
+		} else if (var == FDO_RV_IP_ADDRESS && host[0] == '\0' &&
+		    fdo_cbor_bstr(&vc, &b, &n) == MP_OK && (n == 4 || n == 16)) {
+			if (inet_ntop(n == 4 ? AF_INET : AF_INET6, b, host, FDO_RV_HOST_MAX) == NULL)
+				host[0] = '\0';
+		} else if (var == FDO_RV_DEV_PORT && fdo_cbor_uint(&vc, 65535, &u) == MP_OK && u > 0) {
+			*port = (unsigned)u;
+			dev_port = true;
+		} else if (var == FDO_RV_PROTOCOL && fdo_cbor_uint(&vc, UINT8_MAX, &u) == MP_OK) {
+			usable = usable && u <= 2;
+			*https = u == 2;
+		}
+	}
+	if (!dev_port)
+		*port = *https ? 443 : 80;
+	return usable && host[0] != '\0';
+}
+
+int
+fdo_rvinfo_device_addr(const uint8_t *p, size_t n, char host[FDO_RV_HOST_MAX],
+    unsigned *port, bool *https, fdo_detail *d)
+{
+	const uint8_t *s;
+	size_t nd, len;
+	fdo_cbor c, w;
+	int r;
+
+	fdo_cbor_init(&c, p, n);
+	w = c;
+	if ((r = fdo_rvinfo_read(&w, &s, &len, d)) != MP_OK)
+		return r;
+	if (fdo_cbor_array(&c, &nd) != MP_OK)
+		return fdo_refuse(d, MP_ERR_INVALID, "rendezvous info: not an array");
+	for (size_t i = 0; i < nd; i++)
+		if (device_directive(&c, host, port, https))
+			return MP_OK;
+	return fdo_refuse(d, MP_ERR_NOT_FOUND, "rendezvous info: no directive names a rendezvous"
+	    " server the device can reach (RVDns or RVIPAddress, over http or https)");
+}

@@ -50,4 +50,17 @@ int fdo_rvinfo_read(fdo_cbor *c, const uint8_t **start, size_t *len, fdo_detail 
  */
 int fdo_rvinfo_write(mp_buf *b, const char *host, unsigned port, bool https);
 
+#define FDO_RV_HOST_MAX 254
+
+/*
+ * The rendezvous server a device contacts, from the RendezvousInfo p (n
+ * bytes): the first directive that is not RVOwnerOnly and names RVDns or
+ * RVIPAddress, its RVDevPort (default 80, 443 for https) and whether its
+ * RVProtocol is https (2; rest 0 and http 1 are plain HTTP, other protocols
+ * skip the directive). host gets the DNS name or the address as text.
+ * MP_ERR_NOT_FOUND, with d saying so, when no directive is such.
+ */
+int fdo_rvinfo_device_addr(const uint8_t *p, size_t n, char host[FDO_RV_HOST_MAX],
+    unsigned *port, bool *https, fdo_detail *d);
+
 #endif

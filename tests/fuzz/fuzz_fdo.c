@@ -3,7 +3,7 @@
  * voucher (and verified when it decodes, which hashes and checks signatures
  * over what the decoder found), and the same bytes as each building block of
  * FDO messages: one CBOR item, a COSE_Sign1, a PublicKey, a Hash and a
- * RendezvousInfo, and as the messages peers send: DI.AppStart, TO0.OwnerSign
+ * RendezvousInfo (and the device's rendezvous address in it), and as the messages peers send: DI.AppStart, TO0.OwnerSign
  * (its To1d verified with the key it would have), TO1.HelloRV, an EAT
  * payload and a To1d, TO2.HelloDevice and TO2.ProveOVHdr (its signature
  * verified with the key it names), a COSE_Encrypt0 opened with a fixed session key and
@@ -50,6 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fdo_to0_owner_sign os;
 	fdo_to1d to1d;
 	uint8_t guid[FDO_GUID_LEN];
+	char host[FDO_RV_HOST_MAX];
+	unsigned port;
+	bool https;
 	int64_t sg;
 	fdo_hash h;
 	fdo_cbor c;
@@ -76,6 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)fdo_hash_decode(&c, false, &h);
 	fdo_cbor_init(&c, data, size);
 	(void)fdo_rvinfo_read(&c, &s, &n, &d);
+	(void)fdo_rvinfo_device_addr(data, size, host, &port, &https, &d);
 	(void)fdo_di_app_start_decode(data, size, &as);
 	if (fdo_to0_owner_sign_decode(data, size, &os, &d) == MP_OK &&
 	    fdo_voucher_decode(os.voucher, os.voucher_len, &v, &d) == MP_OK) {

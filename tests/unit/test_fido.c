@@ -286,6 +286,10 @@ START_TEST(rendezvous_info)
 	                          "2E636F6D82031850820C018202448A5BC35582041850";
 	/* the same directive as FDO 1.1 writes it, with a flag (RVDevOnly) */
 	static const char *wrapped = "8182820544636162638100";
+	char host[FDO_RV_HOST_MAX];
+	mp_buf *b = mp_buf_new(256);
+	unsigned port;
+	bool https;
 	fdo_detail d;
 	const uint8_t *s;
 	uint8_t *p;
@@ -302,7 +306,42 @@ START_TEST(rendezvous_info)
 	fdo_cbor_init(&c, p, n);
 	ck_assert_int_eq(fdo_rvinfo_read(&c, &s, &sl, &d), MP_OK);
 	ck_assert(s == p && sl == n && fdo_cbor_empty(&c));
+	/* the device's rendezvous server: RVDns "abc", no port or protocol: http, port 80 */
+	ck_assert_int_eq(fdo_rvinfo_device_addr(p, n, host, &port, &https, &d), MP_OK);
+	ck_assert_str_eq(host, "abc");
+	ck_assert_uint_eq(port, 80);
+	ck_assert(!https);
 	free(p);
+	p = unhex(bare, &n);
+	ck_assert_int_eq(fdo_rvinfo_device_addr(p, n, host, &port, &https, &d), MP_ERR_INVALID);
+	free(p);
+	/* [[[1]]]: RVOwnerOnly, nothing for the device */
+	p = unhex("81818101", &n);
+	ck_assert_int_eq(fdo_rvinfo_device_addr(p, n, host, &port, &https, &d), MP_ERR_NOT_FOUND);
+	ck_assert_str_eq(d.message, "rendezvous info: no directive names a rendezvous server the"
+	    " device can reach (RVDns or RVIPAddress, over http or https)");
+	free(p);
+	/* what DI writes: an address, RVDevPort, RVOwnerPort, RVProtocol */
+	ck_assert_int_eq(fdo_rvinfo_write(b, "127.0.0.1", 8040, false), MP_OK);
+	ck_assert_int_eq(fdo_rvinfo_device_addr(mp_buf_ptr(b), mp_buf_len(b), host, &port, &https,
+	    &d), MP_OK);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_uint_eq(port, 8040);
+	ck_assert(!https);
+	mp_buf_reset(b);
+	ck_assert_int_eq(fdo_rvinfo_write(b, "::1", 8443, true), MP_OK);
+	ck_assert_int_eq(fdo_rvinfo_device_addr(mp_buf_ptr(b), mp_buf_len(b), host, &port, &https,
+	    &d), MP_OK);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_uint_eq(port, 8443);
+	ck_assert(https);
+	mp_buf_reset(b);
+	ck_assert_int_eq(fdo_rvinfo_write(b, "rv.example", 8041, false), MP_OK);
+	ck_assert_int_eq(fdo_rvinfo_device_addr(mp_buf_ptr(b), mp_buf_len(b), host, &port, &https,
+	    &d), MP_OK);
+	ck_assert_str_eq(host, "rv.example");
+	ck_assert_uint_eq(port, 8041);
+	mp_buf_free(b);
 }
 END_TEST
 
