@@ -1,20 +1,18 @@
 #include "fdo_device.h"
 
-#include <fcntl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "cbor.h"
 #include "err.h"
-#include "fdio.h"
 #include "fdo_http.h"
 #include "hash.h"
+#include "readfile.h"
 #include "secure.h"
 #include "voucher.h"
 
@@ -73,23 +71,10 @@ cli_fdo_expect(const cli_fdo_answer *a, const char *want, char *err, size_t errs
 int
 cli_fdo_write_private(const char *path, const mp_buf *b, char *err, size_t errsz)
 {
-	char tmp[4200];
-	int fd, r = MP_ERR_IO;
+	int r = cli_write_file(path, mp_buf_ptr(b), mp_buf_len(b), 0600);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0) {
-		if (mp_write_full(fd, mp_buf_ptr(b), mp_buf_len(b)) == MP_OK && fchmod(fd, 0600) == 0 &&
-		    fsync(fd) == 0)
-			r = MP_OK;
-		if (close(fd) != 0)
-			r = MP_ERR_IO;
-	}
-	if (r == MP_OK && rename(tmp, path) != 0)
-		r = MP_ERR_IO;
-	if (r != MP_OK) {
-		unlink(tmp);
-		snprintf(err, errsz, "cannot write %s", path);
-	}
+	if (r != MP_OK)
+		snprintf(err, errsz, "cannot write %s: %s", path, strerror(errno));
 	return r;
 }
 

@@ -26,8 +26,8 @@ typedef struct cli_fdo_cred {
 int cli_fdo_cred_read(const uint8_t *p, size_t n, cli_fdo_cred *out);
 
 /*
- * Writes b (a credential, a token) to path, mode 0600, through a temporary
- * file renamed onto it. MP_ERR_IO with err saying so.
+ * Writes b (a credential, a token) to path, mode 0600, as cli_write_file
+ * does. MP_ERR_IO with err saying so.
  */
 int cli_fdo_write_private(const char *path, const mp_buf *b, char *err, size_t errsz);
 
