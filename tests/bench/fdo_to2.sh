@@ -18,29 +18,10 @@ export MIDPKI_FDO_MANUFACTURER_TENANT=bench
 MIDPKI=$PWD/build/cli/midpki
 FDO_DEVICE=$PWD/build/tests/fdo_device
 [ -x "$FDO_DEVICE" ] || { echo "bench: build first (make build)" >&2; exit 1; }
-KEY=$(cat "$I_STATE/admin.key")
-URL="https://127.0.0.1:$ADMIN_PORT/api/v1"
 FDO="http://127.0.0.1:$FDO_PORT"
-api() { curl -sS -f --cacert "$I_STATE/trust.pem" -H "Authorization: Bearer $KEY" "$@"; }
-post() { api -H 'Content-Type: application/json' -d "$2" "$URL/$1"; }
-
-TENANT=$(post tenants '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-api "$URL/profiles?limit=1000" >"$T/profiles.json"
-for p in fdo-device:iec62351-device iec62351-device:iec62351-device; do
-	BODY=$(python3 -c 'import json,sys
-print(json.dumps([p["body"] for p in json.load(open(sys.argv[1]))["items"] if p["name"] == sys.argv[2]][0]))' \
-		"$T/profiles.json" "${p#*:}")
-	post profiles "{\"tenant\":\"$TENANT\",\"name\":\"${p%%:*}\",\"body\":$BODY}" >/dev/null
-done
-post fdo/keys "{\"tenant\":\"$TENANT\",\"role\":\"manufacturer\",\"algorithm\":\"ec-p256\"}" >/dev/null
+. tests/bench/fdo_lib.sh "$devices"
 OWNER_KEY=$(post fdo/keys "{\"tenant\":\"$TENANT\",\"role\":\"owner\",\"algorithm\":\"ec-p256\"}" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-python3 -c 'import json,sys
-for i in range(int(sys.argv[1])):
-    print(json.dumps({"serial": "FDO-%06d" % i, "model": "charger"}))' \
-	"$devices" >"$T/seed.ndjson"
-api -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @"$T/seed.ndjson" \
-	"$URL/devices:import?tenant=$TENANT"
 stop_instance >/dev/null
 start_instance MIDPKI_DATABASE_URL="$MIDPKI_TEST_DATABASE_URL" MIDPKI_LOG_LEVEL=warn \
 	MIDPKI_HTTP_WORKERS="${BENCH_WORKERS:-0}" MIDPKI_FDO_RENDEZVOUS_PORT="$FDO_PORT" \
