@@ -21,7 +21,7 @@ FDO_DEVICE=$PWD/build/tests/fdo_device
 FDO="http://127.0.0.1:$FDO_PORT"
 . tests/bench/fdo_lib.sh "$devices"
 OWNER_KEY=$(post fdo/keys "{\"tenant\":\"$TENANT\",\"role\":\"owner\",\"algorithm\":\"ec-p256\"}" |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	json_id)
 stop_instance >/dev/null
 start_instance MIDPKI_DATABASE_URL="$MIDPKI_TEST_DATABASE_URL" MIDPKI_LOG_LEVEL=warn \
 	MIDPKI_HTTP_WORKERS="${BENCH_WORKERS:-0}" MIDPKI_FDO_RENDEZVOUS_PORT="$FDO_PORT" \

@@ -33,6 +33,11 @@ r=$(api "$ALICE" POST /fdo/keys \
 	"$(python3 -c 'import json,sys; print(json.dumps({"role": "owner", "private_key_pem": open(sys.argv[1]).read()}))' "$T/owner.p8")")
 expect_api "the tenant's owner key, imported" "$r" 201
 OWNER_KEY=$(field "${r#* }" id)
+r=$(api "$ALICE" POST /fdo/keys '{"role":"owner","algorithm":"ec-p384"}')
+expect_api "an owner key of P-384" "$r" 201
+OWNER_P384=$(field "${r#* }" id)
+expect_api "register CS-401" "$(api "$ALICE" POST /devices '{"serial":"CS-401"}')" 201
+expect_api "register CS-402" "$(api "$ALICE" POST /devices '{"serial":"CS-402"}')" 201
 
 G0=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-400 --device-info Charger-22 \
 	--credential "$T/cred") || fail "DI: $G0"
@@ -92,19 +97,22 @@ stop_instance
 
 # The tenant is the owner too ([fdo] owner_key): DI.Done leaves the voucher
 # extended to the owner key and registered, and the device onboards at once.
-start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme MIDPKI_FDO_RENDEZVOUS_PORT="$FDO_PORT" \
-	MIDPKI_FDO_EST_URL="https://127.0.0.1:$EST_PORT" MIDPKI_FDO_OWNER_KEY=00000000-0000-4000-8000-000000000000
-expect_api "register CS-401" "$(api "$ALICE" POST /devices '{"serial":"CS-401"}')" 201
-expect_api "register CS-402" "$(api "$ALICE" POST /devices '{"serial":"CS-402"}')" 201
-"$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-402 --device-info Charger-22 \
-	--credential "$T/cred402" >/dev/null 2>"$T/err"
-expect_eq "DI with an owner_key that names no owner key: exit 3" "$?" 3
-expect_contains "refused, naming the setting" "$(cat "$T/err")" \
-	"error 500 (HTTP 500): [fdo] owner_key names no FDO owner key of the manufacturer tenant"
-expect_eq "and no voucher stored" \
-	"$(psql -Atc "select count(*) from fdo_vouchers v join devices d on d.id = v.device_id
-	where d.serial = 'CS-402'")" 0
-stop_instance
+# An owner_key of no owner key, or of a key of another type than the
+# manufacturer key, fails DI.SetHMAC and leaves no voucher; DI may run again.
+NOKEY=00000000-0000-4000-8000-000000000000
+for bad in "$NOKEY|[fdo] owner_key names no FDO owner key of the manufacturer tenant" \
+	"$OWNER_P384|next owner key: not of the manufacturer key's type and size"; do
+	start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme MIDPKI_FDO_RENDEZVOUS_PORT="$FDO_PORT" \
+		MIDPKI_FDO_EST_URL="https://127.0.0.1:$EST_PORT" MIDPKI_FDO_OWNER_KEY="${bad%%|*}"
+	"$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-402 --device-info Charger-22 \
+		--credential "$T/cred402" >/dev/null 2>"$T/err"
+	expect_eq "DI with owner_key ${bad%%|*}: exit 3" "$?" 3
+	expect_contains "refused, saying why" "$(cat "$T/err")" "error 500 (HTTP 500): ${bad#*|}"
+	expect_eq "and no voucher stored" \
+		"$(psql -Atc "select count(*) from fdo_vouchers v join devices d on d.id = v.device_id
+		where d.serial = 'CS-402'")" 0
+	stop_instance
+done
 start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme MIDPKI_FDO_RENDEZVOUS_PORT="$FDO_PORT" \
 	MIDPKI_FDO_EST_URL="https://127.0.0.1:$EST_PORT" MIDPKI_FDO_OWNER_KEY="$OWNER_KEY" \
 	MIDPKI_FDO_OWNER_PORT="$FDO_PORT" MIDPKI_FDO_OWNER_WAIT=2h
@@ -121,6 +129,11 @@ expect_eq "audited: manufacture, extend (by the device), register (by the owner 
 	and action like 'fdo_%' order by id")" "fdo_voucher.manufacture device
 fdo_voucher.extend device
 fdo_rv.register system"
+"$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-402 --device-info Charger-22 \
+	--credential "$T/cred402" >/dev/null || fail "DI again of CS-402 after a refused one"
+expect_eq "CS-402: DI again, its voucher extended" \
+	"$(psql -Atc "select v.entries from fdo_vouchers v join devices d on d.id = v.device_id
+	where d.serial = 'CS-402'")" 1
 "$MIDPKI_BIN" fdo device onboard --credential "$T/cred401" --out "$T/dev401" >"$T/out" 2>"$T/err"
 expect_eq "onboard at once, with no extend and no TO0: exit 0" "$?" 0
 expect_eq "the device carries the new GUID" \
