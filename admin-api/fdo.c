@@ -291,7 +291,7 @@ api_fdo_voucher_extend(api_call *c)
 	fdo_env_of_worker(mp_http_req_worker(c->req), &env);
 	env.db = c->db;
 	r = fdo_store_extend(&env, &c->actor, tenant,
-	    json_string_value(json_object_get(stored, "guid")), next, &row, &d);
+	    json_string_value(json_object_get(stored, "guid")), next, &row, NULL, &d);
 	if (r != MP_OK) {
 		fdo_fail(c, r, &d, "owner_public_key_pem", "voucher");
 		goto out;

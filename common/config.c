@@ -97,6 +97,16 @@ static const struct cfg_key keys[] = {
 	{ "fdo", "est_url", CFG_STR, OFF(fdo_est_url), "https://127.0.0.1:8443", 0, 0, NULL,
 	  "The EST server a device onboarded by FDO (TO2) is told to enroll with, as\n"
 	  "# `midpki est --server` takes it: https://host[:port][/prefix]." },
+	{ "fdo", "owner_key", CFG_STR, OFF(fdo_owner_key), "", 0, 0, NULL,
+	  "The id of an FDO owner key of the manufacturer tenant: when set, DI extends each\n"
+	  "# new voucher to it and registers the device with the rendezvous server (as TO0\n"
+	  "# would), so the device can onboard at once. Empty: vouchers stay the maker's." },
+	{ "fdo", "owner_host", CFG_STR, OFF(fdo_owner_host), "127.0.0.1", 0, 0, NULL,
+	  "Where those devices find their owner (this FDO listener, over https when [fdo] tls):\n"
+	  "# a DNS name or an IP address." },
+	{ "fdo", "owner_port", CFG_UINT, OFF(fdo_owner_port), "8040", 1, 65535, NULL, "Its port." },
+	{ "fdo", "owner_wait", CFG_DURATION, OFF(fdo_owner_wait_ms), "30d", 1000, 30 * 24 * HOUR_MS,
+	  NULL, "How long that registration lasts." },
 	{ "tls", "server_names", CFG_STR, OFF(tls_server_names), "localhost,127.0.0.1,::1", 0, 0,
 	  NULL, "Names (DNS names and IP addresses, comma-separated) in the certificate of the\n"
 	  "# TLS listeners, which the platform CA issues and renews at start." },

@@ -39,6 +39,10 @@ typedef struct mp_config {
 	uint64_t fdo_rendezvous_port;
 	char *fdo_rendezvous_protocol; /* http or https */
 	char *fdo_est_url;          /* [fdo] est_url: the EST server TO2 hands devices */
+	char *fdo_owner_key;        /* [fdo] owner_key: DI extends to this owner key; empty = off */
+	char *fdo_owner_host;       /* [fdo] owner_host: the owner address registered for TO1 */
+	uint64_t fdo_owner_port;
+	uint64_t fdo_owner_wait_ms; /* [fdo] owner_wait: how long that registration lasts */
 	char *tls_server_names;     /* [tls] server_names */
 	uint64_t http_workers;      /* 0 = one per core */
 	uint64_t http_max_header_bytes;

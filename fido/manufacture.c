@@ -8,6 +8,7 @@
 #include "devices.h"
 #include "err.h"
 #include "pubkey.h"
+#include "rendezvous.h"
 #include "record.h"
 #include "rvinfo.h"
 #include "secure.h"
@@ -140,6 +141,7 @@ struct finish {
 	const char *token_hash;
 	const uint8_t *hmac;
 	size_t hmac_len;
+	const fdo_mfg_owner *own;
 	fdo_detail *d;
 };
 
@@ -162,6 +164,51 @@ voucher_of(const uint8_t *hdr, size_t hl, const uint8_t *hmac, size_t ml, const 
 		*out = NULL;
 	}
 	mp_buf_free(b);
+	return r;
+}
+
+/* Extends v, just stored, to the tenant's owner key f->own->key and registers it for TO1. */
+static int
+to_owner(const struct finish *f, const mp_actor *actor, const char *tenant, const fdo_voucher *v,
+    json_t **row)
+{
+	const char *params[2] = { f->own->key, tenant };
+	char guid[FDO_GUID_TEXT];
+	fdo_voucher *next = NULL;
+	EVP_PKEY *pub = NULL;
+	PGresult *res = NULL;
+	json_t *extended = NULL;
+	mp_key *k = NULL;
+	int r;
+
+	r = mp_db_query_row(f->env->db, "SELECT key_id FROM fdo_keys WHERE id::text = $1"
+	    " AND tenant_id = $2 AND role = 'owner'", 2, params, &res);
+	if (r == MP_ERR_NOT_FOUND) {
+		r = fdo_refuse(f->d, MP_ERR_NOT_FOUND,
+		    "[fdo] owner_key names no FDO owner key of the manufacturer tenant");
+		goto out;
+	}
+	if (r != MP_OK || (r = mp_key_load(f->env->ks, f->env->db, mp_db_value(res, 0, 0),
+	    &k)) != MP_OK)
+		goto out;
+	if ((pub = mp_key_public(k)) == NULL) {
+		r = MP_ERR_NOMEM;
+		goto out;
+	}
+	fdo_guid_text(fdo_voucher_guid(v), guid);
+	if ((r = fdo_store_extend(f->env, actor, tenant, guid, pub, &extended, &next,
+	    f->d)) != MP_OK ||
+	    (r = fdo_rv_register(f->env->db, tenant, next, k, &f->own->addr, f->own->wait)) != MP_OK)
+		goto out;
+	json_decref(*row);
+	*row = extended;
+	extended = NULL;
+out:
+	json_decref(extended);
+	fdo_voucher_free(next);
+	EVP_PKEY_free(pub);
+	mp_key_release(k);
+	PQclear(res);
 	return r;
 }
 
@@ -198,11 +245,16 @@ finish_txn(mp_db *db, void *arg, json_t **row)
 
 		if ((r = fdo_store_import(db, &actor, tenant, v,
 		    json_string_value(json_object_get(dev, "serial")), NULL, "manufactured", row,
-		    f->d)) != MP_OK)
+		    f->d)) != MP_OK ||
+		    (f->own != NULL && (r = to_owner(f, &actor, tenant, v, row)) != MP_OK))
 			goto out;
 	}
 	r = mp_db_query(db, "DELETE FROM fdo_di_sessions WHERE token_sha256 = $1", 1, params, NULL);
 out:
+	if (r != MP_OK) {
+		json_decref(*row);
+		*row = NULL;
+	}
 	json_decref(dev);
 	fdo_voucher_free(v);
 	free(hdr);
@@ -213,9 +265,9 @@ out:
 
 int
 fdo_mfg_finish(const fdo_env *env, const char *token, const uint8_t *hmac, size_t hmac_len,
-    json_t **out, fdo_detail *d)
+    const fdo_mfg_owner *own, json_t **out, fdo_detail *d)
 {
-	struct finish f = { env, NULL, hmac, hmac_len, d };
+	struct finish f = { env, NULL, hmac, hmac_len, own, d };
 	char *th = NULL;
 	int r;
 

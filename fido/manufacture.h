@@ -17,6 +17,7 @@
 #include "hash.h"
 #include "keys.h"
 #include "reason.h"
+#include "rv_msg.h"
 #include "session.h"
 
 /* How long a device has between DI.SetCredentials and DI.SetHMAC. */
@@ -33,6 +34,16 @@ typedef struct fdo_mfg_request {
 	unsigned rv_port;
 	bool rv_https;
 } fdo_mfg_request;
+
+/*
+ * The tenant as the owner of the devices it makes ([fdo] owner_key): the
+ * new voucher is extended to its owner key and registered for TO1.
+ */
+typedef struct fdo_mfg_owner {
+	const char *key;      /* the id of the tenant's FDO owner key */
+	fdo_rv_addr addr;     /* where the device finds its owner (RVTO2Addr) */
+	uint32_t wait;        /* how long the registration lasts, seconds */
+} fdo_mfg_owner;
 
 /*
  * Whether the tenant has a manufacturer key of FDO type key_type, checked
@@ -52,9 +63,13 @@ int fdo_mfg_begin(const fdo_env *env, const fdo_mfg_request *req, mp_buf *hdr,
  * Ends the DI session of token with the device's HMAC over the header (hmac:
  * its encoding): the voucher, with no entries, verified and stored as the
  * device's (fdo_store_import, origin "manufactured"), the session removed, in
- * one transaction. MP_ERR_UNAUTHENTICATED for no such session, or one expired.
+ * one transaction; with own (may be NULL), in the same transaction, the
+ * voucher extended to own->key (fdo_store_extend) and registered for TO1
+ * (fdo_rv_register). MP_ERR_UNAUTHENTICATED for no such session, or one
+ * expired; MP_ERR_NOT_FOUND (d says so) when own->key is no owner key of
+ * the tenant.
  */
 int fdo_mfg_finish(const fdo_env *env, const char *token, const uint8_t *hmac, size_t hmac_len,
-    json_t **out, fdo_detail *d);
+    const fdo_mfg_owner *own, json_t **out, fdo_detail *d);
 
 #endif

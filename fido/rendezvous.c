@@ -1,5 +1,6 @@
 #include "rendezvous.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,31 +200,26 @@ out:
 	return r;
 }
 
+/*
+ * Registers to1d for v (voucher: its encoding) in tenant, in place of any
+ * earlier registration, for wait seconds, audited as fdo_rv.register.
+ */
 static int
-to0_txn(mp_db *db, void *arg)
+store_blob(mp_db *db, const char *tenant, const fdo_voucher *v, const uint8_t *voucher,
+    size_t voucher_len, const uint8_t *to1d, size_t to1d_len, size_t naddrs, uint32_t wait)
 {
-	struct to0 *t = arg;
-	const fdo_to0_owner_sign *m = t->m;
-	char guid[FDO_GUID_TEXT], tenant[MP_UUID_STR_LEN + 1], secs[16], *vp = NULL, *tp = NULL,
-	    *op = NULL, *hex = NULL;
+	char guid[FDO_GUID_TEXT], secs[16], *vp = NULL, *tp = NULL, *op = NULL, *hex = NULL;
 	const char *params[6];
 	uint8_t owner[32];
-	fdo_voucher *v = NULL;
 	json_t *details = NULL;
 	mp_actor actor = { "system", NULL, NULL };
-	uint32_t wait;
 	int r;
 
-	if ((r = to0_verify(m, &v, t->d)) != MP_OK)
-		goto out;
 	fdo_guid_text(fdo_voucher_guid(v), guid);
-	if ((r = serving_tenant(db, v, guid, tenant, t->d)) != MP_OK)
-		goto out;
-	wait = m->wait_seconds < FDO_RV_MAX_WAIT_S ? m->wait_seconds : FDO_RV_MAX_WAIT_S;
 	snprintf(secs, sizeof(secs), "%u", wait);
 	if ((r = fdo_key_hash(fdo_voucher_owner_key(v)->key, owner)) != MP_OK ||
-	    (r = mp_db_bytea_param(m->voucher, m->voucher_len, &vp)) != MP_OK ||
-	    (r = mp_db_bytea_param(m->to1d, m->to1d_len, &tp)) != MP_OK ||
+	    (r = mp_db_bytea_param(voucher, voucher_len, &vp)) != MP_OK ||
+	    (r = mp_db_bytea_param(to1d, to1d_len, &tp)) != MP_OK ||
 	    (r = mp_db_bytea_param(owner, sizeof(owner), &op)) != MP_OK ||
 	    (r = mp_hex_encode(owner, sizeof(owner), &hex)) != MP_OK)
 		goto out;
@@ -242,22 +238,43 @@ to0_txn(mp_db *db, void *arg)
 		goto out;
 	if ((details = json_pack("{s:s, s:i, s:I, s:i}", "owner_key_sha256", hex, "entries",
 	    (int)fdo_voucher_entry_count(v), "wait_seconds", (json_int_t)wait, "addresses",
-	    (int)m->to1d_payload.naddrs)) == NULL) {
+	    (int)naddrs)) == NULL) {
 		r = MP_ERR_NOMEM;
 		goto out;
 	}
 	actor.id = hex;
-	if ((r = mp_audit_write_in(db, &actor, tenant, "fdo_rv.register", "fdo_voucher", guid,
-	    details)) != MP_OK)
-		goto out;
-	t->wait = wait;
+	r = mp_audit_write_in(db, &actor, tenant, "fdo_rv.register", "fdo_voucher", guid, details);
 out:
 	json_decref(details);
-	fdo_voucher_free(v);
 	free(vp);
 	free(tp);
 	free(op);
 	free(hex);
+	return r;
+}
+
+static int
+to0_txn(mp_db *db, void *arg)
+{
+	struct to0 *t = arg;
+	const fdo_to0_owner_sign *m = t->m;
+	char guid[FDO_GUID_TEXT], tenant[MP_UUID_STR_LEN + 1];
+	fdo_voucher *v = NULL;
+	uint32_t wait;
+	int r;
+
+	if ((r = to0_verify(m, &v, t->d)) != MP_OK)
+		goto out;
+	fdo_guid_text(fdo_voucher_guid(v), guid);
+	if ((r = serving_tenant(db, v, guid, tenant, t->d)) != MP_OK)
+		goto out;
+	wait = m->wait_seconds < FDO_RV_MAX_WAIT_S ? m->wait_seconds : FDO_RV_MAX_WAIT_S;
+	if ((r = store_blob(db, tenant, v, m->voucher, m->voucher_len, m->to1d, m->to1d_len,
+	    m->to1d_payload.naddrs, wait)) != MP_OK)
+		goto out;
+	t->wait = wait;
+out:
+	fdo_voucher_free(v);
 	return r;
 }
 
@@ -278,6 +295,80 @@ fdo_rv_to0_accept(mp_db *db, const char *token, const fdo_to0_owner_sign *m, uin
 	if ((r = mp_db_txn(db, to0_txn, &t)) == MP_OK)
 		*wait = t.wait;
 	return r;
+}
+
+int
+fdo_rv_addr_set(fdo_rv_addr *a, const char *host, unsigned port, bool https)
+{
+	memset(a, 0, sizeof(*a));
+	if (host == NULL || host[0] == '\0' || strlen(host) > FDO_DNS_MAX || port == 0 ||
+	    port > 65535)
+		return MP_ERR_INVALID;
+	if (inet_pton(AF_INET, host, a->ip) == 1)
+		a->ip_len = 4;
+	else if (inet_pton(AF_INET6, host, a->ip) == 1)
+		a->ip_len = 16;
+	else
+		snprintf(a->dns, sizeof(a->dns), "%s", host);
+	a->port = port;
+	a->protocol = https ? FDO_PROT_HTTPS : FDO_PROT_HTTP;
+	return MP_OK;
+}
+
+struct own {
+	const char *tenant_id;
+	const fdo_voucher *v;
+	mp_key *owner;
+	const fdo_rv_addr *addr;
+	uint32_t wait;
+};
+
+static int
+register_txn(mp_db *db, void *arg)
+{
+	const struct own *o = arg;
+	mp_buf *to0d = mp_buf_new(FDO_VOUCHER_MAX), *payload = mp_buf_new(512),
+	    *to1d = mp_buf_new(1024);
+	uint8_t nonce[FDO_NONCE_LEN];
+	const uint8_t *vp;
+	size_t vn;
+	fdo_bytes part;
+	fdo_hash h;
+	int r = MP_ERR_NOMEM;
+
+	if (to0d == NULL || payload == NULL || to1d == NULL)
+		goto out;
+	vp = fdo_voucher_bytes(o->v, &vn);
+	/* To0d = [voucher, WaitSeconds, NonceTO0Sign]; To1d signs [RVTO2Addr, hash of To0d] */
+	if ((r = mp_random_bytes(nonce, sizeof(nonce))) != MP_OK ||
+	    (r = fdo_put_array(to0d, 3)) != MP_OK || (r = mp_buf_put(to0d, vp, vn)) != MP_OK ||
+	    (r = fdo_put_uint(to0d, o->wait)) != MP_OK ||
+	    (r = fdo_put_bstr(to0d, nonce, sizeof(nonce))) != MP_OK)
+		goto out;
+	part.p = mp_buf_ptr(to0d);
+	part.n = mp_buf_len(to0d);
+	if ((r = fdo_hash_compute(FDO_SHA256, &part, 1, &h)) != MP_OK ||
+	    (r = fdo_to1d_payload_write(payload, o->addr, 1, &h)) != MP_OK ||
+	    (r = fdo_sign1_sign(o->owner, mp_buf_ptr(payload), mp_buf_len(payload), NULL, 0,
+	    to1d)) != MP_OK)
+		goto out;
+	r = store_blob(db, o->tenant_id, o->v, vp, vn, mp_buf_ptr(to1d), mp_buf_len(to1d), 1,
+	    o->wait);
+out:
+	mp_buf_free(to0d);
+	mp_buf_free(payload);
+	mp_buf_free(to1d);
+	return r;
+}
+
+int
+fdo_rv_register(mp_db *db, const char *tenant_id, const fdo_voucher *v, mp_key *owner,
+    const fdo_rv_addr *addr, uint32_t wait)
+{
+	struct own o = { tenant_id, v, owner, addr,
+		wait < FDO_RV_MAX_WAIT_S ? wait : FDO_RV_MAX_WAIT_S };
+
+	return mp_db_txn(db, register_txn, &o);
 }
 
 int

@@ -10,11 +10,13 @@
 #ifndef FDO_RENDEZVOUS_H
 #define FDO_RENDEZVOUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "db.h"
+#include "keystore.h"
 #include "reason.h"
 #include "rv_msg.h"
 #include "session.h"
@@ -44,6 +46,23 @@ int fdo_rv_to0_begin(mp_db *db, uint8_t nonce[FDO_NONCE_LEN], char token[FDO_TOK
  */
 int fdo_rv_to0_accept(mp_db *db, const char *token, const fdo_to0_owner_sign *m,
     uint32_t *wait, fdo_detail *d);
+
+/*
+ * a: the address host (a DNS name or an IP address) and port, over http or
+ * https. MP_ERR_INVALID for an empty or too long host or a port out of range.
+ */
+int fdo_rv_addr_set(fdo_rv_addr *a, const char *host, unsigned port, bool https);
+
+/*
+ * Registers v, a voucher of tenant_id extended to owner (a key of that
+ * tenant), as a TO0 by its owner would, with no TO0 exchange: To0d [v,
+ * wait, a random nonce], and the To1d of addr signed by owner over its
+ * SHA-256; in place of any earlier registration of its GUID, for wait
+ * seconds (at most FDO_RV_MAX_WAIT_S), audited as fdo_rv.register, in one
+ * transaction (the caller's when there is one).
+ */
+int fdo_rv_register(mp_db *db, const char *tenant_id, const fdo_voucher *v, mp_key *owner,
+    const fdo_rv_addr *addr, uint32_t wait);
 
 /*
  * TO1.HelloRV: a new TO1 session for guid, whose device signs with sg_type

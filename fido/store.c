@@ -197,6 +197,7 @@ struct extend {
 	const char *tenant_id;
 	const char *guid;
 	EVP_PKEY *next;
+	fdo_voucher **extended;
 	fdo_detail *d;
 };
 
@@ -240,6 +241,10 @@ extend_txn(mp_db *db, void *arg, json_t **row)
 	char *hex = NULL;
 	int r;
 
+	if (e->extended != NULL) {
+		fdo_voucher_free(*e->extended);
+		*e->extended = NULL;
+	}
 	if ((r = load_locked(db, e, &v)) != MP_OK)
 		goto out;
 	r = fdo_key_signer(e->env, e->tenant_id, fdo_voucher_owner_key(v)->key, &k);
@@ -269,7 +274,11 @@ extend_txn(mp_db *db, void *arg, json_t **row)
 	if ((r = mp_audit_write_in(db, e->actor, e->tenant_id, "fdo_voucher.extend",
 	    "fdo_voucher", e->guid, details)) != MP_OK)
 		goto out;
-	r = mp_record_get(db, "SELECT " COLUMNS FROM " WHERE v.guid = $1", 1, params, row);
+	if ((r = mp_record_get(db, "SELECT " COLUMNS FROM " WHERE v.guid = $1", 1, params,
+	    row)) == MP_OK && e->extended != NULL) {
+		*e->extended = next;
+		next = NULL;
+	}
 out:
 	json_decref(details);
 	free(hex);
@@ -283,9 +292,9 @@ out:
 
 int
 fdo_store_extend(const fdo_env *env, const mp_actor *actor, const char *tenant_id,
-    const char *guid, EVP_PKEY *next_owner, json_t **out, fdo_detail *d)
+    const char *guid, EVP_PKEY *next_owner, json_t **out, fdo_voucher **extended, fdo_detail *d)
 {
-	struct extend e = { env, actor, tenant_id, guid, next_owner, d };
+	struct extend e = { env, actor, tenant_id, guid, next_owner, extended, d };
 
 	if (tenant_id == NULL || guid == NULL)
 		return MP_ERR_INVALID;

@@ -48,13 +48,15 @@ int fdo_store_list(mp_db *db, const char *tenant_id, const char *serial, const c
 /*
  * Extends the voucher of guid to next_owner with the tenant's FDO key that
  * is its current owner key, and stores the result, audited as
- * fdo_voucher.extend, in one transaction. MP_ERR_POLICY when the current
+ * fdo_voucher.extend, in one transaction (the caller's when there is one);
+ * the extended voucher in *extended when it is not NULL. MP_ERR_POLICY when the current
  * owner key is not one of the tenant's FDO keys; MP_ERR_INVALID for a
  * next owner key of another type or size than the manufacturer's;
  * MP_ERR_INTEGRITY when the stored voucher no longer verifies. d says why.
  */
 int fdo_store_extend(const fdo_env *env, const mp_actor *actor, const char *tenant_id,
-    const char *guid, EVP_PKEY *next_owner, json_t **out, fdo_detail *d);
+    const char *guid, EVP_PKEY *next_owner, json_t **out, fdo_voucher **extended,
+    fdo_detail *d);
 
 /*
  * Replaces the voucher of old_guid in tenant_id by v (verified; its

@@ -18,6 +18,7 @@
 #include "di_msg.h"
 #include "manufacture.h"
 #include "pubkey.h"
+#include "rendezvous.h"
 #include "secure.h"
 #include "tenants.h"
 #include "voucher.h"
@@ -208,6 +209,7 @@ di_set_hmac(mp_http_req *req, const uint8_t *body, size_t len)
 	const char *token;
 	const uint8_t *hmac;
 	fdo_detail d = { { 0 } };
+	fdo_mfg_owner own = { 0 };
 	json_t *row = NULL;
 	mp_buf *out = NULL;
 	size_t hmac_len;
@@ -233,7 +235,18 @@ di_set_hmac(mp_http_req *req, const uint8_t *body, size_t len)
 		return;
 	}
 	fdo_env_of_worker(w, &env);
-	if ((r = fdo_mfg_finish(&env, token, hmac, hmac_len, &row, &d)) != MP_OK) {
+	if (w->config->fdo_owner_key[0] != '\0') {
+		own.key = w->config->fdo_owner_key;
+		own.wait = (uint32_t)(w->config->fdo_owner_wait_ms / 1000);
+		if (fdo_rv_addr_set(&own.addr, w->config->fdo_owner_host,
+		    (unsigned)w->config->fdo_owner_port, w->config->fdo_tls) != MP_OK) {
+			fdo_reply_error(req, 500, EM_INTERNAL_SERVER_ERROR, MSG_DI_SET_HMAC,
+			    "[fdo] owner_host is not a DNS name or an IP address");
+			return;
+		}
+	}
+	if ((r = fdo_mfg_finish(&env, token, hmac, hmac_len,
+	    w->config->fdo_owner_key[0] != '\0' ? &own : NULL, &row, &d)) != MP_OK) {
 		if (r != MP_ERR_UNAUTHENTICATED && d.message[0] == '\0')
 			mp_error("fdo: DI.SetHMAC: %s", mp_strerror(r));
 		fdo_reply_error(req, r == MP_ERR_UNAUTHENTICATED ? 401 : r == MP_ERR_CONFLICT ? 409 : 500,

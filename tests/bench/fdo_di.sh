@@ -12,24 +12,7 @@ export MIDPKI_FDO_MANUFACTURER_TENANT=bench
 . "$(dirname "$0")/lib.sh" 10 1
 MIDPKI=$PWD/build/cli/midpki
 [ -x "$MIDPKI" ] || { echo "bench: build first (make build)" >&2; exit 1; }
-KEY=$(cat "$I_STATE/admin.key")
-URL="https://127.0.0.1:$ADMIN_PORT/api/v1"
-api() { curl -sS -f --cacert "$I_STATE/trust.pem" -H "Authorization: Bearer $KEY" "$@"; }
-
-TENANT=$(api -H 'Content-Type: application/json' -d '{"name":"bench"}' "$URL/tenants" |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-BODY=$(api "$URL/profiles?limit=1000" | python3 -c 'import json,sys
-print(json.dumps([p["body"] for p in json.load(sys.stdin)["items"] if p["name"] == "iec62351-device"][0]))')
-api -o /dev/null -H 'Content-Type: application/json' \
-	-d "{\"tenant\":\"$TENANT\",\"name\":\"fdo-device\",\"body\":$BODY}" "$URL/profiles"
-api -o /dev/null -H 'Content-Type: application/json' \
-	-d "{\"tenant\":\"$TENANT\",\"role\":\"manufacturer\",\"algorithm\":\"ec-p256\"}" "$URL/fdo/keys"
-python3 -c 'import json,sys
-for i in range(int(sys.argv[1])):
-    print(json.dumps({"serial": "FDO-%06d" % i, "model": "charger"}))' \
-	"$devices" >"$T/seed.ndjson"
-api -o /dev/null -H 'Content-Type: application/x-ndjson' --data-binary @"$T/seed.ndjson" \
-	"$URL/devices:import?tenant=$TENANT"
+. tests/bench/fdo_lib.sh "$devices"
 
 # worker K initializes devices K, K+PARALLEL, ...
 worker() {

@@ -29,8 +29,15 @@ expect_api "manufacturer key" \
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/owner.key" 2>/dev/null
 openssl pkcs8 -topk8 -nocrypt -in "$T/owner.key" -out "$T/owner.p8" 2>/dev/null
 openssl ec -in "$T/owner.key" -pubout -out "$T/owner.pem" 2>/dev/null
-expect_api "the tenant's owner key, imported" "$(api "$ALICE" POST /fdo/keys \
-	"$(python3 -c 'import json,sys; print(json.dumps({"role": "owner", "private_key_pem": open(sys.argv[1]).read()}))' "$T/owner.p8")")" 201
+r=$(api "$ALICE" POST /fdo/keys \
+	"$(python3 -c 'import json,sys; print(json.dumps({"role": "owner", "private_key_pem": open(sys.argv[1]).read()}))' "$T/owner.p8")")
+expect_api "the tenant's owner key, imported" "$r" 201
+OWNER_KEY=$(field "${r#* }" id)
+r=$(api "$ALICE" POST /fdo/keys '{"role":"owner","algorithm":"ec-p384"}')
+expect_api "an owner key of P-384" "$r" 201
+OWNER_P384=$(field "${r#* }" id)
+expect_api "register CS-401" "$(api "$ALICE" POST /devices '{"serial":"CS-401"}')" 201
+expect_api "register CS-402" "$(api "$ALICE" POST /devices '{"serial":"CS-402"}')" 201
 
 G0=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-400 --device-info Charger-22 \
 	--credential "$T/cred") || fail "DI: $G0"
@@ -86,4 +93,52 @@ expect_contains "refused by the rendezvous server" "$(cat "$T/err")" \
 	"error 6 (HTTP 404): no owner has registered GUID $NEW (TO0), or it expired"
 "$MIDPKI_BIN" fdo device onboard --credential "$T/cred" >/dev/null 2>&1
 expect_eq "onboard without --out: exit 2" "$?" 2
+stop_instance
+
+# The tenant is the owner too ([fdo] owner_key): DI.Done leaves the voucher
+# extended to the owner key and registered, and the device onboards at once.
+# An owner_key of no owner key, or of a key of another type than the
+# manufacturer key, fails DI.SetHMAC and leaves no voucher; DI may run again.
+NOKEY=00000000-0000-4000-8000-000000000000
+for bad in "$NOKEY|[fdo] owner_key names no FDO owner key of the manufacturer tenant" \
+	"$OWNER_P384|next owner key: not of the manufacturer key's type and size"; do
+	start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme MIDPKI_FDO_RENDEZVOUS_PORT="$FDO_PORT" \
+		MIDPKI_FDO_EST_URL="https://127.0.0.1:$EST_PORT" MIDPKI_FDO_OWNER_KEY="${bad%%|*}"
+	"$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-402 --device-info Charger-22 \
+		--credential "$T/cred402" >/dev/null 2>"$T/err"
+	expect_eq "DI with owner_key ${bad%%|*}: exit 3" "$?" 3
+	expect_contains "refused, saying why" "$(cat "$T/err")" "error 500 (HTTP 500): ${bad#*|}"
+	expect_eq "and no voucher stored" \
+		"$(psql -Atc "select count(*) from fdo_vouchers v join devices d on d.id = v.device_id
+		where d.serial = 'CS-402'")" 0
+	stop_instance
+done
+start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme MIDPKI_FDO_RENDEZVOUS_PORT="$FDO_PORT" \
+	MIDPKI_FDO_EST_URL="https://127.0.0.1:$EST_PORT" MIDPKI_FDO_OWNER_KEY="$OWNER_KEY" \
+	MIDPKI_FDO_OWNER_PORT="$FDO_PORT" MIDPKI_FDO_OWNER_WAIT=2h
+G1=$("$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-401 --device-info Charger-22 \
+	--credential "$T/cred401") || fail "DI: $G1"
+expect_eq "the voucher is extended to the owner key" \
+	"$(psql -Atc "select v.entries, v.owner_key_sha256 = k.public_key_sha256 from fdo_vouchers v,
+	fdo_keys k where v.guid = '$G1' and k.id = '$OWNER_KEY'")" "1|t"
+expect_eq "registered with the rendezvous server for owner_wait" \
+	"$(psql -Atc "select tenant_id = '$ACME', expires_at - now() between '1h59m' and '2h'
+	from fdo_rv_blobs where guid = '$G1'")" "t|t"
+expect_eq "audited: manufacture, extend (by the device), register (by the owner key)" \
+	"$(psql -Atc "select action || ' ' || actor_kind from audit where object_id = '$G1'
+	and action like 'fdo_%' order by id")" "fdo_voucher.manufacture device
+fdo_voucher.extend device
+fdo_rv.register system"
+"$MIDPKI_BIN" fdo device di --server "$URL" --serial CS-402 --device-info Charger-22 \
+	--credential "$T/cred402" >/dev/null || fail "DI again of CS-402 after a refused one"
+expect_eq "CS-402: DI again, its voucher extended" \
+	"$(psql -Atc "select v.entries from fdo_vouchers v join devices d on d.id = v.device_id
+	where d.serial = 'CS-402'")" 1
+"$MIDPKI_BIN" fdo device onboard --credential "$T/cred401" --out "$T/dev401" >"$T/out" 2>"$T/err"
+expect_eq "onboard at once, with no extend and no TO0: exit 0" "$?" 0
+expect_eq "the device carries the new GUID" \
+	"$(psql -Atc "select fdo_guid from devices where serial = 'CS-401'")" "$(cat "$T/out")"
+openssl verify -CAfile "$T/dev401/trust.pem" -untrusted "$T/dev401/chain.pem" \
+	"$T/dev401/cert.pem" >/dev/null || fail "the certificate of CS-401 does not verify"
+ok "openssl verify: the certificate of CS-401 verifies with the chain"
 stop_instance

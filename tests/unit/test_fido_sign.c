@@ -5,7 +5,9 @@
  * manufacturer key, imported into the store, to one owner and on to another;
  * each result verifies fully, and extension by a key that is not the
  * current owner's, to a key of another type, or of an unverified voucher is
- * refused.
+ * refused. The voucher extended once is registered for TO1 by its owner with
+ * no TO0 exchange (fdo_rv_register): the stored To1d is signed by the owner
+ * key and names the address given, the wait is capped at 30 days, audited.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "fido_harness.h"
 #include "keystore.h"
 #include "pg_harness.h"
+#include "rendezvous.h"
 #include "voucher.h"
 
 static const mp_actor actor = { "user", "fido-test", NULL };
@@ -122,6 +125,55 @@ START_TEST(sign1_by_key_store)
 }
 END_TEST
 
+/* Registers v (extended to owner) as its owner's, and checks the To1d stored. */
+static void
+check_register(mp_db *db, const fdo_voucher *v, mp_key *owner)
+{
+	PGresult *res = NULL;
+	uint8_t *to1d = NULL;
+	size_t n = 0;
+	fdo_rv_addr addr;
+	fdo_detail d;
+	fdo_sign1 s;
+	fdo_to1d p;
+	fdo_cbor c;
+
+	ck_assert_int_eq(fdo_rv_addr_set(&addr, "", 8040, false), MP_ERR_INVALID);
+	ck_assert_int_eq(fdo_rv_addr_set(&addr, "owner.example", 0, false), MP_ERR_INVALID);
+	ck_assert_int_eq(fdo_rv_addr_set(&addr, "owner.example", 8040, false), MP_OK);
+	ck_assert_str_eq(addr.dns, "owner.example");
+	ck_assert_uint_eq(addr.ip_len, 0);
+	ck_assert_int_eq(fdo_rv_addr_set(&addr, "192.0.2.7", 8443, true), MP_OK);
+	ck_assert_uint_eq(addr.ip_len, 4);
+	ck_assert_str_eq(addr.dns, "");
+	ck_assert_int_eq(mp_db_query_row(db, "INSERT INTO tenants (name) VALUES ('maker')"
+	    " RETURNING id", 0, NULL, &res), MP_OK);
+	ck_assert_int_eq(fdo_rv_register(db, PQgetvalue(res, 0, 0), v, owner, &addr,
+	    40 * 24 * 3600), MP_OK);
+	PQclear(res);
+	ck_assert_uint_eq(pg_scalar_u64(db, "SELECT count(*) FROM fdo_rv_blobs WHERE expires_at"
+	    " BETWEEN now() + interval '29 days 23:59' AND now() + interval '30 days'", 0, NULL), 1);
+	ck_assert_uint_eq(pg_scalar_u64(db, "SELECT count(*) FROM audit WHERE action ="
+	    " 'fdo_rv.register' AND actor_kind = 'system' AND (details->>'wait_seconds')::int ="
+	    " 2592000", 0, NULL), 1);
+	ck_assert_int_eq(mp_db_query_row(db, "SELECT to1d FROM fdo_rv_blobs", 0, NULL, &res),
+	    MP_OK);
+	ck_assert_int_eq(mp_db_bytea_value(res, 0, 0, 65536, &to1d, &n), MP_OK);
+	fdo_cbor_init(&c, to1d, n);
+	ck_assert_msg(fdo_to1d_decode(&c, &s, &p, &d) == MP_OK, "%s", d.message);
+	ck_assert_msg(fdo_sign1_verify(&s, fdo_voucher_owner_key(v), &d) == MP_OK, "%s",
+	    d.message);
+	ck_assert_int_eq(fdo_sign1_verify(&s, fdo_voucher_manufacturer_key(v), &d),
+	    MP_ERR_INTEGRITY);
+	ck_assert_uint_eq(p.naddrs, 1);
+	ck_assert_mem_eq(p.addrs[0].ip, addr.ip, 4);
+	ck_assert_uint_eq(p.addrs[0].port, 8443);
+	ck_assert_uint_eq(p.addrs[0].protocol, FDO_PROT_HTTPS);
+	ck_assert_int_eq(p.to0d_hash.alg, FDO_SHA256);
+	free(to1d);
+	PQclear(res);
+}
+
 START_TEST(extend_go_fdo_voucher)
 {
 	mp_db *db = pg_connect_migrated(pg_fresh_database("fido_extend"));
@@ -163,6 +215,7 @@ START_TEST(extend_go_fdo_voucher)
 	ck_assert_uint_eq(fdo_voucher_entry_count(v1), 1);
 	ck_assert_msg(fdo_voucher_verify(v1, NULL, 0, &d) == MP_OK, "%s", d.message);
 	ck_assert_int_eq(fdo_voucher_owner_key(v1)->type, FDO_PK_SECP384R1);
+	check_register(db, v1, owner1);
 
 	/* the first owner passes it on; the manufacturer no longer can */
 	ck_assert_int_eq(fdo_voucher_extend(v1, mfg, pub2, &other, &d), MP_ERR_DENIED);
