@@ -5,7 +5,6 @@
  */
 #include "commands.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,7 +657,6 @@ cmd_admin(int argc, char **argv)
 	bool help = false;
 	int rc = ADMIN_EXIT_USAGE, r;
 
-	signal(SIGPIPE, SIG_IGN);
 	if ((run.body = json_object()) == NULL || (run.query = mp_buf_new(MAX_PATH_BYTES)) == NULL ||
 	    (rq.path = mp_buf_new(MAX_PATH_BYTES)) == NULL) {
 		fprintf(stderr, "midpki: out of memory\n");

@@ -3,94 +3,78 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-
+#include "admin_url.h"
 #include "cbor.h"
 #include "err.h"
+#include "https_client.h"
 
-struct call {
-	struct event_base *base;
-	cli_fdo_answer *out;
-	bool too_large;
-};
-
-static void
-on_response(struct evhttp_request *r, void *arg)
-{
-	struct call *c = arg;
-	cli_fdo_answer *out = c->out;
-	struct evkeyvalq *h;
-	struct evbuffer *b;
-	const char *v;
-
-	if (r != NULL && (out->status = evhttp_request_get_response_code(r)) > 0) {
-		h = evhttp_request_get_input_headers(r);
-		b = evhttp_request_get_input_buffer(r);
-		if ((v = evhttp_find_header(h, "Message-Type")) != NULL)
-			snprintf(out->type, sizeof(out->type), "%s", v);
-		if ((v = evhttp_find_header(h, "Authorization")) != NULL)
-			snprintf(out->auth, sizeof(out->auth), "%s", v);
-		c->too_large = evbuffer_get_length(b) > sizeof(out->body);
-		if (!c->too_large)
-			out->len = (size_t)evbuffer_remove(b, out->body, sizeof(out->body));
-	}
-	event_base_loopexit(c->base, NULL);
-}
+/*
+ * Over https the server's certificate is not checked: FDO does not rest on
+ * TLS (the owner proves itself by the voucher, the rendezvous answer is
+ * signed by the owner key, and the session is encrypted by the key
+ * exchange), and a device holds no trust anchor for it.
+ */
+static const cli_tls_options fdo_tls = { .no_verify = true };
 
 int
 cli_fdo_post(const char *url, int type, const char *token, const mp_buf *body,
     cli_fdo_answer *out, char *err, size_t errsz)
 {
-	struct evhttp_uri *u = evhttp_uri_parse(url);
-	struct evhttp_connection *conn = NULL;
-	struct evhttp_request *req = NULL;
-	struct evkeyvalq *h;
-	struct call c = { NULL, out, false };
-	char path[32];
-	int r = MP_ERR_INVALID;
+	cli_url *u = NULL;
+	cli_https *c = NULL;
+	cli_https_conn *k = NULL;
+	cli_http_response *resp = NULL;
+	mp_buf *head = mp_buf_new(1024);
+	char line[64];
+	int r = MP_ERR_NOMEM;
 
 	memset(out, 0, sizeof(*out));
-	if (u == NULL || evhttp_uri_get_scheme(u) == NULL ||
-	    strcmp(evhttp_uri_get_scheme(u), "http") != 0 || evhttp_uri_get_host(u) == NULL ||
-	    evhttp_uri_get_port(u) <= 0) {
-		snprintf(err, errsz, "the FDO server must be given as http://host:port");
+	if (head == NULL)
+		goto out;
+	if ((r = cli_url_parse_http(url, &u)) != MP_OK || u->prefix[0] != '\0') {
+		if (r != MP_ERR_NOMEM) {
+			snprintf(err, errsz, "the FDO server must be given as http://host:port or"
+			    " https://host:port, not %s", url);
+			r = MP_ERR_INVALID;
+		}
 		goto out;
 	}
-	r = MP_ERR_NOMEM;
-	if ((c.base = event_base_new()) == NULL ||
-	    (conn = evhttp_connection_base_new(c.base, NULL, evhttp_uri_get_host(u),
-	    (unsigned short)evhttp_uri_get_port(u))) == NULL ||
-	    (req = evhttp_request_new(on_response, &c)) == NULL)
+	if ((r = cli_https_new(u, &fdo_tls, &c, err, errsz)) != MP_OK)
 		goto out;
-	h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", evhttp_uri_get_host(u));
-	evhttp_add_header(h, "Content-Type", "application/cbor");
-	if (token != NULL)
-		evhttp_add_header(h, "Authorization", token);
-	evbuffer_add(evhttp_request_get_output_buffer(req), mp_buf_ptr(body), mp_buf_len(body));
-	snprintf(path, sizeof(path), "/fdo/101/msg/%d", type);
-	r = MP_ERR_IO;
-	if (evhttp_make_request(conn, req, EVHTTP_REQ_POST, path) != 0) {
-		snprintf(err, errsz, "cannot send FDO message %d", type);
+	snprintf(line, sizeof(line), "POST /fdo/101/msg/%d HTTP/1.1\r\n", type);
+	if (mp_buf_put_str(head, line) != MP_OK || cli_https_put_host(c, head) != MP_OK ||
+	    mp_buf_put_str(head, "Content-Type: application/cbor\r\nConnection: close\r\n") != MP_OK ||
+	    (token != NULL && (mp_buf_put_str(head, "Authorization: ") != MP_OK ||
+	    mp_buf_put_str(head, token) != MP_OK || mp_buf_put_str(head, "\r\n") != MP_OK))) {
+		r = MP_ERR_NOMEM;
 		goto out;
 	}
-	event_base_dispatch(c.base);
-	if (out->status == 0 || c.too_large) {
-		snprintf(err, errsz, "%s to FDO message %d from %s", c.too_large ?
-		    "an answer larger than 64 KiB" : "no answer", type, url);
+	snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", mp_buf_len(body));
+	if (mp_buf_put_str(head, line) != MP_OK) {
+		r = MP_ERR_NOMEM;
 		goto out;
 	}
+	if ((r = cli_https_connect(c, &k, err, errsz)) != MP_OK ||
+	    (r = cli_https_exchange(k, head, mp_buf_ptr(body), mp_buf_len(body),
+	    sizeof(out->body), NULL, NULL, &resp, err, errsz)) != MP_OK) {
+		if (r == MP_ERR_TOO_LARGE)
+			snprintf(err, errsz, "an answer larger than 64 KiB to FDO message %d from %s",
+			    type, url);
+		r = r == MP_ERR_NOMEM ? r : MP_ERR_IO;
+		goto out;
+	}
+	out->status = resp->status;
+	cli_http_header(resp, "Message-Type", out->type, sizeof(out->type));
+	cli_http_header(resp, "Authorization", out->auth, sizeof(out->auth));
+	memcpy(out->body, resp->body, resp->body_len);
+	out->len = resp->body_len;
 	r = MP_OK;
 out:
-	if (conn != NULL)
-		evhttp_connection_free(conn);
-	if (c.base != NULL)
-		event_base_free(c.base);
-	if (u != NULL)
-		evhttp_uri_free(u);
+	cli_http_response_free(resp);
+	cli_https_close(k);
+	cli_https_free(c);
+	cli_url_free(u);
+	mp_buf_free(head);
 	return r;
 }
 

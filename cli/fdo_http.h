@@ -1,8 +1,9 @@
 /*
  * FDO over HTTP as a device speaks it (FDO 1.1: POST /fdo/101/msg/{type},
  * application/cbor; the server's session token comes back in Authorization
- * and goes out again with the next message), with libevent's HTTP client:
- * plain HTTP, one connection per message, the answer capped at 64 KiB.
+ * and goes out again with the next message), through the command-line
+ * clients' transport (https_client.h): http or https, one connection per
+ * message, the answer capped at 64 KiB.
  */
 #ifndef CLI_FDO_HTTP_H
 #define CLI_FDO_HTTP_H
@@ -25,7 +26,9 @@ typedef struct cli_fdo_answer {
 
 /*
  * Sends message type with body (and "Authorization: token" unless token is
- * NULL) to url (http://host:port) and reads the answer into out.
+ * NULL) to url (http://host:port or https://host:port; over https the
+ * server's certificate is not checked, as FDO does not rest on TLS) and
+ * reads the answer into out.
  * MP_ERR_INVALID for a URL of another form, MP_ERR_IO when there is no
  * answer; err says why.
  */

@@ -54,12 +54,8 @@ cli_fdo_rv_url(const cli_fdo_cred *cr, char *url, size_t n, char *err, size_t er
 		snprintf(err, errsz, "%s", d.message);
 		return MP_ERR_INVALID;
 	}
-	if (https) {
-		snprintf(err, errsz, "the rendezvous server %s:%u is https, which the device does not"
-		    " speak (http only)", host, port);
-		return MP_ERR_INVALID;
-	}
-	snprintf(url, n, strchr(host, ':') != NULL ? "http://[%s]:%u" : "http://%s:%u", host, port);
+	snprintf(url, n, strchr(host, ':') != NULL ? "%s://[%s]:%u" : "%s://%s:%u",
+	    https ? "https" : "http", host, port);
 	return MP_OK;
 }
 
@@ -70,20 +66,22 @@ cli_fdo_owner_url(const fdo_to1d *p, char *url, size_t n, char *err, size_t errs
 
 	for (size_t i = 0; i < p->naddrs; i++) {
 		const fdo_rv_addr *a = &p->addrs[i];
+		const char *scheme = a->protocol == FDO_PROT_HTTPS ? "https" : "http";
 
-		if (a->protocol != FDO_PROT_HTTP)
+		if (a->protocol != FDO_PROT_HTTP && a->protocol != FDO_PROT_HTTPS)
 			continue;
 		if (a->dns[0] != '\0') {
-			snprintf(url, n, "http://%s:%u", a->dns, a->port);
+			snprintf(url, n, "%s://%s:%u", scheme, a->dns, a->port);
 			return MP_OK;
 		}
 		if ((a->ip_len == 4 || a->ip_len == 16) &&
 		    inet_ntop(a->ip_len == 4 ? AF_INET : AF_INET6, a->ip, ip, sizeof(ip)) != NULL) {
-			snprintf(url, n, a->ip_len == 4 ? "http://%s:%u" : "http://[%s]:%u", ip, a->port);
+			snprintf(url, n, a->ip_len == 4 ? "%s://%s:%u" : "%s://[%s]:%u", scheme, ip,
+			    a->port);
 			return MP_OK;
 		}
 	}
-	snprintf(err, errsz, "TO1.RVRedirect names no owner address over http");
+	snprintf(err, errsz, "TO1.RVRedirect names no owner address over http or https");
 	return MP_ERR_INVALID;
 }
 

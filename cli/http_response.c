@@ -18,6 +18,7 @@ enum framing { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_TO_EOF };
 /* What the head of a response says. */
 struct head {
 	int status;
+	size_t start;            /* offset of the status line */
 	size_t end;              /* offset just past the blank line */
 	enum framing framing;
 	uint64_t length;         /* for BODY_LENGTH */
@@ -125,6 +126,7 @@ parse_head(const char *data, size_t len, size_t from, bool eof, size_t max_body,
 		return avail >= CLI_HTTP_MAX_HEAD ? MP_ERR_TOO_LARGE : eof ? MP_ERR_INVALID
 									 : CLI_HTTP_NEED_MORE;
 	memset(h, 0, sizeof(*h));
+	h->start = from;
 	h->retry_after = -1;
 	if ((r = parse_status_line(data + from, eol - from, &h->status)) != MP_OK)
 		return r;
@@ -250,6 +252,7 @@ cli_http_response_free(cli_http_response *r)
 	if (r == NULL)
 		return;
 	free(r->content_type);
+	free(r->head);
 	if (r->body != NULL) /* an answer may carry a secret shown once */
 		mp_wipe(r->body, r->body_len);
 	free(r->body);
@@ -315,7 +318,8 @@ cli_http_parse(const char *data, size_t len, bool eof, size_t max_body, cli_http
 	resp->status = h.status;
 	resp->retry_after = h.retry_after;
 	r = MP_ERR_NOMEM;
-	if (h.ctype != NULL && (resp->content_type = strndup(h.ctype, h.ctype_len)) == NULL)
+	if ((h.ctype != NULL && (resp->content_type = strndup(h.ctype, h.ctype_len)) == NULL) ||
+	    (resp->head = strndup(data + h.start, h.end - h.start)) == NULL)
 		goto out;
 	*out = resp;
 	resp = NULL;
@@ -323,4 +327,30 @@ cli_http_parse(const char *data, size_t len, bool eof, size_t max_body, cli_http
 out:
 	cli_http_response_free(resp);
 	return r;
+}
+
+const char *
+cli_http_header(const cli_http_response *r, const char *name, char *buf, size_t n)
+{
+	size_t nl = strlen(name);
+	const char *p = strstr(r->head, "\r\n");
+
+	/* each field line was checked by parse_head: "name:" then blanks, value, blanks */
+	while (p != NULL && p[2] != '\r') {
+		const char *line = p + 2, *v, *e;
+
+		p = strstr(line, "\r\n");
+		if (p == NULL || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+			continue;
+		for (v = line + nl + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		for (e = p; e > v && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		if ((size_t)(e - v) >= n)
+			return NULL;
+		memcpy(buf, v, (size_t)(e - v));
+		buf[e - v] = '\0';
+		return buf;
+	}
+	return NULL;
 }

@@ -22,6 +22,7 @@ typedef struct cli_http_response {
 	long retry_after;    /* Retry-After in seconds (at most a day), or -1 when absent or a date */
 	char *body;          /* body_len bytes followed by a NUL (not counted) */
 	size_t body_len;
+	char *head;          /* the status line and header fields, CRLF-terminated */
 } cli_http_response;
 
 /*
@@ -34,6 +35,13 @@ typedef struct cli_http_response {
  */
 int cli_http_parse(const char *data, size_t len, bool eof, size_t max_body,
     cli_http_response **out);
+
+/*
+ * The value of header field name in r (its first occurrence, any case,
+ * without the blanks around it) copied into buf of n bytes; NULL when r has
+ * none or it does not fit.
+ */
+const char *cli_http_header(const cli_http_response *r, const char *name, char *buf, size_t n);
 
 /* Frees r; r may be NULL. */
 void cli_http_response_free(cli_http_response *r);

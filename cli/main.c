@@ -1,4 +1,5 @@
 /* The midpki command: dispatches to its subcommands. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,8 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
+	/* a peer that closes early is an error to report, not a reason to die */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -26,6 +26,7 @@
  *       ServiceInfo), replay (TO2.Done sent twice)
  * CREDENTIAL is the file `midpki fdo device di` writes (cli/fdo_device.h).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,7 @@ to2(const char *credfile, const char *url, const char *kex, const char *mode)
 int
 main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN);
 	if (argc == 4 && strcmp(argv[1], "check") == 0)
 		return check(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "again") == 0)

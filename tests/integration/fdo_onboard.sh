@@ -142,3 +142,23 @@ openssl verify -CAfile "$T/dev401/trust.pem" -untrusted "$T/dev401/chain.pem" \
 	"$T/dev401/cert.pem" >/dev/null || fail "the certificate of CS-401 does not verify"
 ok "openssl verify: the certificate of CS-401 verifies with the chain"
 stop_instance
+
+# The FDO listener over TLS: the voucher's rendezvous address and the owner's
+# address say https, and the device speaks it for DI, TO1 and TO2.
+start_instance MIDPKI_FDO_MANUFACTURER_TENANT=acme MIDPKI_FDO_RENDEZVOUS_PORT="$FDO_PORT" \
+	MIDPKI_FDO_EST_URL="https://127.0.0.1:$EST_PORT" MIDPKI_FDO_OWNER_KEY="$OWNER_KEY" \
+	MIDPKI_FDO_OWNER_PORT="$FDO_PORT" MIDPKI_FDO_TLS=true MIDPKI_FDO_RENDEZVOUS_PROTOCOL=https
+expect_api "register CS-403" "$(api "$ALICE" POST /devices '{"serial":"CS-403"}')" 201
+"$MIDPKI_BIN" fdo device di --server "http://127.0.0.1:$FDO_PORT" --serial CS-403 \
+	--credential "$T/cred403" >/dev/null 2>"$T/err"
+expect_eq "DI in plain HTTP against the TLS listener: refused" "$?" 1
+G3=$("$MIDPKI_BIN" fdo device di --server "https://127.0.0.1:$FDO_PORT" --serial CS-403 \
+	--credential "$T/cred403") || fail "DI over https: $G3"
+"$MIDPKI_BIN" fdo device onboard --credential "$T/cred403" --out "$T/dev403" >"$T/out" 2>"$T/err"
+expect_eq "onboard over https (TO1, TO2): exit 0" "$?" 0
+expect_eq "CS-403 carries the new GUID" \
+	"$(psql -Atc "select fdo_guid from devices where serial = 'CS-403'")" "$(cat "$T/out")"
+openssl verify -CAfile "$T/dev403/trust.pem" -untrusted "$T/dev403/chain.pem" \
+	"$T/dev403/cert.pem" >/dev/null || fail "the certificate of CS-403 does not verify"
+ok "openssl verify: the certificate of CS-403 (onboarded over https) verifies with the chain"
+stop_instance

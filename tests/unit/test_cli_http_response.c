@@ -30,6 +30,26 @@ START_TEST(content_length)
 }
 END_TEST
 
+/* Header fields by name, from the final response after an interim one. */
+START_TEST(header_fields)
+{
+	const char *s = "HTTP/1.1 100 Continue\r\nMessage-Type: 1\r\n\r\n"
+			"HTTP/1.1 200 OK\r\nmessage-type:\t 61 \r\nAuthorization: Bearer abc\r\n"
+			"X-Long: 0123456789\r\nContent-Length: 0\r\n\r\n";
+	cli_http_response *r = NULL;
+	char buf[11];
+
+	ck_assert_int_eq(parse(s, false, &r), MP_OK);
+	ck_assert_str_eq(cli_http_header(r, "Message-Type", buf, sizeof(buf)), "61");
+	ck_assert_str_eq(cli_http_header(r, "AUTHORIZATION", buf, sizeof(buf)), "Bearer abc");
+	ck_assert_str_eq(cli_http_header(r, "x-long", buf, sizeof(buf)), "0123456789");
+	ck_assert_ptr_null(cli_http_header(r, "X-Long", buf, 10));
+	ck_assert_ptr_null(cli_http_header(r, "Message", buf, sizeof(buf)));
+	ck_assert_ptr_null(cli_http_header(r, "Retry-After", buf, sizeof(buf)));
+	cli_http_response_free(r);
+}
+END_TEST
+
 START_TEST(retry_after)
 {
 	static const struct {
@@ -181,6 +201,7 @@ suite_make(void)
 
 	tcase_add_test(tc, content_length);
 	tcase_add_test(tc, retry_after);
+	tcase_add_test(tc, header_fields);
 	tcase_add_test(tc, incomplete);
 	tcase_add_test(tc, chunked);
 	tcase_add_test(tc, to_eof_and_no_body);
