@@ -29,6 +29,7 @@ cli_fdo_post(const char *url, int type, const char *token, const mp_buf *body,
 	int r = MP_ERR_NOMEM;
 
 	memset(out, 0, sizeof(*out));
+	snprintf(err, errsz, "out of memory");
 	if (head == NULL)
 		goto out;
 	if ((r = cli_url_parse_http(url, &u)) != MP_OK || u->prefix[0] != '\0') {

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,7 +217,7 @@ refuse(struct http_plain *p, int status, const char *code, const char *message)
 {
 	mp_http_req req;
 
-	memset(&req, 0, sizeof(req));
+	memset(&req, 0, offsetof(mp_http_req, hdrs));
 	req.conn = p->c;
 	req.method = "-";
 	p->closing = true;

@@ -237,7 +237,7 @@ http_req_dispatch(struct http_conn *c, struct evhttp_request *ev)
 	const char *raw = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	mp_http_req req;
 
-	memset(&req, 0, sizeof(req));
+	memset(&req, 0, offsetof(mp_http_req, hdrs));
 	req.ev = ev;
 	req.conn = c;
 	req.method = method_name(evhttp_request_get_command(ev));
