@@ -6,10 +6,12 @@
 # returned. Prints enrollments/s and p50/p99 latency beside the crypto-only
 # bound for the same work from `openssl speed` in the same run. 500 more chargers
 # enroll first, unmeasured, and the tables are analyzed after them, as on a
-# database that has been running for a while. Prints figures; it asserts
+# database that has been running for a while. Then nginx makes the same
+# handshakes with the same load generator and answers without enrolling: the
+# handshake-only ceiling, and midpki's share of it. Prints figures; it asserts
 # nothing about speed.
 #   tests/bench/est_enroll.sh [CHARGERS] [THREADS]
-# Uses the optimized build in build/ (make build).
+# Uses the optimized build in build/ (make build) and nginx (nginx-light).
 . "$(dirname "$0")/lib.sh"
 . tests/integration/api_lib.sh
 chargers=${1:-2000}
@@ -139,3 +141,76 @@ rate=$(echo "$out" | awk '/enrollments\/s/ { print $2 }')
 [ -n "$rate" ] && python3 -c 'import sys; print("midpki/bound: %.0f%%" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' "$rate" "$bound"
 echo "certificates in the database: $(psql -tAc "SELECT count(*) FROM identities WHERE tenant_id = '$TEN'") ($warm of the warm-up round)"
 stop_instance >/dev/null
+
+# The handshake-only ceiling: nginx (one worker per core, OpenSSL as midpki) makes the
+# same TLS 1.3 handshakes with the same load generator and certificates of the same
+# shape (a P-256 server certificate sent with its P-256 issuing CA, the chargers'
+# IDevIDs verified under the manufacturer CA) and answers each POST with a fixed 200,
+# no enrollment behind it. What midpki reaches of that rate is what its enrollment
+# (CSR, issuance, database, OCSP) costs on top of the handshake.
+command -v nginx >/dev/null ||
+	{ echo "bench: nginx is missing (apt-get install nginx-light)" >&2; exit 1; }
+N=$T/nginx
+mkdir -p "$N/tmp"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$N/ca.key" \
+	-out "$N/ca.pem" -subj "/CN=Handshake Baseline CA" -days 2 \
+	-addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign' 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$N/server.key" \
+	-subj "/CN=127.0.0.1" 2>/dev/null |
+	openssl x509 -req -CA "$N/ca.pem" -CAkey "$N/ca.key" -days 2 -out "$N/server.pem" \
+	-extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') 2>/dev/null
+cat "$N/server.pem" "$N/ca.pem" >"$N/chain.pem"
+NGINX_PORT=$(free_port)
+cat >"$N/nginx.conf" <<NGINX
+worker_processes $cores;
+daemon off;
+pid $N/nginx.pid;
+error_log $N/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $N/tmp/body;
+	proxy_temp_path $N/tmp/proxy;
+	fastcgi_temp_path $N/tmp/fastcgi;
+	uwsgi_temp_path $N/tmp/uwsgi;
+	scgi_temp_path $N/tmp/scgi;
+	server {
+		listen 127.0.0.1:$NGINX_PORT ssl;
+		ssl_certificate $N/chain.pem;
+		ssl_certificate_key $N/server.key;
+		ssl_protocols TLSv1.3;
+		ssl_ecdh_curve prime256v1;
+		ssl_session_tickets off;
+		ssl_session_cache off;
+		ssl_verify_client on;
+		ssl_verify_depth 1;
+		ssl_client_certificate $T/mfr.pem;
+		location / { return 200 "handshake only\n"; }
+	}
+}
+NGINX
+nginx -p "$N" -c "$N/nginx.conf" -e "$N/error.log" &
+NGINX_PID=$!
+until curl -s -o /dev/null --cacert "$N/ca.pem" "https://127.0.0.1:$NGINX_PORT/"; do
+	kill -0 "$NGINX_PID" 2>/dev/null || { echo "bench: nginx exited: $(cat "$N/error.log")" >&2; exit 1; }
+	sleep 0.2
+done
+ng0=$(cpu_of "$NGINX_PID" tree)
+nout=$("$bin" "127.0.0.1:$NGINX_PORT" "$N/ca.pem" "$T/mfr.pem" "$T/mfr.key" NGINX "$chargers" \
+	"$threads") || true
+ng1=$(cpu_of "$NGINX_PID" tree)
+kill -TERM "$NGINX_PID"
+wait "$NGINX_PID" 2>/dev/null || true
+nrate=$(echo "$nout" | awk '/enrollments\/s/ { print $2 }')
+nok=$(echo "$nout" | awk '/enrolled \(HTTP 200\)/ { print $5 }')
+ngen=$(echo "$nout" | awk '/load generator CPU/ { print $4 }')
+[ -n "$nrate" ] && [ -n "$nok" ] && [ "$nok" -gt 0 ] && python3 -c 'import sys
+rate, p50, p99, ok, n0, n1, gen = sys.argv[1:8]
+srv = 1000 * (float(n1) - float(n0)) / float(ok)
+print("handshake only, nginx: %s connections/s   p50 %s ms   p99 %s ms; CPU per connection:"
+      " nginx %.3f ms, load generator %s ms; together %.3f ms" % (rate, p50, p99, srv, gen,
+      srv + float(gen)))' "$nrate" "$(echo "$nout" | awk '/enrollments\/s/ { print $4 }')" \
+	"$(echo "$nout" | awk '/enrollments\/s/ { print $7 }')" "$nok" "$ng0" "$ng1" "$ngen"
+[ -n "$rate" ] && [ -n "$nrate" ] && python3 -c 'import sys
+print("midpki/handshake only: %.0f%%" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' \
+	"$rate" "$nrate"
