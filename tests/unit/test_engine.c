@@ -637,7 +637,7 @@ START_TEST(trust_anchors)
 	json_decref(list);
 
 	/* the anchor certificate itself verifies (a partial chain), parsed once into the cache */
-	cache = mp_anchor_cache_new();
+	cache = mp_anchor_cache_new(NULL);
 	ck_assert_ptr_nonnull(cache);
 	p = der;
 	x = d2i_X509(NULL, &p, len);
