@@ -27,10 +27,10 @@
  * write lock, when nobody did).
  *
  * Bounds: at most max_entries entries and max_bytes bytes of CRL DER in all;
- * the least recently used entry goes first. A parsed CRL takes about three
- * times its DER in memory (OpenSSL 3.0: a CRL of 100,000 entries is 3.9 MB
- * of DER and 11 MB parsed), so the default 64 MiB of DER is at most about
- * 200 MB.
+ * the least recently used entry goes first. A parsed CRL takes about six
+ * times its DER in memory (OpenSSL 3.0: a CRL of 100,000 entries with 16-byte
+ * serials is 3.5 MB of DER and 21 MB parsed; tests/bench/crl_cache.sh), so
+ * the default 32 MiB of DER is at most about 200 MB.
  */
 #ifndef MP_CRL_CACHE_H
 #define MP_CRL_CACHE_H
@@ -43,7 +43,7 @@
 #include "metrics.h"
 
 #define MP_CRL_CACHE_ENTRIES 128
-#define MP_CRL_CACHE_BYTES (64 * 1024 * 1024)
+#define MP_CRL_CACHE_BYTES (32 * 1024 * 1024)
 /* The longest a fetched CRL is kept before it is fetched again (24 h). */
 #define MP_CRL_CACHE_KEEP_MS (24 * 3600 * 1000ULL)
 /* How long a failed fetch is remembered (30 s). */
