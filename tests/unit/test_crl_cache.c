@@ -209,6 +209,18 @@ listed(X509_CRL *crl, long serial)
 	return r;
 }
 
+/* A lookup of path through c gives a CRL that lists serial or not; path was asked for nrequests times. */
+static void
+expect_lookup(mp_crl_cache *c, const char *path, long serial, int is_listed, int nrequests)
+{
+	X509_CRL *crl = NULL;
+
+	ck_assert_int_eq(mp_crl_cache_fetch(c, url(path), ca, &crl), MP_OK);
+	ck_assert_int_eq(listed(crl, serial), is_listed);
+	X509_CRL_free(crl);
+	ck_assert_int_eq(requests(path), nrequests);
+}
+
 static void
 setup(void)
 {
@@ -340,23 +352,14 @@ START_TEST(fetched_again_after_next_update)
 {
 	static const long first[] = { 5 }, second[] = { 5, 6 };
 	mp_crl_cache *c = mp_crl_cache_new(&small, NULL);
-	X509_CRL *crl = NULL;
 
 	serve_crl("/crl/c.crl", ca, ca_key, 2, first, 1);
-	ck_assert_int_eq(mp_crl_cache_fetch(c, url("/crl/c.crl"), ca, &crl), MP_OK);
-	ck_assert_int_eq(listed(crl, 6), 0);
-	X509_CRL_free(crl);
+	expect_lookup(c, "/crl/c.crl", 6, 0, 1);
 	/* the next CRL is published, the cached one still counts until its nextUpdate */
 	serve_crl("/crl/c.crl", ca, ca_key, 3600, second, 2);
-	ck_assert_int_eq(mp_crl_cache_fetch(c, url("/crl/c.crl"), ca, &crl), MP_OK);
-	ck_assert_int_eq(listed(crl, 6), 0);
-	X509_CRL_free(crl);
-	ck_assert_int_eq(requests("/crl/c.crl"), 1);
+	expect_lookup(c, "/crl/c.crl", 6, 0, 1);
 	sleep(3);
-	ck_assert_int_eq(mp_crl_cache_fetch(c, url("/crl/c.crl"), ca, &crl), MP_OK);
-	ck_assert_int_eq(listed(crl, 6), 1);
-	X509_CRL_free(crl);
-	ck_assert_int_eq(requests("/crl/c.crl"), 2);
+	expect_lookup(c, "/crl/c.crl", 6, 1, 2);
 	mp_crl_cache_free(c);
 }
 END_TEST
@@ -366,19 +369,14 @@ START_TEST(kept_at_most_keep_ms)
 	static const long first[] = { 5 }, second[] = { 6 };
 	mp_crl_cache_limits lim = small;
 	mp_crl_cache *c;
-	X509_CRL *crl = NULL;
 
 	lim.keep_ms = 300;
 	c = mp_crl_cache_new(&lim, NULL);
 	serve_crl("/crl/k.crl", ca, ca_key, 3600, first, 1);
-	ck_assert_int_eq(mp_crl_cache_fetch(c, url("/crl/k.crl"), ca, &crl), MP_OK);
-	X509_CRL_free(crl);
+	expect_lookup(c, "/crl/k.crl", 6, 0, 1);
 	serve_crl("/crl/k.crl", ca, ca_key, 3600, second, 1);
 	usleep(400 * 1000);
-	ck_assert_int_eq(mp_crl_cache_fetch(c, url("/crl/k.crl"), ca, &crl), MP_OK);
-	ck_assert_int_eq(listed(crl, 6), 1);
-	X509_CRL_free(crl);
-	ck_assert_int_eq(requests("/crl/k.crl"), 2);
+	expect_lookup(c, "/crl/k.crl", 6, 1, 2);
 	mp_crl_cache_free(c);
 }
 END_TEST
@@ -400,11 +398,7 @@ START_TEST(bad_crls_never_kept_failures_remembered)
 	/* after it, fetched again: the good one now */
 	serve_crl("/crl/d.crl", ca, ca_key, 3600, revoked, 1);
 	usleep(600 * 1000);
-	ck_assert_int_eq(mp_crl_cache_fetch(c, url("/crl/d.crl"), ca, &crl), MP_OK);
-	ck_assert_int_eq(listed(crl, 4), 1);
-	X509_CRL_free(crl);
-	crl = NULL;
-	ck_assert_int_eq(requests("/crl/d.crl"), 2);
+	expect_lookup(c, "/crl/d.crl", 4, 1, 2);
 
 	/* past its nextUpdate when fetched, 404, trailing bytes, no server: each refused */
 	serve_crl("/crl/e.crl", ca, ca_key, -10, revoked, 1);
