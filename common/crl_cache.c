@@ -19,6 +19,8 @@
 #define KEY_LEN 32
 /* How long a lookup waits for another thread's fetch of the same CRL beyond its timeout. */
 #define WAIT_SLACK_S 5
+/* How many CRLs one lookup drops and frees after it lets go of the mutex (more: freed at once). */
+#define DEAD_MAX 8
 
 enum state { FREE, LOADING, READY, FAILED };
 
@@ -33,6 +35,12 @@ struct entry {
 };
 
 enum counter { HITS, MISSES, FAILURES, N_COUNTERS };
+
+/* The CRLs a lookup dropped under the mutex, to free once it is released. */
+struct dead {
+	X509_CRL *crl[DEAD_MAX];
+	int n;
+};
 
 struct mp_crl_cache {
 	pthread_mutex_t lock;
@@ -225,12 +233,24 @@ load_source(const struct source *s, X509_CRL **out, int64_t *next_update, size_t
 	    bytes);
 }
 
+/* Empties e; its CRL goes to d, to be freed by bury (a large CRL takes milliseconds to free). */
 static void
-drop(mp_crl_cache *c, struct entry *e)
+drop(mp_crl_cache *c, struct entry *e, struct dead *d)
 {
-	X509_CRL_free(e->crl);
+	if (e->crl != NULL && d->n < DEAD_MAX)
+		d->crl[d->n++] = e->crl;
+	else
+		X509_CRL_free(e->crl);
 	c->bytes -= e->bytes;
 	memset(e, 0, sizeof(*e));
+}
+
+static void
+bury(struct dead *d)
+{
+	for (int i = 0; i < d->n; i++)
+		X509_CRL_free(d->crl[i]);
+	d->n = 0;
 }
 
 static struct entry *
@@ -260,7 +280,7 @@ oldest(mp_crl_cache *c, const struct entry *keep)
 
 /* A slot marked LOADING for key: a free one, else the oldest's; NULL when every one is loading. */
 static struct entry *
-take_slot(mp_crl_cache *c, const uint8_t key[KEY_LEN])
+take_slot(mp_crl_cache *c, const uint8_t key[KEY_LEN], struct dead *d)
 {
 	struct entry *e = NULL;
 
@@ -268,7 +288,7 @@ take_slot(mp_crl_cache *c, const uint8_t key[KEY_LEN])
 		if (c->e[i].state == FREE)
 			e = &c->e[i];
 	if (e == NULL && (e = oldest(c, NULL)) != NULL)
-		drop(c, e);
+		drop(c, e, d);
 	if (e != NULL) {
 		memcpy(e->key, key, KEY_LEN);
 		e->state = LOADING;
@@ -279,12 +299,13 @@ take_slot(mp_crl_cache *c, const uint8_t key[KEY_LEN])
 
 /* Keeps crl in the loading entry e, then drops the oldest until the bytes fit (e too when it alone does not). */
 static void
-keep(mp_crl_cache *c, struct entry *e, X509_CRL *crl, int64_t next_update, size_t bytes)
+keep(mp_crl_cache *c, struct entry *e, X509_CRL *crl, int64_t next_update, size_t bytes,
+    struct dead *d)
 {
 	struct entry *o;
 
 	if (X509_CRL_up_ref(crl) != 1) {
-		drop(c, e);
+		drop(c, e, d);
 		return;
 	}
 	e->state = READY;
@@ -294,9 +315,9 @@ keep(mp_crl_cache *c, struct entry *e, X509_CRL *crl, int64_t next_update, size_
 	e->until_ms = mp_monotonic_ms() + c->lim.keep_ms;
 	c->bytes += bytes;
 	while (c->bytes > c->lim.max_bytes && (o = oldest(c, e)) != NULL)
-		drop(c, o);
+		drop(c, o, d);
 	if (c->bytes > c->lim.max_bytes)
-		drop(c, e);
+		drop(c, e, d);
 }
 
 /* What a lookup of a CRL that is past its nextUpdate, or cannot be had, returns. */
@@ -322,6 +343,7 @@ get(mp_crl_cache *c, const struct source *s, X509_CRL **out)
 	uint64_t deadline = mp_monotonic_ms() + (MP_CRL_FETCH_TIMEOUT_S + WAIT_SLACK_S) * 1000ULL;
 	uint8_t key[KEY_LEN];
 	struct entry *e;
+	struct dead dead = { { NULL }, 0 };
 	X509_CRL *crl = NULL;
 	int64_t next_update = 0;
 	size_t bytes = 0;
@@ -346,6 +368,7 @@ get(mp_crl_cache *c, const struct source *s, X509_CRL **out)
 		if (e->state == LOADING) {
 			if (!wait_load(c, deadline)) {
 				pthread_mutex_unlock(&c->lock);
+				bury(&dead);
 				return unusable(s, false);
 			}
 			continue;
@@ -353,7 +376,7 @@ get(mp_crl_cache *c, const struct source *s, X509_CRL **out)
 		/* a fetched CRL past its nextUpdate or kept long enough, a failure long enough ago */
 		if ((s->fetched && e->state == READY && (!current || mp_monotonic_ms() >= e->until_ms)) ||
 		    (e->state == FAILED && mp_monotonic_ms() >= e->until_ms)) {
-			drop(c, e);
+			drop(c, e, &dead);
 			continue;
 		}
 		e->used = ++c->tick;
@@ -362,11 +385,13 @@ get(mp_crl_cache *c, const struct source *s, X509_CRL **out)
 		if (r == MP_OK)
 			*out = e->crl;
 		pthread_mutex_unlock(&c->lock);
+		bury(&dead);
 		count(c, HITS);
 		return r;
 	}
-	e = take_slot(c, key);
+	e = take_slot(c, key, &dead);
 	pthread_mutex_unlock(&c->lock);
+	bury(&dead);
 	count(c, MISSES);
 	r = load_source(s, &crl, &next_update, &bytes);
 	if (r == MP_OK && next_update <= (int64_t)time(NULL)) {
@@ -381,14 +406,15 @@ get(mp_crl_cache *c, const struct source *s, X509_CRL **out)
 		count(c, FAILURES);
 	pthread_mutex_lock(&c->lock);
 	if (e != NULL && crl != NULL)
-		keep(c, e, crl, next_update, bytes);
+		keep(c, e, crl, next_update, bytes, &dead);
 	else if (e != NULL && s->fetched) {
 		e->state = FAILED;
 		e->until_ms = mp_monotonic_ms() + c->lim.fail_ms;
 	} else if (e != NULL)
-		drop(c, e);
+		drop(c, e, &dead);
 	pthread_cond_broadcast(&c->done);
 	pthread_mutex_unlock(&c->lock);
+	bury(&dead);
 	if (r == MP_OK)
 		*out = crl;
 	else

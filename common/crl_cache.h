@@ -2,7 +2,7 @@
  * The process-wide cache of parsed and verified CRLs that revocation checks
  * of manufacturer certificates read (trust_anchors.h), shared by every
  * frontend worker. Thread-safe: one mutex, held only to find, add or drop an
- * entry, never while a CRL is fetched, read, parsed or verified.
+ * entry, never while a CRL is fetched, read, parsed, verified or freed.
  *
  * Two kinds of entry:
  * - A CRL fetched from a certificate's http:// distribution point

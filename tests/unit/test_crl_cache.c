@@ -19,6 +19,7 @@
 #include "crl_cache.h"
 #include "err.h"
 #include "http_harness.h"
+#include "num.h"
 
 #define PATHS 8
 
@@ -259,14 +260,18 @@ metric(mp_metrics *m, const char *name_sp)
 {
 	mp_buf *b = mp_buf_new(1 << 20);
 	const char *p;
-	unsigned long v = 0;
+	char *text;
+	uint64_t v = 0;
 
 	ck_assert_int_eq(mp_metrics_render(m, b), MP_OK);
 	p = strstr(mp_buf_str(b), name_sp);
 	ck_assert_msg(p != NULL, "no %s", name_sp);
-	v = strtoul(p + strlen(name_sp), NULL, 10);
+	p += strlen(name_sp);
+	ck_assert_ptr_nonnull(text = strndup(p, strcspn(p, "\n")));
+	ck_assert_int_eq(mp_parse_u64(text, UINT64_MAX, &v), MP_OK);
+	free(text);
 	mp_buf_free(b);
-	return v;
+	return (unsigned long)v;
 }
 
 START_TEST(fetched_once_for_many_lookups)
