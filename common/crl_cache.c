@@ -233,15 +233,24 @@ load_source(const struct source *s, X509_CRL **out, int64_t *next_update, size_t
 	    bytes);
 }
 
-/* Empties e; its CRL goes to d, to be freed by bury (a large CRL takes milliseconds to free). */
+/* Takes e's CRL out of it; it goes to d, to be freed by bury (a large CRL takes milliseconds to free). */
 static void
-drop(mp_crl_cache *c, struct entry *e, struct dead *d)
+release(mp_crl_cache *c, struct entry *e, struct dead *d)
 {
 	if (e->crl != NULL && d->n < DEAD_MAX)
 		d->crl[d->n++] = e->crl;
 	else
 		X509_CRL_free(e->crl);
 	c->bytes -= e->bytes;
+	e->crl = NULL;
+	e->bytes = 0;
+}
+
+/* Empties e. */
+static void
+drop(mp_crl_cache *c, struct entry *e, struct dead *d)
+{
+	release(c, e, d);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -337,17 +346,93 @@ wait_load(mp_crl_cache *c, uint64_t deadline)
 	    mp_monotonic_ms() < deadline;
 }
 
+/*
+ * Under the mutex: true when the cache answers the lookup of key (*r, and
+ * *out on MP_OK, set); false when the caller is to load the CRL into *slot
+ * (LOADING; NULL when no slot is free: loaded, not kept). A fetched CRL kept
+ * keep_ms is fetched again while it still counts: its entry stays LOADING
+ * with it, and other lookups use it meanwhile.
+ */
+static bool
+cached(mp_crl_cache *c, const struct source *s, const uint8_t key[KEY_LEN], struct dead *d,
+    struct entry **slot, X509_CRL **out, int *r)
+{
+	uint64_t deadline = mp_monotonic_ms() + (MP_CRL_FETCH_TIMEOUT_S + WAIT_SLACK_S) * 1000ULL;
+	struct entry *e;
+
+	while ((e = find(c, key)) != NULL) {
+		bool current = e->crl != NULL && e->next_update > (int64_t)time(NULL);
+
+		if (e->state == LOADING && !current) {
+			if (!wait_load(c, deadline)) {
+				*r = unusable(s, false);
+				return true;
+			}
+			continue;
+		}
+		if (s->fetched && e->state == READY && current && mp_monotonic_ms() >= e->until_ms) {
+			e->state = LOADING;
+			*slot = e;
+			return false;
+		}
+		/* a fetched CRL past its nextUpdate, a failure long enough ago */
+		if ((s->fetched && e->state == READY && !current) ||
+		    (e->state == FAILED && mp_monotonic_ms() >= e->until_ms)) {
+			drop(c, e, d);
+			continue;
+		}
+		e->used = ++c->tick;
+		*r = e->state == FAILED ? unusable(s, false) : !current ? unusable(s, true) :
+		    X509_CRL_up_ref(e->crl) == 1 ? MP_OK : MP_ERR_CRYPTO;
+		if (*r == MP_OK)
+			*out = e->crl;
+		count(c, HITS);
+		return true;
+	}
+	*slot = take_slot(c, key, d);
+	return false;
+}
+
+/*
+ * Under the mutex: the outcome of loading into e (may be NULL): crl (may be
+ * NULL) kept; or, when a fetch again failed and the CRL e has still counts,
+ * that one kept and handed out (*r MP_OK) until fail_ms passed; or a failed
+ * fetch remembered. What the lookup hands out, or NULL.
+ */
+static X509_CRL *
+settle(mp_crl_cache *c, const struct source *s, struct entry *e, X509_CRL *crl,
+    int64_t next_update, size_t bytes, int *r, struct dead *d)
+{
+	if (e != NULL && crl != NULL) {
+		release(c, e, d);
+		keep(c, e, crl, next_update, bytes, d);
+	} else if (e != NULL && e->crl != NULL && e->next_update > (int64_t)time(NULL) &&
+	    X509_CRL_up_ref(e->crl) == 1) {
+		e->state = READY;
+		e->until_ms = mp_monotonic_ms() + c->lim.fail_ms;
+		*r = MP_OK;
+		return e->crl;
+	} else if (e != NULL && s->fetched) {
+		release(c, e, d);
+		e->state = FAILED;
+		e->until_ms = mp_monotonic_ms() + c->lim.fail_ms;
+	} else if (e != NULL) {
+		drop(c, e, d);
+	}
+	return crl;
+}
+
 static int
 get(mp_crl_cache *c, const struct source *s, X509_CRL **out)
 {
-	uint64_t deadline = mp_monotonic_ms() + (MP_CRL_FETCH_TIMEOUT_S + WAIT_SLACK_S) * 1000ULL;
 	uint8_t key[KEY_LEN];
-	struct entry *e;
+	struct entry *e = NULL;
 	struct dead dead = { { NULL }, 0 };
-	X509_CRL *crl = NULL;
+	X509_CRL *crl = NULL, *handed;
 	int64_t next_update = 0;
 	size_t bytes = 0;
-	int r;
+	bool answered;
+	int r = MP_OK;
 
 	if (c == NULL) {
 		if ((r = load_source(s, &crl, &next_update, &bytes)) != MP_OK)
@@ -362,36 +447,11 @@ get(mp_crl_cache *c, const struct source *s, X509_CRL **out)
 	if ((r = make_key(s, key)) != MP_OK)
 		return r;
 	pthread_mutex_lock(&c->lock);
-	while ((e = find(c, key)) != NULL) {
-		bool current = e->next_update > (int64_t)time(NULL);
-
-		if (e->state == LOADING) {
-			if (!wait_load(c, deadline)) {
-				pthread_mutex_unlock(&c->lock);
-				bury(&dead);
-				return unusable(s, false);
-			}
-			continue;
-		}
-		/* a fetched CRL past its nextUpdate or kept long enough, a failure long enough ago */
-		if ((s->fetched && e->state == READY && (!current || mp_monotonic_ms() >= e->until_ms)) ||
-		    (e->state == FAILED && mp_monotonic_ms() >= e->until_ms)) {
-			drop(c, e, &dead);
-			continue;
-		}
-		e->used = ++c->tick;
-		r = e->state == FAILED ? unusable(s, false) : !current ? unusable(s, true) :
-		    X509_CRL_up_ref(e->crl) == 1 ? MP_OK : MP_ERR_CRYPTO;
-		if (r == MP_OK)
-			*out = e->crl;
-		pthread_mutex_unlock(&c->lock);
-		bury(&dead);
-		count(c, HITS);
-		return r;
-	}
-	e = take_slot(c, key, &dead);
+	answered = cached(c, s, key, &dead, &e, out, &r);
 	pthread_mutex_unlock(&c->lock);
 	bury(&dead);
+	if (answered)
+		return r;
 	count(c, MISSES);
 	r = load_source(s, &crl, &next_update, &bytes);
 	if (r == MP_OK && next_update <= (int64_t)time(NULL)) {
@@ -405,20 +465,16 @@ get(mp_crl_cache *c, const struct source *s, X509_CRL **out)
 	if (r != MP_OK && s->fetched)
 		count(c, FAILURES);
 	pthread_mutex_lock(&c->lock);
-	if (e != NULL && crl != NULL)
-		keep(c, e, crl, next_update, bytes, &dead);
-	else if (e != NULL && s->fetched) {
-		e->state = FAILED;
-		e->until_ms = mp_monotonic_ms() + c->lim.fail_ms;
-	} else if (e != NULL)
-		drop(c, e, &dead);
+	handed = settle(c, s, e, crl, next_update, bytes, &r, &dead);
 	pthread_cond_broadcast(&c->done);
 	pthread_mutex_unlock(&c->lock);
 	bury(&dead);
-	if (r == MP_OK)
-		*out = crl;
-	else
+	if (handed != crl)
 		X509_CRL_free(crl);
+	if (r == MP_OK)
+		*out = handed;
+	else
+		X509_CRL_free(handed);
 	return r;
 }
 

@@ -8,8 +8,11 @@
  * - A CRL fetched from a certificate's http:// distribution point
  *   (mp_crl_cache_fetch), found by the URL and the issuer certificate it was
  *   verified against (SHA-256 of its DER). Kept until its nextUpdate, and at
- *   most keep_ms after the fetch; then the next lookup fetches it again. One
- *   fetch per URL and issuer at a time: other lookups of it wait for that
+ *   most keep_ms after the fetch; then the next lookup fetches it again.
+ *   After keep_ms, while it still counts, other lookups use the one kept
+ *   during that fetch, and when the fetch fails the one kept still counts
+ *   until its nextUpdate (fetched again after fail_ms). One fetch per URL and
+ *   issuer at a time: other lookups of a CRL that is not kept wait for that
  *   fetch (at most the fetch timeout and 5 s more, then they fail). A fetch
  *   that fails, or a CRL that does not check out, is remembered for fail_ms:
  *   lookups in that time fail at once, without a fetch.

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -331,6 +332,28 @@ look_up(void *arg)
 	return NULL;
 }
 
+/* One lookup of l->url; l->ok counts a success. */
+static void *
+look_up_once(void *arg)
+{
+	struct lookups *l = arg;
+	X509_CRL *crl = NULL;
+
+	if (mp_crl_cache_fetch(l->c, l->url, ca, &crl) == MP_OK)
+		l->ok++;
+	X509_CRL_free(crl);
+	return NULL;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 START_TEST(one_fetch_for_threads_at_once)
 {
 	static const long revoked[] = { 3 };
@@ -373,15 +396,62 @@ START_TEST(kept_at_most_keep_ms)
 {
 	static const long first[] = { 5 }, second[] = { 6 };
 	mp_crl_cache_limits lim = small;
+	mp_metrics *m = mp_metrics_new();
 	mp_crl_cache *c;
 
 	lim.keep_ms = 300;
-	c = mp_crl_cache_new(&lim, NULL);
+	c = mp_crl_cache_new(&lim, m);
 	serve_crl("/crl/k.crl", ca, ca_key, 3600, first, 1);
 	expect_lookup(c, "/crl/k.crl", 6, 0, 1);
 	serve_crl("/crl/k.crl", ca, ca_key, 3600, second, 1);
 	usleep(400 * 1000);
 	expect_lookup(c, "/crl/k.crl", 6, 1, 2);
+
+	/* kept long enough, and the fetch again fails: the CRL it has counts until its nextUpdate */
+	serve("/crl/k.crl", NULL, 0);
+	usleep(400 * 1000);
+	expect_lookup(c, "/crl/k.crl", 6, 1, 3);
+	ck_assert_uint_eq(metric(m, "\nmidpki_crl_fetch_failures_total "), 1);
+	/* not fetched again within the failure window, then fetched again */
+	expect_lookup(c, "/crl/k.crl", 6, 1, 3);
+	serve_crl("/crl/k.crl", ca, ca_key, 3600, first, 1);
+	usleep(600 * 1000);
+	expect_lookup(c, "/crl/k.crl", 6, 0, 4);
+	mp_crl_cache_free(c);
+	mp_metrics_free(m);
+}
+END_TEST
+
+START_TEST(others_use_the_kept_crl_while_it_is_fetched_again)
+{
+	static const long first[] = { 5 }, second[] = { 6 };
+	mp_crl_cache_limits lim = small;
+	struct lookups l;
+	mp_crl_cache *c;
+	X509_CRL *crl = NULL;
+	pthread_t t;
+	double t0;
+
+	lim.keep_ms = 200;
+	c = mp_crl_cache_new(&lim, NULL);
+	serve_crl("/crl/r.crl", ca, ca_key, 3600, first, 1);
+	expect_lookup(c, "/crl/r.crl", 5, 1, 1);
+	usleep(300 * 1000);
+	/* a slow server: one thread fetches again, lookups meanwhile answer at once */
+	serve_crl("/crl/r.crl", ca, ca_key, 3600, second, 1);
+	delay_ms = 1500;
+	l = (struct lookups){ c, url("/crl/r.crl"), 0 };
+	ck_assert_int_eq(pthread_create(&t, NULL, look_up_once, &l), 0);
+	usleep(300 * 1000);
+	t0 = now_s();
+	ck_assert_int_eq(mp_crl_cache_fetch(c, url("/crl/r.crl"), ca, &crl), MP_OK);
+	ck_assert_double_lt(now_s() - t0, 0.5);
+	ck_assert_int_eq(listed(crl, 5), 1);
+	X509_CRL_free(crl);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(l.ok, 1);
+	ck_assert_int_eq(requests("/crl/r.crl"), 2);
+	expect_lookup(c, "/crl/r.crl", 6, 1, 2);
 	mp_crl_cache_free(c);
 }
 END_TEST
@@ -580,6 +650,7 @@ suite_make(void)
 	tcase_add_test(tc, one_fetch_for_threads_at_once);
 	tcase_add_test(tc, fetched_again_after_next_update);
 	tcase_add_test(tc, kept_at_most_keep_ms);
+	tcase_add_test(tc, others_use_the_kept_crl_while_it_is_fetched_again);
 	tcase_add_test(tc, bad_crls_never_kept_failures_remembered);
 	tcase_add_test(tc, bounds);
 	tcase_add_test(tc, uploaded);
