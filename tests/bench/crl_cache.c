@@ -26,6 +26,7 @@
 
 #include "crl_cache.h"
 #include "err.h"
+#include "monotime.h"
 #include "num.h"
 
 #define LEAVES 4096
@@ -36,13 +37,11 @@ static X509 *ca, *leaves[LEAVES];
 static mp_crl_cache *cache;
 static atomic_bool stop;
 
+/* Seconds on the monotonic clock. */
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)mp_monotonic_ms() / 1000;
 }
 
 static void

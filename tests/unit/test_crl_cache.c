@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -20,6 +19,7 @@
 #include "crl_cache.h"
 #include "err.h"
 #include "http_harness.h"
+#include "monotime.h"
 #include "num.h"
 
 #define PATHS 8
@@ -311,9 +311,12 @@ START_TEST(fetched_once_for_many_lookups)
 }
 END_TEST
 
+/* times lookups of url through c; ok counts those that gave a CRL listing serial. */
 struct lookups {
 	mp_crl_cache *c;
 	const char *url;
+	int times;
+	long serial;
 	int ok;
 };
 
@@ -323,35 +326,13 @@ look_up(void *arg)
 	struct lookups *l = arg;
 	X509_CRL *crl = NULL;
 
-	for (int i = 0; i < 50; i++) {
-		if (mp_crl_cache_fetch(l->c, l->url, ca, &crl) == MP_OK && listed(crl, 3) == 1)
+	for (int i = 0; i < l->times; i++) {
+		if (mp_crl_cache_fetch(l->c, l->url, ca, &crl) == MP_OK && listed(crl, l->serial) == 1)
 			l->ok++;
 		X509_CRL_free(crl);
 		crl = NULL;
 	}
 	return NULL;
-}
-
-/* One lookup of l->url; l->ok counts a success. */
-static void *
-look_up_once(void *arg)
-{
-	struct lookups *l = arg;
-	X509_CRL *crl = NULL;
-
-	if (mp_crl_cache_fetch(l->c, l->url, ca, &crl) == MP_OK)
-		l->ok++;
-	X509_CRL_free(crl);
-	return NULL;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 START_TEST(one_fetch_for_threads_at_once)
@@ -364,7 +345,7 @@ START_TEST(one_fetch_for_threads_at_once)
 	serve_crl("/crl/b.crl", ca, ca_key, 3600, revoked, 1);
 	delay_ms = 300;
 	for (int i = 0; i < 8; i++) {
-		l[i] = (struct lookups){ c, url("/crl/b.crl"), 0 };
+		l[i] = (struct lookups){ c, url("/crl/b.crl"), 50, 3, 0 };
 		ck_assert_int_eq(pthread_create(&t[i], NULL, look_up, &l[i]), 0);
 	}
 	for (int i = 0; i < 8; i++) {
@@ -430,7 +411,7 @@ START_TEST(others_use_the_kept_crl_while_it_is_fetched_again)
 	mp_crl_cache *c;
 	X509_CRL *crl = NULL;
 	pthread_t t;
-	double t0;
+	uint64_t t0;
 
 	lim.keep_ms = 200;
 	c = mp_crl_cache_new(&lim, NULL);
@@ -440,12 +421,12 @@ START_TEST(others_use_the_kept_crl_while_it_is_fetched_again)
 	/* a slow server: one thread fetches again, lookups meanwhile answer at once */
 	serve_crl("/crl/r.crl", ca, ca_key, 3600, second, 1);
 	delay_ms = 1500;
-	l = (struct lookups){ c, url("/crl/r.crl"), 0 };
-	ck_assert_int_eq(pthread_create(&t, NULL, look_up_once, &l), 0);
+	l = (struct lookups){ c, url("/crl/r.crl"), 1, 6, 0 };
+	ck_assert_int_eq(pthread_create(&t, NULL, look_up, &l), 0);
 	usleep(300 * 1000);
-	t0 = now_s();
+	t0 = mp_monotonic_ms();
 	ck_assert_int_eq(mp_crl_cache_fetch(c, url("/crl/r.crl"), ca, &crl), MP_OK);
-	ck_assert_double_lt(now_s() - t0, 0.5);
+	ck_assert_uint_lt(mp_monotonic_ms() - t0, 500);
 	ck_assert_int_eq(listed(crl, 5), 1);
 	X509_CRL_free(crl);
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
