@@ -27,9 +27,9 @@ enum state { FREE, LOADING, READY, FAILED };
 struct entry {
 	uint8_t key[KEY_LEN];
 	enum state state;
-	X509_CRL *crl;        /* READY */
-	size_t bytes;         /* READY: its DER */
-	int64_t next_update;  /* READY: Unix seconds */
+	X509_CRL *crl;        /* READY; LOADING when fetched again while it counts */
+	size_t bytes;         /* with crl: its DER */
+	int64_t next_update;  /* with crl: Unix seconds */
 	uint64_t until_ms;    /* READY fetched: kept until; FAILED: remembered until */
 	uint64_t used;        /* the tick of its last use */
 };
@@ -122,7 +122,10 @@ count(mp_crl_cache *c, enum counter which)
 	atomic_fetch_add_explicit(c->n[which], 1, memory_order_relaxed);
 }
 
-/* The entry's key: SHA-256 over the kind, then the URL and the issuer's SHA-256, or the id and the CRL's SHA-256. */
+/*
+ * The entry's key: SHA-256 over the kind, then the URL and the issuer's
+ * SHA-256, or the anchor's id and the CRL's SHA-256.
+ */
 static int
 make_key(const struct source *s, uint8_t key[KEY_LEN])
 {
@@ -233,7 +236,10 @@ load_source(const struct source *s, X509_CRL **out, int64_t *next_update, size_t
 	    bytes);
 }
 
-/* Takes e's CRL out of it; it goes to d, to be freed by bury (a large CRL takes milliseconds to free). */
+/*
+ * Takes e's CRL out of it; it goes to d, to be freed by bury (a large CRL
+ * takes milliseconds to free).
+ */
 static void
 release(mp_crl_cache *c, struct entry *e, struct dead *d)
 {
@@ -306,7 +312,10 @@ take_slot(mp_crl_cache *c, const uint8_t key[KEY_LEN], struct dead *d)
 	return e;
 }
 
-/* Keeps crl in the loading entry e, then drops the oldest until the bytes fit (e too when it alone does not). */
+/*
+ * Keeps crl in the loading entry e, then drops the oldest until the bytes
+ * fit (e too when it alone does not).
+ */
 static void
 keep(mp_crl_cache *c, struct entry *e, X509_CRL *crl, int64_t next_update, size_t bytes,
     struct dead *d)

@@ -211,7 +211,10 @@ listed(X509_CRL *crl, long serial)
 	return r;
 }
 
-/* A lookup of path through c gives a CRL that lists serial or not; path was asked for nrequests times. */
+/*
+ * A lookup of path through c gives a CRL that lists serial or not
+ * (is_listed); path was asked for nrequests times.
+ */
 static void
 expect_lookup(mp_crl_cache *c, const char *path, long serial, int is_listed, int nrequests)
 {
