@@ -18,6 +18,7 @@
 #include "bundle.h"
 #include "body.h"
 #include "est.h"
+#include "crl_cache.h"
 #include "crl_service.h"
 #include "database.h"
 #include "engine.h"
@@ -186,6 +187,7 @@ cmd_serve(int argc, char **argv)
 	cli_database d = { 0 };
 	mp_metrics *metrics = NULL;
 	mp_http_server *srv = NULL;
+	mp_crl_cache *crl_cache = NULL;
 	mp_worker_setup setup;
 	cli_pki pki = { 0 };
 	ca_crl_service *crls = NULL;
@@ -251,8 +253,12 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	mp_db_set_error_counter(d.db, mp_metrics_db_errors(metrics));
+	if ((crl_cache = mp_crl_cache_new(NULL, metrics)) == NULL) {
+		mp_error("out of memory");
+		goto out;
+	}
 	setup = (mp_worker_setup){ d.conninfo, cfg->database_connect_timeout_ms, metrics, pki.ks, cfg,
-	    pki.shared };
+	    pki.shared, crl_cache };
 	mp_http_server_set_worker_hooks(srv, mp_worker_init, mp_worker_fini, &setup);
 
 	const struct listener_def listeners[] = {
@@ -303,6 +309,7 @@ cmd_serve(int argc, char **argv)
 	rc = 0;
 out:
 	mp_http_server_free(srv);
+	mp_crl_cache_free(crl_cache);
 	ocsp_stapler_stop(stapler);
 	ocsp_responder_stop(responder);
 	mp_metrics_free(metrics);

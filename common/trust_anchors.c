@@ -15,12 +15,14 @@
 #include <openssl/x509v3.h>
 
 #include "codec.h"
+#include "crl_cache.h"
 #include "num.h"
 #include "err.h"
 #include "record.h"
 
-#define COLUMNS "id, tenant_id, name, certificate, subject, policy, created_at, crl," \
-	" crl_this_update, crl_next_update, crl_revoked, crl_updated_at"
+#define COLUMNS "id, tenant_id, name, certificate, subject, policy, created_at," \
+	" encode(crl_sha256, 'hex') AS crl_sha256, crl_this_update, crl_next_update, crl_revoked," \
+	" crl_updated_at"
 
 /* Exactly one DER certificate of at most MP_TRUST_ANCHOR_MAX_DER bytes. */
 static int
@@ -176,7 +178,7 @@ decorate(json_t *row)
 	    json_object_get(d, "self_signed"));
 	if (link == NULL || json_object_set_new(d, "chain", json_pack("[o]", link)) != 0 ||
 	    json_object_set_new(d, "certificate_pem", json_string(pem)) != 0 ||
-	    json_object_set_new(d, "crl", json_is_string(json_object_get(row, "crl")) ?
+	    json_object_set_new(d, "crl", json_is_string(json_object_get(row, "crl_sha256")) ?
 	    json_pack("{s:O, s:O, s:O, s:O}", "this_update", json_object_get(row, "crl_this_update"),
 	    "next_update", json_object_get(row, "crl_next_update"), "revoked",
 	    json_object_get(row, "crl_revoked"), "updated_at", json_object_get(row,
@@ -185,6 +187,7 @@ decorate(json_t *row)
 		r = MP_ERR_NOMEM;
 		goto out;
 	}
+	json_object_del(row, "crl_sha256");
 	json_object_del(row, "crl_this_update");
 	json_object_del(row, "crl_next_update");
 	json_object_del(row, "crl_revoked");
@@ -458,19 +461,18 @@ out:
 /*
  * Whether x, issued by issuer, is not revoked, as far as x says where to
  * learn it: MP_OK when it names nothing, or when the CRL at its first
- * http:// distribution point (fetched now, MP_TRUST_ANCHOR_CRL_TIMEOUT_S at
- * most) is issuer's, signed by it, current, and does not list x, or, without
+ * http:// distribution point (through crls, mp_crl_cache_fetch) is
+ * issuer's, signed by it, current, and does not list x, or, without
  * a CRL, when its http:// OCSP responder says good (ocsp_status);
  * MP_ERR_DENIED when either says revoked; MP_ERR_UNSUPPORTED when it cannot
  * be told (nothing on http://, a CRL or answer that does not check out, an
  * unknown status). *why gets a static sentence on an error.
  */
 static int
-not_revoked(X509 *x, X509 *issuer, const char **why)
+not_revoked(mp_crl_cache *crls, X509 *x, X509 *issuer, const char **why)
 {
 	X509_CRL *crl = NULL;
 	X509_REVOKED *rev = NULL;
-	EVP_PKEY *pub = X509_get0_pubkey(issuer);
 	char *url = crl_url(x), *ocsp = NULL;
 	bool names_ocsp;
 	int r = MP_ERR_UNSUPPORTED;
@@ -488,12 +490,7 @@ not_revoked(X509 *x, X509 *issuer, const char **why)
 	}
 	*why = "the CRL for the client certificate could not be fetched or does not check out"
 	    " (issuer, signature, thisUpdate, nextUpdate)";
-	if ((crl = X509_CRL_load_http(url, NULL, NULL, MP_TRUST_ANCHOR_CRL_TIMEOUT_S)) == NULL ||
-	    pub == NULL || X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) !=
-	    0 || X509_CRL_verify(crl, pub) != 1 ||
-	    X509_cmp_current_time(X509_CRL_get0_lastUpdate(crl)) >= 0 ||
-	    X509_CRL_get0_nextUpdate(crl) == NULL ||
-	    X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl)) <= 0)
+	if ((r = mp_crl_cache_fetch(crls, url, issuer, &crl)) != MP_OK)
 		goto out;
 	if (X509_CRL_get0_by_cert(crl, &rev, x) == 1) {
 		*why = "the client certificate is revoked by its manufacturer's CRL";
@@ -517,12 +514,17 @@ struct cached_anchor {
 struct mp_anchor_cache {
 	struct cached_anchor slot[MP_ANCHOR_CACHE_SIZE];
 	size_t next;  /* the slot the next new anchor takes */
+	mp_crl_cache *crls;
 };
 
 mp_anchor_cache *
-mp_anchor_cache_new(void)
+mp_anchor_cache_new(mp_crl_cache *crls)
 {
-	return calloc(1, sizeof(mp_anchor_cache));
+	mp_anchor_cache *c = calloc(1, sizeof(mp_anchor_cache));
+
+	if (c != NULL)
+		c->crls = crls;
+	return c;
 }
 
 void
@@ -537,45 +539,52 @@ mp_anchor_cache_free(mp_anchor_cache *c)
 	free(c);
 }
 
-/*
- * Whether x, which the anchor of row issued, is not on the CRL uploaded with
- * the anchor (checked when it was uploaded): MP_OK; MP_ERR_DENIED when it is
- * listed; MP_ERR_UNSUPPORTED when the CRL is past its nextUpdate. *why gets
- * a static sentence on an error.
- */
+/* mp_crl_loader: the uploaded CRL from the database (arg: the mp_db). */
 static int
-not_on_uploaded_crl(X509 *x, const json_t *row, const char **why)
+load_uploaded(void *arg, const char *id, const char *sha256, uint8_t **der, size_t *len)
 {
-	const char *b64 = json_string_value(json_object_get(row, "crl"));
-	const unsigned char *p;
-	X509_CRL *crl = NULL;
-	X509_REVOKED *rev = NULL;
-	uint8_t *der = NULL;
-	size_t len = 0;
+	const char *params[2] = { id, sha256 };
+	PGresult *res = NULL;
 	int r;
 
-	if ((r = mp_b64_decode(b64, strlen(b64), false, MP_TRUST_ANCHOR_MAX_CRL, &der, &len)) !=
-	    MP_OK)
-		goto out;
-	p = der;
-	if ((crl = d2i_X509_CRL(NULL, &p, (long)len)) == NULL) {
-		r = MP_ERR_INTEGRITY;
-		goto out;
-	}
-	r = MP_ERR_UNSUPPORTED;
-	*why = "the CRL uploaded with the client certificate's trust anchor is past its"
-	    " nextUpdate; an operator must upload a current one";
-	if (X509_CRL_get0_nextUpdate(crl) == NULL ||
-	    X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl)) <= 0)
-		goto out;
-	r = MP_OK;
-	if (X509_CRL_get0_by_cert(crl, &rev, x) == 1) {
+	if ((r = mp_db_query_row(arg, "SELECT crl FROM trust_anchors WHERE id = $1"
+	    " AND crl_sha256 = decode($2, 'hex')", 2, params, &res)) == MP_OK)
+		r = mp_db_bytea_value(res, 0, 0, MP_TRUST_ANCHOR_MAX_CRL, der, len);
+	PQclear(res);
+	return r;
+}
+
+/*
+ * Whether x, which anchor (the certificate of row) issued, is not on the CRL
+ * uploaded with the anchor (checked when it was uploaded; through crls,
+ * mp_crl_cache_uploaded, read from db on a miss): MP_OK; MP_ERR_DENIED when
+ * it is listed; MP_ERR_UNSUPPORTED when the CRL is past its nextUpdate, or
+ * cannot be read (replaced or removed since row was read). *why gets a
+ * static sentence on those.
+ */
+static int
+not_on_uploaded_crl(mp_db *db, mp_crl_cache *crls, X509 *x, X509 *anchor, const json_t *row,
+    const char **why)
+{
+	X509_CRL *crl = NULL;
+	X509_REVOKED *rev = NULL;
+	int r;
+
+	r = mp_crl_cache_uploaded(crls, json_string_value(json_object_get(row, "id")),
+	    json_string_value(json_object_get(row, "crl_sha256")), anchor, load_uploaded, db, &crl);
+	if (r == MP_ERR_EXPIRED) {
+		*why = "the CRL uploaded with the client certificate's trust anchor is past its"
+		    " nextUpdate; an operator must upload a current one";
+		r = MP_ERR_UNSUPPORTED;
+	} else if (r == MP_ERR_NOT_FOUND || r == MP_ERR_UNSUPPORTED) {
+		*why = "the CRL uploaded with the client certificate's trust anchor could not be read"
+		    " (it changed meanwhile, or reading it took too long); try again";
+		r = MP_ERR_UNSUPPORTED;
+	} else if (r == MP_OK && X509_CRL_get0_by_cert(crl, &rev, x) == 1) {
 		*why = "the client certificate is revoked by the CRL uploaded with its trust anchor";
 		r = MP_ERR_DENIED;
 	}
-out:
 	X509_CRL_free(crl);
-	free(der);
 	return r;
 }
 
@@ -631,16 +640,17 @@ anchor_x509(mp_anchor_cache *cache, const char *b64, X509 **out)
  * not_on_uploaded_crl when the anchor has a CRL (their errors, with *why).
  */
 static int
-verify_in_tenant(mp_anchor_cache *cache, json_t *rows, const char *tenant, X509 *leaf,
+verify_in_tenant(mp_db *db, mp_anchor_cache *cache, json_t *rows, const char *tenant, X509 *leaf,
     STACK_OF(X509) *chain, json_t **anchor, const char **why)
 {
+	mp_crl_cache *crls = cache != NULL ? cache->crls : NULL;
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *path;
 	X509 **xs = calloc(json_array_size(rows) + 1, sizeof(*xs));
 	json_t *row, *found = NULL;
 	size_t i;
-	X509 *top;
+	X509 *top, *found_x = NULL;
 	int r = MP_ERR_NOMEM, n;
 
 	*anchor = NULL;
@@ -673,15 +683,16 @@ verify_in_tenant(mp_anchor_cache *cache, json_t *rows, const char *tenant, X509 
 	json_array_foreach(rows, i, row) {
 		if (xs[i] != NULL && X509_cmp(top, xs[i]) == 0) {
 			found = row;
+			found_x = xs[i];
 			break;
 		}
 	}
 	for (int k = 0; k < n - 1; k++) {
 		X509 *below = sk_X509_value(path, k);
 
-		r = k == n - 2 && found != NULL && json_is_string(json_object_get(found, "crl")) ?
-		    not_on_uploaded_crl(below, found, why) :
-		    not_revoked(below, sk_X509_value(path, k + 1), why);
+		r = k == n - 2 && found != NULL && json_is_string(json_object_get(found, "crl_sha256")) ?
+		    not_on_uploaded_crl(db, crls, below, found_x, found, why) :
+		    not_revoked(crls, below, sk_X509_value(path, k + 1), why);
 		if (r != MP_OK)
 			goto out;
 	}
@@ -731,7 +742,8 @@ mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X
 		if (i > 0 && strcmp(tenant, json_string_value(json_object_get(json_array_get(rows,
 		    i - 1), "tenant_id"))) == 0)
 			continue;
-		if ((r = verify_in_tenant(cache, rows, tenant, leaf, chain, &anchor, &reason)) != MP_OK)
+		if ((r = verify_in_tenant(db, cache, rows, tenant, leaf, chain, &anchor, &reason)) !=
+		    MP_OK)
 			goto out;
 		if (anchor != NULL && json_array_append_new(found, json_pack("{s:O, s:O, s:O, s:O,"
 		    " s:O, s:O}", "id", json_object_get(anchor, "id"), "tenant_id",

@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "audit.h"
+#include "crl_cache.h"
 #include "db.h"
 
 /* The largest certificate accepted as a trust anchor. */
@@ -46,7 +47,10 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
 
 /* The most certificates a client may send with its own for mp_trust_anchor_verify. */
 #define MP_TRUST_ANCHOR_MAX_CHAIN 8
-/* How long fetching one CRL may take, and the longest CRL URL followed. */
+/*
+ * How long asking an OCSP responder may take (as fetching a CRL,
+ * MP_CRL_FETCH_TIMEOUT_S), and the longest CRL or OCSP URL followed.
+ */
 #define MP_TRUST_ANCHOR_CRL_TIMEOUT_S 5
 #define MP_TRUST_ANCHOR_MAX_URL 512
 /* The largest OCSP answer read from a manufacturer's responder. */
@@ -61,8 +65,12 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
  */
 typedef struct mp_anchor_cache mp_anchor_cache;
 #define MP_ANCHOR_CACHE_SIZE 32
-/* NULL on ENOMEM. */
-mp_anchor_cache *mp_anchor_cache_new(void);
+/*
+ * NULL on ENOMEM. Revocation is checked with the CRLs of crls, the process's
+ * CRL cache shared by every worker (it must outlive this cache; NULL: every
+ * CRL fetched or read anew).
+ */
+mp_anchor_cache *mp_anchor_cache_new(mp_crl_cache *crls);
 /* c may be NULL. */
 void mp_anchor_cache_free(mp_anchor_cache *c);
 
@@ -77,10 +85,13 @@ void mp_anchor_cache_free(mp_anchor_cache *c);
  * when there is none or serial is NULL). Revocation is checked for every
  * certificate below the anchor: one the anchor issued against the CRL
  * uploaded with it when there is one (which must not be past its
- * nextUpdate), else where the certificate publishes it: the CRL at its first
- * http:// distribution
- * point is fetched (no cache yet; at most MP_TRUST_ANCHOR_CRL_TIMEOUT_S,
- * OpenSSL's response size limit) and must be the issuer's, signed by it and
+ * nextUpdate; the anchors' statement reads only its SHA-256, and the CRL is
+ * read by the anchor's id when the CRL cache lacks it), else where the
+ * certificate publishes it: the CRL at its first http:// distribution point,
+ * from the CRL cache, which fetches it when it lacks it or it is past its
+ * nextUpdate (crl_cache.h: kept until its nextUpdate, at most 24 h; at most
+ * MP_CRL_FETCH_TIMEOUT_S and MP_CRL_FETCH_MAX; a failed fetch remembered for
+ * 30 s), must be the issuer's, signed by it and
  * current; a certificate without a CRL but with an http:// OCSP responder is
  * asked there (with a nonce; the answer signed by the issuer or its
  * delegate, current). Fail closed: MP_ERR_DENIED when a CRL or responder
@@ -88,8 +99,8 @@ void mp_anchor_cache_free(mp_anchor_cache *c);
  * be checked (nothing on http://, a CRL or answer that cannot be fetched or
  * does not check out, status unknown), MP_ERR_UNAUTHENTICATED when no anchor vouches for it,
  * MP_ERR_TOO_LARGE for a chain over MP_TRUST_ANCHOR_MAX_CHAIN; *why (may be
- * NULL) gets a static sentence on each. The anchors' certificates come
- * through cache (may be NULL: each is parsed anew).
+ * NULL) gets a static sentence on each. The anchors' certificates and the
+ * CRLs come through cache (may be NULL: each is parsed, fetched or read anew).
  */
 int mp_trust_anchor_verify(mp_db *db, mp_anchor_cache *cache, X509 *leaf, STACK_OF(X509) *chain,
     const char *serial, json_t **out, const char **why);

@@ -20,7 +20,7 @@ mp_worker_init(void *arg, void **ctx)
 	w->keystore = s->keystore;
 	w->config = s->config;
 	w->ca_shared = s->ca_shared;
-	if ((w->anchors = mp_anchor_cache_new()) == NULL) {
+	if ((w->anchors = mp_anchor_cache_new(s->crls)) == NULL) {
 		free(w);
 		return MP_ERR_NOMEM;
 	}

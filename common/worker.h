@@ -1,7 +1,7 @@
 /*
  * The per-thread context every frontend handler runs with: its own database
- * connection, and the process-wide key store and configuration (both
- * thread-safe or immutable, shared by every worker). The HTTP server creates one per worker thread through
+ * connection, and the process-wide key store, configuration and CRL cache
+ * (thread-safe or immutable, shared by every worker). The HTTP server creates one per worker thread through
  * mp_worker_init() and hands it to handlers (mp_http_req_worker()).
  */
 #ifndef MP_WORKER_H
@@ -19,6 +19,7 @@ typedef struct mp_worker_setup {
 	struct mp_keystore *keystore;
 	const struct mp_config *config;
 	struct ca_shared *ca_shared;
+	struct mp_crl_cache *crls;
 } mp_worker_setup;
 
 typedef struct mp_worker {

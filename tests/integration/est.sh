@@ -309,20 +309,25 @@ mkdir -p "$T/crlweb" "$T/mfrdb"
 echo 01 >"$T/mfrdb/crlnumber"
 printf '[ca]\ndefault_ca = mfr\n[mfr]\ndatabase = %s\ncrlnumber = %s\ncertificate = %s\nprivate_key = %s\ndefault_md = sha256\ndefault_crl_days = 1\n' \
 	"$T/mfrdb/index.txt" "$T/mfrdb/crlnumber" "$T/mfr-auto.pem" "$T/mfr-auto.key" >"$T/mfrca.cnf"
-# mfr_crl: publishes the manufacturer's current CRL (DER) at http://127.0.0.1:$CRL_PORT/auto.crl
+# mfr_crl [openssl ca args]: publishes the manufacturer's current CRL (DER) at http://127.0.0.1:$CRL_PORT/auto.crl
 mfr_crl() {
-	openssl ca -config "$T/mfrca.cnf" -gencrl -out "$T/auto.crl.pem" 2>/dev/null &&
+	openssl ca -config "$T/mfrca.cnf" -gencrl -out "$T/auto.crl.pem" "$@" 2>/dev/null &&
 		openssl crl -in "$T/auto.crl.pem" -outform DER -out "$T/crlweb/auto.crl" || fail "manufacturer CRL"
 }
 mfr_crl
 python3 -m http.server "$CRL_PORT" --bind 127.0.0.1 --directory "$T/crlweb" >/dev/null 2>&1 &
 MIDPKI_PIDS="$MIDPKI_PIDS $!"
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$CRL_PORT/auto.crl" && break; sleep 0.1; done
+# a CRL good for 8 s: the server keeps it until then, and fetches the next one after
+mfr_crl -crlsec 8
+CRL_AT=$(date +%s)
 idevid id17 mfr-auto CS-17 "crlDistributionPoints=URI:http://127.0.0.1:$CRL_PORT/auto.crl"
 expect_eq "IDevID not on its manufacturer's CRL" "$(idevid_enroll "$T/id17.pem" "$T/id17.key" CS-17)" 200
 openssl ca -config "$T/mfrca.cnf" -revoke "$T/id17.pem" -crl_reason keyCompromise 2>/dev/null || fail "revoke id17"
 mfr_crl
-expect_eq "IDevID revoked by its manufacturer" "$(idevid_enroll "$T/id17.pem" "$T/id17.key" CS-17)" 403
+wait_s=$((CRL_AT + 9 - $(date +%s)))
+[ "$wait_s" -gt 0 ] && sleep "$wait_s"
+expect_eq "IDevID revoked by its manufacturer (the next CRL, fetched after the first one's nextUpdate)" "$(idevid_enroll "$T/id17.pem" "$T/id17.key" CS-17)" 403
 expect_contains "revoked IDevID: reason" "$(cat "$T/b")" "revoked by its manufacturer's CRL"
 idevid id10 mfr-auto CS-10 "crlDistributionPoints=URI:http://127.0.0.1:$(free_port)/gone.crl"
 expect_eq "IDevID whose CRL cannot be fetched" "$(idevid_enroll "$T/id10.pem" "$T/id10.key" CS-10)" 403

@@ -4,9 +4,12 @@
 # the anchor, current, and not older than the stored one (audited); then a
 # manufacturer certificate it lists is refused at /simpleenroll (403), one
 # it does not list enrolls, also when its own distribution point cannot be
-# reached (the uploaded CRL stands in for it), and every one is refused once
+# reached (the uploaded CRL stands in for it), a replaced CRL counts at the
+# next enrollment (the server caches CRLs by the anchor and the CRL's digest),
+# and every one is refused once
 # the CRL is past its nextUpdate (fail closed) until a current one comes;
-# removed, the certificates' own distribution points count again; midpki
+# removed, the certificates' own distribution points count again; the CRL
+# cache's metrics; the anchor deleted, nothing it vouched for enrolls; midpki
 # admin trust-anchors crl.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -96,13 +99,15 @@ expect_api "a CRL past its nextUpdate" "$(upload "$KEY" "$T/stale.pem")" 422 ref
 expect_api "operator may not upload" "$(upload "$OPER" "$T/c1.pem")" 403
 expect_api "another tenant's admin" "$(upload "$BOB" "$T/c1.pem")" 404
 
-# --- enrollment against the uploaded CRL
+# --- enrollment against the uploaded CRL (kept parsed in the server's CRL cache)
+expect_eq "an IDevID the first CRL does not list" "$(enroll id2 CS-2)" 200
 openssl ca -config "$T/mfr.cnf" -revoke "$T/id2.pem" -crl_reason keyCompromise 2>/dev/null || fail "revoke id2"
 crl mfr "$T/c2.pem"
 r=$(upload "$KEY" "$T/c2.pem")
 expect_api "upload the CRL listing CS-2" "$r" 200
 expect_eq "one revoked" "$(jget "${r#* }" 'd["crl"]["revoked"]')" 1
-expect_eq "a listed IDevID" "$(enroll id2 CS-2)" 403
+expect_eq "the CRL's digest is stored with it" "$(psql -tAc "SELECT crl_sha256 = sha256(crl) FROM trust_anchors WHERE id = '$ANCHOR'")" t
+expect_eq "a listed IDevID (the replaced CRL counts at the next enrollment)" "$(enroll id2 CS-2)" 403
 expect_contains "listed: reason" "$(cat "$T/b")" "revoked by the CRL uploaded with its trust anchor"
 expect_eq "an IDevID it does not list" "$(enroll id1 CS-1)" 200
 expect_eq "the uploaded CRL stands in for an unreachable distribution point" "$(enroll id3 CS-3)" 200
@@ -120,6 +125,10 @@ MIDPKI_URL="https://127.0.0.1:$ADMIN_PORT" MIDPKI_CACERT="$I_STATE/trust.pem" \
 ok "midpki admin trust-anchors crl"
 expect_eq "with a current CRL again" "$(enroll id1 CS-1)" 200
 expect_eq "uploads audited" "$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'trust_anchor.crl'")" 4
+metrics=$(curl -sS --cacert "$I_STATE/trust.pem" "https://127.0.0.1:$ADMIN_PORT/metrics")
+expect_eq "CRL cache: one fetch (the unreachable distribution point), then each uploaded CRL read once" "$(echo "$metrics" | sed -n 's/^midpki_crl_cache_misses_total //p')" 5
+expect_eq "CRL cache: hits" "$(echo "$metrics" | sed -n 's/^midpki_crl_cache_hits_total //p')" 2
+expect_eq "CRL cache: fetch failures" "$(echo "$metrics" | sed -n 's/^midpki_crl_fetch_failures_total //p')" 1
 
 # --- removed: the distribution points count again
 expect_eq "operator may not remove it" "$(api "$OPER" DELETE "/trust-anchors/$ANCHOR/crl" | cut -d' ' -f1)" 403
@@ -129,4 +138,11 @@ expect_eq "remove it again" "$(api "$KEY" DELETE "/trust-anchors/$ANCHOR/crl" | 
 expect_eq "removal audited" "$(psql -tAc "SELECT count(*) FROM audit WHERE action = 'trust_anchor.crl_delete' AND object_id = '$ANCHOR'")" 1
 expect_eq "without the CRL: the unreachable distribution point counts again" "$(enroll id3 CS-3)" 403
 expect_eq "without the CRL: CS-2 is no longer refused by it" "$(enroll id2 CS-2)" 200
+
+# --- the anchor deleted, with its CRL in the cache: nothing it vouched for enrolls
+crl mfr "$T/c4.pem"
+expect_api "upload a CRL again" "$(upload "$KEY" "$T/c4.pem")" 200
+expect_eq "enrolls under it" "$(enroll id1 CS-1)" 200
+expect_eq "delete the anchor" "$(api "$KEY" DELETE "/trust-anchors/$ANCHOR" | cut -d' ' -f1)" 204
+expect_eq "after the anchor's deletion" "$(enroll id1 CS-1)" 401
 stop_instance

@@ -1,4 +1,6 @@
 /* The engine's C API against a throwaway PostgreSQL (with-pg.sh): exact outcomes and audit rows. */
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,7 +639,7 @@ START_TEST(trust_anchors)
 	json_decref(list);
 
 	/* the anchor certificate itself verifies (a partial chain), parsed once into the cache */
-	cache = mp_anchor_cache_new();
+	cache = mp_anchor_cache_new(NULL);
 	ck_assert_ptr_nonnull(cache);
 	p = der;
 	x = d2i_X509(NULL, &p, len);
@@ -697,6 +699,152 @@ START_TEST(trust_anchors)
 }
 END_TEST
 
+/* A certificate issued by ca (key ca_key): a CA when is_ca, else a device with this serial. */
+static X509 *
+issued_cert(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn, long serial, bool is_ca)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+
+	ck_assert_int_eq(X509_set_version(x, 2), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	ck_assert_int_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0), 1);
+	X509_set_subject_name(x, name);
+	X509_set_issuer_name(x, ca != NULL ? X509_get_subject_name(ca) : name);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	add_ext(x, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	add_ext(x, NID_key_usage, is_ca ? "critical,keyCertSign,cRLSign" :
+	    "critical,digitalSignature");
+	ck_assert_int_gt(X509_sign(x, ca_key, EVP_sha256()), 0);
+	X509_NAME_free(name);
+	return x;
+}
+
+/* The DER of a CRL of ca listing serial, thisUpdate this_s from now. */
+static uint8_t *
+ca_crl(X509 *ca, EVP_PKEY *ca_key, long this_s, long serial, int *len)
+{
+	X509_CRL *crl = X509_CRL_new();
+	X509_REVOKED *rv = X509_REVOKED_new();
+	ASN1_INTEGER *sn = ASN1_INTEGER_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	uint8_t *der = NULL;
+
+	ck_assert_int_eq(X509_CRL_set_version(crl, 1), 1);
+	ck_assert_int_eq(X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)), 1);
+	X509_gmtime_adj(t, this_s);
+	ck_assert_int_eq(X509_CRL_set1_lastUpdate(crl, t), 1);
+	ASN1_INTEGER_set(sn, serial);
+	ck_assert_int_eq(X509_REVOKED_set_serialNumber(rv, sn), 1);
+	ck_assert_int_eq(X509_REVOKED_set_revocationDate(rv, t), 1);
+	ck_assert_int_eq(X509_CRL_add0_revoked(crl, rv), 1);
+	X509_gmtime_adj(t, 86400);
+	ck_assert_int_eq(X509_CRL_set1_nextUpdate(crl, t), 1);
+	ck_assert_int_gt(X509_CRL_sign(crl, ca_key, EVP_sha256()), 0);
+	*len = i2d_X509_CRL(crl, &der);
+	ck_assert_int_gt(*len, 0);
+	ASN1_INTEGER_free(sn);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
+	return der;
+}
+
+/* mp_trust_anchor_verify of x: its result, *why the reason. */
+static int
+verify_one(mp_anchor_cache *cache, X509 *x, const char **why)
+{
+	json_t *list = NULL;
+	int r = mp_trust_anchor_verify(db, cache, x, NULL, NULL, &list, why);
+
+	json_decref(list);
+	return r;
+}
+
+/*
+ * The CRL uploaded with an anchor through the CRL cache: read once for many
+ * verifications, a replaced one counts at the next, a removed one and a
+ * deleted anchor at once.
+ */
+START_TEST(trust_anchor_uploaded_crl_cached)
+{
+	json_t *t = tenant("ta-crl"), *a = NULL, *g = NULL;
+	EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *dev_key = EVP_EC_gen("P-256");
+	mp_metrics *m = mp_metrics_new();
+	mp_crl_cache *crls = mp_crl_cache_new(NULL, m);
+	mp_anchor_cache *cache = mp_anchor_cache_new(crls);
+	atomic_uint_fast64_t *misses, *hits;
+	X509 *ca, *d2, *d3;
+	uint8_t *der = NULL, *crl1, *crl2;
+	const char *why = NULL;
+	int len, len1, len2;
+
+	ck_assert_ptr_nonnull(cache);
+	misses = mp_metrics_counter(m, "midpki_crl_cache_misses_total", "", NULL, NULL);
+	hits = mp_metrics_counter(m, "midpki_crl_cache_hits_total", "", NULL, NULL);
+	ca = issued_cert(NULL, ca_key, ca_key, "Uploaded CRL CA", 1, true);
+	d2 = issued_cert(ca, ca_key, dev_key, "dev-2", 2, false);
+	d3 = issued_cert(ca, ca_key, dev_key, "dev-3", 3, false);
+	len = i2d_X509(ca, &der);
+	ck_assert_int_eq(mp_trust_anchor_create(db, &admin, str(t, "id"), "crl-mfg", der,
+	    (size_t)len, NULL, &a), MP_OK);
+	crl1 = ca_crl(ca, ca_key, -120, 2, &len1);
+	crl2 = ca_crl(ca, ca_key, -60, 3, &len2);
+
+	ck_assert_int_eq(mp_trust_anchor_set_crl(db, &admin, NULL, str(a, "id"), crl1,
+	    (size_t)len1, &g, &why), MP_OK);
+	ck_assert(json_is_object(json_object_get(g, "crl")));
+	ck_assert_ptr_null(json_object_get(g, "crl_sha256"));
+	json_decref(g);
+	ck_assert_int_eq(count("SELECT count(*) FROM trust_anchors WHERE id = $1"
+	    " AND crl_sha256 = sha256(crl)", str(a, "id"), NULL), 1);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(verify_one(cache, d2, &why), MP_ERR_DENIED);
+		ck_assert_str_eq(why, "the client certificate is revoked by the CRL uploaded with its"
+		    " trust anchor");
+		ck_assert_int_eq(verify_one(cache, d3, &why), MP_OK);
+	}
+	ck_assert_uint_eq(atomic_load(misses), 1);
+	ck_assert_uint_eq(atomic_load(hits), 5);
+
+	/* replaced: the next verification reads the new one */
+	ck_assert_int_eq(mp_trust_anchor_set_crl(db, &admin, NULL, str(a, "id"), crl2,
+	    (size_t)len2, NULL, &why), MP_OK);
+	ck_assert_int_eq(verify_one(cache, d2, &why), MP_OK);
+	ck_assert_int_eq(verify_one(cache, d3, &why), MP_ERR_DENIED);
+	ck_assert_uint_eq(atomic_load(misses), 2);
+
+	/* removed: no revocation source left for these certificates */
+	ck_assert_int_eq(mp_trust_anchor_delete_crl(db, &admin, NULL, str(a, "id")), MP_OK);
+	ck_assert_int_eq(count("SELECT count(*) FROM trust_anchors WHERE id = $1"
+	    " AND crl_sha256 IS NULL", str(a, "id"), NULL), 1);
+	ck_assert_int_eq(verify_one(cache, d3, &why), MP_OK);
+
+	/* a deleted anchor with a CRL in the cache vouches for nothing */
+	ck_assert_int_eq(mp_trust_anchor_set_crl(db, &admin, NULL, str(a, "id"), crl2,
+	    (size_t)len2, NULL, &why), MP_OK);
+	ck_assert_int_eq(verify_one(cache, d2, &why), MP_OK);
+	ck_assert_int_eq(mp_trust_anchor_delete(db, &admin, NULL, str(a, "id")), MP_OK);
+	ck_assert_int_eq(verify_one(cache, d2, &why), MP_ERR_UNAUTHENTICATED);
+
+	mp_anchor_cache_free(cache);
+	mp_crl_cache_free(crls);
+	mp_metrics_free(m);
+	OPENSSL_free(crl1);
+	OPENSSL_free(crl2);
+	OPENSSL_free(der);
+	X509_free(ca);
+	X509_free(d2);
+	X509_free(d3);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(dev_key);
+	json_decref(a);
+	json_decref(t);
+}
+END_TEST
+
 START_TEST(bootstrap)
 {
 	char *key = NULL, *again = (char *)"unset";
@@ -736,6 +884,7 @@ suite_make(void)
 	tcase_add_test(tc, profiles_and_identities);
 	tcase_add_test(tc, enrollment_tokens);
 	tcase_add_test(tc, trust_anchors);
+	tcase_add_test(tc, trust_anchor_uploaded_crl_cached);
 	tcase_add_test(tc, bootstrap);
 	suite_add_tcase(s, tc);
 	return s;

@@ -55,7 +55,7 @@ start(void)
 	hh_init(&h, addr, sizeof(addr));
 	ck_assert_ptr_nonnull(h.metrics = mp_metrics_new());
 	hh_new_server(&h);
-	setup_w = (mp_worker_setup){ conninfo, 5000, h.metrics, NULL, h.cfg, NULL };
+	setup_w = (mp_worker_setup){ conninfo, 5000, h.metrics, NULL, h.cfg, NULL, NULL };
 	ck_assert_int_eq(mp_http_server_set_worker_hooks(h.srv, mp_worker_init, mp_worker_fini,
 	    &setup_w), MP_OK);
 	ck_assert_msg(mp_http_listen(h.srv, "ocsp", addr, NULL, ocsp_routes, ocsp_routes_count, NULL,

@@ -209,7 +209,8 @@ start_server(void)
 	hh_init(&f.h, addr, sizeof(addr));
 	ck_assert_ptr_nonnull(f.h.metrics = mp_metrics_new());
 	hh_new_server(&f.h);
-	f.setup_w = (mp_worker_setup){ f.conninfo, 5000, f.h.metrics, f.ks, f.h.cfg, NULL };
+	f.setup_w = (mp_worker_setup){ f.conninfo, 5000, f.h.metrics, f.ks, f.h.cfg, NULL,
+	    NULL };
 	ck_assert_int_eq(mp_http_server_set_worker_hooks(f.h.srv, mp_worker_init, mp_worker_fini,
 	    &f.setup_w), MP_OK);
 	ck_assert_msg(mp_http_listen(f.h.srv, "ocsp", addr, NULL, ocsp_routes, ocsp_routes_count,
