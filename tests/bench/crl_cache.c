@@ -55,7 +55,7 @@ static ASN1_INTEGER *
 random_serial(void)
 {
 	BIGNUM *bn = BN_new();
-	ASN1_INTEGER *sn;
+	ASN1_INTEGER *sn = NULL;
 
 	if (bn == NULL || !BN_rand(bn, 127, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) ||
 	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
