@@ -391,7 +391,7 @@ ocsp_url(X509 *x, bool *named)
 
 /*
  * x's status from the OCSP responder at url (x issued by issuer): a request
- * with a nonce, posted with a timeout of MP_TRUST_ANCHOR_CRL_TIMEOUT_S; the
+ * with a nonce, posted with a timeout of MP_TRUST_ANCHOR_OCSP_TIMEOUT_S; the
  * answer must be signed by issuer or by a responder it delegated to, current,
  * and not carry another nonce. As not_revoked.
  */
@@ -424,7 +424,7 @@ ocsp_status(X509 *x, X509 *issuer, const char *url, const char **why)
 		goto out;
 	if ((answer = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL, NULL, NULL,
 	    NULL, 0, NULL, "application/ocsp-request", body, "application/ocsp-response", 1,
-	    MP_TRUST_ANCHOR_MAX_OCSP, MP_TRUST_ANCHOR_CRL_TIMEOUT_S, 0)) == NULL ||
+	    MP_TRUST_ANCHOR_MAX_OCSP, MP_TRUST_ANCHOR_OCSP_TIMEOUT_S, 0)) == NULL ||
 	    (resp = d2i_OCSP_RESPONSE_bio(answer, NULL)) == NULL ||
 	    OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
 	    (basic = OCSP_response_get1_basic(resp)) == NULL || OCSP_check_nonce(rq, basic) == 0)

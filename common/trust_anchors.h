@@ -48,10 +48,10 @@ int mp_trust_anchor_list(mp_db *db, const char *tenant_id, const char *after_nam
 /* The most certificates a client may send with its own for mp_trust_anchor_verify. */
 #define MP_TRUST_ANCHOR_MAX_CHAIN 8
 /*
- * How long asking an OCSP responder may take (as fetching a CRL,
- * MP_CRL_FETCH_TIMEOUT_S), and the longest CRL or OCSP URL followed.
+ * How long asking a manufacturer's OCSP responder may take (as fetching a
+ * CRL, MP_CRL_FETCH_TIMEOUT_S), and the longest CRL or OCSP URL followed.
  */
-#define MP_TRUST_ANCHOR_CRL_TIMEOUT_S 5
+#define MP_TRUST_ANCHOR_OCSP_TIMEOUT_S 5
 #define MP_TRUST_ANCHOR_MAX_URL 512
 /* The largest OCSP answer read from a manufacturer's responder. */
 #define MP_TRUST_ANCHOR_MAX_OCSP 65536

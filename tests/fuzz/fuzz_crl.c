@@ -1,9 +1,11 @@
 /*
  * libFuzzer target: what the CRL cache does with a CRL fetched from a
- * distribution point or read from an upload (common/crl_cache.c): parse it as
- * exactly one DER CRL, compare its issuer, verify its signature with the
- * issuer's key, read its times, sort its entries. Arbitrary bytes come
- * through the uploaded-CRL loader, without a cache kept between runs.
+ * distribution point or read from an upload (common/crl_cache.c) before it
+ * trusts it: parse it as exactly one DER CRL, compare its issuer, verify its
+ * signature with the issuer's key (made per run, so no input passes: what
+ * follows, reading the times and sorting the entries, only ever sees CRLs
+ * their issuer signed). Arbitrary bytes come through the uploaded-CRL
+ * loader, without a cache kept between runs.
  */
 #include <stdlib.h>
 #include <string.h>
